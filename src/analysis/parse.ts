@@ -1,0 +1,132 @@
+import { loadModule, parseSync } from "libpg-query";
+import { RookeryError } from "../errors.ts";
+
+/** One top-level statement of a file, with its text and where it starts. */
+export interface Statement {
+  /** The node type of the parse tree: `IndexStmt`, `AlterTableStmt`, ... */
+  kind: string;
+  /** The parse tree node under `kind`. */
+  node: Record<string, unknown>;
+  /** The statement's own text, without the terminating semicolon. */
+  sql: string;
+  /** 1-based line and column of the statement's first character in the file. */
+  line: number;
+  column: number;
+  /** Character offset in the file. */
+  offset: number;
+}
+
+export class SqlSyntaxError extends RookeryError {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+
+  constructor(file: string, line: number, column: number, detail: string) {
+    super(`${file}:${line}:${column}: ${detail}`, {
+      hint: "Fix the SQL; nothing was run.",
+    });
+    this.file = file;
+    this.line = line;
+    this.column = column;
+  }
+}
+
+let ready: Promise<void> | undefined;
+
+/** The parser is WebAssembly: load it once, then parse synchronously. */
+export function loadParser(): Promise<void> {
+  ready ??= loadModule();
+  return ready;
+}
+
+/** libpg_query reports byte offsets; the file is text, so map bytes back to characters. */
+function charOffset(text: string, byteOffset: number): number {
+  return Buffer.from(text, "utf8").subarray(0, byteOffset).toString("utf8").length;
+}
+
+export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  const column = offset - before.lastIndexOf("\n");
+  return { line, column };
+}
+
+/** Skips whitespace and comments before a statement, so its line is where its first keyword is. */
+function firstTokenOffset(text: string, from: number): number {
+  let at = from;
+  for (;;) {
+    while (at < text.length && /\s/.test(text[at]!)) at++;
+    if (text.startsWith("--", at)) {
+      const end = text.indexOf("\n", at);
+      at = end === -1 ? text.length : end + 1;
+    } else if (text.startsWith("/*", at)) {
+      const end = text.indexOf("*/", at + 2);
+      at = end === -1 ? text.length : end + 2;
+    } else return at;
+  }
+}
+
+/**
+ * Parses a file with the real Postgres parser. A syntax error names the file, line and column.
+ * Call `loadParser()` once before (the engine and CLI do it at start).
+ */
+export function parseStatements(sql: string, file = "<sql>"): Statement[] {
+  let tree: { stmts?: { stmt: Record<string, Record<string, unknown>>; stmt_location?: number; stmt_len?: number }[] };
+  try {
+    tree = parseSync(sql) as unknown as typeof tree;
+  } catch (error) {
+    const details = (error as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
+    const cursor = details?.cursorPosition ?? 1;
+    const { line, column } = lineAndColumn(sql, charOffset(sql, Math.max(cursor - 1, 0)));
+    throw new SqlSyntaxError(file, line, column, details?.message ?? (error as Error).message);
+  }
+  return (tree.stmts ?? []).map((entry) => {
+    const start = charOffset(sql, entry.stmt_location ?? 0);
+    const end = entry.stmt_len ? charOffset(sql, (entry.stmt_location ?? 0) + entry.stmt_len) : sql.length;
+    const offset = firstTokenOffset(sql, start);
+    const kind = Object.keys(entry.stmt)[0]!;
+    const text = sql.slice(start, end).trim().replace(/;\s*$/, "");
+    return { kind, node: entry.stmt[kind]!, sql: text, offset, ...lineAndColumn(sql, offset) };
+  });
+}
+
+/**
+ * Statements Postgres refuses to run inside a transaction block. A migration holding one runs
+ * outside a transaction, statement by statement, and says so.
+ */
+export function isNonTransactional(statement: Statement): boolean {
+  const node = statement.node;
+  switch (statement.kind) {
+    case "IndexStmt":
+      return node.concurrent === true;
+    case "DropStmt":
+    case "ReindexStmt":
+      return node.concurrent === true || hasOption(node, "concurrently");
+    case "VacuumStmt":
+      return node.is_vacuumcmd === true;
+    case "CreatedbStmt":
+    case "DropdbStmt":
+    case "CreateTableSpaceStmt":
+    case "DropTableSpaceStmt":
+    case "AlterSystemStmt":
+      return true;
+    case "AlterTableStmt":
+      // DETACH PARTITION ... CONCURRENTLY
+      return JSON.stringify(node).includes('"concurrent":true');
+    case "AlterEnumStmt":
+      // ALTER TYPE ... ADD VALUE cannot run in a transaction before Postgres 12; Rookery supports 12+,
+      // but the new value cannot be used in the same transaction, so it runs on its own.
+      return false;
+    default:
+      return false;
+  }
+}
+
+function hasOption(node: Record<string, unknown>, name: string): boolean {
+  const params = node.params as { DefElem?: { defname?: string } }[] | undefined;
+  return params?.some((param) => param.DefElem?.defname === name) ?? false;
+}
+
+export function isTransactionControl(statement: Statement): boolean {
+  return statement.kind === "TransactionStmt";
+}

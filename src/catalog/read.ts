@@ -1,0 +1,150 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { RookeryError, UsageError } from "../errors.ts";
+import { checksumOf, normaliseLineEndings } from "./checksum.ts";
+import type { Catalog, Migration, RollbackFile } from "./migration.ts";
+import { Version, versionFromLayout } from "./version.ts";
+
+export class CatalogError extends RookeryError {
+  readonly problems: string[];
+
+  constructor(dir: string, problems: string[]) {
+    super(`the migrations in ${dir} cannot be read:\n${problems.map((problem) => `  ${problem}`).join("\n")}`, {
+      hint: "Files are named migrations/YYYY_MM_DD/NNN_name.sql (rollback_NNN_name.sql beside them), or start with `-- version: YYYYMMDD_HHMMSS`.",
+    });
+    this.problems = problems;
+  }
+}
+
+const FILE_PATTERN = /^(\d{1,6})_([a-z0-9][a-z0-9_]*)\.sql$/i;
+const VERSION_HEADER = /^--\s*version:\s*(\S+)\s*$/i;
+const DESCRIPTION_HEADER = /^--\s*description:\s*(.+?)\s*$/i;
+const TENANT_HEADER = /^--\s*rookery:tenant-scoped\b/i;
+
+interface SqlFile {
+  relative: string;
+  folder: string;
+  base: string;
+  text: string;
+}
+
+function listSqlFiles(dir: string): SqlFile[] {
+  const files: SqlFile[] = [];
+  const walk = (folder: string) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile() && entry.name.toLowerCase().endsWith(".sql")) {
+        const relative = path.relative(dir, full).split(path.sep).join("/");
+        files.push({
+          relative,
+          folder: path.basename(path.dirname(full)),
+          base: entry.name,
+          text: normaliseLineEndings(readFileSync(full, "utf8")).replace(/^\uFEFF/, ""),
+        });
+      }
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+/** The leading comment block: directives live only there, never in the SQL below. */
+function headerLines(text: string): string[] {
+  const lines: string[] = [];
+  for (const line of text.split("\n")) {
+    const trimmed = line.trim();
+    if (trimmed === "") continue;
+    if (!trimmed.startsWith("--")) break;
+    lines.push(trimmed);
+  }
+  return lines;
+}
+
+function words(name: string): string {
+  const text = name.replace(/_/g, " ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function isBlank(sql: string): boolean {
+  return sql.replace(/--[^\n]*/g, "").replace(/\/\*[\s\S]*?\*\//g, "").trim() === "";
+}
+
+/**
+ * Reads the migrations folder into a catalog. Every problem is collected and reported at once,
+ * each naming its file, so one run tells the author everything to fix.
+ */
+export function readCatalog(dir: string): Catalog {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new UsageError(`migrations folder ${dir} does not exist`, { hint: "Pass --dir DIR or set MIGRATIONS_DIR." });
+  }
+  const problems: string[] = [];
+  const migrations: Migration[] = [];
+  const rollbacks = new Map<string, SqlFile>();
+  const seen = new Map<string, string>();
+
+  for (const file of listSqlFiles(dir)) {
+    if (/^rollback_/i.test(file.base)) {
+      rollbacks.set(path.posix.join(path.posix.dirname(file.relative), file.base.slice("rollback_".length)), file);
+      continue;
+    }
+    const header = headerLines(file.text);
+    const versionLine = header[0] !== undefined ? VERSION_HEADER.exec(header[0]) : null;
+    const layout = FILE_PATTERN.exec(file.base);
+    let version: string | undefined;
+    if (versionLine) {
+      const parsed = Version.safeParse(versionLine[1]);
+      if (!parsed.success) {
+        problems.push(`${file.relative}: "-- version: ${versionLine[1]}" is not a version like 20251101_143000`);
+        continue;
+      }
+      version = parsed.data;
+    } else if (layout) {
+      version = versionFromLayout(file.folder, layout[1]!);
+    }
+    if (!version) {
+      problems.push(`${file.relative}: the name fits neither YYYY_MM_DD/NNN_name.sql nor a "-- version: YYYYMMDD_HHMMSS" first line`);
+      continue;
+    }
+    if (isBlank(file.text)) {
+      problems.push(`${file.relative}: the file is empty`);
+      continue;
+    }
+    const duplicate = seen.get(version);
+    if (duplicate) {
+      problems.push(`${file.relative}: version ${version} is already used by ${duplicate}`);
+      continue;
+    }
+    seen.set(version, file.relative);
+    const name = layout ? layout[2]! : file.base.replace(/\.sql$/i, "");
+    const description = header.map((line) => DESCRIPTION_HEADER.exec(line)?.[1]).find(Boolean) ?? words(name);
+    migrations.push({
+      version,
+      name,
+      description,
+      path: file.relative,
+      sql: file.text,
+      checksum: checksumOf(file.text),
+      tenantScoped: header.some((line) => TENANT_HEADER.test(line)),
+    });
+  }
+
+  for (const migration of migrations) {
+    const rollback = rollbacks.get(migration.path);
+    if (!rollback) continue;
+    rollbacks.delete(migration.path);
+    if (isBlank(rollback.text)) {
+      problems.push(`${rollback.relative}: the file is empty`);
+      continue;
+    }
+    const file: RollbackFile = { path: rollback.relative, sql: rollback.text, checksum: checksumOf(rollback.text) };
+    migration.rollback = file;
+  }
+  for (const orphan of rollbacks.values()) {
+    problems.push(`${orphan.relative}: a rollback file without its migration (${orphan.base.slice("rollback_".length)} is missing)`);
+  }
+
+  if (problems.length > 0) throw new CatalogError(dir, problems);
+  migrations.sort((a, b) => a.version.localeCompare(b.version));
+  return { dir, migrations, byVersion: new Map(migrations.map((migration) => [migration.version, migration])) };
+}

@@ -1,0 +1,126 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
+import { UsageError } from "../errors.ts";
+import { ConfigFileSchema, ProcessEnvSchema, type Config, type Environment } from "./schema.ts";
+
+export const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres";
+const DEFAULT_CONFIG_FILE = "rookery.config.yml";
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** `--dir` on the command line wins over MIGRATIONS_DIR. */
+  migrationsDir?: string;
+  /** `--config` on the command line wins over ROOKERY_CONFIG. */
+  configFile?: string;
+}
+
+/** Every problem in one message, one line per key, so a user fixes them all at once. */
+function listIssues(error: z.ZodError, prefix: string): string {
+  return error.issues
+    .map((issue) => `  ${[prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "(root)"}: ${issue.message}`)
+    .join("\n");
+}
+
+/** `${VAR}` and `${VAR:-fallback}` expanded from the process environment; an unset variable is an error. */
+function expandVariables(text: string, env: NodeJS.ProcessEnv, missing: string[]): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => {
+    const value = env[name];
+    if (value !== undefined && value !== "") return value;
+    if (fallback !== undefined) return fallback;
+    missing.push(name);
+    return "";
+  });
+}
+
+function readConfigFile(file: string, env: NodeJS.ProcessEnv): Record<string, Environment> {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new UsageError(`cannot read config file ${file}: ${(error as Error).message}`);
+  }
+  const missing: string[] = [];
+  const expanded = JSON.parse(JSON.stringify(raw ?? {}), (_key, value) =>
+    typeof value === "string" ? expandVariables(value, env, missing) : value,
+  );
+  const parsed = ConfigFileSchema.safeParse(expanded);
+  const problems = [
+    ...missing.map((name) => `  \${${name}}: environment variable is not set`),
+    ...(parsed.success ? [] : [listIssues(parsed.error, "")]),
+  ];
+  if (problems.length > 0 || !parsed.success) {
+    throw new UsageError(`invalid config file ${file}:\n${problems.join("\n")}`, {
+      hint: "Fix the keys above; README.md#configuration lists every key.",
+    });
+  }
+  return Object.fromEntries(
+    Object.entries(parsed.data.environments).map(([name, environment]) => [name, { ...environment, name }]),
+  );
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const parsedEnv = ProcessEnvSchema.safeParse(env);
+  if (!parsedEnv.success) {
+    throw new UsageError(`invalid environment variables:\n${listIssues(parsedEnv.error, "")}`);
+  }
+  const vars = parsedEnv.data;
+  const explicitFile = options.configFile ?? vars.ROOKERY_CONFIG;
+  const configFile = explicitFile ? path.resolve(cwd, explicitFile) : path.resolve(cwd, DEFAULT_CONFIG_FILE);
+  if (explicitFile && !existsSync(configFile)) {
+    throw new UsageError(`config file ${configFile} does not exist`, {
+      hint: "Set ROOKERY_CONFIG to an existing YAML file, or unset it to use DATABASE_URL alone.",
+    });
+  }
+
+  const databaseUrl = vars.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  let environments: Record<string, Environment>;
+  let source: string;
+  if (existsSync(configFile)) {
+    environments = readConfigFile(configFile, env);
+    source = configFile;
+  } else {
+    const development = ConfigFileSchema.parse({ environments: { development: { databaseUrl } } });
+    environments = { development: { ...development.environments.development!, name: "development" } };
+    source = vars.DATABASE_URL ? "DATABASE_URL" : "the default local database";
+  }
+
+  const firstUrl = Object.values(environments)[0]!.databaseUrl;
+  return {
+    environments,
+    migrationsDir: path.resolve(cwd, options.migrationsDir ?? vars.MIGRATIONS_DIR ?? "migrations"),
+    controlDatabaseUrl: vars.CONTROL_DATABASE_URL ?? vars.DATABASE_URL ?? firstUrl,
+    redisUrl: vars.REDIS_URL,
+    queuePrefix: vars.QUEUE_PREFIX,
+    port: vars.PORT,
+    logLevel: vars.LOG_LEVEL,
+    slack: {
+      botToken: vars.SLACK_BOT_TOKEN,
+      appToken: vars.SLACK_APP_TOKEN,
+      signingSecret: vars.SLACK_SIGNING_SECRET,
+      apiUrl: vars.SLACK_API_URL,
+      botUserId: vars.SLACK_BOT_USER_ID,
+    },
+    source,
+  };
+}
+
+/** The named environment, or the only one when there is exactly one; otherwise a usage error listing the names. */
+export function selectEnvironment(config: Config, name?: string): Environment {
+  const names = Object.keys(config.environments);
+  if (name === undefined) {
+    if (names.length === 1) return config.environments[names[0]!]!;
+    throw new UsageError(`more than one environment is configured (${names.join(", ")})`, {
+      hint: "Choose one with --env NAME.",
+    });
+  }
+  const environment = config.environments[name];
+  if (!environment) {
+    throw new UsageError(`unknown environment "${name}"`, { hint: `Configured environments: ${names.join(", ")}.` });
+  }
+  return environment;
+}

@@ -1,0 +1,101 @@
+import { z } from "zod";
+import { duration } from "./duration.ts";
+
+/** A Slack user id (U…/W…) or user group id (S…). */
+const slackPrincipal = z.string().regex(/^[UWS][A-Z0-9]{2,}$/, "a Slack user id (U…) or user group id (S…)");
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day like "09:00"');
+
+export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+
+/** When changes may be deployed; outside it requests are refused with the next open time. */
+export const DeploymentWindowSchema = z
+  .object({
+    days: z.array(z.enum(WEEKDAYS)).min(1),
+    from: hhmm,
+    to: hhmm,
+    timeZone: z.string().default("UTC"),
+  })
+  .strict();
+
+export const EnvironmentSchema = z
+  .object({
+    databaseUrl: z.string().min(1, "a Postgres connection URL"),
+    // The engine
+    lockTimeout: duration.default(2000),
+    statementTimeout: duration.default(300_000),
+    /** Concurrent index builds wait for older snapshots, so they get their own, longer lock wait. */
+    concurrentLockTimeout: duration.default(300_000),
+    lockRetries: z.number().int().min(0).max(20).default(5),
+    /** How long a runner waits for another runner's advisory lock on the same database. */
+    advisoryLockWait: duration.default(180_000),
+    criticalTables: z.array(z.string().min(1)).default([]),
+    // Approvals (chat)
+    approvals: z.number().int().min(0).max(10).default(0),
+    approvers: z.array(slackPrincipal).default([]),
+    requesters: z.array(slackPrincipal).default([]),
+    expiresMinutes: z.number().positive().default(60),
+    // Alerts
+    alertChannel: z.string().min(1).optional(),
+    healthPollSeconds: z.number().int().min(5).default(60),
+    alertRepeatHours: z.number().positive().default(4),
+    // Analysis
+    blockOn: z.array(z.enum(["error", "warning"])).default(["error"]),
+    // Production safety
+    backup: z.boolean().default(false),
+    backupDir: z.string().default("./backups"),
+    requireStaging: z.string().min(1).optional(),
+    minSoakHours: z.number().min(0).default(0),
+    requireRollbackProof: z.boolean().default(false),
+    breakGlass: z.boolean().default(false),
+    windows: z.array(DeploymentWindowSchema).default([]),
+  })
+  .strict();
+
+export type Environment = z.infer<typeof EnvironmentSchema> & { name: string };
+
+export const ConfigFileSchema = z
+  .object({
+    environments: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, "lower-case environment names"), EnvironmentSchema),
+  })
+  .strict()
+  .refine((file) => Object.keys(file.environments).length > 0, "at least one environment");
+
+export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+
+export interface SlackSettings {
+  botToken?: string;
+  appToken?: string;
+  signingSecret?: string;
+  apiUrl?: string;
+  botUserId?: string;
+}
+
+export interface Config {
+  environments: Record<string, Environment>;
+  migrationsDir: string;
+  controlDatabaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  port: number;
+  logLevel: string;
+  slack: SlackSettings;
+  /** Where the environments came from, for messages. */
+  source: string;
+}
+
+export const ProcessEnvSchema = z.object({
+  DATABASE_URL: z.string().min(1).optional(),
+  ROOKERY_CONFIG: z.string().min(1).optional(),
+  MIGRATIONS_DIR: z.string().min(1).optional(),
+  CONTROL_DATABASE_URL: z.string().min(1).optional(),
+  REDIS_URL: z.string().min(1).default("redis://127.0.0.1:6379"),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default("rookery"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SLACK_BOT_TOKEN: z.string().min(1).optional(),
+  SLACK_APP_TOKEN: z.string().min(1).optional(),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_API_URL: z.string().url().optional(),
+  SLACK_BOT_USER_ID: z.string().min(1).optional(),
+});

@@ -1,0 +1,55 @@
+import pg from "pg";
+import { RookeryError } from "../errors.ts";
+import { redactUrl } from "../log/logger.ts";
+
+/** Network-level failures: the server is not there, not a SQL problem. Worth retrying later. */
+const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "EAI_AGAIN", "57P03"]);
+
+export function isUnreachable(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return code !== undefined && UNREACHABLE_CODES.has(code);
+}
+
+export class DatabaseUnreachableError extends RookeryError {
+  constructor(url: string, cause: unknown) {
+    const reason = (cause as Error)?.message ?? String(cause);
+    super(`cannot connect to the database at ${redactUrl(url)}: ${reason}`, {
+      hint: "Check that Postgres is running and that the environment's databaseUrl (or DATABASE_URL) is right.",
+      cause,
+    });
+  }
+}
+
+export function createPool(url: string, options: { max?: number; applicationName?: string } = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 4,
+    application_name: options.applicationName ?? "rookery",
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on("error", () => {});
+  return pool;
+}
+
+/** A single connection, with connection failures turned into a message naming the database. */
+export async function connectClient(url: string, applicationName = "rookery"): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: 10_000 });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw new DatabaseUnreachableError(url, error);
+  }
+  return client;
+}
+
+export async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = await connectClient(url);
+  try {
+    return await use(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}

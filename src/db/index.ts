@@ -1,0 +1,1 @@
+export { connectClient, createPool, withClient, isUnreachable, DatabaseUnreachableError } from "./connect.ts";

@@ -1,0 +1,159 @@
+import type { Catalog, Migration } from "../catalog/index.ts";
+import type { Environment } from "../config/index.ts";
+import type { Logger } from "../log/logger.ts";
+
+/**
+ * The engine's contract with whoever drives it: the CLI, the queue worker, tests.
+ * It knows nothing of Slack or queues; progress goes out through `onProgress`.
+ */
+
+export type StepName = "lock" | "backup" | "apply" | "retry" | "verify" | "rollback" | "done";
+
+export interface ProgressEvent {
+  step: StepName;
+  version?: string;
+  /** One line a person can read: "lock taken on app_production", "applying 20251101_000001 (2/5)". */
+  message: string;
+  detail?: Record<string, unknown>;
+}
+
+export type ProgressListener = (event: ProgressEvent) => void | Promise<void>;
+
+export interface RunContext {
+  environment: Environment;
+  catalog: Catalog;
+  /** Who is doing it, as recorded in `applied_by`: "cli:alice", "slack:U123ABC". */
+  actor: string;
+  onProgress?: ProgressListener;
+  logger?: Logger;
+}
+
+export interface ApplyOptions {
+  /** Versions to apply, in this order; undefined means every pending migration. */
+  versions?: string[];
+  /**
+   * Checksums pinned when a request was approved: a file changed since then is refused,
+   * never applied.
+   */
+  expectedChecksums?: Record<string, string>;
+}
+
+export interface AppliedMigration {
+  version: string;
+  description: string;
+  checksum: string;
+  durationMs: number;
+  /** True when the file held statements that cannot run inside a transaction. */
+  outsideTransaction: boolean;
+  lockRetries: number;
+}
+
+export interface MigrationFailure {
+  version: string;
+  error: string;
+  sqlstate?: string;
+  /** Worth retrying later as it is (lock waits exhausted, connection lost), unlike a SQL error. */
+  transient: boolean;
+}
+
+export interface ApplyReport {
+  environment: string;
+  applied: AppliedMigration[];
+  /** Already applied by someone else by the time the lock was taken: not an error. */
+  skipped: { version: string; reason: string }[];
+  failed?: MigrationFailure;
+}
+
+export interface RollbackOptions {
+  version: string;
+  reason: string;
+}
+
+export interface RollbackReport {
+  environment: string;
+  version: string;
+  reason: string;
+  durationMs: number;
+  /** The document's safety check, as shown before running: applied less than an hour ago. */
+  safety: "SAFE_TO_ROLLBACK" | "RECENT_MIGRATION_CAUTION";
+}
+
+export type LedgerStatus = "applied" | "rolled_back" | "failed";
+
+export interface LedgerRow {
+  version: string;
+  description: string;
+  appliedAt: string;
+  appliedBy: string;
+  status: LedgerStatus;
+  checksum: string | null;
+  hasRollback: boolean;
+}
+
+export interface MigrationState {
+  version: string;
+  description: string;
+  path?: string;
+  /** `pending`: in the folder, never applied (or rolled back / failed and waiting to be applied again). */
+  state: LedgerStatus | "pending";
+  appliedAt?: string;
+  appliedBy?: string;
+  /** The file on disk no longer matches the checksum recorded when it was applied. */
+  drift: boolean;
+  /** Applied but no longer in the folder. */
+  missingFile: boolean;
+  hasRollback: boolean;
+}
+
+export interface StatusReport {
+  environment: string;
+  currentVersion: string | null;
+  migrations: MigrationState[];
+  counts: { applied: number; pending: number; failed: number; rolledBack: number; drift: number };
+}
+
+export interface PlanStep {
+  version: string;
+  description: string;
+  path: string;
+  checksum: string;
+  hasRollback: boolean;
+  outsideTransaction: boolean;
+  /** Re-applying after a rollback or failure. */
+  reapply: boolean;
+}
+
+export interface IntegrityCheck {
+  name: string;
+  status: "PASS" | "FAIL" | "WARNING";
+  details: string;
+}
+
+export interface VerifyReport {
+  environment: string;
+  version?: string;
+  ok: boolean;
+  checks: IntegrityCheck[];
+}
+
+export interface HealthRow {
+  version: string;
+  description: string;
+  appliedAt: string;
+  appliedBy: string;
+  status: LedgerStatus;
+  hoursSinceApplication: number;
+  healthStatus: "NEWLY_APPLIED" | "HEALTHY" | "ROLLED_BACK" | "FAILED";
+  alertLevel: "CRITICAL" | "WARNING" | "INFO" | "OK";
+}
+
+export interface HistoryEvent {
+  at: string;
+  version: string | null;
+  event: string;
+  actor: string;
+  reason: string | null;
+  detail: Record<string, unknown>;
+}
+
+export type { Catalog, Migration };

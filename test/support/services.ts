@@ -1,0 +1,61 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, inject } from "vitest";
+
+/** The admin URL of the Postgres server the suite runs against. */
+export function adminDatabaseUrl(): string {
+  return inject("adminDatabaseUrl");
+}
+
+export function redisUrl(): string {
+  return inject("redisUrl");
+}
+
+function urlFor(database: string): string {
+  const url = new URL(adminDatabaseUrl());
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function admin<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminDatabaseUrl() });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A fresh, empty database of this test file's own, dropped when the file ends.
+ * `label` only makes a leftover easy to trace back to its test.
+ */
+export async function createTestDatabase(label = "t"): Promise<string> {
+  const name = `rookery_${label.replace(/[^a-z0-9]/gi, "").toLowerCase().slice(0, 20)}_${randomBytes(5).toString("hex")}`;
+  await admin((client) => client.query(`CREATE DATABASE ${name}`));
+  afterAll(async () => {
+    await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  });
+  return urlFor(name);
+}
+
+/** A BullMQ prefix of this test file's own, so parallel files never share queues. */
+export function testQueuePrefix(label = "t"): string {
+  return `rookery-test-${label}-${randomBytes(4).toString("hex")}`;
+}
+
+/** Run SQL against a test database and return its rows. */
+export async function query<T extends pg.QueryResultRow = pg.QueryResultRow>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
