@@ -8,13 +8,22 @@ const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day like "
 
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** When changes may be deployed; outside it requests are refused with the next open time. */
 export const DeploymentWindowSchema = z
   .object({
     days: z.array(z.enum(WEEKDAYS)).min(1),
     from: hhmm,
     to: hhmm,
-    timeZone: z.string().default("UTC"),
+    timeZone: z.string().refine(isTimeZone, "an IANA time zone like \"Europe/Berlin\"").default("UTC"),
   })
   .strict();
 
