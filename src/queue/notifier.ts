@@ -1,0 +1,60 @@
+import type { Environment } from "../config/index.ts";
+import type { Logger } from "../log/logger.ts";
+import type { ChangeRequest } from "../requests/index.ts";
+import type { ApplyReport, ProgressEvent, RollbackReport } from "../runner/types.ts";
+
+export type JobOutcome =
+  | { status: "succeeded"; report: ApplyReport | RollbackReport }
+  /** `willRetry`: a transient failure (database unreachable, lock waits exhausted); the job runs again later. */
+  | { status: "failed"; error: string; willRetry: boolean; report?: ApplyReport };
+
+/**
+ * One problem the health poll found in an environment.
+ * `state`: "new" the first time (or when its level changed), "repeat" for an unresolved CRITICAL after
+ * alertRepeatHours, "resolved" when it cleared.
+ */
+export interface HealthAlert {
+  /** Stable identity of the problem: "migration:20251101_000001", "drift:20251101_000001", "invalid-index:public.idx". */
+  key: string;
+  level: "CRITICAL" | "WARNING";
+  state: "new" | "repeat" | "resolved";
+  version: string | null;
+  /** One line a person can read: "migration 20251101_000001 failed 2 h ago". */
+  message: string;
+  /** When the problem was first seen. */
+  since: Date;
+  /** What to type next, e.g. "/migrate rollback 20251101_000001 production <reason>". */
+  suggestedCommand: string | null;
+}
+
+/**
+ * How jobs and the health poll talk to people. The Slack layer implements it (message updates, thread replies,
+ * alert channel); `logNotifier` is for the CLI and a worker without Slack. A notifier failure never fails a job.
+ */
+export interface Notifier {
+  /** A worker took the job (attempt counts from 1). */
+  started(request: ChangeRequest, attempt: number): Promise<void>;
+  progress(request: ChangeRequest, event: ProgressEvent): Promise<void>;
+  finished(request: ChangeRequest, outcome: JobOutcome): Promise<void>;
+  /** Posted to environment.alertChannel; called once per change of state, not on every poll. */
+  alert(environment: Environment, alert: HealthAlert): Promise<void>;
+}
+
+export function logNotifier(logger: Logger): Notifier {
+  return {
+    async started(request, attempt) {
+      logger.info({ requestId: request.id, kind: request.kind, environment: request.environment, attempt }, "job started");
+    },
+    async progress(request, event) {
+      logger.info({ requestId: request.id, step: event.step, version: event.version }, event.message);
+    },
+    async finished(request, outcome) {
+      if (outcome.status === "succeeded") logger.info({ requestId: request.id }, "job succeeded");
+      else logger.error({ requestId: request.id, willRetry: outcome.willRetry }, `job failed: ${outcome.error}`);
+    },
+    async alert(environment, alert) {
+      const log = alert.state === "resolved" ? logger.info.bind(logger) : logger.warn.bind(logger);
+      log({ environment: environment.name, key: alert.key, level: alert.level, state: alert.state }, alert.message);
+    },
+  };
+}

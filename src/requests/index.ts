@@ -1,0 +1,35 @@
+/**
+ * The control store: change requests, approvals, the outbox, the audit log and alert state, in the
+ * `rookery_control` schema of CONTROL_DATABASE_URL. It enforces the invariants of a request (own request,
+ * duplicate click, expiry, state); who may approve is the caller's policy.
+ */
+export { ensureControlSchema, CONTROL_SCHEMA } from "./schema.ts";
+export { createRequest } from "./create.ts";
+export { recordApproval, type ApprovalResult } from "./approve.ts";
+export { rejectRequest, cancelRequest, expirePendingRequests } from "./decide.ts";
+export {
+  getRequest,
+  listRequests,
+  setMessageRef,
+  markQueued,
+  markRunning,
+  markSucceeded,
+  markFailed,
+  markRetrying,
+} from "./lifecycle.ts";
+export { unsentOutbox, markOutboxSent, markOutboxFailed, requestsAwaitingJobs, resendOutbox } from "./outbox.ts";
+export { audit, listAudit, type AuditEntry, type AuditRecord } from "./audit.ts";
+export { openAlerts, recordAlertPosted, recordAlertResolved, type AlertState, type AlertLevel } from "./alert-state.ts";
+export {
+  FINAL_STATUSES,
+  REQUEST_KINDS,
+  REQUEST_STATUSES,
+  NewRequestSchema,
+  type Approval,
+  type ApprovalOutcome,
+  type ChangeRequest,
+  type NewRequest,
+  type RejectionOutcome,
+  type RequestKind,
+  type RequestStatus,
+} from "./types.ts";

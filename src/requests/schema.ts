@@ -1,0 +1,86 @@
+import type pg from "pg";
+import { inTransaction } from "./transaction.ts";
+
+export const CONTROL_SCHEMA = "rookery_control";
+
+/**
+ * The control schema: approval requests and what happened to them, kept in Postgres so that
+ * a Redis outage loses nothing. Created idempotently; concurrent starters serialise on an advisory lock
+ * because CREATE ... IF NOT EXISTS alone races on the catalog.
+ */
+const DDL = `
+CREATE SCHEMA IF NOT EXISTS rookery_control;
+
+CREATE TABLE IF NOT EXISTS rookery_control.requests (
+  id uuid PRIMARY KEY,
+  kind text NOT NULL CHECK (kind IN ('apply', 'rollback')),
+  environment text NOT NULL,
+  versions text[] NOT NULL,
+  checksums jsonb NOT NULL,
+  reason text,
+  requested_by text NOT NULL,
+  team_id text,
+  channel_id text,
+  message_ts text,
+  approvals_required integer NOT NULL CHECK (approvals_required >= 0),
+  status text NOT NULL CHECK (status IN ('pending','approved','rejected','expired','queued','running','succeeded','failed','cancelled')),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NOT NULL,
+  not_before timestamptz,
+  decided_by text,
+  error text,
+  result jsonb,
+  attempts integer NOT NULL DEFAULT 0,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS requests_status_idx ON rookery_control.requests (status);
+
+CREATE TABLE IF NOT EXISTS rookery_control.approvals (
+  request_id uuid NOT NULL REFERENCES rookery_control.requests (id) ON DELETE CASCADE,
+  user_id text NOT NULL,
+  approved_at timestamptz NOT NULL,
+  PRIMARY KEY (request_id, user_id)
+);
+
+-- One row per request whose job must reach the queue; sent_at stays NULL until the enqueue succeeded.
+CREATE TABLE IF NOT EXISTS rookery_control.outbox (
+  request_id uuid PRIMARY KEY REFERENCES rookery_control.requests (id) ON DELETE CASCADE,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  sent_at timestamptz,
+  attempts integer NOT NULL DEFAULT 0,
+  last_error text
+);
+CREATE INDEX IF NOT EXISTS outbox_unsent_idx ON rookery_control.outbox (created_at) WHERE sent_at IS NULL;
+
+CREATE TABLE IF NOT EXISTS rookery_control.audit_log (
+  id bigserial PRIMARY KEY,
+  at timestamptz NOT NULL DEFAULT now(),
+  actor text NOT NULL,
+  team_id text,
+  action text NOT NULL,
+  request_id uuid,
+  environment text,
+  detail jsonb NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS audit_log_request_idx ON rookery_control.audit_log (request_id);
+
+-- What the health poll last posted per environment and problem, so a state is posted once, not every poll.
+CREATE TABLE IF NOT EXISTS rookery_control.alert_state (
+  environment text NOT NULL,
+  alert_key text NOT NULL,
+  level text NOT NULL CHECK (level IN ('CRITICAL', 'WARNING')),
+  version text,
+  message text NOT NULL,
+  first_seen_at timestamptz NOT NULL,
+  last_posted_at timestamptz NOT NULL,
+  resolved_at timestamptz,
+  PRIMARY KEY (environment, alert_key)
+);
+`;
+
+export async function ensureControlSchema(pool: pg.Pool): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('rookery_control.schema'))");
+    await client.query(DDL);
+  });
+}
