@@ -1,0 +1,74 @@
+import { parseVersion } from "../catalog/index.ts";
+import { UsageError } from "../errors.ts";
+import { applyMigrations } from "../runner/index.ts";
+import type { ApplyReport } from "../runner/types.ts";
+import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
+import { cliActor, formatMs, progressTo, runCommand, table, targetFor } from "./format.ts";
+
+const HELP = `Usage: rookery apply VERSION...     apply these migrations, in this order
+       rookery apply --all          apply every pending migration, in version order
+
+Each migration runs in its own transaction with its ledger row (statements that cannot run in a
+transaction, like CREATE INDEX CONCURRENTLY, run outside one and say so). --all stops at the first
+failure; the failure is recorded in the ledger with its error.
+
+Options:
+  --all           every pending migration
+
+${COMMON_HELP}
+Exit 1 when a migration failed (nothing of it is left applied), 2 for a malformed version.`;
+
+function versionsToApply(all: boolean, positionals: string[]): string[] | undefined {
+  if (all && positionals.length > 0) {
+    throw new UsageError("give either --all or versions, not both", { hint: "rookery apply --all, or rookery apply 20251101_000001" });
+  }
+  if (all) return undefined;
+  if (positionals.length === 0) {
+    throw new UsageError("nothing to apply: no version given", {
+      hint: "Name the versions (rookery apply 20251101_000001) or apply every pending one with --all.",
+    });
+  }
+  return positionals.map(parseVersion);
+}
+
+function printReport(io: CliIO, report: ApplyReport): void {
+  const rows = report.applied.map((migration) => [
+    migration.version,
+    "applied",
+    formatMs(migration.durationMs),
+    [
+      migration.description,
+      migration.outsideTransaction ? "(outside a transaction)" : "",
+      migration.lockRetries > 0 ? `(${migration.lockRetries} lock retries)` : "",
+    ]
+      .filter(Boolean)
+      .join(" "),
+  ]);
+  rows.push(...report.skipped.map((skip) => [skip.version, "skipped", "", skip.reason]));
+  if (report.failed) rows.push([report.failed.version, "FAILED", "", report.failed.error]);
+  io.stdout(table(rows));
+  if (report.failed) {
+    const retry = report.failed.transient ? "It is worth retrying as it is." : "Fix the migration, then apply it again.";
+    io.stderr(`rookery: migration ${report.failed.version} failed: ${report.failed.error}\n${retry}\n`);
+  } else if (report.applied.length === 0 && report.skipped.length === 0) {
+    io.stdout(`nothing to apply: ${report.environment} is up to date\n`);
+  }
+}
+
+export const applyCommand: CliCommand = {
+  name: "apply",
+  summary: "apply migrations (named versions, or --all pending)",
+  help: HELP,
+  run: (args, io) =>
+    runCommand(args, io, { all: { type: "boolean", default: false } }, async ({ values, positionals }) => {
+      const versions = versionsToApply(values.all, positionals);
+      const { environment, catalog } = targetFor(values, io);
+      const report = await applyMigrations(
+        { environment, catalog, actor: cliActor(io.env), onProgress: progressTo(io) },
+        { versions },
+      );
+      if (values.json) printJson(io, { ok: !report.failed, ...report, failed: report.failed ?? null });
+      else printReport(io, report);
+      return report.failed ? EXIT.failed : EXIT.ok;
+    }),
+};

@@ -1,0 +1,46 @@
+import { planMigrations } from "../runner/index.ts";
+import type { PlanStep } from "../runner/types.ts";
+import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
+import { runCommand, table, targetFor } from "./format.ts";
+
+const HELP = `Usage: rookery plan
+
+What \`rookery apply --all\` would do, in order, without doing it: each pending migration, whether
+it re-applies a rolled back or failed version, whether it runs outside a transaction, and whether a
+rollback script is there.
+
+${COMMON_HELP}`;
+
+function notes(step: PlanStep): string {
+  return [
+    step.reapply ? "re-apply" : "",
+    step.outsideTransaction ? "outside a transaction" : "",
+    step.hasRollback ? "" : "NO ROLLBACK",
+  ]
+    .filter(Boolean)
+    .join(", ");
+}
+
+function printPlan(io: CliIO, environment: string, steps: PlanStep[]): void {
+  if (steps.length === 0) {
+    io.stdout(`${environment}: nothing to apply, up to date\n`);
+    return;
+  }
+  io.stdout(`${environment}: ${steps.length} migration(s) to apply, in this order\n\n`);
+  const rows = steps.map((step, index) => [`${index + 1}.`, step.version, step.path, step.description, notes(step)]);
+  io.stdout(table(rows, ["#", "VERSION", "FILE", "DESCRIPTION", "NOTES"]));
+}
+
+export const planCommand: CliCommand = {
+  name: "plan",
+  summary: "what apply --all would do, in order, with rollback availability",
+  help: HELP,
+  run: (args, io) =>
+    runCommand(args, io, {}, async ({ values }) => {
+      const { environment, catalog } = targetFor(values, io);
+      const steps = await planMigrations(environment, catalog);
+      if (values.json) printJson(io, { ok: true, environment: environment.name, steps });
+      else printPlan(io, environment.name, steps);
+      return EXIT.ok;
+    }),
+};
