@@ -1,0 +1,95 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig, selectEnvironment } from "../src/config/index.ts";
+import { UsageError } from "../src/errors.ts";
+
+function configFile(yaml: string): { cwd: string; file: string } {
+  const cwd = mkdtempSync(path.join(tmpdir(), "rookery-config-"));
+  const file = path.join(cwd, "rookery.config.yml");
+  writeFileSync(file, yaml);
+  return { cwd, file };
+}
+
+function loadError(run: () => unknown): UsageError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return error as UsageError;
+  }
+  throw new Error("expected a usage error");
+}
+
+describe("config", () => {
+  it("with only DATABASE_URL there is one environment, development, with production-safe timeouts", () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "rookery-config-"));
+    const config = loadConfig({ env: { DATABASE_URL: "postgres://app:secret@db.example:5432/app" }, cwd });
+    expect(Object.keys(config.environments)).toEqual(["development"]);
+    const development = selectEnvironment(config);
+    expect(development.databaseUrl).toBe("postgres://app:secret@db.example:5432/app");
+    expect(development.lockTimeout).toBe(2000);
+    expect(development.approvals).toBe(0);
+    expect(config.migrationsDir).toBe(path.join(cwd, "migrations"));
+  });
+
+  it("reads the environments file found in the working folder, expanding ${VAR} and durations", () => {
+    const { cwd } = configFile(`
+environments:
+  staging:
+    databaseUrl: \${STAGING_URL}
+    lockTimeout: 1500ms
+    statementTimeout: 10min
+    approvals: 1
+    approvers: [U0APPROVER1, S0DBATEAM]
+  production:
+    databaseUrl: \${PROD_URL:-postgres://localhost/prod}
+`);
+    const config = loadConfig({ env: { STAGING_URL: "postgres://localhost/staging" }, cwd });
+    const staging = selectEnvironment(config, "staging");
+    expect(staging.databaseUrl).toBe("postgres://localhost/staging");
+    expect(staging.lockTimeout).toBe(1500);
+    expect(staging.statementTimeout).toBe(600_000);
+    expect(staging.approvers).toEqual(["U0APPROVER1", "S0DBATEAM"]);
+    expect(selectEnvironment(config, "production").databaseUrl).toBe("postgres://localhost/prod");
+  });
+
+  it("an invalid file lists every bad key at once and is a usage error (exit 2)", () => {
+    const { cwd } = configFile(`
+environments:
+  production:
+    databaseUrl: postgres://localhost/prod
+    lockTimeout: two seconds
+    approvals: -1
+    approver: [U1]
+  staging:
+    databaseUrl: \${NOT_SET_ANYWHERE}
+`);
+    const error = loadError(() => loadConfig({ env: {}, cwd }));
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain("environments.production.lockTimeout");
+    expect(error.message).toContain("environments.production.approvals");
+    expect(error.message).toContain("approver");
+    expect(error.message).toContain("NOT_SET_ANYWHERE");
+  });
+
+  it("an unknown environment names the configured ones; several environments need --env", () => {
+    const { cwd } = configFile(`
+environments:
+  staging: { databaseUrl: postgres://localhost/staging }
+  production: { databaseUrl: postgres://localhost/prod }
+`);
+    const config = loadConfig({ env: {}, cwd });
+    const unknown = loadError(() => selectEnvironment(config, "prod"));
+    expect(unknown.message).toContain('unknown environment "prod"');
+    expect(unknown.hint).toContain("staging, production");
+    expect(loadError(() => selectEnvironment(config)).hint).toContain("--env");
+  });
+
+  it("ROOKERY_CONFIG naming a missing file is a usage error, not a silent fallback", () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "rookery-config-"));
+    const error = loadError(() => loadConfig({ env: { ROOKERY_CONFIG: "nowhere.yml" }, cwd }));
+    expect(error.message).toContain("nowhere.yml");
+  });
+});
