@@ -66,7 +66,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A request by id, or null; a malformed id (from a forged button value) is simply not found. */
 export async function selectRequest(db: Queryable, id: string, options: { forUpdate?: boolean } = {}): Promise<ChangeRequest | null> {
   if (!UUID.test(id)) return null;
-  const { rows } = await db.query<RequestRow>(`${REQUEST_SELECT} WHERE r.id = $1${options.forUpdate ? " FOR UPDATE OF r" : ""}`, [id]);
+  // Lock first, read after: a statement that waited for the lock still sees the approvals of its own,
+  // older snapshot, so the read must be a new statement.
+  if (options.forUpdate) await db.query("SELECT 1 FROM rookery_control.requests WHERE id = $1 FOR UPDATE", [id]);
+  const { rows } = await db.query<RequestRow>(`${REQUEST_SELECT} WHERE r.id = $1`, [id]);
   return rows[0] ? toRequest(rows[0]) : null;
 }
 
