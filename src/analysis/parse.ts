@@ -44,6 +44,11 @@ function charOffset(text: string, byteOffset: number): number {
   return Buffer.from(text, "utf8").subarray(0, byteOffset).toString("utf8").length;
 }
 
+/** Line and column of a parse tree `location` (a byte offset into the file's UTF-8). */
+export function positionOfLocation(text: string, byteOffset: number): { line: number; column: number } {
+  return lineAndColumn(text, charOffset(text, byteOffset));
+}
+
 export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, offset);
   const line = before.split("\n").length;

@@ -1,0 +1,115 @@
+import type { Migration } from "../catalog/index.ts";
+import { migrationType, statementType } from "./classify.ts";
+import { MIGRATION_TYPES } from "./migration-types.ts";
+import { isNonTransactional, parseStatements, positionOfLocation, SqlSyntaxError } from "./parse.ts";
+import { RULES, RULE_IDS } from "./rules/index.ts";
+import { allowProblems, applyAllows, readAllows } from "./suppress.ts";
+import { relationOf, tableKey } from "./tree.ts";
+import type { Finding, MigrationAnalysis, ParsedFile, RuleContext, RuleHit, Rule, SyntaxErrorReport } from "./types.ts";
+
+export type * from "./types.ts";
+export { MIGRATION_TYPES, riskiest } from "./migration-types.ts";
+export { RULES } from "./rules/index.ts";
+export { loadParser } from "./parse.ts";
+
+type Parsed = { ok: true; file: ParsedFile } | { ok: false; error: SyntaxErrorReport };
+
+function parseFile(sql: string, file: string): Parsed {
+  try {
+    return { ok: true, file: { file, sql, statements: parseStatements(sql, file) } };
+  } catch (error) {
+    if (!(error instanceof SqlSyntaxError)) throw error;
+    const message = error.message.replace(`${file}:${error.line}:${error.column}: `, "");
+    return { ok: false, error: { file, line: error.line, column: error.column, message } };
+  }
+}
+
+function syntaxFinding(error: SyntaxErrorReport): Finding {
+  return {
+    rule: "syntax-error",
+    severity: "error",
+    ...error,
+    message: `Postgres cannot parse this file: ${error.message}; nothing in it can run`,
+    safeWay: "Fix the SQL at this position; `rookery lint FILE` checks it without a database.",
+  };
+}
+
+/** Tables this file creates: indexing, constraining or filling them cannot block anyone. */
+function createdTables(file: ParsedFile): Set<string> {
+  return new Set(
+    file.statements
+      .filter((statement) => statement.kind === "CreateStmt" || statement.kind === "CreateTableAsStmt")
+      .map((statement) => tableKey(relationOf(statement) ?? (statement.node.into as { rel?: object })?.rel)),
+  );
+}
+
+function toFinding(rule: Rule, hit: RuleHit, context: RuleContext): Finding {
+  const file = hit.inRollback && context.rollback ? context.rollback : context.migration;
+  const position =
+    hit.location !== undefined && hit.location >= 0
+      ? positionOfLocation(file.sql, hit.location)
+      : { line: hit.statement.line, column: hit.statement.column };
+  return { rule: rule.id, severity: rule.severity, file: file.file, ...position, message: hit.message, safeWay: rule.safeWay };
+}
+
+function byPosition(migrationPath: string) {
+  return (a: Finding, b: Finding) =>
+    Number(a.file !== migrationPath) - Number(b.file !== migrationPath) || a.line - b.line || a.column - b.column;
+}
+
+export interface AnalyzeOptions {
+  version?: string;
+  rollback?: { path: string; sql: string };
+}
+
+/**
+ * Classifies a migration and lints it with the real Postgres parser. Never throws for bad SQL:
+ * a syntax error comes back in `syntaxError` (and as a `syntax-error` finding) so plan and approval can show it.
+ * The caller must have awaited `loadParser()` once (the CLI and the worker do it at start).
+ */
+export function analyzeSql(sql: string, file: string, options: AnalyzeOptions = {}): MigrationAnalysis {
+  const migration = parseFile(sql, file);
+  const rollback = options.rollback ? parseFile(options.rollback.sql, options.rollback.path) : undefined;
+  const syntaxErrors = [migration, rollback].flatMap((parsed) => (parsed && !parsed.ok ? [parsed.error] : []));
+  const statements = migration.ok ? migration.file.statements : [];
+  const type = migration.ok ? migrationType(statements) : "DDL Delete";
+
+  let ruleFindings: Finding[] = [];
+  if (migration.ok) {
+    const context: RuleContext = {
+      migration: migration.file,
+      rollback: rollback?.ok ? rollback.file : undefined,
+      newTables: createdTables(migration.file),
+      hasRollbackFile: options.rollback !== undefined,
+      type,
+    };
+    ruleFindings = RULES.flatMap((rule) => rule.check(context).map((hit) => toFinding(rule, hit, context)));
+  }
+
+  const allows = [...readAllows(sql, file), ...(options.rollback ? readAllows(options.rollback.sql, options.rollback.path) : [])];
+  const { findings, suppressed } = applyAllows(ruleFindings, allows);
+  return {
+    version: options.version ?? "",
+    path: file,
+    ...(options.rollback ? { rollbackPath: options.rollback.path } : {}),
+    type,
+    typeInfo: MIGRATION_TYPES[type],
+    statements: statements.map((statement) => ({
+      kind: statement.kind,
+      line: statement.line,
+      type: statementType(statement),
+      nonTransactional: isNonTransactional(statement),
+    })),
+    findings: [...syntaxErrors.map(syntaxFinding), ...findings, ...allowProblems(allows, RULE_IDS)].sort(byPosition(file)),
+    suppressed,
+    ...(syntaxErrors[0] ? { syntaxError: syntaxErrors[0] } : {}),
+  };
+}
+
+/** `analyzeSql` for a catalog migration and its rollback file. Await `loadParser()` once before. */
+export function analyzeMigration(migration: Migration): MigrationAnalysis {
+  return analyzeSql(migration.sql, migration.path, {
+    version: migration.version,
+    rollback: migration.rollback ? { path: migration.rollback.path, sql: migration.rollback.sql } : undefined,
+  });
+}

@@ -1,0 +1,137 @@
+import type { Statement } from "./parse.ts";
+
+/** Small readers over libpg_query's JSON parse tree, shared by the rules. */
+
+export type Node = Record<string, unknown>;
+
+export interface RangeVar {
+  schemaname?: string;
+  relname?: string;
+  location?: number;
+}
+
+/** `schema.name`; an unqualified name is taken as `public.name`. */
+export function tableKey(relation: RangeVar | undefined): string {
+  return `${relation?.schemaname ?? "public"}.${relation?.relname ?? ""}`;
+}
+
+/** A user-facing name: as written, with its schema only when one was written. */
+export function tableName(relation: RangeVar | undefined): string {
+  return relation?.schemaname ? `${relation.schemaname}.${relation.relname}` : (relation?.relname ?? "?");
+}
+
+export function relationOf(statement: Statement): RangeVar | undefined {
+  return statement.node.relation as RangeVar | undefined;
+}
+
+export interface AlterTableCmd {
+  subtype: string;
+  name?: string;
+  def?: Node;
+  missing_ok?: boolean;
+  behavior?: string;
+}
+
+/** The sub-commands of an `ALTER TABLE` (not of ALTER INDEX/VIEW/...). */
+export function alterTableCommands(statement: Statement): AlterTableCmd[] {
+  if (statement.kind !== "AlterTableStmt" || statement.node.objtype !== "OBJECT_TABLE") return [];
+  const cmds = (statement.node.cmds as { AlterTableCmd?: AlterTableCmd }[] | undefined) ?? [];
+  return cmds.flatMap((cmd) => (cmd.AlterTableCmd ? [cmd.AlterTableCmd] : []));
+}
+
+export interface Constraint {
+  contype: string;
+  conname?: string;
+  skip_validation?: boolean;
+  indexname?: string;
+  raw_expr?: Node;
+  keys?: { String?: { sval?: string } }[];
+  location?: number;
+}
+
+export interface TypeName {
+  names?: { String?: { sval?: string } }[];
+  typmods?: unknown[];
+  arrayBounds?: unknown[];
+  location?: number;
+}
+
+export interface ColumnDef {
+  colname?: string;
+  typeName?: TypeName;
+  constraints?: { Constraint?: Constraint }[];
+  location?: number;
+}
+
+export function asConstraint(node: Node | undefined): Constraint | undefined {
+  return node?.Constraint as Constraint | undefined;
+}
+
+export function asColumnDef(node: Node | undefined): ColumnDef | undefined {
+  return node?.ColumnDef as ColumnDef | undefined;
+}
+
+export function columnConstraints(column: ColumnDef): Constraint[] {
+  return (column.constraints ?? []).flatMap((entry) => (entry.Constraint ? [entry.Constraint] : []));
+}
+
+/** The type's own name without `pg_catalog.`: `int4`, `varchar`, `timestamp`, `serial`. */
+export function typeNameOf(typeName: TypeName | undefined): string {
+  const names = typeName?.names ?? [];
+  return (names[names.length - 1]?.String?.sval ?? "").toLowerCase();
+}
+
+/** The columns a `CREATE TABLE` defines. */
+export function createdColumns(statement: Statement): ColumnDef[] {
+  if (statement.kind !== "CreateStmt") return [];
+  const elements = (statement.node.tableElts as Node[] | undefined) ?? [];
+  return elements.flatMap((element) => {
+    const column = asColumnDef(element);
+    return column ? [column] : [];
+  });
+}
+
+/** Table-level constraints of a `CREATE TABLE`: `PRIMARY KEY (id)`, `FOREIGN KEY ...`. */
+export function tableConstraints(statement: Statement): Constraint[] {
+  if (statement.kind !== "CreateStmt") return [];
+  const elements = (statement.node.tableElts as Node[] | undefined) ?? [];
+  return elements.flatMap((element) => {
+    const constraint = asConstraint(element);
+    return constraint ? [constraint] : [];
+  });
+}
+
+/** Every column definition a statement writes: in CREATE TABLE, ADD COLUMN and ALTER COLUMN TYPE. */
+export function writtenColumns(statement: Statement): ColumnDef[] {
+  const altered = alterTableCommands(statement)
+    .filter((cmd) => cmd.subtype === "AT_AddColumn" || cmd.subtype === "AT_AlterColumnType")
+    .flatMap((cmd) => {
+      const column = asColumnDef(cmd.def);
+      return column ? [{ ...column, colname: column.colname ?? cmd.name }] : [];
+    });
+  return [...createdColumns(statement), ...altered];
+}
+
+/** Every node of `tree` under the key `kind`, depth first. */
+export function findNodes(tree: unknown, kind: string): Node[] {
+  const found: Node[] = [];
+  const visit = (value: unknown) => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === "object") {
+      for (const [key, child] of Object.entries(value)) {
+        if (key === kind && child && typeof child === "object") found.push(child as Node);
+        visit(child);
+      }
+    }
+  };
+  visit(tree);
+  return found;
+}
+
+/** The names in a `List` of `String`s, joined by dots: `public.users`. */
+export function dottedName(list: unknown): string {
+  const items = ((list as { List?: { items?: unknown[] } })?.List?.items ?? (Array.isArray(list) ? list : [])) as {
+    String?: { sval?: string };
+  }[];
+  return items.map((item) => item.String?.sval ?? "").join(".");
+}
