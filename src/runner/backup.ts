@@ -1,0 +1,188 @@
+import { spawn } from "node:child_process";
+import { mkdirSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import type pg from "pg";
+import { z } from "zod";
+import type { Environment } from "../config/index.ts";
+import { RookeryError, UsageError } from "../errors.ts";
+import { redactUrl } from "../log/logger.ts";
+import type { RunContext } from "./types.ts";
+
+/** One pg_dump file in the environment's backupDir. */
+export interface BackupFile {
+  name: string;
+  path: string;
+  sizeBytes: number;
+  createdAt: string;
+}
+
+export class BackupFailedError extends RookeryError {
+  constructor(environment: Environment, reason: string) {
+    super(`the backup of ${environment.name} failed, so nothing was applied: ${reason}`, {
+      hint: `Check backupDir (${environment.backupDir}) is a writable folder and pg_dump can reach the database, then try again.`,
+    });
+  }
+}
+
+/**
+ * The URL without its password, and the password for the child's PGPASSWORD:
+ * a password on a command line is visible to every user of the machine through `ps`.
+ */
+export function pgToolConnection(url: string): { dbname: string; env: NodeJS.ProcessEnv } {
+  const parsed = new URL(url);
+  const password = decodeURIComponent(parsed.password);
+  parsed.password = "";
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (password) env.PGPASSWORD = password;
+  return { dbname: parsed.toString(), env };
+}
+
+/** Runs pg_dump, pg_restore or psql; a non-zero exit becomes an error carrying the tool's own words. */
+export function runPgTool(tool: "pg_dump" | "pg_restore" | "psql", args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(tool, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+    child.on("error", (error) => reject(new Error(`${tool} could not be started: ${error.message}`)));
+    child.on("close", (code) => {
+      if (code === 0) resolve(Buffer.concat(out).toString("utf8"));
+      else {
+        const words = Buffer.concat(err).toString("utf8").trim().split("\n").slice(-3).join(" ");
+        reject(new Error(`${tool} exited with ${code}: ${words || "no message"}`));
+      }
+    });
+  });
+}
+
+function timestamp(now: Date): string {
+  return now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+}
+
+const BACKUP_NAME = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "a backup name as `rookery backup list` shows it (letters, digits, _ . -)");
+
+function backupDirOf(environment: Environment): string {
+  return path.resolve(environment.backupDir);
+}
+
+/**
+ * A custom-format pg_dump of the environment's database, checked by reading its table of contents
+ * back with `pg_restore --list`: a file that cannot be listed cannot be restored either.
+ */
+export async function takeBackup(environment: Environment, label: string, now = new Date()): Promise<BackupFile> {
+  const dir = backupDirOf(environment);
+  const safeLabel = label.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 60);
+  const name = `${environment.name}_${safeLabel}_${timestamp(now)}.dump`;
+  const file = path.join(dir, name);
+  try {
+    mkdirSync(dir, { recursive: true });
+    const { dbname, env } = pgToolConnection(environment.databaseUrl);
+    await runPgTool("pg_dump", ["--format=custom", "--no-password", `--file=${file}`, `--dbname=${dbname}`], env);
+    await runPgTool("pg_restore", ["--list", file], env);
+  } catch (error) {
+    throw new BackupFailedError(environment, scrub((error as Error).message, environment.databaseUrl));
+  }
+  return { name, path: file, sizeBytes: statSync(file).size, createdAt: now.toISOString() };
+}
+
+/** Tool messages may quote the connection string; never pass its password on. */
+function scrub(message: string, url: string): string {
+  const password = (() => {
+    try {
+      return decodeURIComponent(new URL(url).password);
+    } catch {
+      return "";
+    }
+  })();
+  return password ? message.split(password).join("***") : message;
+}
+
+/**
+ * The engine's backup step: one dump before the first migration of a run, recorded as a 'backup'
+ * event and shown to whoever watches the run (the Slack thread shows the path and size).
+ */
+export async function backupBeforeApply(ctx: RunContext, client: pg.ClientBase, versions: string[]): Promise<BackupFile | undefined> {
+  if (!ctx.environment.backup || versions.length === 0) return undefined;
+  const backup = await takeBackup(ctx.environment, `before_${versions[0]}`);
+  await client.query(
+    `INSERT INTO migration_events (version, event, actor, detail, migration_type, success)
+     VALUES ($1, 'backup', $2, $3, 'backup', true)`,
+    [versions[0], ctx.actor, JSON.stringify({ name: backup.name, path: backup.path, sizeBytes: backup.sizeBytes, versions })],
+  );
+  await ctx.onProgress?.({
+    step: "backup",
+    version: versions[0],
+    message: `backup ${backup.name} taken (${formatBytes(backup.sizeBytes)}) at ${backup.path}`,
+    detail: { name: backup.name, path: backup.path, sizeBytes: backup.sizeBytes },
+  });
+  return backup;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GiB`;
+}
+
+/** The environment's dumps, newest first. */
+export function listBackups(environment: Environment): BackupFile[] {
+  const dir = backupDirOf(environment);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => name.startsWith(`${environment.name}_`) && name.endsWith(".dump"))
+    .map((name) => {
+      const file = path.join(dir, name);
+      const stat = statSync(file);
+      return { name, path: file, sizeBytes: stat.size, createdAt: stat.mtime.toISOString() };
+    })
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.name.localeCompare(a.name));
+}
+
+/** Host, port and database name: two URLs naming the same three are the same database. */
+function databaseIdentity(url: string): string {
+  const parsed = new URL(url);
+  const host = parsed.hostname === "localhost" ? "127.0.0.1" : parsed.hostname;
+  return `${host}:${parsed.port || "5432"}/${decodeURIComponent(parsed.pathname.replace(/^\//, ""))}`;
+}
+
+/**
+ * Restores a dump into another database for inspection. Never into the environment's own database:
+ * a restore there would overwrite live data with old data, which is a decision for a DBA, not a command.
+ */
+export async function restoreBackup(environment: Environment, name: string, intoUrl: string): Promise<BackupFile> {
+  const parsedName = BACKUP_NAME.safeParse(name);
+  if (!parsedName.success) throw new UsageError(`"${name}" is not a backup name`, { hint: parsedName.error.issues[0]?.message });
+  let into: string;
+  try {
+    into = databaseIdentity(intoUrl);
+  } catch {
+    throw new UsageError("--into is not a Postgres connection URL", { hint: "Use postgres://user@host:5432/database." });
+  }
+  if (into === databaseIdentity(environment.databaseUrl)) {
+    throw new UsageError(`refusing to restore into ${environment.name}'s own database (${redactUrl(intoUrl)})`, {
+      hint: "Create an empty database for inspection and pass its URL with --into.",
+    });
+  }
+  const backup = listBackups(environment).find((candidate) => candidate.name === name);
+  if (!backup) {
+    throw new UsageError(`no backup named ${name} in ${backupDirOf(environment)}`, { hint: `See \`rookery backup list --env ${environment.name}\`.` });
+  }
+  const { dbname, env } = pgToolConnection(intoUrl);
+  try {
+    await runPgTool("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", "--no-password", `--dbname=${dbname}`, backup.path], env);
+  } catch (error) {
+    throw new RookeryError(`restoring ${name} into ${redactUrl(intoUrl)} failed: ${scrub((error as Error).message, intoUrl)}`, {
+      hint: "Restore into an empty database (objects already there make pg_restore stop).",
+    });
+  }
+  return backup;
+}
