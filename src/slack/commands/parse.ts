@@ -1,0 +1,101 @@
+import { z } from "zod";
+import { Version } from "../../catalog/index.ts";
+import type { Config, Environment } from "../../config/index.ts";
+import { UsageError } from "../../errors.ts";
+import type { Invocation } from "./subcommand.ts";
+
+/**
+ * Slash command text -> typed arguments. Slack sends the text with `&`, `<` and `>` escaped and may
+ * turn quotes into curly ones; words are split on white space, and a free-text tail (a rollback's
+ * reason) is taken verbatim from the text, so quotes in it survive as typed.
+ */
+
+/** The fields of Slack's slash command payload Rookery relies on; anything else is ignored. */
+export const SlashCommandPayloadSchema = z.object({
+  user_id: z.string().regex(/^[UW][A-Z0-9]+$/, "a Slack user id"),
+  team_id: z.string().min(1),
+  channel_id: z.string().min(1),
+  text: z.string().max(4000).default(""),
+});
+
+export function invocationFrom(payload: unknown): Invocation {
+  const parsed = SlashCommandPayloadSchema.parse(payload);
+  return { userId: parsed.user_id, teamId: parsed.team_id, channelId: parsed.channel_id, text: unescapeSlack(parsed.text) };
+}
+
+export function unescapeSlack(text: string): string {
+  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
+export interface SplitText {
+  name: string;
+  words: string[];
+  /** The raw text after the subcommand and `n` more words, trimmed. */
+  rest(n: number): string;
+}
+
+/** `apply 20251101_000001 production` -> name "apply", words ["20251101_000001", "production"]. */
+export function splitCommandText(text: string): SplitText {
+  const tokens = [...text.matchAll(/\S+/g)];
+  const [first, ...others] = tokens;
+  return {
+    name: (first?.[0] ?? "help").toLowerCase(),
+    words: others.map((token) => token[0]),
+    rest(n) {
+      const token = others[n];
+      return token === undefined ? "" : text.slice(token.index).trim();
+    },
+  };
+}
+
+// Argument atoms shared by the subcommands, with the messages a user reads.
+export const versionArg = z
+  .string({ error: (issue) => (issue.input === undefined ? "a version is missing" : "the version must be text") })
+  .pipe(Version);
+
+export const environmentArg = z
+  .string({ error: (issue) => (issue.input === undefined ? "the environment is missing" : "the environment must be text") })
+  .regex(/^[a-z][a-z0-9_-]{0,62}$/, "an environment name is lower-case letters, digits, - and _");
+
+export const countArg = z.coerce
+  .number({ error: "the count must be a number" })
+  .int("the count must be a whole number")
+  .min(1, "the count must be at least 1")
+  .max(100, "at most 100 events fit in one answer");
+
+/** zod's verdict on the arguments, or a UsageError naming the problem and the usage to type instead. */
+export function parseArguments<S extends z.ZodType>(schema: S, input: unknown, usage: string): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const value = issue.path.length > 0 ? valueAt(input, issue.path) : undefined;
+  const shown = typeof value === "string" ? ` ("${value}")` : "";
+  throw new UsageError(`${issue.message}${shown}`, { hint: `Type \`/migrate ${usage}\`.` });
+}
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  return path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key], input);
+}
+
+/** Words beyond what a subcommand takes are a mistake worth pointing out, not silently dropped. */
+export function noExtraWords(words: string[], max: number, usage: string): void {
+  if (words.length > max) {
+    throw new UsageError(`unexpected "${words.slice(max).join(" ")}"`, { hint: `Type \`/migrate ${usage}\`.` });
+  }
+}
+
+/** The named environment, or the only one; an unknown or missing name says which ones exist. */
+export function environmentNamed(config: Config, name: string | undefined, usage: string): Environment {
+  const names = Object.keys(config.environments);
+  if (name === undefined) {
+    if (names.length === 1) return config.environments[names[0]!]!;
+    throw new UsageError(`which environment? ${names.join(", ")} are configured`, {
+      hint: `Type \`/migrate ${usage}\` with one of them.`,
+    });
+  }
+  const environment = config.environments[name];
+  if (!environment) {
+    throw new UsageError(`unknown environment "${name}"`, { hint: `Configured environments: ${names.join(", ")}.` });
+  }
+  return environment;
+}

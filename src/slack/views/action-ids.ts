@@ -1,0 +1,7 @@
+/** The action ids of Rookery's buttons: the views put them on buttons, the action listeners match them. */
+export const ACTION = {
+  approve: "request_approve",
+  reject: "request_reject",
+  override: "request_override_lint",
+  requestRollback: "request_rollback_after_failure",
+} as const;

@@ -1,0 +1,174 @@
+import type { MigrationAnalysis } from "../../analysis/index.ts";
+import type { ChangeRequest, RequestStatus } from "../../requests/index.ts";
+import { ACTION } from "./action-ids.ts";
+import {
+  actions,
+  code,
+  context,
+  divider,
+  escapeMrkdwn,
+  header,
+  section,
+  shortChecksum,
+  sqlPreview,
+  userMention,
+  type SlackBlock,
+  type SlackMessage,
+} from "./blocks.ts";
+import { findingLines } from "./findings.ts";
+
+/** One migration of a request as an approver needs to see it. */
+export interface CardMigration {
+  version: string;
+  description: string;
+  pinnedChecksum: string;
+  /** The file on disk no longer matches the pinned checksum (or is gone): the job will refuse it. */
+  changedSinceRequest: boolean;
+  hasRollback: boolean;
+  analysis?: MigrationAnalysis;
+  sql?: string;
+}
+
+/** Everything the request message shows besides the stored request; rebuilt for every update. */
+export interface RequestCard {
+  request: ChangeRequest;
+  migrations: CardMigration[];
+  /** The document's safety check, for rollbacks. */
+  rollbackSafety?: { safety: "SAFE_TO_ROLLBACK" | "RECENT_MIGRATION_CAUTION"; appliedAt?: string };
+  /** Lint findings that block approval until an approver overrides them. */
+  blocking: string[];
+  overriddenBy?: string;
+  /** What the last approval sets off, in words. */
+  lastApprovalDoes: string;
+  /** The latest progress line of a running job. */
+  progress?: string;
+}
+
+const STATUS_LINE: Record<RequestStatus, string> = {
+  pending: ":hourglass_flowing_sand: waiting for approval",
+  approved: ":white_check_mark: approved, about to be queued",
+  queued: ":inbox_tray: approved, queued",
+  running: ":gear: running",
+  succeeded: ":white_check_mark: done",
+  failed: ":x: failed",
+  rejected: ":no_entry_sign: rejected",
+  expired: ":alarm_clock: expired",
+  cancelled: ":heavy_multiplication_x: cancelled",
+};
+
+function title(request: ChangeRequest): string {
+  const what = request.kind === "apply" ? `Apply ${request.versions.length === 1 ? request.versions[0] : `${request.versions.length} migrations`}` : `Roll back ${request.versions[0]}`;
+  return `${what} on ${request.environment}`;
+}
+
+function statusLine(card: RequestCard): string {
+  const { request } = card;
+  const base = STATUS_LINE[request.status];
+  if (request.status === "pending") {
+    return `${base} (${request.approvals.length} of ${request.approvalsRequired})`;
+  }
+  if (request.status === "rejected" || request.status === "cancelled") {
+    return `${base}${request.decidedBy ? ` by ${userMention(request.decidedBy)}` : ""}`;
+  }
+  return base;
+}
+
+function migrationBlock(migration: CardMigration, request: ChangeRequest): SlackBlock[] {
+  const facts = [
+    migration.analysis ? `*${migration.analysis.type}*` : "",
+    `checksum ${code(shortChecksum(migration.pinnedChecksum))}`,
+    request.kind === "apply"
+      ? migration.hasRollback
+        ? "rollback available"
+        : "*no rollback file*"
+      : migration.hasRollback
+        ? "runs the rollback script stored when it was applied"
+        : "*no stored rollback script*",
+  ].filter(Boolean);
+  const lines = [
+    `${code(migration.version)} ${escapeMrkdwn(migration.description)}`,
+    facts.join(" · "),
+    ...(migration.changedSinceRequest ? [":rotating_light: the file changed since this request: the job will refuse it"] : []),
+    ...(migration.analysis ? findingLines(migration.analysis) : []),
+  ];
+  return [section(lines.join("\n")), ...(migration.sql ? [section(sqlPreview(migration.sql, 400))] : [])];
+}
+
+function buttonsFor(card: RequestCard): SlackBlock[] {
+  const { request } = card;
+  if (request.status === "pending") {
+    const overrideNeeded = card.blocking.length > 0 && !card.overriddenBy;
+    return [
+      actions("request_actions", [
+        ...(overrideNeeded ? [{ text: "Override lint (audited)", actionId: ACTION.override, value: request.id, style: "danger" as const }] : []),
+        { text: "Approve", actionId: ACTION.approve, value: request.id, style: "primary" },
+        { text: "Reject", actionId: ACTION.reject, value: request.id, style: "danger" },
+      ]),
+    ];
+  }
+  if (request.status === "failed" && request.kind === "apply") {
+    return [actions("request_actions", [{ text: "Request rollback", actionId: ACTION.requestRollback, value: request.id }])];
+  }
+  return [];
+}
+
+function outcomeLines(card: RequestCard): string[] {
+  const { request } = card;
+  if (request.status === "failed" && request.error) return [`*Error:* ${escapeMrkdwn(request.error.slice(0, 1500))}`];
+  if (request.status === "expired") return ["Nobody approved it in time; nothing ran. Ask again with the same command."];
+  if (request.status === "running" && card.progress) return [`_${escapeMrkdwn(card.progress)}_`];
+  if ((request.status === "queued" || request.status === "approved") && request.error) {
+    return [`Waiting to retry: ${escapeMrkdwn(request.error.slice(0, 500))}`];
+  }
+  return [];
+}
+
+export function requestMessage(card: RequestCard): SlackMessage {
+  const { request } = card;
+  const approvals = request.approvals.map((approval) => userMention(approval.userId)).join(", ");
+  const intro = [
+    `Requested by ${userMention(request.requestedBy)} · environment *${escapeMrkdwn(request.environment)}* · request \`${request.id.slice(0, 8)}\``,
+    ...(request.reason ? [`*Reason:* ${escapeMrkdwn(request.reason)}`] : []),
+  ];
+  const safety = card.rollbackSafety
+    ? [
+        context(
+          card.rollbackSafety.safety === "SAFE_TO_ROLLBACK"
+            ? ":white_check_mark: safety check: SAFE_TO_ROLLBACK (applied more than an hour ago)"
+            : ":warning: safety check: RECENT_MIGRATION_CAUTION (applied less than an hour ago; check nothing new depends on it)",
+        ),
+      ]
+    : [];
+  const blocking =
+    card.blocking.length > 0
+      ? [
+          section(
+            card.overriddenBy
+              ? `:unlock: lint findings overridden by ${userMention(card.overriddenBy)}`
+              : `:no_entry: *Blocked by lint findings* — an approver must override before approving:\n${card.blocking.map((line) => `• ${escapeMrkdwn(line)}`).join("\n")}`,
+          ),
+        ]
+      : [];
+  return {
+    text: `${title(request)}: ${statusLine(card).replace(/:[a-z_]+: /, "")}`,
+    blocks: [
+      header(title(request)),
+      section(`*${statusLine(card)}*\n${intro.join("\n")}`),
+      ...card.migrations.flatMap((migration) => migrationBlock(migration, request)),
+      ...safety,
+      ...blocking,
+      ...outcomeLines(card).map((line) => section(line)),
+      divider(),
+      context(
+        [
+          approvals ? `Approved by ${approvals}` : "",
+          request.status === "pending" ? card.lastApprovalDoes : "",
+          request.status === "pending" ? `expires <!date^${Math.floor(request.expiresAt.getTime() / 1000)}^{time}|${request.expiresAt.toISOString()}>` : "",
+        ]
+          .filter(Boolean)
+          .join(" · ") || `Last change ${request.updatedAt.toISOString().slice(0, 16).replace("T", " ")} UTC`,
+      ),
+      ...buttonsFor(card),
+    ],
+  };
+}
