@@ -28,6 +28,7 @@ describe("--json output", () => {
     expect(body.steps.map((step: { version: string }) => step.version)).toEqual(["20251101_000001", "20251101_000002", "20251101_000003"]);
     expect(body.steps[0]).toMatchObject({ version: "20251101_000001", path: "2025_11_01/001_create_a.sql", hasRollback: true, outsideTransaction: false, reapply: false });
     expect(body.steps[2]).toMatchObject({ hasRollback: false, outsideTransaction: true });
+    expect(body.steps[0]).toMatchObject({ type: "DDL Add", findings: { error: expect.any(Number), warning: expect.any(Number) } });
   });
 
   it("apply", async () => {
@@ -47,6 +48,7 @@ describe("--json output", () => {
       counts: { applied: 3, pending: 0, failed: 0, rolledBack: 0, drift: 0 },
     });
     expect(body.migrations[0]).toMatchObject({ version: "20251101_000001", state: "applied", drift: false, missingFile: false, hasRollback: true });
+    expect(body.migrations[0]).toMatchObject({ type: "DDL Add", findings: { error: expect.any(Number), warning: expect.any(Number) } });
   });
 
   it("rollback, then history", async () => {

@@ -1,6 +1,7 @@
 import os from "node:os";
 import type { ParseArgsConfig } from "node:util";
-import { readCatalog, type Catalog } from "../catalog/index.ts";
+import { analyzeMigration, loadParser, type MigrationType } from "../analysis/index.ts";
+import { readCatalog, type Catalog, type Migration } from "../catalog/index.ts";
 import type { Config, Environment } from "../config/index.ts";
 import type { ProgressListener } from "../runner/types.ts";
 import { COMMON_OPTIONS, configFor, guard, parseCommandArgs, type CliIO } from "./command.ts";
@@ -78,4 +79,30 @@ export function shortTime(iso: string | undefined | null): string {
 
 export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** A migration's type (the document's four) and how many lint findings of each severity it has. */
+export interface MigrationSummary {
+  type: MigrationType;
+  findings: { error: number; warning: number };
+}
+
+/** Summaries of these migrations by version, for plan and status. */
+export async function summarize(migrations: Migration[]): Promise<Map<string, MigrationSummary>> {
+  await loadParser();
+  return new Map(
+    migrations.map((migration) => {
+      const { type, findings } = analyzeMigration(migration);
+      const count = (severity: string) => findings.filter((finding) => finding.severity === severity).length;
+      return [migration.version, { type, findings: { error: count("error"), warning: count("warning") } }];
+    }),
+  );
+}
+
+/** `3 errors, 1 warning`, or `clean`. */
+export function findingsText(findings: MigrationSummary["findings"] | null | undefined): string {
+  if (!findings) return "-";
+  const { error, warning } = findings;
+  const parts = [error ? `${error} error${error > 1 ? "s" : ""}` : "", warning ? `${warning} warning${warning > 1 ? "s" : ""}` : ""];
+  return parts.filter(Boolean).join(", ") || "clean";
 }

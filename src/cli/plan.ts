@@ -1,7 +1,7 @@
 import { planMigrations } from "../runner/index.ts";
 import type { PlanStep } from "../runner/types.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
-import { runCommand, table, targetFor } from "./format.ts";
+import { findingsText, runCommand, summarize, table, targetFor, type MigrationSummary } from "./format.ts";
 
 const HELP = `Usage: rookery plan
 
@@ -21,14 +21,23 @@ function notes(step: PlanStep): string {
     .join(", ");
 }
 
-function printPlan(io: CliIO, environment: string, steps: PlanStep[]): void {
+type SummarizedStep = PlanStep & Partial<MigrationSummary>;
+
+function printPlan(io: CliIO, environment: string, steps: SummarizedStep[]): void {
   if (steps.length === 0) {
     io.stdout(`${environment}: nothing to apply, up to date\n`);
     return;
   }
   io.stdout(`${environment}: ${steps.length} migration(s) to apply, in this order\n\n`);
-  const rows = steps.map((step, index) => [`${index + 1}.`, step.version, step.path, step.description, notes(step)]);
-  io.stdout(table(rows, ["#", "VERSION", "FILE", "DESCRIPTION", "NOTES"]));
+  const rows = steps.map((step, index) => [
+    `${index + 1}.`,
+    step.version,
+    step.type ?? "-",
+    findingsText(step.findings),
+    step.path,
+    notes(step),
+  ]);
+  io.stdout(table(rows, ["#", "VERSION", "TYPE", "LINT", "FILE", "NOTES"]));
 }
 
 export const planCommand: CliCommand = {
@@ -38,7 +47,9 @@ export const planCommand: CliCommand = {
   run: (args, io) =>
     runCommand(args, io, {}, async ({ values }) => {
       const { environment, catalog } = targetFor(values, io);
-      const steps = await planMigrations(environment, catalog);
+      const planned = await planMigrations(environment, catalog);
+      const summaries = await summarize(planned.flatMap((step) => catalog.byVersion.get(step.version) ?? []));
+      const steps: SummarizedStep[] = planned.map((step) => ({ ...step, ...summaries.get(step.version) }));
       if (values.json) printJson(io, { ok: true, environment: environment.name, steps });
       else printPlan(io, environment.name, steps);
       return EXIT.ok;

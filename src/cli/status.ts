@@ -1,7 +1,7 @@
 import { getStatus } from "../runner/index.ts";
 import type { MigrationState, StatusReport } from "../runner/types.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
-import { runCommand, shortTime, table, targetFor } from "./format.ts";
+import { findingsText, runCommand, shortTime, summarize, table, targetFor, type MigrationSummary } from "./format.ts";
 
 const HELP = `Usage: rookery status
 
@@ -17,7 +17,9 @@ function flags(migration: MigrationState): string {
     .join(", ");
 }
 
-function printStatus(io: CliIO, report: StatusReport): void {
+type SummarizedState = MigrationState & { type: MigrationSummary["type"] | null; findings: MigrationSummary["findings"] | null };
+
+function printStatus(io: CliIO, report: Omit<StatusReport, "migrations"> & { migrations: SummarizedState[] }): void {
   const { counts } = report;
   io.stdout(
     `${report.environment}: current version ${report.currentVersion ?? "none"}\n` +
@@ -28,10 +30,12 @@ function printStatus(io: CliIO, report: StatusReport): void {
     migration.state,
     shortTime(migration.appliedAt),
     migration.appliedBy ?? "-",
+    migration.type ?? "-",
+    findingsText(migration.findings),
     migration.description,
     flags(migration),
   ]);
-  io.stdout(table(rows, ["VERSION", "STATE", "APPLIED", "BY", "DESCRIPTION", "FLAGS"]));
+  io.stdout(table(rows, ["VERSION", "STATE", "APPLIED", "BY", "TYPE", "LINT", "DESCRIPTION", "FLAGS"]));
 }
 
 export const statusCommand: CliCommand = {
@@ -41,7 +45,16 @@ export const statusCommand: CliCommand = {
   run: (args, io) =>
     runCommand(args, io, {}, async ({ values }) => {
       const { environment, catalog } = targetFor(values, io);
-      const report = await getStatus(environment, catalog);
+      const status = await getStatus(environment, catalog);
+      const summaries = await summarize(catalog.migrations);
+      const report = {
+        ...status,
+        // A migration applied here whose file is gone cannot be analysed: null, not a guess.
+        migrations: status.migrations.map((migration): SummarizedState => {
+          const summary = summaries.get(migration.version);
+          return { ...migration, type: summary?.type ?? null, findings: summary?.findings ?? null };
+        }),
+      };
       if (values.json) printJson(io, { ok: true, ...report });
       else printStatus(io, report);
       return EXIT.ok;
