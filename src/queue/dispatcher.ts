@@ -1,0 +1,63 @@
+import type { Queue } from "bullmq";
+import type pg from "pg";
+import { describeError } from "../errors.ts";
+import type { Logger } from "../log/logger.ts";
+import {
+  markOutboxFailed,
+  markOutboxSent,
+  markQueued,
+  requestsAwaitingJobs,
+  resendOutbox,
+  unsentOutbox,
+} from "../requests/index.ts";
+import { enqueueRequestJob, type RetryPolicy } from "./jobs-queue.ts";
+
+export interface DispatchDeps {
+  controlPool: pg.Pool;
+  queue: Queue;
+  logger: Logger;
+  retry?: RetryPolicy;
+}
+
+/**
+ * Moves approved requests from the outbox onto the queue. A failed enqueue (Redis down) leaves the row
+ * unsent for the next round; the job id is the request id, so sending one twice adds it once.
+ * Returns how many were sent.
+ */
+export async function dispatchOutbox(deps: DispatchDeps): Promise<number> {
+  let sent = 0;
+  for (const request of await unsentOutbox(deps.controlPool)) {
+    try {
+      await enqueueRequestJob(deps.queue, request, deps.retry);
+    } catch (error) {
+      await markOutboxFailed(deps.controlPool, request.id, describeError(error));
+      deps.logger.warn({ requestId: request.id, err: describeError(error) }, "could not enqueue; kept in the outbox for the next round");
+      // Redis is most likely down: the rest would fail the same way.
+      break;
+    }
+    await markOutboxSent(deps.controlPool, request.id);
+    await markQueued(deps.controlPool, request.id);
+    sent += 1;
+  }
+  return sent;
+}
+
+/**
+ * Finds approved, unfinished requests whose job is not in Redis (lost with a Redis restart, or never sent)
+ * and puts them back into the outbox, then dispatches. Returns the ids it re-sent.
+ */
+export async function reconcileJobs(deps: DispatchDeps): Promise<string[]> {
+  const resent: string[] = [];
+  for (const request of await requestsAwaitingJobs(deps.controlPool)) {
+    const job = await deps.queue.getJob(request.id);
+    const state = job ? await job.getState() : "missing";
+    // A job that finished in Redis while the request did not: its worker died between the two writes.
+    if (state === "missing" || state === "unknown" || state === "completed" || state === "failed") {
+      if (job) await job.remove().catch(() => {});
+      await resendOutbox(deps.controlPool, request.id);
+      resent.push(request.id);
+    }
+  }
+  await dispatchOutbox(deps);
+  return resent;
+}

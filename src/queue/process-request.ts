@@ -1,0 +1,112 @@
+import { UnrecoverableError, type Job } from "bullmq";
+import type pg from "pg";
+import { readCatalog } from "../catalog/index.ts";
+import type { Config, Environment } from "../config/index.ts";
+import { describeError } from "../errors.ts";
+import type { Logger } from "../log/logger.ts";
+import { getRequest, markFailed, markRetrying, markRunning, markSucceeded, type ChangeRequest } from "../requests/index.ts";
+import { NothingToRollbackError } from "../runner/errors.ts";
+import { applyMigrations, rollbackMigration } from "../runner/index.ts";
+import type { ApplyReport, RollbackReport, RunContext } from "../runner/types.ts";
+import type { JobOutcome, Notifier } from "./notifier.ts";
+import type { JobPayload } from "./payloads.ts";
+import { isTransient } from "./transient.ts";
+
+export interface RequestJobDeps {
+  config: Config;
+  controlPool: pg.Pool;
+  notifier: Notifier;
+  logger: Logger;
+}
+
+/** A job's failure that must not be retried, with the request already marked failed. */
+class FinalFailure extends UnrecoverableError {}
+
+/** Notifying people is best effort: Slack being down must never fail or repeat a migration. */
+async function tell(logger: Logger, what: string, send: () => Promise<void>): Promise<void> {
+  try {
+    await send();
+  } catch (error) {
+    logger.warn({ err: describeError(error) }, `notifier failed (${what}); the job goes on`);
+  }
+}
+
+function isLastAttempt(job: Job): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+function runContext(deps: RequestJobDeps, request: ChangeRequest, environment: Environment): RunContext {
+  return {
+    environment,
+    catalog: readCatalog(deps.config.migrationsDir),
+    actor: request.requestedBy.includes(":") ? request.requestedBy : `slack:${request.requestedBy}`,
+    logger: deps.logger,
+    onProgress: (event) => tell(deps.logger, "progress", () => deps.notifier.progress(request, event)),
+  };
+}
+
+async function runApply(deps: RequestJobDeps, request: ChangeRequest, environment: Environment): Promise<ApplyReport> {
+  return applyMigrations(runContext(deps, request, environment), {
+    versions: request.versions,
+    expectedChecksums: request.checksums,
+  });
+}
+
+async function runRollback(deps: RequestJobDeps, request: ChangeRequest, environment: Environment): Promise<RollbackReport | ApplyReport> {
+  const version = request.versions[0]!;
+  try {
+    return await rollbackMigration(runContext(deps, request, environment), { version, reason: request.reason ?? "" });
+  } catch (error) {
+    // A worker killed after the rollback committed: the retried job finds it done, which is success.
+    if (error instanceof NothingToRollbackError && request.attempts > 1) {
+      return { environment: environment.name, applied: [], skipped: [{ version, reason: "already rolled back by an earlier attempt" }] };
+    }
+    throw error;
+  }
+}
+
+async function finish(deps: RequestJobDeps, request: ChangeRequest, outcome: JobOutcome): Promise<void> {
+  await tell(deps.logger, "finished", () => deps.notifier.finished(request, outcome));
+}
+
+/** Records a failure on the request and decides: retry later (transient, attempts left) or fail for good. */
+async function fail(deps: RequestJobDeps, job: Job, request: ChangeRequest, error: string, transient: boolean, report?: ApplyReport): Promise<never> {
+  const willRetry = transient && !isLastAttempt(job);
+  const updated = willRetry ? await markRetrying(deps.controlPool, request.id, error) : await markFailed(deps.controlPool, request.id, error, report ?? null);
+  await finish(deps, updated ?? request, { status: "failed", error, willRetry, report });
+  if (willRetry) throw new Error(error);
+  throw new FinalFailure(error);
+}
+
+/**
+ * Runs an approved apply or rollback request. Safe to run twice: the engine takes the database's advisory
+ * lock and re-reads the ledger, so a retried or duplicated job skips what is already done.
+ */
+export async function processRequestJob(deps: RequestJobDeps, job: Job, payload: JobPayload<"apply">): Promise<unknown> {
+  const request = await markRunning(deps.controlPool, payload.requestId);
+  if (!request) {
+    const current = await getRequest(deps.controlPool, payload.requestId);
+    if (!current) throw new UnrecoverableError(`request ${payload.requestId} does not exist in the control database`);
+    deps.logger.info({ requestId: current.id, status: current.status }, "request is not runnable; job ends without running it");
+    return { skipped: `request is ${current.status}` };
+  }
+  await tell(deps.logger, "started", () => deps.notifier.started(request, request.attempts));
+
+  const environment = deps.config.environments[request.environment];
+  if (!environment) {
+    return fail(deps, job, request, `environment "${request.environment}" is no longer in the config (${deps.config.source})`, false);
+  }
+  let report: ApplyReport | RollbackReport;
+  try {
+    report = request.kind === "apply" ? await runApply(deps, request, environment) : await runRollback(deps, request, environment);
+  } catch (error) {
+    return fail(deps, job, request, describeError(error), isTransient(error));
+  }
+  if ("failed" in report && report.failed) {
+    const { failed } = report;
+    return fail(deps, job, request, `${failed.version}: ${failed.error}`, failed.transient, report);
+  }
+  const succeeded = (await markSucceeded(deps.controlPool, request.id, report)) ?? request;
+  await finish(deps, succeeded, { status: "succeeded", report });
+  return report;
+}

@@ -1,0 +1,109 @@
+import { Worker, type Job, type WorkerOptions } from "bullmq";
+import type pg from "pg";
+import type { Config } from "../config/index.ts";
+import { createPool } from "../db/index.ts";
+import { describeError } from "../errors.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
+import { ensureControlSchema } from "../requests/index.ts";
+import { redisConnection } from "./connection.ts";
+import { reconcileJobs } from "./dispatcher.ts";
+import { createJobQueue, type RetryPolicy } from "./jobs-queue.ts";
+import { jobDuration, jobsTotal, trackQueue, untrackQueue } from "./metrics.ts";
+import { logNotifier, type Notifier } from "./notifier.ts";
+import { JOBS_QUEUE, parseJob } from "./payloads.ts";
+import { processHealthPollJob, processVerifyJob } from "./process-checks.ts";
+import { processRequestJob } from "./process-request.ts";
+
+export interface WorkerDeps {
+  notifier?: Notifier;
+  logger?: Logger;
+  /** Jobs run at once; jobs on one database still wait for each other on the engine's advisory lock. */
+  concurrency?: number;
+  /** Stalled-job detection and the like (tests shorten them). */
+  workerOptions?: Pick<WorkerOptions, "stalledInterval" | "lockDuration" | "maxStalledCount">;
+  retry?: RetryPolicy;
+  /** How often the outbox is dispatched and missing jobs reconciled; 0 only on start. */
+  reconcileEverySeconds?: number;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  /** One outbox dispatch + reconcile round, now (also runs on start and on a timer). */
+  reconcile(): Promise<void>;
+  /** Stops taking jobs, lets the current ones finish, closes every connection. */
+  close(): Promise<void>;
+}
+
+function processor(config: Config, controlPool: pg.Pool, notifier: Notifier, logger: Logger) {
+  const deps = { config, controlPool, notifier, logger };
+  return async (job: Job): Promise<unknown> => {
+    const parsed = parseJob(job.name, job.data);
+    const stopTimer = jobDuration.startTimer({ kind: parsed.kind });
+    try {
+      switch (parsed.kind) {
+        case "apply":
+        case "rollback":
+          return await processRequestJob(deps, job, parsed.payload);
+        case "verify":
+          return await processVerifyJob(deps, parsed.payload);
+        case "health-poll":
+          return await processHealthPollJob(deps, parsed.payload);
+      }
+    } finally {
+      stopTimer();
+    }
+  };
+}
+
+function countOutcomes(worker: Worker): void {
+  worker.on("completed", (job) => jobsTotal.inc({ kind: job.name, outcome: "succeeded" }));
+  worker.on("failed", (job, error) => {
+    if (!job) return;
+    const final = error.name === "UnrecoverableError" || job.attemptsMade >= (job.opts.attempts ?? 1);
+    jobsTotal.inc({ kind: job.name, outcome: final ? "failed" : "retried" });
+  });
+}
+
+export async function startWorker(config: Config, deps: WorkerDeps = {}): Promise<RunningWorker> {
+  const logger = deps.logger ?? createLogger({ level: config.logLevel, name: "rookery-worker" });
+  const notifier = deps.notifier ?? logNotifier(logger);
+  const controlPool = createPool(config.controlDatabaseUrl, { applicationName: "rookery-worker" });
+  await ensureControlSchema(controlPool);
+
+  const queue = createJobQueue(config.redisUrl, config.queuePrefix);
+  trackQueue(queue);
+  const worker = new Worker(JOBS_QUEUE, processor(config, controlPool, notifier, logger), {
+    connection: redisConnection(config.redisUrl, "worker"),
+    prefix: config.queuePrefix,
+    concurrency: deps.concurrency ?? 4,
+    ...deps.workerOptions,
+  });
+  worker.on("error", (error) => logger.warn({ err: describeError(error) }, "worker connection problem"));
+  worker.on("failed", (job, error) => logger.warn({ jobId: job?.id, kind: job?.name, attemptsMade: job?.attemptsMade, err: error.message }, "job failed"));
+  countOutcomes(worker);
+
+  const dispatchDeps = { controlPool, queue, logger, retry: deps.retry };
+  const reconcile = async () => {
+    try {
+      await reconcileJobs(dispatchDeps);
+    } catch (error) {
+      logger.warn({ err: describeError(error) }, "reconcile round failed; the next one retries");
+    }
+  };
+  await reconcile();
+  const everyMs = (deps.reconcileEverySeconds ?? 15) * 1000;
+  const timer = everyMs > 0 ? setInterval(() => void reconcile(), everyMs) : undefined;
+  timer?.unref();
+
+  return {
+    worker,
+    reconcile,
+    async close() {
+      if (timer) clearInterval(timer);
+      await worker.close();
+      untrackQueue(queue);
+      await queue.close();
+      await controlPool.end();
+    },
+  };
+}
