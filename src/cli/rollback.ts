@@ -1,8 +1,7 @@
 import { parseVersion } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
 import { UsageError } from "../errors.ts";
-import { getStatus, rollbackMigration } from "../runner/index.ts";
-import type { Catalog, MigrationState, RollbackReport } from "../runner/types.ts";
+import { previewRollback, rollbackMigration } from "../runner/index.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
 import { cliActor, formatMs, progressTo, runCommand, shortTime, targetFor } from "./format.ts";
 
@@ -20,27 +19,12 @@ ${COMMON_HELP}
 Exit 1 when the version is not applied, has no stored rollback script, or the script failed
 (nothing of it is left applied).`;
 
-const HOUR_MS = 3_600_000;
-
-type Safety = RollbackReport["safety"];
-
-/** The document's safety check, computed before anything runs. */
-function safetyOf(state: MigrationState | undefined, now = Date.now()): Safety | undefined {
-  if (state?.state !== "applied" || !state.appliedAt) return undefined;
-  return now - new Date(state.appliedAt).getTime() < HOUR_MS ? "RECENT_MIGRATION_CAUTION" : "SAFE_TO_ROLLBACK";
-}
-
-async function showSafetyCheck(io: CliIO, environment: Environment, catalog: Catalog, version: string): Promise<void> {
-  const status = await getStatus(environment, catalog);
-  const state = status.migrations.find((migration) => migration.version === version);
-  const safety = safetyOf(state);
-  // Not applied: the engine refuses with its own message; nothing to weigh here.
-  if (!safety || !state) return;
+/** The document's safety check, shown before anything runs; refuses early when there is nothing to roll back. */
+async function showSafetyCheck(io: CliIO, environment: Environment, version: string): Promise<void> {
+  const preview = await previewRollback(environment, version);
   const advice =
-    safety === "RECENT_MIGRATION_CAUTION"
-      ? " (applied less than an hour ago: make sure nothing depends on it yet)"
-      : "";
-  io.stderr(`safety check: ${version} applied ${shortTime(state.appliedAt)} by ${state.appliedBy ?? "?"}: ${safety}${advice}\n`);
+    preview.safety === "RECENT_MIGRATION_CAUTION" ? " (applied less than an hour ago: make sure nothing depends on it yet)" : "";
+  io.stderr(`safety check: ${version} applied ${shortTime(preview.appliedAt)} by ${preview.appliedBy}: ${preview.safety}${advice}\n`);
 }
 
 function requiredReason(reason: string | undefined): string {
@@ -68,7 +52,7 @@ export const rollbackCommand: CliCommand = {
       const version = requiredVersion(positionals);
       const reason = requiredReason(values.reason);
       const { environment, catalog } = targetFor(values, io);
-      await showSafetyCheck(io, environment, catalog, version);
+      await showSafetyCheck(io, environment, version);
       const report = await rollbackMigration(
         { environment, catalog, actor: cliActor(io.env), onProgress: progressTo(io) },
         { version, reason },
