@@ -1,11 +1,12 @@
 import type { CliCommand, CliIO } from "./command.ts";
 import { EXIT } from "./command.ts";
+import { freezeCommand } from "./freeze.ts";
 
 /**
  * The command registry: one import and one entry per command file.
  * Keep it in the order `rookery help` shows.
  */
-const commands: CliCommand[] = [];
+const commands: CliCommand[] = [freezeCommand];
 
 export function registeredCommands(): readonly CliCommand[] {
   return commands;
