@@ -59,7 +59,8 @@ function byPosition(migrationPath: string) {
 
 export interface AnalyzeOptions {
   version?: string;
-  rollback?: { path: string; sql: string };
+  /** The rollback file; `null` when the migration has none, left out when unknown (a lone file). */
+  rollback?: { path: string; sql: string } | null;
 }
 
 /**
@@ -80,7 +81,7 @@ export function analyzeSql(sql: string, file: string, options: AnalyzeOptions = 
       migration: migration.file,
       rollback: rollback?.ok ? rollback.file : undefined,
       newTables: createdTables(migration.file),
-      hasRollbackFile: options.rollback !== undefined,
+      rollbackMissing: options.rollback === null,
       type,
     };
     ruleFindings = RULES.flatMap((rule) => rule.check(context).map((hit) => toFinding(rule, hit, context)));
@@ -110,6 +111,6 @@ export function analyzeSql(sql: string, file: string, options: AnalyzeOptions = 
 export function analyzeMigration(migration: Migration): MigrationAnalysis {
   return analyzeSql(migration.sql, migration.path, {
     version: migration.version,
-    rollback: migration.rollback ? { path: migration.rollback.path, sql: migration.rollback.sql } : undefined,
+    rollback: migration.rollback ? { path: migration.rollback.path, sql: migration.rollback.sql } : null,
   });
 }

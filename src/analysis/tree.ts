@@ -135,3 +135,29 @@ export function dottedName(list: unknown): string {
   }[];
   return items.map((item) => item.String?.sval ?? "").join(".");
 }
+
+export interface TableCommand {
+  statement: Statement;
+  relation: RangeVar | undefined;
+  cmd: AlterTableCmd;
+}
+
+/** Every `ALTER TABLE` sub-command of the file with its statement and table, in file order. */
+export function tableCommands(statements: readonly Statement[], subtypes: readonly string[]): TableCommand[] {
+  return statements.flatMap((statement) =>
+    alterTableCommands(statement)
+      .filter((cmd) => subtypes.includes(cmd.subtype))
+      .map((cmd) => ({ statement, relation: relationOf(statement), cmd })),
+  );
+}
+
+/** The RangeVars of statements over several tables: TRUNCATE a, b; LOCK a, b; VACUUM a, b. */
+export function relationsOf(statement: Statement): RangeVar[] {
+  const listed = (statement.node.relations as { RangeVar?: RangeVar }[] | undefined) ?? [];
+  const vacuumed = (statement.node.rels as { VacuumRelation?: { relation?: RangeVar } }[] | undefined) ?? [];
+  return [
+    ...listed.flatMap((entry) => (entry.RangeVar ? [entry.RangeVar] : [])),
+    ...vacuumed.flatMap((entry) => (entry.VacuumRelation?.relation ? [entry.VacuumRelation.relation] : [])),
+    ...(relationOf(statement) ? [relationOf(statement)!] : []),
+  ];
+}

@@ -74,8 +74,8 @@ export interface RuleContext {
   rollback?: ParsedFile;
   /** Tables created in the migration itself (`schema.name`, unqualified names as `public.name`): changing them locks nobody. */
   newTables: ReadonlySet<string>;
-  /** True when a rollback file exists, even one that does not parse. */
-  hasRollbackFile: boolean;
+  /** True only when the migration is known to have no rollback file (a catalog migration without one). */
+  rollbackMissing: boolean;
   /** The migration's riskiest statement type. */
   type: MigrationType;
 }

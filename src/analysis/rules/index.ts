@@ -1,7 +1,53 @@
 import type { Rule } from "../types.ts";
+import { addingConstraintWithoutNotValid } from "./adding-constraint-without-not-valid.ts";
+import { addingFieldWithVolatileDefault } from "./adding-field-with-volatile-default.ts";
+import { addingNotNullableField } from "./adding-not-nullable-field.ts";
+import { addingUniqueConstraintWithoutIndex } from "./adding-unique-constraint-without-index.ts";
+import { banCluster } from "./ban-cluster.ts";
+import { banLockTable } from "./ban-lock-table.ts";
+import { banTruncate } from "./ban-truncate.ts";
+import { banVacuumFull } from "./ban-vacuum-full.ts";
+import { changingColumnType } from "./changing-column-type.ts";
+import { concurrentIndexWithoutIfNotExists } from "./concurrent-index-without-if-not-exists.ts";
+import { ddlWithoutRollbackFile } from "./ddl-without-rollback-file.ts";
+import { droppingColumnOrTable } from "./dropping-column-or-table.ts";
+import { mixingNonTransactionalStatements } from "./mixing-non-transactional-statements.ts";
+import { preferBigintKeys } from "./prefer-bigint-keys.ts";
+import { preferTextOverVarchar } from "./prefer-text-over-varchar.ts";
+import { preferTimestamptz } from "./prefer-timestamptz.ts";
+import { renamingColumnOrTable } from "./renaming-column-or-table.ts";
 import { requireConcurrentIndexCreation } from "./require-concurrent-index-creation.ts";
+import { rollbackDoesNotUndo } from "./rollback-does-not-undo.ts";
+import { rollbackDropWithoutIfExists } from "./rollback-drop-without-if-exists.ts";
+import { settingNotNullWithoutCheck } from "./setting-not-null-without-check.ts";
+import { transactionControlInFile } from "./transaction-control-in-file.ts";
+import { unboundedUpdateOrDelete } from "./unbounded-update-or-delete.ts";
 
 /** Every lint rule, one file each, named after its id. */
-export const RULES: readonly Rule[] = [requireConcurrentIndexCreation];
+export const RULES: readonly Rule[] = [
+  requireConcurrentIndexCreation,
+  addingNotNullableField,
+  addingFieldWithVolatileDefault,
+  changingColumnType,
+  settingNotNullWithoutCheck,
+  addingConstraintWithoutNotValid,
+  addingUniqueConstraintWithoutIndex,
+  renamingColumnOrTable,
+  droppingColumnOrTable,
+  rollbackDropWithoutIfExists,
+  banVacuumFull,
+  banCluster,
+  banLockTable,
+  banTruncate,
+  unboundedUpdateOrDelete,
+  transactionControlInFile,
+  mixingNonTransactionalStatements,
+  concurrentIndexWithoutIfNotExists,
+  preferBigintKeys,
+  preferTextOverVarchar,
+  preferTimestamptz,
+  ddlWithoutRollbackFile,
+  rollbackDoesNotUndo,
+];
 
 export const RULE_IDS: ReadonlySet<string> = new Set(RULES.map((rule) => rule.id));

@@ -1,0 +1,51 @@
+import { asColumnDef, columnConstraints, dottedName, findNodes, tableCommands, tableKey, tableName, typeNameOf } from "../tree.ts";
+import type { Rule } from "../types.ts";
+
+/** Built-in functions whose value changes per row: as a default they force a rewrite of every row. */
+const VOLATILE_FUNCTIONS = new Set([
+  "random",
+  "gen_random_uuid",
+  "uuid_generate_v1",
+  "uuid_generate_v1mc",
+  "uuid_generate_v4",
+  "clock_timestamp",
+  "timeofday",
+  "nextval",
+  "txid_current",
+  "setseed",
+]);
+
+const SERIAL_TYPES = new Set(["serial", "serial2", "serial4", "serial8", "smallserial", "bigserial"]);
+
+function volatileCall(expression: unknown): string | undefined {
+  return findNodes(expression, "FuncCall")
+    .map((call) => dottedName(call.funcname).split(".").pop() ?? "")
+    .find((name) => VOLATILE_FUNCTIONS.has(name.toLowerCase()));
+}
+
+export const addingFieldWithVolatileDefault: Rule = {
+  id: "adding-field-with-volatile-default",
+  severity: "error",
+  why: "A column added with a volatile default (random(), gen_random_uuid(), clock_timestamp(), a serial) rewrites the whole table under an ACCESS EXCLUSIVE lock.",
+  safeWay:
+    "Add the column without a default (or with a constant one), set the volatile default in a second statement, and backfill existing rows in batches.",
+  check: ({ migration, newTables }) =>
+    tableCommands(migration.statements, ["AT_AddColumn"])
+      .filter(({ relation }) => !newTables.has(tableKey(relation)))
+      .flatMap(({ statement, relation, cmd }) => {
+        const column = asColumnDef(cmd.def);
+        if (!column) return [];
+        const defaults = columnConstraints(column).filter((constraint) => constraint.contype === "CONSTR_DEFAULT");
+        const serial = SERIAL_TYPES.has(typeNameOf(column.typeName));
+        const call = defaults.map((constraint) => volatileCall(constraint.raw_expr)).find(Boolean);
+        if (!serial && !call) return [];
+        const cause = call ? `the default ${call}() differs per row` : `a ${typeNameOf(column.typeName)} column takes nextval() per row`;
+        return [
+          {
+            statement,
+            location: column.location,
+            message: `${cause}, so adding ${column.colname} rewrites every row of ${tableName(relation)} while reads and writes wait`,
+          },
+        ];
+      }),
+};
