@@ -1,8 +1,13 @@
 import pg from "pg";
 import { scanSync } from "libpg-query";
 import type { Migration } from "../catalog/index.ts";
-import { loadParser, parseStatements, type Statement } from "../analysis/parse.ts";
+import type { Statement } from "../analysis/parse.ts";
+import type { Environment } from "../config/index.ts";
 import { RookeryError } from "../errors.ts";
+import { appliedRecordSql } from "../ledger/index.ts";
+import { MigrationStatementError, type ExecutionResult, type MigrationRun } from "./execution.ts";
+import { withLockRetries } from "./retry.ts";
+import { transactionTimeoutsSql } from "./timeouts.ts";
 
 /**
  * The data-change archive: before an UPDATE or DELETE with a WHERE clause runs (in the migration's own
@@ -116,18 +121,17 @@ function archiveTable(version: string, seq: number): string {
   return `${version}_${seq}`;
 }
 
+/** Where backups are on, a file with UPDATE/DELETE ... WHERE runs through the archive (executeWithArchive). */
+export function archivesDataChanges(environment: Environment, statements: Statement[]): boolean {
+  return environment.backup && planArchives(statements).length > 0;
+}
+
 /**
- * Runs the migration statement by statement inside the caller's transaction, archiving the rows of each
+ * Runs the statements inside the caller's transaction one by one, archiving the rows of each
  * UPDATE/DELETE first. A re-apply after a rollback replaces that version's earlier archive.
  */
-export async function runWithArchive(client: pg.ClientBase, migration: Migration): Promise<{ archived: { table: string; rows: number }[] }> {
-  await loadParser();
-  const statements = parseStatements(migration.sql, migration.path);
+export async function runWithArchive(client: pg.ClientBase, migration: Migration, statements: Statement[]): Promise<{ table: string; rows: number }[]> {
   const plans = planArchives(statements);
-  if (plans.length === 0) {
-    await client.query(migration.sql);
-    return { archived: [] };
-  }
   await client.query(ARCHIVE_REGISTRY);
   await client.query(`DELETE FROM ${ARCHIVE_SCHEMA}.archives WHERE version = $1`, [migration.version]);
   const archived: { table: string; rows: number }[] = [];
@@ -151,7 +155,44 @@ export async function runWithArchive(client: pg.ClientBase, migration: Migration
     }
     await client.query(statement.sql);
   }
-  return { archived };
+  return archived;
+}
+
+/**
+ * The executor of a data change where backups are on: the file's own transaction holds the archive
+ * copies, the statements, the ledger row and the event, so the archive exists exactly when the change does.
+ */
+export async function executeWithArchive(run: MigrationRun): Promise<ExecutionResult> {
+  const { client, context, migration, statements } = run;
+  let lockRetries = 0;
+  await withLockRetries(context.environment, { version: migration.version, onProgress: context.onProgress }, async (retry) => {
+    lockRetries = retry;
+    await client.query(`BEGIN; ${transactionTimeoutsSql(context.environment)}`);
+    try {
+      const archived = await runWithArchive(client, migration, statements);
+      await client.query(
+        appliedRecordSql({
+          version: migration.version,
+          description: migration.description,
+          checksum: migration.checksum,
+          rollbackScript: migration.rollback?.sql ?? null,
+          detail: { checksum: migration.checksum, path: migration.path, lockRetries: retry, outsideTransaction: false, archived },
+        }),
+      );
+      await client.query("COMMIT");
+      await context.onProgress?.({
+        step: "backup",
+        version: migration.version,
+        message: `${migration.version}: ${archived.map((each) => `${each.rows} row(s) archived in ${each.table}`).join(", ")}`,
+        detail: { archived },
+      });
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      if ((error as { code?: string }).code === "55P03") throw error;
+      throw new MigrationStatementError(error, { sqlstate: (error as { code?: string }).code });
+    }
+  });
+  return { outsideTransaction: false, lockRetries };
 }
 
 export function wantsArchiveRestore(rollbackSql: string | null | undefined): boolean {

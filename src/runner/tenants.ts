@@ -1,43 +1,47 @@
 import type pg from "pg";
 import type { Migration } from "../catalog/index.ts";
-import type { Environment } from "../config/index.ts";
+import { appliedRecordSql } from "../ledger/index.ts";
 import { RookeryError } from "../errors.ts";
-import type { RunContext } from "./types.ts";
+import { MigrationStatementError, type ExecutionResult, type FailureDetail, type MigrationRun } from "./execution.ts";
+import { LockRetriesExhausted, withLockRetries } from "./retry.ts";
+import { transactionTimeoutsSql } from "./timeouts.ts";
 
 /** Tenants per transaction: small enough that a failure loses little work, large enough to keep commits few. */
 export const TENANT_BATCH_SIZE = 25;
 
-export interface TenantResult {
-  tenantId: string;
-  affectedRows: number;
-}
-
-export interface TenantScopedReport {
-  /** Tenants done by this run, in order. */
-  applied: TenantResult[];
-  /** Tenants already done by an earlier run that stopped on a failure. */
-  alreadyDone: string[];
-}
-
-export class TenantMigrationError extends RookeryError {
-  readonly version: string;
-  readonly failedTenant: string;
-  readonly doneTenants: string[];
-
-  constructor(version: string, failedTenant: string, doneTenants: string[], cause: unknown) {
-    super(
-      `${version} failed for tenant ${failedTenant}: ${(cause as Error).message}. ` +
-        `${doneTenants.length} tenant(s) are done${doneTenants.length ? ` (${abbreviate(doneTenants)})` : ""}; the failing batch was undone.`,
-      { hint: `Fix the cause and apply ${version} again: it continues with the tenants not yet done.`, cause },
-    );
-    this.version = version;
-    this.failedTenant = failedTenant;
-    this.doneTenants = doneTenants;
-  }
-}
+/** `-- rookery:tenant-scoped batch-size=N` in the header overrides the batch size for one file. */
+const BATCH_SIZE_HEADER = /^--\s*rookery:tenant-scoped\b.*\bbatch-size=(\d+)/im;
 
 /** The document's tenant_context column is a uuid; tenants keyed otherwise are named in detail only. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function tenantBatchSize(migration: Migration): number {
+  const size = Number(BATCH_SIZE_HEADER.exec(migration.sql)?.[1] ?? TENANT_BATCH_SIZE);
+  return size >= 1 ? size : TENANT_BATCH_SIZE;
+}
+
+export interface TenantFailureDetail extends FailureDetail {
+  failedTenant: string;
+  /** Tenants whose batches committed, by this run or an earlier one: a re-apply skips them. */
+  doneTenants: string[];
+}
+
+/**
+ * A tenant-scoped migration that stopped. Its detail (failed tenant, done tenants) goes into the
+ * 'failed' event the engine records, so the ledger tells which tenants are done.
+ */
+export class TenantMigrationError extends MigrationStatementError {
+  declare readonly detail: TenantFailureDetail;
+
+  constructor(version: string, failedTenant: string, doneTenants: string[], cause: unknown) {
+    const done = doneTenants.length ? ` (${abbreviate(doneTenants)})` : "";
+    const summary =
+      `${version} failed for tenant ${failedTenant}: ${(cause as Error).message}. ` +
+      `${doneTenants.length} tenant(s) are done${done}; the failing batch was undone, and applying ${version} again continues with the others`;
+    const detail: TenantFailureDetail = { sqlstate: (cause as { code?: string }).code, failedTenant, doneTenants };
+    super(new Error(summary, { cause }), detail);
+  }
+}
 
 function abbreviate(ids: string[]): string {
   return ids.length <= 5 ? ids.join(", ") : `${ids.slice(0, 5).join(", ")} and ${ids.length - 5} more`;
@@ -60,9 +64,9 @@ async function tenantIds(client: pg.ClientBase, version: string): Promise<string
  */
 async function doneTenants(client: pg.ClientBase, version: string): Promise<Set<string>> {
   const { rows } = await client.query<{ tenant: string }>(
-    `SELECT detail->>'tenantId' AS tenant FROM migration_events
+    `SELECT detail->>'tenantId' AS tenant FROM public.migration_events
      WHERE version = $1 AND event = 'tenant_applied'
-       AND id > COALESCE((SELECT max(id) FROM migration_events WHERE version = $1 AND event IN ('applied', 'rolled_back')), 0)`,
+       AND id > COALESCE((SELECT max(id) FROM public.migration_events WHERE version = $1 AND event IN ('applied', 'rolled_back')), 0)`,
     [version],
   );
   return new Set(rows.map((row) => row.tenant));
@@ -76,74 +80,83 @@ function affectedRows(result: pg.QueryResult | pg.QueryResult[]): number {
     .reduce((sum, each) => sum + (each.rowCount ?? 0), 0);
 }
 
-async function setTimeouts(client: pg.ClientBase, environment: Environment): Promise<void> {
-  await client.query("SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)", [
-    `${environment.lockTimeout}ms`,
-    `${environment.statementTimeout}ms`,
-  ]);
-}
-
-async function runBatch(ctx: RunContext, client: pg.ClientBase, migration: Migration, batch: string[]): Promise<TenantResult[]> {
-  const results: TenantResult[] = [];
-  await client.query("BEGIN");
+/** One batch, one transaction: each tenant's run and its event commit together or not at all. */
+async function runBatch(run: MigrationRun, batch: string[]): Promise<number> {
+  const { client, context, migration } = run;
+  let tenantsDone = 0;
+  await client.query(`BEGIN; ${transactionTimeoutsSql(context.environment)}`);
   try {
-    await setTimeouts(client, ctx.environment);
     for (const tenantId of batch) {
       await client.query("SELECT set_config('app.current_tenant_id', $1, true)", [tenantId]);
       let rows: number;
       try {
         rows = affectedRows(await client.query(migration.sql));
       } catch (error) {
-        (error as { tenantId?: string }).tenantId = tenantId;
-        throw error;
+        throw Object.assign(error as Error, { tenantId });
       }
       await client.query(
-        `INSERT INTO migration_events (version, event, actor, detail, migration_type, affected_tenants, tenant_context, success)
+        `INSERT INTO public.migration_events (version, event, actor, detail, migration_type, affected_tenants, tenant_context, success)
          VALUES ($1, 'tenant_applied', $2, $3, 'tenant_safe', 1, $4, true)`,
-        [migration.version, ctx.actor, JSON.stringify({ tenantId, affectedRows: rows, checksum: migration.checksum }), UUID.test(tenantId) ? tenantId : null],
+        [migration.version, context.actor, JSON.stringify({ tenantId, affectedRows: rows, checksum: migration.checksum }), UUID.test(tenantId) ? tenantId : null],
       );
-      results.push({ tenantId, affectedRows: rows });
+      tenantsDone++;
     }
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
     throw error;
   }
-  return results;
+  return tenantsDone;
 }
 
 /**
- * Runs a `-- rookery:tenant-scoped` file once per tenant with `app.current_tenant_id` set (so row level
- * security policies and the file itself see one tenant), in batches of one transaction each, recording
- * every tenant with its affected rows. It manages its own transactions: call it on a client outside one.
- * On a failure the failing batch is undone, a 'tenant_failed' event lists the done tenants, and a
- * TenantMigrationError is thrown for the engine to record the version as failed.
+ * The executor of a `-- rookery:tenant-scoped` file: once per tenant of the `tenants` table, with
+ * `app.current_tenant_id` set (so row level security policies and the file itself see one tenant), in
+ * batches of one transaction each, every tenant recorded with its affected rows. A batch that waits too
+ * long for a lock is retried like any migration. On a failure the failing batch is undone and a
+ * TenantMigrationError names the done tenants; the ledger row is written once every tenant is done.
  */
-export async function applyTenantScoped(ctx: RunContext, client: pg.ClientBase, migration: Migration): Promise<TenantScopedReport> {
+export async function applyTenantScoped(run: MigrationRun): Promise<ExecutionResult> {
+  const { client, context, migration } = run;
   const all = await tenantIds(client, migration.version);
   const done = await doneTenants(client, migration.version);
+  const doneIds = all.filter((id) => done.has(id));
   const todo = all.filter((id) => !done.has(id));
-  const report: TenantScopedReport = { applied: [], alreadyDone: all.filter((id) => done.has(id)) };
-  for (let start = 0; start < todo.length; start += TENANT_BATCH_SIZE) {
-    const batch = todo.slice(start, start + TENANT_BATCH_SIZE);
+  const batchSize = tenantBatchSize(migration);
+  let lockRetries = 0;
+  for (let start = 0; start < todo.length; start += batchSize) {
+    const batch = todo.slice(start, start + batchSize);
     try {
-      report.applied.push(...(await runBatch(ctx, client, migration, batch)));
+      await withLockRetries(context.environment, { version: migration.version, onProgress: context.onProgress }, async (retry) => {
+        lockRetries += retry > 0 ? 1 : 0;
+        await runBatch(run, batch);
+      });
     } catch (error) {
+      // Lock waits exhausted is worth retrying as it is: the engine reports it as transient.
+      if (error instanceof LockRetriesExhausted) throw error;
       const failedTenant = (error as { tenantId?: string }).tenantId ?? batch[0]!;
-      const doneIds = [...report.alreadyDone, ...report.applied.map((each) => each.tenantId)];
-      await client.query(
-        `INSERT INTO migration_events (version, event, actor, detail, migration_type, success, error_message)
-         VALUES ($1, 'tenant_failed', $2, $3, 'tenant_safe', false, $4)`,
-        [migration.version, ctx.actor, JSON.stringify({ failedTenant, doneTenants: doneIds, error: (error as Error).message }), (error as Error).message],
-      );
       throw new TenantMigrationError(migration.version, failedTenant, doneIds, error);
     }
-    await ctx.onProgress?.({
+    doneIds.push(...batch);
+    await context.onProgress?.({
       step: "apply",
       version: migration.version,
-      message: `${migration.version}: ${report.alreadyDone.length + report.applied.length}/${all.length} tenants done`,
-      detail: { tenantsDone: report.alreadyDone.length + report.applied.length, tenants: all.length },
+      message: `${migration.version}: ${doneIds.length}/${all.length} tenants done`,
+      detail: { tenantsDone: doneIds.length, tenants: all.length },
     });
   }
-  return report;
+  const record = appliedRecordSql({
+    version: migration.version,
+    description: migration.description,
+    checksum: migration.checksum,
+    rollbackScript: migration.rollback?.sql ?? null,
+    detail: { checksum: migration.checksum, path: migration.path, lockRetries, tenantScoped: true, tenants: all.length },
+  });
+  try {
+    await client.query(`BEGIN;${record}\nCOMMIT;`);
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  }
+  return { outsideTransaction: false, lockRetries };
 }

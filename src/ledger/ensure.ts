@@ -1,0 +1,57 @@
+import { createHash } from "node:crypto";
+import type pg from "pg";
+import { ALERT_MIGRATION_ISSUES } from "./functions/alert-migration-issues.ts";
+import { APPLY_MIGRATION } from "./functions/apply-migration.ts";
+import { APPLY_TENANT_SAFE_MIGRATION } from "./functions/apply-tenant-safe-migration.ts";
+import { ROLLBACK_MIGRATION } from "./functions/rollback-migration.ts";
+import { TEST_MIGRATION_INTEGRITY } from "./functions/test-migration-integrity.ts";
+import { MIGRATION_EVENTS, MIGRATION_HEALTH, SCHEMA_MIGRATIONS, SCHEMA_VERSION, SYSTEM_NOTIFICATIONS } from "./tables.ts";
+
+/** Bump when any ledger object changes: databases on an older revision get the DDL again. */
+export const LEDGER_REVISION = 1;
+
+/** A signed 64-bit advisory lock key derived from a name, stable across processes and releases. */
+export function advisoryKey(name: string): bigint {
+  return createHash("sha256").update(name).digest().readBigInt64BE(0);
+}
+
+const LEDGER_DDL_KEY = advisoryKey("rookery:ledger-ddl");
+
+const LEDGER_DDL = [
+  SCHEMA_MIGRATIONS,
+  SCHEMA_VERSION,
+  MIGRATION_EVENTS,
+  SYSTEM_NOTIFICATIONS,
+  MIGRATION_HEALTH,
+  APPLY_MIGRATION,
+  ROLLBACK_MIGRATION,
+  TEST_MIGRATION_INTEGRITY,
+  ALERT_MIGRATION_ISSUES,
+  APPLY_TENANT_SAFE_MIGRATION,
+  `CREATE OR REPLACE FUNCTION public.rookery_ledger_revision() RETURNS INTEGER LANGUAGE sql IMMUTABLE AS 'SELECT ${LEDGER_REVISION}';`,
+].join("\n");
+
+async function ledgerIsCurrent(client: pg.ClientBase): Promise<boolean> {
+  const { rows } = await client.query<{ revision: string | null }>(
+    "SELECT prosrc AS revision FROM pg_catalog.pg_proc WHERE oid = to_regprocedure('public.rookery_ledger_revision()')",
+  );
+  return rows[0]?.revision === `SELECT ${LEDGER_REVISION}`;
+}
+
+/**
+ * Creates or completes the ledger in the connected database. Idempotent and cheap once done (one
+ * catalog lookup). A transaction-level advisory lock keeps two runners creating it at once from
+ * colliding on the DDL. Call it outside a transaction.
+ */
+export async function ensureLedger(client: pg.ClientBase): Promise<void> {
+  if (await ledgerIsCurrent(client)) return;
+  await client.query("BEGIN");
+  try {
+    await client.query("SELECT pg_advisory_xact_lock($1)", [LEDGER_DDL_KEY.toString()]);
+    if (!(await ledgerIsCurrent(client))) await client.query(LEDGER_DDL);
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,163 @@
+import pg from "pg";
+import type { LedgerRow, LedgerStatus } from "../runner/types.ts";
+
+/**
+ * Reads and writes of ledger rows and history events. Values that can come from a person (actor,
+ * reason) are always bound parameters; the actor is bound once per session (`bindActor`) so the
+ * success path can write its ledger row in the same round trip as the migration itself.
+ */
+
+const ACTOR_SETTING = "rookery.actor";
+
+/** `applied_by` is VARCHAR(100) in the document's table. */
+function fitActor(actor: string): string {
+  return actor.slice(0, 100);
+}
+
+export async function bindActor(client: pg.ClientBase, actor: string): Promise<void> {
+  await client.query("SELECT set_config($1, $2, false)", [ACTOR_SETTING, fitActor(actor)]);
+}
+
+export interface LedgerEntry extends LedgerRow {
+  rollbackScript: string | null;
+}
+
+interface LedgerRecord {
+  version: string;
+  description: string;
+  applied_at: Date | null;
+  applied_by: string;
+  status: LedgerStatus;
+  checksum: string | null;
+  rollback_script: string | null;
+}
+
+function toEntry(row: LedgerRecord): LedgerEntry {
+  return {
+    version: row.version,
+    description: row.description,
+    appliedAt: row.applied_at ? row.applied_at.toISOString() : "",
+    appliedBy: row.applied_by,
+    status: row.status,
+    checksum: row.checksum,
+    hasRollback: row.rollback_script !== null,
+    rollbackScript: row.rollback_script,
+  };
+}
+
+const SELECT_LEDGER =
+  "SELECT version, description, applied_at, applied_by, status, checksum, rollback_script FROM public.schema_migrations";
+
+export async function readLedger(client: pg.ClientBase): Promise<Map<string, LedgerEntry>> {
+  const { rows } = await client.query<LedgerRecord>(`${SELECT_LEDGER} ORDER BY version`);
+  return new Map(rows.map((row) => [row.version, toEntry(row)]));
+}
+
+export async function readLedgerEntry(client: pg.ClientBase, version: string, lock = false): Promise<LedgerEntry | undefined> {
+  const { rows } = await client.query<LedgerRecord>(`${SELECT_LEDGER} WHERE version = $1${lock ? " FOR UPDATE" : ""}`, [version]);
+  return rows[0] ? toEntry(rows[0]) : undefined;
+}
+
+export interface AppliedRecord {
+  version: string;
+  description: string;
+  checksum: string;
+  rollbackScript: string | null;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * The ledger writes of a successful apply, as SQL text to run inside the migration's own transaction
+ * in the same round trip. Every value here comes from the migration files being run (their text is
+ * executed anyway) or from Rookery itself; the actor comes from the session's bound setting.
+ */
+export function appliedRecordSql(record: AppliedRecord): string {
+  const literal = pg.escapeLiteral;
+  const actor = `current_setting('${ACTOR_SETTING}')`;
+  const version = literal(record.version);
+  return `
+INSERT INTO public.schema_migrations (version, description, rollback_script, checksum, applied_by, status, applied_at)
+VALUES (${version}, ${literal(record.description)}, ${record.rollbackScript === null ? "NULL" : literal(record.rollbackScript)}, ${literal(record.checksum)}, ${actor}, 'applied', NOW())
+ON CONFLICT (version) DO UPDATE SET description = EXCLUDED.description, rollback_script = EXCLUDED.rollback_script,
+  checksum = EXCLUDED.checksum, applied_by = EXCLUDED.applied_by, status = 'applied', applied_at = NOW();
+INSERT INTO public.schema_version (id, current_version, applied_at, applied_by)
+VALUES (1, (SELECT max(version) FROM public.schema_migrations WHERE status = 'applied'), NOW(), ${actor})
+ON CONFLICT (id) DO UPDATE SET current_version = EXCLUDED.current_version, applied_at = NOW(), applied_by = EXCLUDED.applied_by;
+INSERT INTO public.migration_events (migration_type, version, event, actor, success, detail)
+VALUES ('apply', ${version}, 'applied', ${actor}, TRUE, ${literal(JSON.stringify(record.detail))}::jsonb);`;
+}
+
+export interface FailedRecord {
+  version: string;
+  description: string;
+  checksum: string;
+  rollbackScript: string | null;
+  actor: string;
+  error: string;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * Records a failed apply in a transaction of its own, after the migration's transaction was rolled
+ * back, so the record persists. A failed version stays re-appliable (the row is upserted again).
+ */
+export async function recordFailure(client: pg.ClientBase, record: FailedRecord): Promise<void> {
+  await client.query(
+    `WITH row AS (
+       INSERT INTO public.schema_migrations (version, description, rollback_script, checksum, applied_by, status, applied_at)
+       VALUES ($1, $2, $3, $4, $5, 'failed', NOW())
+       ON CONFLICT (version) DO UPDATE SET description = EXCLUDED.description, checksum = EXCLUDED.checksum,
+         applied_by = EXCLUDED.applied_by, status = 'failed', applied_at = NOW()
+       RETURNING version
+     )
+     INSERT INTO public.migration_events (migration_type, version, event, actor, success, error_message, detail)
+     SELECT 'apply', version, 'failed', $5, FALSE, $6, $7::jsonb FROM row`,
+    [record.version, record.description, record.rollbackScript, record.checksum, fitActor(record.actor), record.error, JSON.stringify(record.detail)],
+  );
+}
+
+export interface RollbackRecord {
+  version: string;
+  actor: string;
+  reason: string;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * The ledger writes of a successful rollback, inside its transaction: status rolled_back with the
+ * original applied_at kept (the rollback's own time is the event's), the reason verbatim as a bound
+ * parameter, and the document's rollback notification.
+ */
+export async function recordRollback(client: pg.ClientBase, record: RollbackRecord): Promise<void> {
+  await client.query(
+    `WITH marked AS (
+       UPDATE public.schema_migrations SET status = 'rolled_back' WHERE version = $1 RETURNING version
+     ), current AS (
+       INSERT INTO public.schema_version (id, current_version, applied_at, applied_by)
+       VALUES (1, (SELECT max(version) FROM public.schema_migrations WHERE status = 'applied' AND version <> $1), NOW(), $2)
+       ON CONFLICT (id) DO UPDATE SET current_version = EXCLUDED.current_version, applied_at = NOW(), applied_by = EXCLUDED.applied_by
+     ), event AS (
+       INSERT INTO public.migration_events (migration_type, version, event, actor, reason, success, detail)
+       SELECT 'rollback', version, 'rolled_back', $2, $3, TRUE, $4::jsonb FROM marked
+     )
+     INSERT INTO public.system_notifications (category, title, message, severity, metadata)
+     SELECT 'migration', 'Migration Rollback', format('Migration %s rolled back: %s', version, $3::text), 'warning',
+            jsonb_build_object('version', version, 'reason', $3::text, 'rolled_back_at', NOW(), 'rolled_back_by', $2::text)
+     FROM marked`,
+    [record.version, fitActor(record.actor), record.reason, JSON.stringify(record.detail)],
+  );
+}
+
+/** A failed rollback, recorded after its transaction was rolled back: an event and a critical notification. */
+export async function recordRollbackFailure(client: pg.ClientBase, record: RollbackRecord & { error: string }): Promise<void> {
+  await client.query(
+    `WITH event AS (
+       INSERT INTO public.migration_events (migration_type, version, event, actor, reason, success, error_message, detail)
+       VALUES ('rollback', $1, 'rollback_failed', $2, $3, FALSE, $5, $4::jsonb)
+     )
+     INSERT INTO public.system_notifications (category, title, message, severity, metadata)
+     VALUES ('migration', 'Rollback Failed', format('Rollback of migration %s failed: %s', $1::text, $5::text), 'critical',
+             jsonb_build_object('version', $1::text, 'error', $5::text, 'rollback_failed_at', NOW()))`,
+    [record.version, fitActor(record.actor), record.reason, JSON.stringify(record.detail), record.error],
+  );
+}

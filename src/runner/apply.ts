@@ -1,0 +1,160 @@
+import type pg from "pg";
+import { isTransactionControl, loadParser, parseStatements, type Statement } from "../analysis/parse.ts";
+import { isUnreachable } from "../db/index.ts";
+import { readLedger, recordFailure, type LedgerEntry } from "../ledger/index.ts";
+import { ChecksumMismatchError, TransactionControlError, UnknownVersionError } from "./errors.ts";
+import { executeInTransaction } from "./execute-in-transaction.ts";
+import { executeOutsideTransaction, needsOutsideTransaction } from "./execute-outside-transaction.ts";
+import { MigrationStatementError, type MigrationExecutor, type MigrationRun } from "./execution.ts";
+import { LockRetriesExhausted } from "./retry.ts";
+import { withRunnerSession } from "./session.ts";
+import type { ApplyOptions, ApplyReport, Migration, MigrationFailure, RunContext } from "./types.ts";
+
+/** The migrations asked for, in the order asked (or the whole catalog, in version order). */
+function selectMigrations(ctx: RunContext, options: ApplyOptions): Migration[] {
+  if (!options.versions) return ctx.catalog.migrations;
+  return options.versions.map((version) => {
+    const migration = ctx.catalog.byVersion.get(version);
+    if (!migration) throw new UnknownVersionError(version, ctx.catalog.dir);
+    return migration;
+  });
+}
+
+/** A file changed since its checksum was pinned is refused before anything runs. */
+function checkPinnedChecksums(migrations: Migration[], expected: Record<string, string> | undefined): void {
+  if (!expected) return;
+  for (const migration of migrations) {
+    const pinned = expected[migration.version];
+    if (pinned !== undefined && pinned !== migration.checksum) {
+      throw new ChecksumMismatchError(migration.version, migration.path, pinned, migration.checksum);
+    }
+  }
+}
+
+export function isPending(entry: LedgerEntry | undefined): boolean {
+  return entry?.status !== "applied";
+}
+
+/** Parses a file, refusing its own BEGIN/COMMIT: a syntax error or one of those stops the run before anything is applied. */
+export function statementsOf(migration: Migration): Statement[] {
+  const statements = parseStatements(migration.sql, migration.path);
+  const control = statements.find(isTransactionControl);
+  if (control) throw new TransactionControlError(migration.path, control.line);
+  return statements;
+}
+
+/**
+ * How one migration runs. Tenant-scoped files (migration.tenantScoped) get their executor here:
+ * src/runner/tenants.ts adds `if (migration.tenantScoped) return applyTenantScoped;`.
+ */
+function executorFor(migration: Migration, statements: Statement[]): MigrationExecutor {
+  return needsOutsideTransaction(statements) ? executeOutsideTransaction : executeInTransaction;
+}
+
+/**
+ * Steps run once, after the lock is taken and before the first migration's transaction, with the
+ * migrations about to run: the pre-apply backup (src/runner/backup.ts) goes here. A step that throws
+ * stops the run with nothing applied.
+ */
+async function beforeApplying(ctx: RunContext, client: pg.Client, migrations: Migration[]): Promise<void> {
+  void ctx;
+  void client;
+  void migrations;
+}
+
+function isConnectionLost(error: unknown, client: pg.Client): boolean {
+  const code = (error as { code?: string }).code ?? "";
+  return isUnreachable(error) || code.startsWith("08") || code === "57P01" || code === "57P02" ||
+    /Connection terminated|Client has encountered a connection error/i.test((error as Error).message ?? "") ||
+    (client as unknown as { _ending?: boolean })._ending === true;
+}
+
+/**
+ * Records a failed migration in a transaction of its own (the migration's was rolled back) and
+ * describes it for the report. A lost connection is not recorded: whether its COMMIT reached the
+ * server is unknown, and `rookery status` will tell.
+ */
+async function recordFailedMigration(run: MigrationRun, error: unknown): Promise<MigrationFailure> {
+  const { migration, client, context } = run;
+  if (isConnectionLost(error, client)) {
+    return {
+      version: migration.version,
+      error: `the connection was lost while applying ${migration.version} (${(error as Error).message}); check \`rookery status\` for its outcome`,
+      transient: true,
+    };
+  }
+  const exhausted = error instanceof LockRetriesExhausted;
+  const cause = exhausted ? error.lastError : error;
+  const detail = error instanceof MigrationStatementError ? error.detail : { sqlstate: (cause as { code?: string }).code };
+  const where = detail.line !== undefined ? `${migration.path}:${detail.line}: ` : `${migration.path}: `;
+  const message = exhausted
+    ? `${where}could not get its locks within the lock timeout after ${error.retries} retries: another transaction holds them (${(cause as Error).message})`
+    : `${where}${(cause as Error).message}`;
+  await recordFailure(client, {
+    version: migration.version,
+    description: migration.description,
+    checksum: migration.checksum,
+    rollbackScript: migration.rollback?.sql ?? null,
+    actor: context.actor,
+    error: message,
+    detail: { ...detail, path: migration.path, transient: exhausted, lockRetries: exhausted ? error.retries : undefined },
+  });
+  return { version: migration.version, error: message, sqlstate: detail.sqlstate, transient: exhausted };
+}
+
+/**
+ * Applies the pending migrations (or options.versions) in order, each in its own transaction, under
+ * the database's migration lock. The ledger is read after the lock is taken, so a runner that waited
+ * carries on with what is still pending and never applies a migration twice. The first failure is
+ * recorded and stops the run.
+ */
+export async function applyMigrations(ctx: RunContext, options: ApplyOptions = {}): Promise<ApplyReport> {
+  const selected = selectMigrations(ctx, options);
+  checkPinnedChecksums(selected, options.expectedChecksums);
+  await loadParser();
+  return withRunnerSession(ctx, async (client) => {
+    const ledger = await readLedger(client);
+    const report: ApplyReport = { environment: ctx.environment.name, applied: [], skipped: [] };
+    const todo: MigrationRun[] = [];
+    for (const migration of selected) {
+      const entry = ledger.get(migration.version);
+      if (!isPending(entry)) {
+        if (options.versions) report.skipped.push({ version: migration.version, reason: `already applied at ${entry?.appliedAt} by ${entry?.appliedBy}` });
+        continue;
+      }
+      todo.push({ client, context: ctx, migration, statements: statementsOf(migration), previous: entry });
+    }
+    await beforeApplying(ctx, client, todo.map((run) => run.migration));
+
+    for (const [index, run] of todo.entries()) {
+      const { migration } = run;
+      await ctx.onProgress?.({
+        step: "apply",
+        version: migration.version,
+        message: `applying ${migration.version} (${index + 1}/${todo.length}): ${migration.description}${run.previous ? ` (again, it was ${run.previous.status.replace("_", " ")})` : ""}`,
+      });
+      const started = performance.now();
+      try {
+        const result = await executorFor(migration, run.statements)(run);
+        report.applied.push({
+          version: migration.version,
+          description: migration.description,
+          checksum: migration.checksum,
+          durationMs: Math.round(performance.now() - started),
+          ...result,
+        });
+      } catch (error) {
+        report.failed = await recordFailedMigration(run, error);
+        ctx.logger?.warn({ version: migration.version, error: report.failed.error }, "migration failed");
+        break;
+      }
+    }
+    await ctx.onProgress?.({
+      step: "done",
+      message: report.failed
+        ? `${report.applied.length} applied, ${report.failed.version} failed: ${report.failed.error}`
+        : `${report.applied.length} applied${report.skipped.length ? `, ${report.skipped.length} already applied` : ""}`,
+    });
+    return report;
+  });
+}

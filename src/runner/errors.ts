@@ -1,0 +1,105 @@
+import { RookeryError } from "../errors.ts";
+
+export interface LockHolder {
+  pid: number;
+  applicationName: string;
+  client: string | null;
+  user: string | null;
+  since: string | null;
+  query: string | null;
+}
+
+function describeHolder(holder: LockHolder | undefined): string {
+  if (!holder) return "another session (it has released the lock since, or is not visible to this role)";
+  const who = [`pid ${holder.pid}`, holder.applicationName ? `application "${holder.applicationName}"` : undefined,
+    holder.user ? `user ${holder.user}` : undefined, holder.client ? `from ${holder.client}` : undefined]
+    .filter(Boolean)
+    .join(", ");
+  return holder.since ? `${who}, connected since ${holder.since}` : who;
+}
+
+/** Another runner (CLI, worker, a DBA) held the database's migration lock for longer than we wait. */
+export class AdvisoryLockTimeoutError extends RookeryError {
+  readonly holder: LockHolder | undefined;
+
+  constructor(database: string, waitedMs: number, holder: LockHolder | undefined) {
+    super(`another migration run holds the lock on ${database}: ${describeHolder(holder)}; waited ${Math.round(waitedMs / 1000)} s`, {
+      hint: "Wait for that run to finish and try again, or raise advisoryLockWait. If the holder is stuck, pg_terminate_backend(pid) releases it.",
+    });
+    this.holder = holder;
+  }
+}
+
+/** A file changed after its checksum was pinned (for example when a request was approved). */
+export class ChecksumMismatchError extends RookeryError {
+  readonly version: string;
+
+  constructor(version: string, path: string, expected: string, actual: string) {
+    super(`${path} (${version}) changed since it was approved: checksum ${actual.slice(0, 12)}… instead of ${expected.slice(0, 12)}…; nothing was applied`, {
+      hint: "Review the change and ask for approval again.",
+    });
+    this.version = version;
+  }
+}
+
+/** The version asked for is not in the migrations folder. */
+export class UnknownVersionError extends RookeryError {
+  constructor(version: string, dir: string) {
+    super(`there is no migration ${version} in ${dir}`, { hint: "`rookery status` lists the migrations and their versions." });
+  }
+}
+
+/** The version is already applied: there is nothing to apply. */
+export class NotPendingError extends RookeryError {
+  constructor(version: string, appliedAt: string, appliedBy: string) {
+    super(`${version} is already applied (at ${appliedAt} by ${appliedBy})`, {
+      hint: "Nothing to do. To run it again, roll it back first.",
+    });
+  }
+}
+
+export class NothingToRollbackError extends RookeryError {
+  constructor(version: string, status: string | undefined) {
+    super(`${version} is not applied${status ? ` (it is ${status.replace("_", " ")})` : " (never applied here)"}, so there is nothing to roll back`, {
+      hint: "`rookery status` shows what is applied.",
+    });
+  }
+}
+
+export class NoRollbackScriptError extends RookeryError {
+  constructor(version: string) {
+    super(`${version} has no rollback script stored: it was applied without a rollback_ file`, {
+      hint: "Write a new migration that undoes it, or roll it back by hand and record why.",
+    });
+  }
+}
+
+/** The rollback script failed; its transaction was rolled back and the failure recorded. */
+export class RollbackFailedError extends RookeryError {
+  readonly sqlstate: string | undefined;
+
+  constructor(version: string, message: string, sqlstate: string | undefined) {
+    super(`the rollback of ${version} failed and was undone: ${message}`, {
+      hint: "Nothing changed; the failure is recorded in migration_events. Fix the cause and roll back again.",
+    });
+    this.sqlstate = sqlstate;
+  }
+}
+
+/** The connection goes through a transaction-pooling proxy: session locks and SET would not hold. */
+export class TransactionPoolingError extends RookeryError {
+  constructor(database: string, evidence: string) {
+    super(`the connection to ${database} does not keep its session (${evidence}): probably a transaction-pooling PgBouncer`, {
+      hint: "Point the environment's databaseUrl at Postgres directly, or at a PgBouncer pool in session mode.",
+    });
+  }
+}
+
+/** A migration file wraps itself in BEGIN/COMMIT: Rookery already gives each migration its transaction. */
+export class TransactionControlError extends RookeryError {
+  constructor(path: string, line: number) {
+    super(`${path}:${line}: the file controls its own transaction (BEGIN/COMMIT/ROLLBACK); nothing was applied`, {
+      hint: "Remove it: each migration runs in a transaction of its own (or, when it holds CREATE INDEX CONCURRENTLY and the like, outside one).",
+    });
+  }
+}

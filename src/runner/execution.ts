@@ -1,0 +1,44 @@
+import type pg from "pg";
+import type { Statement } from "../analysis/parse.ts";
+import type { LedgerEntry } from "../ledger/index.ts";
+import type { Migration, RunContext } from "./types.ts";
+
+/** Everything an executor needs to run one migration on the session that holds the lock. */
+export interface MigrationRun {
+  client: pg.Client;
+  context: RunContext;
+  migration: Migration;
+  statements: Statement[];
+  /** The ledger row before this run: undefined when never applied, else failed or rolled_back. */
+  previous: LedgerEntry | undefined;
+}
+
+export interface ExecutionResult {
+  outsideTransaction: boolean;
+  lockRetries: number;
+}
+
+/**
+ * Runs one migration and writes its ledger row and event on success; throws on failure, leaving the
+ * failure record to the caller. One per way of running a file: in a transaction, outside one,
+ * once per tenant.
+ */
+export type MigrationExecutor = (run: MigrationRun) => Promise<ExecutionResult>;
+
+/** The error of a failed migration, with where in the file it failed when Postgres says so. */
+export interface FailureDetail {
+  sqlstate?: string;
+  line?: number;
+  /** Statements of a file run outside a transaction that completed (and stay) before the failure. */
+  statementsCompleted?: number;
+  invalidIndexes?: string[];
+}
+
+export class MigrationStatementError extends Error {
+  readonly detail: FailureDetail;
+
+  constructor(cause: unknown, detail: FailureDetail) {
+    super((cause as Error).message, { cause });
+    this.detail = detail;
+  }
+}

@@ -1,0 +1,13 @@
+/** The engine's operations on one database. It knows nothing of Slack or queues. */
+export { applyMigrations } from "./apply.ts";
+export { rollbackMigration } from "./rollback.ts";
+export { previewRollback, type RollbackPreview } from "./rollback-safety.ts";
+export { getStatus } from "./status.ts";
+export { planMigrations } from "./plan.ts";
+export { getHistory } from "./history.ts";
+export { verifyMigrations } from "./verify.ts";
+export { getHealth } from "./health.ts";
+export { ensureLedger } from "../ledger/index.ts";
+export { findLockHolder, MIGRATION_LOCK_KEY } from "./lock.ts";
+export * from "./errors.ts";
+export type * from "./types.ts";

@@ -1,0 +1,85 @@
+import type pg from "pg";
+import { isTransactionControl, loadParser, parseStatements, type Statement } from "../analysis/parse.ts";
+import { UsageError } from "../errors.ts";
+import { recordRollback, recordRollbackFailure } from "../ledger/index.ts";
+import { RollbackFailedError, TransactionControlError } from "./errors.ts";
+import { needsOutsideTransaction, runStatementsOutsideTransaction } from "./execute-outside-transaction.ts";
+import { MigrationStatementError } from "./execution.ts";
+import { LockRetriesExhausted, withLockRetries } from "./retry.ts";
+import { rollbackCandidate } from "./rollback-safety.ts";
+import { withRunnerSession } from "./session.ts";
+import { transactionTimeoutsSql } from "./timeouts.ts";
+import type { RollbackOptions, RollbackReport, RunContext } from "./types.ts";
+
+async function inTransaction(client: pg.ClientBase, sql: string, finish: () => Promise<void>): Promise<void> {
+  try {
+    await client.query(sql);
+    await finish();
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  }
+}
+
+function storedStatements(version: string, script: string): Statement[] {
+  const label = `stored rollback script of ${version}`;
+  const statements = parseStatements(script, label);
+  const control = statements.find(isTransactionControl);
+  if (control) throw new TransactionControlError(label, control.line);
+  return statements;
+}
+
+/**
+ * Rolls back an applied migration with the rollback script stored when it was applied (not today's
+ * file), in a transaction of its own (or statement by statement when it holds DROP INDEX
+ * CONCURRENTLY and the like). The row becomes rolled_back and keeps its applied_at; the reason and
+ * actor go to migration_events as bound parameters, so a reason is only ever text.
+ */
+export async function rollbackMigration(ctx: RunContext, options: RollbackOptions): Promise<RollbackReport> {
+  const reason = options.reason.trim();
+  if (reason === "") throw new UsageError("a rollback needs a reason", { hint: "Say why, e.g. --reason \"checkout latency doubled\"." });
+  await loadParser();
+  return withRunnerSession(ctx, async (client) => {
+    const { version } = options;
+    const candidate = await rollbackCandidate(client, version);
+    const statements = storedStatements(version, candidate.rollbackScript);
+    const outside = needsOutsideTransaction(statements);
+    const label = { version, onProgress: ctx.onProgress };
+    await ctx.onProgress?.({
+      step: "rollback",
+      version,
+      message: `rolling back ${version} (${candidate.description})${outside ? " outside a transaction" : ""}; safety check: ${candidate.safety}`,
+      detail: { safety: candidate.safety, outsideTransaction: outside },
+    });
+    const started = performance.now();
+    let lockRetries = 0;
+    const record = () => recordRollback(client, { version, actor: ctx.actor, reason, detail: { lockRetries, outsideTransaction: outside, safety: candidate.safety } });
+    try {
+      if (outside) {
+        lockRetries = await runStatementsOutsideTransaction(client, ctx.environment, statements, label);
+        await inTransaction(client, "BEGIN", record);
+      } else {
+        await withLockRetries(ctx.environment, label, async (retry) => {
+          lockRetries = retry;
+          await inTransaction(client, `BEGIN; ${transactionTimeoutsSql(ctx.environment)}\n${candidate.rollbackScript}\n;`, record);
+        });
+      }
+    } catch (error) {
+      const cause = error instanceof LockRetriesExhausted ? error.lastError : error;
+      const sqlstate = error instanceof MigrationStatementError ? error.detail.sqlstate : (cause as { code?: string }).code;
+      const message = error instanceof LockRetriesExhausted ? error.message : (cause as Error).message;
+      await recordRollbackFailure(client, { version, actor: ctx.actor, reason, error: message, detail: { sqlstate, outsideTransaction: outside } });
+      throw new RollbackFailedError(version, message, sqlstate);
+    }
+    const report: RollbackReport = {
+      environment: ctx.environment.name,
+      version,
+      reason,
+      durationMs: Math.round(performance.now() - started),
+      safety: candidate.safety,
+    };
+    await ctx.onProgress?.({ step: "done", version, message: `${version} rolled back` });
+    return report;
+  });
+}
