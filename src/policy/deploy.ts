@@ -1,0 +1,131 @@
+import type { Catalog } from "../catalog/index.ts";
+import type { Config, Environment } from "../config/index.ts";
+import { withClient } from "../db/index.ts";
+import { describeError, RookeryError } from "../errors.ts";
+import { planMigrations } from "../runner/index.ts";
+import { activeFreeze, describeFreeze } from "./freeze.ts";
+import { recordPolicyOverride } from "./override.ts";
+import { stagingProblems, type PinnedMigration } from "./staging.ts";
+import { windowRefusal } from "./windows.ts";
+
+export interface DeployPolicyInput {
+  config: Config;
+  environment: Environment;
+  /** The migrations folder, for verifying them on staging. */
+  catalog: Catalog;
+  /** The versions to apply (or the one to roll back) with the checksums pinned for them. */
+  migrations: PinnedMigration[];
+  kind: "apply" | "rollback";
+  /** An emergency rollback: skips windows and freezes where the environment has `breakGlass: true`. */
+  breakGlass?: boolean;
+  now?: Date;
+}
+
+export interface DeployDecision {
+  allowed: boolean;
+  /** What is missing, one plain sentence each; empty when allowed. */
+  reasons: string[];
+  /** When the next deployment window opens, if a closed window is among the reasons. */
+  nextOpen?: Date;
+}
+
+async function freezeProblem(config: Config, environment: Environment): Promise<string | undefined> {
+  try {
+    const freeze = await withClient(config.controlDatabaseUrl, (client) => activeFreeze(client, environment.name));
+    return freeze ? describeFreeze(freeze) : undefined;
+  } catch (error) {
+    return `cannot check whether ${environment.name} is frozen: ${describeError(error)}`;
+  }
+}
+
+/** Break glass is honoured only for rollbacks in environments that allow it; otherwise it is itself a reason. */
+function breakGlassProblem(input: DeployPolicyInput): string | undefined {
+  if (!input.breakGlass) return undefined;
+  if (input.kind !== "rollback") return "break glass is for rollbacks only";
+  if (!input.environment.breakGlass) {
+    return `break glass is not enabled for ${input.environment.name} (set breakGlass: true in its config)`;
+  }
+  return undefined;
+}
+
+/**
+ * Everything an environment demands before a change may run, outside approvals: freezes, deployment
+ * windows and, for applies, staging first. The CLI, the Slack commands and the worker ask the same
+ * question, so nobody skips a rule by choosing another door.
+ */
+export async function checkDeployPolicy(input: DeployPolicyInput): Promise<DeployDecision> {
+  const now = input.now ?? new Date();
+  const reasons: string[] = [];
+  let nextOpen: Date | undefined;
+
+  const glassProblem = breakGlassProblem(input);
+  if (glassProblem) reasons.push(glassProblem);
+  const emergency = input.breakGlass === true && glassProblem === undefined;
+
+  if (!emergency) {
+    const frozen = await freezeProblem(input.config, input.environment);
+    if (frozen) reasons.push(frozen);
+    const closed = windowRefusal(input.environment.windows, now);
+    if (closed) {
+      reasons.push(closed.reason);
+      nextOpen = closed.nextOpen;
+    }
+  }
+  if (input.kind === "apply") {
+    reasons.push(...(await stagingProblems({ ...input, now })));
+  }
+  return { allowed: reasons.length === 0, reasons, ...(nextOpen ? { nextOpen } : {}) };
+}
+
+/** The refusal as one block of text: a header line, then one line per reason. */
+export function describeRefusal(environment: string, decision: DeployDecision): string {
+  return [`refused by ${environment}'s deployment policy:`, ...decision.reasons.map((reason) => `  - ${reason}`)].join("\n");
+}
+
+export class PolicyRefusedError extends RookeryError {
+  readonly decision: DeployDecision;
+
+  constructor(environment: string, decision: DeployDecision, hint: string) {
+    super(describeRefusal(environment, decision), { hint });
+    this.decision = decision;
+  }
+}
+
+/** The versions a run will touch with their checksums: the named ones from the folder, else every pending one. */
+export async function pinnedMigrations(environment: Environment, catalog: Catalog, versions?: string[]): Promise<PinnedMigration[]> {
+  if (versions === undefined) {
+    const plan = await planMigrations(environment, catalog);
+    return plan.map((step) => ({ version: step.version, checksum: step.checksum }));
+  }
+  // A version missing from the folder is the engine's to refuse, with its own message.
+  return versions.flatMap((version) => {
+    const migration = catalog.byVersion.get(version);
+    return migration ? [{ version, checksum: migration.checksum }] : [];
+  });
+}
+
+/**
+ * The policy for someone at the command line: refused with every reason (exit 1), unless they
+ * override explicitly with a reason, which is recorded and alerted before the change runs.
+ */
+export async function enforceDeployPolicy(
+  input: DeployPolicyInput & { override?: { actor: string; reason: string } },
+): Promise<DeployDecision> {
+  const decision = await checkDeployPolicy(input);
+  if (decision.allowed) return decision;
+  if (!input.override) {
+    throw new PolicyRefusedError(
+      input.environment.name,
+      decision,
+      'Do what is missing, or override deliberately with --override-policy --reason "why" (audited and alerted).',
+    );
+  }
+  await recordPolicyOverride(input.config, input.environment, {
+    actor: input.override.actor,
+    reason: input.override.reason,
+    kind: input.kind,
+    versions: input.migrations.map((migration) => migration.version),
+    overridden: decision.reasons,
+  });
+  return decision;
+}

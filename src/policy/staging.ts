@@ -1,0 +1,95 @@
+import type { Catalog } from "../catalog/index.ts";
+import type { Config, Environment } from "../config/index.ts";
+import { withClient } from "../db/index.ts";
+import { describeError } from "../errors.ts";
+import { verifyMigrations } from "../runner/index.ts";
+
+/** What a request pins: the version and the checksum of the file as it will run. */
+export interface PinnedMigration {
+  version: string;
+  checksum: string;
+}
+
+interface StagingRow {
+  version: string;
+  checksum: string | null;
+  status: string;
+  applied_at: Date;
+}
+
+const UNDEFINED_TABLE = "42P01";
+
+/** Staging's ledger rows for these versions; a staging database without a ledger has applied nothing. */
+async function readStagingLedger(staging: Environment, versions: string[]): Promise<Map<string, StagingRow>> {
+  return withClient(staging.databaseUrl, async (client) => {
+    try {
+      const { rows } = await client.query<StagingRow>(
+        "SELECT version, checksum, status, applied_at FROM schema_migrations WHERE version = ANY($1::text[])",
+        [versions],
+      );
+      return new Map(rows.map((row) => [row.version, row]));
+    } catch (error) {
+      if ((error as { code?: string }).code === UNDEFINED_TABLE) return new Map();
+      throw error;
+    }
+  });
+}
+
+function hoursText(hours: number): string {
+  return hours < 1 ? `${Math.round(hours * 60)} min` : `${Math.floor(hours * 10) / 10} h`;
+}
+
+/** Why one version may not go on yet, judged by its staging row; undefined when the row is good enough. */
+function rowProblem(migration: PinnedMigration, row: StagingRow | undefined, minSoakHours: number, now: Date, stagingName: string): string | undefined {
+  if (!row || row.status === "rolled_back") return `${migration.version} is not applied on ${stagingName}`;
+  if (row.status !== "applied") return `${migration.version} ${row.status} on ${stagingName}; apply it there successfully first`;
+  if (row.checksum !== migration.checksum) {
+    return `${migration.version}: checksum on ${stagingName} differs: the file changed after ${stagingName}; apply the current file on ${stagingName} first`;
+  }
+  const soakedHours = (now.getTime() - row.applied_at.getTime()) / 3_600_000;
+  if (soakedHours < minSoakHours) {
+    const ready = new Date(row.applied_at.getTime() + minSoakHours * 3_600_000);
+    return `${migration.version} applied on ${stagingName} ${hoursText(soakedHours)} ago, needs ${minSoakHours} h soak (ready ${ready.toISOString().slice(0, 16).replace("T", " ")} UTC)`;
+  }
+  return undefined;
+}
+
+async function verificationProblems(staging: Environment, catalog: Catalog, version: string): Promise<string[]> {
+  const report = await verifyMigrations(staging, catalog, version);
+  return report.checks
+    .filter((check) => check.status === "FAIL")
+    .map((check) => `${version}: verification on ${staging.name} fails: ${check.name} (${check.details})`);
+}
+
+/**
+ * Staging first: every version must be applied on the staging environment with the same checksum,
+ * pass verification there and have soaked `minSoakHours`. Returns what is missing, one line each;
+ * an empty list means staging vouches for every version. Staging unreachable counts as missing.
+ */
+export async function stagingProblems(input: {
+  config: Config;
+  environment: Environment;
+  catalog: Catalog;
+  migrations: PinnedMigration[];
+  now: Date;
+}): Promise<string[]> {
+  const stagingName = input.environment.requireStaging;
+  if (!stagingName || input.migrations.length === 0) return [];
+  const staging = input.config.environments[stagingName];
+  if (!staging) {
+    return [`requireStaging names "${stagingName}", which is not a configured environment; fix the config`];
+  }
+  let rows: Map<string, StagingRow>;
+  try {
+    rows = await readStagingLedger(staging, input.migrations.map((migration) => migration.version));
+  } catch (error) {
+    return [`cannot read ${stagingName}'s ledger to check staging first: ${describeError(error)}`];
+  }
+  const problems: string[] = [];
+  for (const migration of input.migrations) {
+    const problem = rowProblem(migration, rows.get(migration.version), input.environment.minSoakHours, input.now, stagingName);
+    if (problem) problems.push(problem);
+    else problems.push(...(await verificationProblems(staging, input.catalog, migration.version)));
+  }
+  return problems;
+}
