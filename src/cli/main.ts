@@ -1,12 +1,16 @@
 import type { CliCommand, CliIO } from "./command.ts";
 import { EXIT } from "./command.ts";
+import { backupCommand } from "./backup.ts";
+import { proveCommand } from "./prove.ts";
+import { statsCommand } from "./stats.ts";
 import { freezeCommand } from "./freeze.ts";
+import { workerCommand } from "./worker.ts";
 
 /**
  * The command registry: one import and one entry per command file.
  * Keep it in the order `rookery help` shows.
  */
-const commands: CliCommand[] = [freezeCommand];
+const commands: CliCommand[] = [freezeCommand, workerCommand, backupCommand, proveCommand, statsCommand];
 
 export function registeredCommands(): readonly CliCommand[] {
   return commands;

@@ -1,10 +1,9 @@
 import type pg from "pg";
 import { readCatalog } from "../catalog/index.ts";
 import type { Config, Environment } from "../config/index.ts";
-import { withClient } from "../db/index.ts";
-import { ensureLedger } from "../ledger/index.ts";
 import { listRequests, type AlertLevel } from "../requests/index.ts";
 import { getHealth, getStatus } from "../runner/index.ts";
+import { withLedgerClient } from "../runner/session.ts";
 import type { MigrationState } from "../runner/types.ts";
 
 /** One thing wrong with an environment right now, identified by a key that stays the same while it lasts. */
@@ -52,8 +51,7 @@ function driftProblems(environment: Environment, migrations: MigrationState[]): 
 
 /** Keeps system_notifications in step with the ledger, and lists indexes a failed CONCURRENTLY build left INVALID. */
 async function databaseProblems(environment: Environment): Promise<HealthProblem[]> {
-  return withClient(environment.databaseUrl, async (client) => {
-    await ensureLedger(client);
+  return withLedgerClient(environment, async (client) => {
     await client.query("SELECT public.alert_migration_issues()");
     const { rows } = await client.query<{ index: string; table: string }>(
       `SELECT format('%I.%I', n.nspname, c.relname) AS index, i.indrelid::regclass::text AS table

@@ -1,0 +1,86 @@
+import { loadConfig } from "../config/index.ts";
+import { createLogger } from "../log/logger.ts";
+import { opsRoutes, serveOpsRoutes } from "../ops/index.ts";
+import { startScheduler, startWorker } from "../queue/index.ts";
+import { EXIT, guard, parseCommandArgs, type CliCommand, type CliIO } from "./command.ts";
+import { UsageError } from "../errors.ts";
+
+const HELP = `Usage: rookery worker [options]
+
+Runs a queue worker until SIGTERM or SIGINT: takes apply, rollback, verify and health-poll jobs from
+Redis (REDIS_URL, QUEUE_PREFIX), dispatches approved requests from the outbox and re-enqueues approved
+requests whose job is missing. Run as many as you like against one Redis; jobs on one database still
+run one at a time. On SIGTERM it stops taking jobs, lets the current ones finish, and exits 0.
+
+Options:
+  --concurrency N          jobs at once in this process (default 4)
+  --scheduler              also keep the health-poll schedulers (one per environment; \`npm start\` does this)
+  --port N                 serve GET /healthz and GET /metrics on this port
+  --lock-duration MS       how long a job's lock lasts without renewal (default 30000)
+  --stalled-interval MS    how often stalled jobs (of a killed worker) are handed on (default 30000)
+  --config FILE            config file (default: ROOKERY_CONFIG or ./rookery.config.yml when present)
+  --dir DIR                migrations folder (default: MIGRATIONS_DIR or ./migrations)
+Exit codes: 0 stopped by a signal, 1 failed to start, 2 usage error.`;
+
+const OPTIONS = {
+  concurrency: { type: "string" },
+  scheduler: { type: "boolean", default: false },
+  port: { type: "string" },
+  "lock-duration": { type: "string" },
+  "stalled-interval": { type: "string" },
+  config: { type: "string" },
+  dir: { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+function positiveInteger(name: string, text: string | undefined, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new UsageError(`--${name} must be a whole number from 1 to ${max}, not "${text}"`);
+  }
+  return value;
+}
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off("SIGTERM", stop);
+      process.off("SIGINT", stop);
+      resolve(signal);
+    };
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
+  });
+}
+
+async function runWorker(args: string[], io: CliIO): Promise<number> {
+  const { values } = parseCommandArgs(args, OPTIONS);
+  const concurrency = positiveInteger("concurrency", values.concurrency, 100);
+  const port = positiveInteger("port", values.port, 65535);
+  const lockDuration = positiveInteger("lock-duration", values["lock-duration"], 3_600_000);
+  const stalledInterval = positiveInteger("stalled-interval", values["stalled-interval"], 3_600_000);
+  const config = loadConfig({ env: io.env, cwd: io.cwd, migrationsDir: values.dir, configFile: values.config });
+  const logger = createLogger({ level: config.logLevel, name: "rookery-worker" });
+
+  const signal = untilSignal();
+  const worker = await startWorker(config, { logger, concurrency, workerOptions: { lockDuration, stalledInterval } });
+  const scheduler = values.scheduler ? await startScheduler(config, { logger }) : undefined;
+  const ops = port ? opsRoutes(config) : undefined;
+  const server = ops && port ? await serveOpsRoutes(ops.routes, port) : undefined;
+  io.stdout(`rookery worker: ready (queue prefix ${config.queuePrefix}, concurrency ${concurrency ?? 4}${port ? `, port ${port}` : ""})\n`);
+
+  const received = await signal;
+  io.stdout(`rookery worker: ${received} received, finishing the current jobs\n`);
+  server?.close();
+  await Promise.all([worker.close(), scheduler?.close(), ops?.close()]);
+  io.stdout("rookery worker: stopped\n");
+  return EXIT.ok;
+}
+
+export const workerCommand: CliCommand = {
+  name: "worker",
+  summary: "run a queue worker (apply / rollback / verify / health-poll jobs) until SIGTERM",
+  help: HELP,
+  run: (args, io) => guard(io, false, () => runWorker(args, io)),
+};
