@@ -1,5 +1,12 @@
 import type { CliCommand, CliIO } from "./command.ts";
 import { EXIT } from "./command.ts";
+import { applyCommand } from "./apply.ts";
+import { rollbackCommand } from "./rollback.ts";
+import { statusCommand } from "./status.ts";
+import { planCommand } from "./plan.ts";
+import { historyCommand } from "./history.ts";
+import { verifyCommand } from "./verify.ts";
+import { healthCommand } from "./health.ts";
 import { backupCommand } from "./backup.ts";
 import { proveCommand } from "./prove.ts";
 import { statsCommand } from "./stats.ts";
@@ -10,7 +17,20 @@ import { workerCommand } from "./worker.ts";
  * The command registry: one import and one entry per command file.
  * Keep it in the order `rookery help` shows.
  */
-const commands: CliCommand[] = [freezeCommand, workerCommand, backupCommand, proveCommand, statsCommand];
+const commands: CliCommand[] = [
+  applyCommand,
+  rollbackCommand,
+  statusCommand,
+  planCommand,
+  historyCommand,
+  verifyCommand,
+  healthCommand,
+  freezeCommand,
+  workerCommand,
+  backupCommand,
+  proveCommand,
+  statsCommand,
+];
 
 export function registeredCommands(): readonly CliCommand[] {
   return commands;
