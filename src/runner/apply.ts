@@ -7,7 +7,11 @@ import { executeInTransaction } from "./execute-in-transaction.ts";
 import { executeOutsideTransaction, needsOutsideTransaction } from "./execute-outside-transaction.ts";
 import { MigrationStatementError, type MigrationExecutor, type MigrationRun } from "./execution.ts";
 import { LockRetriesExhausted } from "./retry.ts";
+import { archivesDataChanges, executeWithArchive } from "./archive.ts";
+import { backupBeforeApply } from "./backup.ts";
+import { applyTenantScoped } from "./tenants.ts";
 import { withRunnerSession } from "./session.ts";
+import type { Environment } from "../config/index.ts";
 import type { ApplyOptions, ApplyReport, Migration, MigrationFailure, RunContext } from "./types.ts";
 
 /** The migrations asked for, in the order asked (or the whole catalog, in version order). */
@@ -47,8 +51,11 @@ export function statementsOf(migration: Migration): Statement[] {
  * How one migration runs. Tenant-scoped files (migration.tenantScoped) get their executor here:
  * src/runner/tenants.ts adds `if (migration.tenantScoped) return applyTenantScoped;`.
  */
-function executorFor(migration: Migration, statements: Statement[]): MigrationExecutor {
-  return needsOutsideTransaction(statements) ? executeOutsideTransaction : executeInTransaction;
+function executorFor(migration: Migration, statements: Statement[], environment: Environment): MigrationExecutor {
+  // Production safety (src/runner/tenants.ts, src/runner/archive.ts): once per tenant; data changes archived first.
+  if (migration.tenantScoped) return applyTenantScoped;
+  if (needsOutsideTransaction(statements)) return executeOutsideTransaction;
+  return archivesDataChanges(environment, statements) ? executeWithArchive : executeInTransaction;
 }
 
 /**
@@ -57,9 +64,7 @@ function executorFor(migration: Migration, statements: Statement[]): MigrationEx
  * stops the run with nothing applied.
  */
 async function beforeApplying(ctx: RunContext, client: pg.Client, migrations: Migration[]): Promise<void> {
-  void ctx;
-  void client;
-  void migrations;
+  await backupBeforeApply(ctx, client, migrations.map((migration) => migration.version));
 }
 
 function isConnectionLost(error: unknown, client: pg.Client): boolean {
@@ -135,7 +140,7 @@ export async function applyMigrations(ctx: RunContext, options: ApplyOptions = {
       });
       const started = performance.now();
       try {
-        const result = await executorFor(migration, run.statements)(run);
+        const result = await executorFor(migration, run.statements, ctx.environment)(run);
         report.applied.push({
           version: migration.version,
           description: migration.description,

@@ -153,7 +153,12 @@ export async function runWithArchive(client: pg.ClientBase, migration: Migration
       );
       archived.push({ table: `${ARCHIVE_SCHEMA}.${table}`, rows: result.rowCount ?? 0 });
     }
-    await client.query(statement.sql);
+    try {
+      await client.query(statement.sql);
+    } catch (error) {
+      if ((error as { code?: string }).code === "55P03") throw error;
+      throw new MigrationStatementError(error, { sqlstate: (error as { code?: string }).code, line: statement.line });
+    }
   }
   return archived;
 }
@@ -188,7 +193,7 @@ export async function executeWithArchive(run: MigrationRun): Promise<ExecutionRe
       });
     } catch (error) {
       await client.query("ROLLBACK").catch(() => {});
-      if ((error as { code?: string }).code === "55P03") throw error;
+      if ((error as { code?: string }).code === "55P03" || error instanceof MigrationStatementError) throw error;
       throw new MigrationStatementError(error, { sqlstate: (error as { code?: string }).code });
     }
   });

@@ -2,6 +2,7 @@ import type pg from "pg";
 import { isTransactionControl, loadParser, parseStatements, type Statement } from "../analysis/parse.ts";
 import { UsageError } from "../errors.ts";
 import { recordRollback, recordRollbackFailure } from "../ledger/index.ts";
+import { restoreArchive, wantsArchiveRestore } from "./archive.ts";
 import { RollbackFailedError, TransactionControlError } from "./errors.ts";
 import { needsOutsideTransaction, runStatementsOutsideTransaction } from "./execute-outside-transaction.ts";
 import { MigrationStatementError } from "./execution.ts";
@@ -54,7 +55,11 @@ export async function rollbackMigration(ctx: RunContext, options: RollbackOption
     });
     const started = performance.now();
     let lockRetries = 0;
-    const record = () => recordRollback(client, { version, actor: ctx.actor, reason, detail: { lockRetries, outsideTransaction: outside, safety: candidate.safety } });
+    const record = async () => {
+      // Production safety (src/runner/archive.ts): rows a data change archived go back in the rollback's transaction.
+      const restored = wantsArchiveRestore(candidate.rollbackScript) ? await restoreArchive(client, version) : undefined;
+      await recordRollback(client, { version, actor: ctx.actor, reason, detail: { lockRetries, outsideTransaction: outside, safety: candidate.safety, restored } });
+    };
     try {
       if (outside) {
         lockRetries = await runStatementsOutsideTransaction(client, ctx.environment, statements, label);

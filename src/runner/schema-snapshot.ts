@@ -78,7 +78,7 @@ const QUERIES: { kind: string; sql: string }[] = [
   {
     kind: "policy",
     sql: `SELECT n.nspname || '.' || c.relname || '.' || p.polname AS name,
-                 p.polcmd || ' ' || COALESCE(pg_get_expr(p.polqual, p.polrelid), '') || ' '
+                 p.polcmd::text || ' ' || COALESCE(pg_get_expr(p.polqual, p.polrelid), '') || ' '
                  || COALESCE(pg_get_expr(p.polwithcheck, p.polrelid), '') AS definition
           FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE ${USER_SCHEMAS}`,
@@ -86,7 +86,7 @@ const QUERIES: { kind: string; sql: string }[] = [
   {
     kind: "type",
     sql: `SELECT n.nspname || '.' || t.typname AS name,
-                 t.typtype || COALESCE(' ' || (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)
+                 t.typtype::text || COALESCE(' ' || (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)
                                                FROM pg_enum e WHERE e.enumtypid = t.oid), '') AS definition
           FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
           WHERE t.typtype IN ('e', 'd', 'c', 'r') AND ${USER_SCHEMAS}

@@ -1,0 +1,109 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { readCatalog } from "../src/catalog/index.ts";
+import { EnvironmentSchema, type Environment } from "../src/config/index.ts";
+import { listBackups } from "../src/runner/backup.ts";
+import { applyMigrations, rollbackMigration } from "../src/runner/index.ts";
+import { migrationsFolder, rookery, scratchFolder } from "./support/cli.ts";
+import { createTestDatabase, query } from "./support/services.ts";
+
+function environment(url: string, settings: Partial<Environment> = {}): Environment {
+  return { ...EnvironmentSchema.parse({ databaseUrl: url }), name: "production", ...settings };
+}
+
+const WIDGETS = {
+  "2025_11_01/001_create_widgets.sql":
+    "CREATE TABLE widgets (id int PRIMARY KEY, name text NOT NULL);\nINSERT INTO widgets VALUES (1, 'one'), (2, 'two'), (3, 'three');\n",
+  "2025_11_01/002_drop_widget_names.sql": "ALTER TABLE widgets DROP COLUMN name;\n",
+};
+
+describe("backups before an apply", () => {
+  let url: string;
+  let inspection: string;
+  beforeAll(async () => {
+    url = await createTestDatabase("backup");
+    inspection = await createTestDatabase("backupinto");
+  });
+
+  it("takes a checked dump before applying, records it, lists it, and restores it into another database", async () => {
+    const dir = migrationsFolder(WIDGETS);
+    const backupDir = path.join(scratchFolder(), "backups");
+    const catalog = readCatalog(dir);
+    await applyMigrations({ environment: environment(url), catalog, actor: "test" }, { versions: ["20251101_000001"] });
+
+    const progress: string[] = [];
+    const env = environment(url, { backup: true, backupDir });
+    const report = await applyMigrations({ environment: env, catalog, actor: "test", onProgress: (event) => void progress.push(`${event.step}: ${event.message}`) });
+    expect(report.applied.map((each) => each.version)).toEqual(["20251101_000002"]);
+
+    const backups = listBackups(env);
+    expect(backups).toHaveLength(1);
+    const backup = backups[0]!;
+    expect(backup.sizeBytes).toBeGreaterThan(0);
+    expect(progress.some((line) => line.startsWith("backup: ") && line.includes(backup.path))).toBe(true);
+    const events = await query<{ detail: { path: string; sizeBytes: number } }>(url, "SELECT detail FROM migration_events WHERE event = 'backup'");
+    expect(events.map((event) => event.detail)).toEqual([expect.objectContaining({ path: backup.path, sizeBytes: backup.sizeBytes })]);
+
+    const config = path.join(scratchFolder(), "rookery.config.yml");
+    writeFileSync(config, `environments:\n  production:\n    databaseUrl: ${url}\n    backup: true\n    backupDir: ${backupDir}\n`);
+    const list = await rookery(["backup", "list", "--env", "production"], { ROOKERY_CONFIG: config, MIGRATIONS_DIR: dir });
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain(backup.name);
+
+    const restore = await rookery(["backup", "restore", backup.name, "--into", inspection, "--env", "production"], { ROOKERY_CONFIG: config, MIGRATIONS_DIR: dir });
+    expect(restore.stderr).toBe("");
+    expect(restore.code).toBe(0);
+    // The dump is of the moment before 002: the names it dropped are there to inspect.
+    expect(await query(inspection, "SELECT id, name FROM widgets ORDER BY id")).toEqual([
+      { id: 1, name: "one" },
+      { id: 2, name: "two" },
+      { id: 3, name: "three" },
+    ]);
+    expect(await query(url, "SELECT column_name FROM information_schema.columns WHERE table_name = 'widgets' AND column_name = 'name'")).toEqual([]);
+
+    const intoItself = await rookery(["backup", "restore", backup.name, "--into", url, "--env", "production"], { ROOKERY_CONFIG: config, MIGRATIONS_DIR: dir });
+    expect(intoItself.code).toBe(2);
+    expect(intoItself.stderr).toMatch(/refusing to restore into production's own database/);
+  });
+
+  it("stops the apply when the backup fails, with nothing applied", async () => {
+    const failing = await createTestDatabase("backupfail");
+    const dir = migrationsFolder(WIDGETS);
+    const notAFolder = path.join(scratchFolder(), "a-file");
+    writeFileSync(notAFolder, "");
+    const env = environment(failing, { backup: true, backupDir: path.join(notAFolder, "backups") });
+
+    await expect(applyMigrations({ environment: env, catalog: readCatalog(dir), actor: "test" })).rejects.toThrow(
+      /backup of production failed, so nothing was applied/,
+    );
+    expect(await query(failing, "SELECT to_regclass('public.widgets') IS NULL AS absent")).toEqual([{ absent: true }]);
+    const applied = await query(failing, "SELECT to_regclass('public.schema_migrations') IS NULL AS absent");
+    if (!applied[0]!.absent) expect(await query(failing, "SELECT version FROM schema_migrations WHERE status = 'applied'")).toEqual([]);
+  });
+
+  it("archives the rows a data change touches and puts them back on rollback", async () => {
+    const archived = await createTestDatabase("archive");
+    const dir = migrationsFolder({
+      "2025_11_01/001_create_widgets.sql": WIDGETS["2025_11_01/001_create_widgets.sql"],
+      "2025_11_01/002_prune_widgets.sql": "DELETE FROM widgets WHERE id >= 2;\nUPDATE widgets w SET name = 'renamed' WHERE w.id = 1;\n",
+      "2025_11_01/rollback_002_prune_widgets.sql": "-- rookery:restore-archive\nANALYZE widgets;\n",
+    });
+    const catalog = readCatalog(dir);
+    const env = environment(archived, { backup: true, backupDir: path.join(scratchFolder(), "backups") });
+    const report = await applyMigrations({ environment: env, catalog, actor: "test" });
+    expect(report.failed).toBeUndefined();
+    expect(await query(archived, "SELECT id, name FROM widgets ORDER BY id")).toEqual([{ id: 1, name: "renamed" }]);
+    expect(await query(archived, "SELECT id, name FROM rookery_archive.\"20251101_000002_1\" ORDER BY id")).toEqual([
+      { id: 2, name: "two" },
+      { id: 3, name: "three" },
+    ]);
+
+    await rollbackMigration({ environment: env, catalog, actor: "test" }, { version: "20251101_000002", reason: "restore the pruned widgets" });
+    expect(await query(archived, "SELECT id, name FROM widgets ORDER BY id")).toEqual([
+      { id: 1, name: "one" },
+      { id: 2, name: "two" },
+      { id: 3, name: "three" },
+    ]);
+  });
+});
