@@ -210,6 +210,12 @@ INSERT INTO accounts (email) VALUES ('a@example.com');`;
     expect(finding?.safeWay).toContain("timestamptz");
   });
 
+  it("counts a finding's column in characters after multibyte text", () => {
+    const line = "CREATE TABLE t (id bigint, note text DEFAULT '☕ café', created_at timestamp);";
+    const [finding] = analyzeSql(`-- naïve ☕\n${line}`, "001_t.sql").findings;
+    expect(finding).toMatchObject({ rule: "prefer-timestamptz", line: 2, column: line.indexOf("timestamp)") + 1 });
+  });
+
   it("reports rollback findings in the rollback file", () => {
     const analysis = analyzeSql("CREATE TABLE t (id bigint);", "001_t.sql", {
       rollback: { path: "rollback_001_t.sql", sql: "-- undo\nDROP TABLE t;" },

@@ -1,5 +1,5 @@
 import type { Statement } from "./parse.ts";
-import { alterTableCommands } from "./tree.ts";
+import { alterTableCommands, relationOf, tableKey } from "./tree.ts";
 import { riskiest } from "./migration-types.ts";
 import type { MigrationType } from "./types.ts";
 
@@ -47,13 +47,13 @@ const ADDING = new Set([
 const ADDING_COMMANDS = new Set(["AT_AddColumn", "AT_AddIndex"]);
 const DELETING_COMMANDS = new Set(["AT_DropColumn"]);
 
-function alterTableType(statement: Statement): MigrationType {
+/** Changing a table created in the same file modifies nothing anyone uses yet: it is part of adding it. */
+function alterTableType(statement: Statement, newTables: ReadonlySet<string>): MigrationType {
   const commands = alterTableCommands(statement);
   if (commands.length === 0) return "DDL Modify";
+  const changing: MigrationType = newTables.has(tableKey(relationOf(statement))) ? "DDL Add" : "DDL Modify";
   return riskiest(
-    commands.map((cmd) =>
-      ADDING_COMMANDS.has(cmd.subtype) ? "DDL Add" : DELETING_COMMANDS.has(cmd.subtype) ? "DDL Delete" : "DDL Modify",
-    ),
+    commands.map((cmd) => (ADDING_COMMANDS.has(cmd.subtype) ? "DDL Add" : DELETING_COMMANDS.has(cmd.subtype) ? "DDL Delete" : changing)),
   );
 }
 
@@ -61,15 +61,24 @@ function alterTableType(statement: Statement): MigrationType {
  * The document's type of one statement. Anything not known to be harmless counts as
  * `DDL Modify` (a `DO` block, an `ALTER ...`): unknown is never treated as safe.
  */
-export function statementType(statement: Statement): MigrationType {
+export function statementType(statement: Statement, newTables: ReadonlySet<string> = new Set()): MigrationType {
   const { kind, node } = statement;
   if (DATA_ONLY.has(kind)) return "Data-only";
   if (kind === "DropStmt" || kind === "TruncateStmt" || kind === "DropRoleStmt" || kind === "DropOwnedStmt") return "DDL Delete";
-  if (kind === "AlterTableStmt") return alterTableType(statement);
+  if (kind === "AlterTableStmt") return alterTableType(statement, newTables);
   if (ADDING.has(kind)) return node.replace === true ? "DDL Modify" : "DDL Add";
   return "DDL Modify";
 }
 
-export function migrationType(statements: readonly Statement[]): MigrationType {
-  return riskiest(statements.map(statementType));
+export function migrationType(statements: readonly Statement[], newTables: ReadonlySet<string> = new Set()): MigrationType {
+  return riskiest(statements.map((statement) => statementType(statement, newTables)));
+}
+
+/** Tables a file creates: indexing, constraining or filling them cannot block anyone. */
+export function createdTables(statements: readonly Statement[]): Set<string> {
+  return new Set(
+    statements
+      .filter((statement) => statement.kind === "CreateStmt" || statement.kind === "CreateTableAsStmt")
+      .map((statement) => tableKey(relationOf(statement) ?? (statement.node.into as { rel?: object } | undefined)?.rel)),
+  );
 }

@@ -1,10 +1,9 @@
 import type { Migration } from "../catalog/index.ts";
-import { migrationType, statementType } from "./classify.ts";
+import { createdTables, migrationType, statementType } from "./classify.ts";
 import { MIGRATION_TYPES } from "./migration-types.ts";
 import { isNonTransactional, parseStatements, positionOfLocation, SqlSyntaxError } from "./parse.ts";
 import { RULES, RULE_IDS } from "./rules/index.ts";
 import { allowProblems, applyAllows, readAllows } from "./suppress.ts";
-import { relationOf, tableKey } from "./tree.ts";
 import type { Finding, MigrationAnalysis, ParsedFile, RuleContext, RuleHit, Rule, SyntaxErrorReport } from "./types.ts";
 
 export type * from "./types.ts";
@@ -32,15 +31,6 @@ function syntaxFinding(error: SyntaxErrorReport): Finding {
     message: `Postgres cannot parse this file: ${error.message}; nothing in it can run`,
     safeWay: "Fix the SQL at this position; `rookery lint FILE` checks it without a database.",
   };
-}
-
-/** Tables this file creates: indexing, constraining or filling them cannot block anyone. */
-function createdTables(file: ParsedFile): Set<string> {
-  return new Set(
-    file.statements
-      .filter((statement) => statement.kind === "CreateStmt" || statement.kind === "CreateTableAsStmt")
-      .map((statement) => tableKey(relationOf(statement) ?? (statement.node.into as { rel?: object })?.rel)),
-  );
 }
 
 function toFinding(rule: Rule, hit: RuleHit, context: RuleContext): Finding {
@@ -73,14 +63,15 @@ export function analyzeSql(sql: string, file: string, options: AnalyzeOptions = 
   const rollback = options.rollback ? parseFile(options.rollback.sql, options.rollback.path) : undefined;
   const syntaxErrors = [migration, rollback].flatMap((parsed) => (parsed && !parsed.ok ? [parsed.error] : []));
   const statements = migration.ok ? migration.file.statements : [];
-  const type = migration.ok ? migrationType(statements) : "DDL Delete";
+  const newTables = createdTables(statements);
+  const type = migration.ok ? migrationType(statements, newTables) : "DDL Delete";
 
   let ruleFindings: Finding[] = [];
   if (migration.ok) {
     const context: RuleContext = {
       migration: migration.file,
       rollback: rollback?.ok ? rollback.file : undefined,
-      newTables: createdTables(migration.file),
+      newTables,
       rollbackMissing: options.rollback === null,
       type,
     };
@@ -98,7 +89,7 @@ export function analyzeSql(sql: string, file: string, options: AnalyzeOptions = 
     statements: statements.map((statement) => ({
       kind: statement.kind,
       line: statement.line,
-      type: statementType(statement),
+      type: statementType(statement, newTables),
       nonTransactional: isNonTransactional(statement),
     })),
     findings: [...syntaxErrors.map(syntaxFinding), ...findings, ...allowProblems(allows, RULE_IDS)].sort(byPosition(file)),

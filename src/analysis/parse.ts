@@ -81,8 +81,8 @@ export function parseStatements(sql: string, file = "<sql>"): Statement[] {
     tree = parseSync(sql) as unknown as typeof tree;
   } catch (error) {
     const details = (error as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
-    const cursor = details?.cursorPosition ?? 1;
-    const { line, column } = lineAndColumn(sql, charOffset(sql, Math.max(cursor - 1, 0)));
+    // Unlike the tree's locations (bytes), the error cursor is a 0-based count of characters.
+    const { line, column } = lineAndColumn(sql, Math.max(details?.cursorPosition ?? 0, 0));
     throw new SqlSyntaxError(file, line, column, details?.message ?? (error as Error).message);
   }
   return (tree.stmts ?? []).map((entry) => {
