@@ -1,0 +1,151 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { afterAll } from "vitest";
+import { stringify as stringifyYaml } from "yaml";
+import { readCatalog } from "../../src/catalog/index.ts";
+import { EnvironmentSchema, type Config } from "../../src/config/index.ts";
+import { createLogger } from "../../src/log/logger.ts";
+import type { HealthAlert, JobOutcome, Notifier } from "../../src/queue/index.ts";
+import { createRequest, ensureControlSchema, getRequest, type ChangeRequest, type RequestStatus } from "../../src/requests/index.ts";
+import type { ProgressEvent } from "../../src/runner/types.ts";
+import { scratchFolder } from "./cli.ts";
+import { redisUrl } from "./services.ts";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** A config with one environment, "production", on a test database; control schema in `controlUrl`. */
+export function queueTestConfig(options: {
+  databaseUrl: string;
+  controlUrl: string;
+  migrationsDir: string;
+  queuePrefix: string;
+  redisUrl?: string;
+  environment?: Record<string, unknown>;
+}): Config {
+  const production = { ...EnvironmentSchema.parse({ databaseUrl: options.databaseUrl, ...options.environment }), name: "production" };
+  return {
+    environments: { production },
+    migrationsDir: options.migrationsDir,
+    controlDatabaseUrl: options.controlUrl,
+    redisUrl: options.redisUrl ?? redisUrl(),
+    queuePrefix: options.queuePrefix,
+    port: 0,
+    logLevel: "silent",
+    slack: {},
+    source: "test config",
+  };
+}
+
+export const quietLogger = () => createLogger({ level: "silent" });
+
+/** A control-database pool with the schema in place, closed when the file ends. */
+export async function controlPool(url: string): Promise<pg.Pool> {
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  await ensureControlSchema(pool);
+  afterAll(() => pool.end());
+  return pool;
+}
+
+/** An approved request (no approvals needed) for these versions, checksums pinned from the folder as it is now. */
+export async function approvedRequest(
+  pool: pg.Pool,
+  config: Config,
+  versions: string[],
+  options: { kind?: "apply" | "rollback"; reason?: string } = {},
+): Promise<ChangeRequest> {
+  const catalog = readCatalog(config.migrationsDir);
+  const checksums = Object.fromEntries(versions.map((version) => [version, catalog.byVersion.get(version)!.checksum]));
+  return createRequest(pool, {
+    kind: options.kind ?? "apply",
+    environment: "production",
+    versions,
+    checksums,
+    reason: options.reason ?? null,
+    requestedBy: "UREQUESTER",
+    approvalsRequired: 0,
+    expiresAt: new Date(Date.now() + 3_600_000),
+  });
+}
+
+/** Polls until the request reaches one of `statuses` (the worker runs elsewhere); fails after `timeoutMs`. */
+export async function waitForRequest(pool: pg.Pool, id: string, statuses: RequestStatus[], timeoutMs = 45_000): Promise<ChangeRequest> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const request = await getRequest(pool, id);
+    if (request && statuses.includes(request.status)) return request;
+    if (Date.now() > deadline) throw new Error(`request ${id} is ${request?.status}, still not ${statuses.join("/")} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 45_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A Notifier that keeps what it was told, for assertions (the Slack layer's stand-in, not a mock of a service). */
+export function recordingNotifier(): Notifier & {
+  started: Notifier["started"];
+  events: { started: string[]; progress: ProgressEvent[]; finished: { request: ChangeRequest; outcome: JobOutcome }[]; alerts: HealthAlert[] };
+} {
+  const events = { started: [] as string[], progress: [] as ProgressEvent[], finished: [] as { request: ChangeRequest; outcome: JobOutcome }[], alerts: [] as HealthAlert[] };
+  return {
+    events,
+    async started(request) {
+      events.started.push(request.id);
+    },
+    async progress(_request, event) {
+      events.progress.push(event);
+    },
+    async finished(request, outcome) {
+      events.finished.push({ request, outcome });
+    },
+    async alert(_environment, alert) {
+      events.alerts.push(alert);
+    },
+  };
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** `rookery worker ARGS` as a real child process, resolved once it printed that it is ready. */
+export async function spawnWorker(config: Config, args: string[] = []): Promise<WorkerProcess> {
+  const configFile = path.join(scratchFolder(), "rookery.config.yml");
+  writeFileSync(configFile, stringifyYaml({ environments: { production: { databaseUrl: config.environments.production!.databaseUrl } } }));
+  const child = spawn(process.execPath, [path.join(ROOT, "bin/rookery.mjs"), "worker", "--dir", config.migrationsDir, "--config", configFile, ...args], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      CONTROL_DATABASE_URL: config.controlDatabaseUrl,
+      REDIS_URL: config.redisUrl,
+      QUEUE_PREFIX: config.queuePrefix,
+      LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
+  afterAll(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout!.on("data", () => output.includes("ready") && resolve());
+    void exited.then(({ code }) => reject(new Error(`worker exited (${code}) before it was ready:\n${output}`)));
+  });
+  await ready;
+  return { child, output: () => output, exited };
+}
