@@ -3,13 +3,17 @@
  * Each module prints its own lines; add a new one as one import and one entry below.
  */
 import * as engineApply from "./engine-apply.ts";
+import * as stall from "./stall.ts";
 
 interface Bench {
   name: string;
   run(): Promise<void>;
 }
 
-const benches: Bench[] = [{ name: "engine-apply", run: engineApply.run }];
+const benches: Bench[] = [
+  { name: "engine-apply", run: engineApply.run },
+  { name: "stall", run: stall.run },
+];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !benches.some((bench) => bench.name === name));
