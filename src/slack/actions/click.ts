@@ -1,0 +1,74 @@
+import type { AllMiddlewareArgs, SlackActionMiddlewareArgs, webApi } from "@slack/bolt";
+import { z } from "zod";
+import { describeError, RookeryError } from "../../errors.ts";
+import { audit, getRequest, type ChangeRequest } from "../../requests/index.ts";
+import type { SlackDeps } from "../deps.ts";
+import type { SlackMessage } from "../views/blocks.ts";
+import { errorMessage, noticeMessage } from "../views/error-message.ts";
+
+/** The parts of a block_actions payload a click relies on; the button value must be a request id. */
+const ButtonClickSchema = z.object({
+  user: z.object({ id: z.string().regex(/^[UW][A-Z0-9]+$/), team_id: z.string().optional() }),
+  team: z.object({ id: z.string().min(1) }).nullable().optional(),
+  actions: z.array(z.object({ action_id: z.string(), value: z.uuid() })).min(1),
+});
+
+export interface Click {
+  userId: string;
+  teamId: string | null;
+  requestId: string;
+}
+
+export interface ClickContext {
+  click: Click;
+  request: ChangeRequest;
+  deps: SlackDeps;
+  client: webApi.WebClient;
+  /** Tells only the person who clicked. */
+  tell(message: SlackMessage): Promise<void>;
+}
+
+export type ClickHandler = (context: ClickContext) => Promise<{ outcome: string; detail?: Record<string, unknown> }>;
+
+type ActionArgs = SlackActionMiddlewareArgs & AllMiddlewareArgs;
+
+/**
+ * Wraps one button's handler: acknowledge at once, validate the payload, load the request, audit the
+ * click with its outcome, and turn any refusal into an ephemeral answer that says why nothing changed.
+ */
+export function buttonListener(action: string, deps: SlackDeps, handler: ClickHandler) {
+  return async function onClick({ ack, body, respond, client }: ActionArgs): Promise<void> {
+    await ack();
+    const tell = (message: SlackMessage) =>
+      respond({ response_type: "ephemeral", replace_original: false, text: message.text, blocks: message.blocks }).then(() => {});
+    const parsed = ButtonClickSchema.safeParse(body);
+    if (!parsed.success) {
+      deps.logger.warn({ action, issues: parsed.error.issues.length }, "button payload rejected");
+      await tell(noticeMessage("This button does not belong to a Rookery request; nothing changed."));
+      return;
+    }
+    const click: Click = {
+      userId: parsed.data.user.id,
+      teamId: parsed.data.team?.id ?? parsed.data.user.team_id ?? null,
+      requestId: parsed.data.actions[0]!.value,
+    };
+    const record = (outcome: string, detail: Record<string, unknown> = {}) =>
+      audit(deps.control, { actor: click.userId, teamId: click.teamId, action: `button.${action}`, requestId: click.requestId, detail: { outcome, ...detail } }).catch(
+        (error) => deps.logger.error({ err: error }, "could not write the audit log"),
+      );
+    try {
+      const request = await getRequest(deps.control, click.requestId);
+      if (!request) {
+        await record("unknown_request");
+        await tell(noticeMessage("This request no longer exists; nothing changed."));
+        return;
+      }
+      const result = await handler({ click, request, deps, client, tell });
+      await record(result.outcome, result.detail);
+    } catch (error) {
+      if (!(error instanceof RookeryError)) deps.logger.error({ err: error, action }, "button failed");
+      await record("error", { error: describeError(error) });
+      await tell(errorMessage(error)).catch(() => {});
+    }
+  };
+}

@@ -1,0 +1,42 @@
+import { UsageError } from "../../errors.ts";
+import { getStatus } from "../../runner/index.ts";
+import { migrationToRollBack } from "../commands/rollback.ts";
+import { openChangeRequest } from "../open-request.ts";
+import { ACTION } from "../views/action-ids.ts";
+import { noticeMessage } from "../views/error-message.ts";
+import type { ClickHandler } from "./click.ts";
+
+export const requestRollbackAction = ACTION.requestRollback;
+
+/**
+ * "Request rollback" on a failed apply: asks (with approvals, like any rollback) to roll back the latest
+ * version of that request that did get applied. A failed migration's own transaction left nothing
+ * behind, so when nothing of the request is applied there is nothing to roll back, and it says so.
+ */
+export const onRequestRollback: ClickHandler = async ({ click, request, deps, client, tell }) => {
+  const environment = deps.config.environments[request.environment];
+  if (!environment || request.kind !== "apply" || request.status !== "failed") {
+    await tell(noticeMessage("Only a failed apply request offers a rollback; nothing changed."));
+    return { outcome: "not_failed" };
+  }
+  const catalog = await deps.loadCatalog();
+  const status = await getStatus(environment, catalog);
+  const applied = request.versions.filter((version) => status.migrations.some((m) => m.version === version && m.state === "applied"));
+  const latest = applied.at(-1);
+  if (!latest) {
+    throw new UsageError("nothing to roll back: no version of this request is applied (the failed one was undone by its transaction)", {
+      hint: `\`/migrate status ${environment.name}\` shows the states.`,
+    });
+  }
+  const migration = await migrationToRollBack(environment, catalog, latest);
+  const rollback = await openChangeRequest(deps, client, {
+    kind: "rollback",
+    environment,
+    migrations: [migration],
+    reason: `after failed request ${request.id.slice(0, 8)}: ${(request.error ?? "failed").slice(0, 300)}`,
+    userId: click.userId,
+    teamId: click.teamId ?? "",
+    channelId: request.channelId ?? "",
+  });
+  return { outcome: "requested", detail: { rollbackRequestId: rollback.id, version: latest } };
+};

@@ -1,0 +1,28 @@
+import { z } from "zod";
+import { getHistory } from "../../runner/index.ts";
+import { historyMessage } from "../views/history-message.ts";
+import { countArg, environmentArg, environmentNamed, noExtraWords, parseArguments } from "./parse.ts";
+import { defineSubcommand } from "./subcommand.ts";
+
+const usage = "history [env] [n]";
+
+export const historySubcommand = defineSubcommand({
+  name: "history",
+  usage,
+  summary: "the last n events (default 10): applied, failed, rolled back, by whom, why",
+  parse(words) {
+    noExtraWords(words, 2, usage);
+    // `history 20` and `history production 20` both read naturally: a number is the count.
+    const [first, second] = words;
+    const input = first !== undefined && /^\d+$/.test(first) ? { count: first, extra: second } : { environment: first, count: second };
+    return parseArguments(
+      z.object({ environment: environmentArg.optional(), count: countArg.default(10), extra: z.undefined({ error: "the environment comes before the count" }) }),
+      input,
+      usage,
+    );
+  },
+  async run(args, { deps, reply }) {
+    const environment = environmentNamed(deps.config, args.environment, usage);
+    await reply(historyMessage(environment.name, await getHistory(environment, { limit: args.count })));
+  },
+});

@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { describeError, RookeryError } from "../../errors.ts";
+import { mayRequest } from "../../policy/approval.ts";
+import { rehearsalLines, rehearsalRefusal, rehearse, type RehearsalReport } from "../../runner/rehearse.ts";
+import { audit } from "../../requests/index.ts";
+import { slackGroupResolver } from "../user-groups.ts";
+import { code, context, escapeMrkdwn, section, userMention, type SlackMessage } from "../views/blocks.ts";
+import { noticeMessage } from "../views/error-message.ts";
+import { environmentArg, environmentNamed, noExtraWords, parseArguments, versionArg } from "./parse.ts";
+import { defineSubcommand } from "./subcommand.ts";
+
+const USAGE = "rehearse <version> <env>";
+const CLIENTS = 4;
+const BASELINE_SECONDS = 5;
+
+const RehearseArgs = z.object({ version: versionArg, environment: environmentArg });
+
+function startedMessage(version: string, environment: string, userId: string): SlackMessage {
+  return {
+    text: `Rehearsing ${version} on ${environment} under load`,
+    blocks: [
+      section(`:hourglass_flowing_sand: Rehearsing ${code(version)} on *${escapeMrkdwn(environment)}* under load, asked by ${userMention(userId)}`),
+      context(`${CLIENTS} probe clients: ${BASELINE_SECONDS} s baseline, then the apply under load, then the rollback. This message shows the report when done.`),
+    ],
+  };
+}
+
+function reportMessage(report: RehearsalReport): SlackMessage {
+  const ok = report.apply.ok && report.rolledBack;
+  const [title, ...lines] = rehearsalLines(report);
+  return {
+    text: `Rehearsal of ${report.version} on ${report.environment}: ${ok ? "done" : "needs attention"}`,
+    blocks: [
+      section(`${ok ? ":white_check_mark:" : ":x:"} ${escapeMrkdwn(title ?? "")}`),
+      section(`\`\`\`${escapeMrkdwn(lines.join("\n"))}\`\`\``),
+    ],
+  };
+}
+
+function failedMessage(version: string, environment: string, error: unknown): SlackMessage {
+  return {
+    text: `Rehearsal of ${version} on ${environment} failed: ${describeError(error)}`,
+    blocks: [section(`:x: Rehearsal of ${code(version)} on *${escapeMrkdwn(environment)}* failed: ${escapeMrkdwn(describeError(error))}`)],
+  };
+}
+
+/**
+ * `/migrate rehearse 20251101_000001 staging`: answered at once with a message that is updated in
+ * place with the report (a rehearsal takes longer than a response_url should wait).
+ */
+export const rehearseSubcommand = defineSubcommand({
+  name: "rehearse",
+  usage: USAGE,
+  summary: "apply a migration under load on a non-production environment, report the impact, roll it back",
+  parse(words) {
+    noExtraWords(words, 2, USAGE);
+    return parseArguments(RehearseArgs, { version: words[0], environment: words[1] }, USAGE);
+  },
+  async run(args, { invocation, deps, client, replyPrivately }) {
+    const environment = environmentNamed(deps.config, args.environment, USAGE);
+    const refusal = rehearsalRefusal(environment);
+    if (refusal) throw new RookeryError(refusal, { hint: "Rehearse on staging (or another non-production environment)." });
+    if (!(await mayRequest(environment, invocation.userId, slackGroupResolver(client)))) {
+      await replyPrivately(noticeMessage(`You are not among ${environment.name}'s requesters.`, "Ask one of them to rehearse it."));
+      return;
+    }
+    await audit(deps.control, {
+      actor: invocation.userId,
+      teamId: invocation.teamId,
+      action: "command.rehearse",
+      environment: environment.name,
+      detail: { version: args.version },
+    });
+    const posted = await client.chat.postMessage({ channel: invocation.channelId, ...startedMessage(args.version, environment.name, invocation.userId) });
+    let outcome: SlackMessage;
+    try {
+      const report = await rehearse(environment, await deps.loadCatalog(), args.version, {
+        clients: CLIENTS,
+        baselineSeconds: BASELINE_SECONDS,
+        actor: `slack:${invocation.userId}`,
+      });
+      outcome = reportMessage(report);
+    } catch (error) {
+      outcome = failedMessage(args.version, environment.name, error);
+    }
+    await client.chat.update({ channel: posted.channel ?? invocation.channelId, ts: posted.ts!, ...outcome });
+  },
+});

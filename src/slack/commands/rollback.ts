@@ -1,0 +1,64 @@
+import { z } from "zod";
+import type { Catalog, Migration } from "../../catalog/index.ts";
+import type { Environment } from "../../config/index.ts";
+import { UsageError } from "../../errors.ts";
+import { getStatus } from "../../runner/index.ts";
+import { openChangeRequest } from "../open-request.ts";
+import { environmentArg, environmentNamed, parseArguments, versionArg } from "./parse.ts";
+import { defineSubcommand } from "./subcommand.ts";
+
+const usage = "rollback <version> <env> <reason...>";
+
+/** Only an applied version with a stored rollback script can be rolled back; anything else says why not. */
+export async function migrationToRollBack(environment: Environment, catalog: Catalog, version: string): Promise<Migration> {
+  const status = await getStatus(environment, catalog);
+  const state = status.migrations.find((migration) => migration.version === version);
+  if (!state || state.state !== "applied") {
+    const now = state ? `it is ${state.state.replace("_", " ")}` : "it was never applied";
+    throw new UsageError(`nothing to roll back: ${version} is not applied on ${environment.name} (${now})`, {
+      hint: `\`/migrate status ${environment.name}\` shows what is applied.`,
+    });
+  }
+  if (!state.hasRollback) {
+    throw new UsageError(`${version} has no rollback script stored in the ledger of ${environment.name}`, {
+      hint: "Write a forward migration that undoes it, and apply that instead.",
+    });
+  }
+  const migration = catalog.byVersion.get(version);
+  if (!migration) {
+    throw new UsageError(`${version} is applied but its file is no longer in the migrations folder`, {
+      hint: "Restore the file (its checksum is pinned on the request), then ask again.",
+    });
+  }
+  return migration;
+}
+
+export const rollbackSubcommand = defineSubcommand({
+  name: "rollback",
+  usage,
+  summary: "request to roll back an applied version, with the reason (kept in the audit trail)",
+  parse(words, rest) {
+    return parseArguments(
+      z.object({
+        version: versionArg,
+        environment: environmentArg,
+        reason: z.string().min(3, "a reason is required: say why it is rolled back").max(2000, "keep the reason under 2000 characters"),
+      }),
+      { version: words[0], environment: words[1], reason: rest(2) },
+      usage,
+    );
+  },
+  async run(args, { deps, client, invocation }) {
+    const environment = environmentNamed(deps.config, args.environment, usage);
+    const migration = await migrationToRollBack(environment, await deps.loadCatalog(), args.version);
+    await openChangeRequest(deps, client, {
+      kind: "rollback",
+      environment,
+      migrations: [migration],
+      reason: args.reason,
+      userId: invocation.userId,
+      teamId: invocation.teamId,
+      channelId: invocation.channelId,
+    });
+  },
+});

@@ -1,0 +1,77 @@
+import type { webApi } from "@slack/bolt";
+import type { Environment } from "../config/index.ts";
+import type { Logger } from "../log/logger.ts";
+import type { HealthAlert, JobOutcome, Notifier } from "../queue/index.ts";
+import { getRequest, type ChangeRequest } from "../requests/index.ts";
+import type { ApplyReport, ProgressEvent, RollbackReport } from "../runner/types.ts";
+import type { SlackDeps } from "./deps.ts";
+import { refreshRequestMessage, replyInThread } from "./request-updates.ts";
+import { alertMessage } from "./views/alert-message.ts";
+import { code, escapeMrkdwn, section, type SlackMessage } from "./views/blocks.ts";
+
+type Sources = Pick<SlackDeps, "config" | "control" | "loadCatalog" | "now">;
+
+function line(text: string): SlackMessage {
+  return { text, blocks: [section(text)] };
+}
+
+function resultLines(report: ApplyReport | RollbackReport): string[] {
+  if ("applied" in report) {
+    return [
+      ...report.applied.map(
+        (migration) =>
+          `:white_check_mark: ${code(migration.version)} applied in ${(migration.durationMs / 1000).toFixed(1)} s${migration.lockRetries > 0 ? ` after ${migration.lockRetries} lock retries` : ""}${migration.outsideTransaction ? " (outside a transaction)" : ""}`,
+      ),
+      ...report.skipped.map((skip) => `:fast_forward: ${code(skip.version)} skipped: ${escapeMrkdwn(skip.reason)}`),
+    ];
+  }
+  return [`:leftwards_arrow_with_hook: ${code(report.version)} rolled back in ${(report.durationMs / 1000).toFixed(1)} s — reason: ${escapeMrkdwn(report.reason)}`];
+}
+
+function outcomeMessage(outcome: JobOutcome): SlackMessage {
+  if (outcome.status === "succeeded") {
+    const lines = resultLines(outcome.report);
+    return { text: lines.join("\n").replace(/:[a-z_]+: /g, ""), blocks: [section(lines.join("\n") || "Done; nothing needed to change.")] };
+  }
+  const partial = outcome.report ? resultLines(outcome.report) : [];
+  const next = outcome.willRetry ? "It is retried automatically (a transient failure)." : "Nothing of the failed migration remains applied.";
+  return line(`:x: ${escapeMrkdwn(outcome.error)}\n${[...partial, next].join("\n")}`);
+}
+
+/**
+ * The Slack side of the worker: a request's own message is edited in place as its job moves on (so
+ * the response_url's 5 replies are never needed), the details go to its thread, and health alerts to
+ * the environment's alert channel.
+ */
+export function slackNotifier(sources: Sources, client: webApi.WebClient, logger: Logger): Notifier {
+  // A request approved at once may reach the worker before its message reference was saved.
+  const withMessage = async (request: ChangeRequest) =>
+    request.messageTs ? request : ((await getRequest(sources.control, request.id)) ?? request);
+  const update = async (request: ChangeRequest, progress?: string) => {
+    const current = await withMessage(request);
+    await refreshRequestMessage(sources, client, current, progress);
+    return current;
+  };
+  return {
+    async started(request, attempt) {
+      const current = await update(request, attempt > 1 ? `attempt ${attempt} starting` : "starting");
+      await replyInThread(client, current, line(`:gear: job started${attempt > 1 ? ` (attempt ${attempt})` : ""}`));
+    },
+    async progress(request: ChangeRequest, event: ProgressEvent) {
+      const current = await update(request, event.message);
+      await replyInThread(client, current, line(escapeMrkdwn(event.message)));
+    },
+    async finished(request, outcome) {
+      const current = await update(request);
+      await replyInThread(client, current, outcomeMessage(outcome));
+    },
+    async alert(environment: Environment, alert: HealthAlert) {
+      if (!environment.alertChannel) {
+        logger.warn({ environment: environment.name, key: alert.key }, "no alertChannel configured; alert only logged");
+        return;
+      }
+      const message = alertMessage(environment, alert, sources.now());
+      await client.chat.postMessage({ channel: environment.alertChannel, text: message.text, blocks: message.blocks });
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import type { webApi } from "@slack/bolt";
+import type { Migration } from "../catalog/index.ts";
+import type { Environment } from "../config/index.ts";
+import { RookeryError } from "../errors.ts";
+import { approvalsNeeded, expiryFor, mayRequest } from "../policy/approval.ts";
+import { checkDeployPolicy, describeRefusal } from "../policy/deploy.ts";
+import { audit, createRequest, setMessageRef, type ChangeRequest, type RequestKind } from "../requests/index.ts";
+import type { SlackDeps } from "./deps.ts";
+import { assessMigrations, buildRequestCard } from "./request-card.ts";
+import { slackGroupResolver } from "./user-groups.ts";
+import { requestMessage } from "./views/request-message.ts";
+
+export interface ChangeRequestInput {
+  kind: RequestKind;
+  environment: Environment;
+  migrations: Migration[];
+  reason: string | null;
+  userId: string;
+  teamId: string;
+  channelId: string;
+}
+
+/** Deployment policy: a closed window alone defers the run to the next opening; anything else refuses. */
+async function notBeforeFor(deps: SlackDeps, input: ChangeRequestInput): Promise<Date | null> {
+  const decision = await checkDeployPolicy({
+    config: deps.config,
+    environment: input.environment,
+    catalog: await deps.loadCatalog(),
+    migrations: input.migrations.map((migration) => ({ version: migration.version, checksum: migration.checksum })),
+    kind: input.kind,
+    now: deps.now(),
+  });
+  if (decision.allowed) return null;
+  if (decision.nextOpen && decision.reasons.length === 1) return decision.nextOpen;
+  throw new RookeryError(describeRefusal(input.environment.name, decision), {
+    hint: "Nothing was requested. Fix what is listed, or ask an approver about an override.",
+  });
+}
+
+/**
+ * A change request from chat: checks who asks, the lint verdict and the deployment policy, stores the
+ * request with its checksums pinned, posts the request message in the channel and remembers where it
+ * is, so every later step updates it in place.
+ */
+export async function openChangeRequest(deps: SlackDeps, client: webApi.WebClient, input: ChangeRequestInput): Promise<ChangeRequest> {
+  const { environment } = input;
+  if (!(await mayRequest(environment, input.userId, slackGroupResolver(client)))) {
+    throw new RookeryError(`you may not request changes on ${environment.name}`, {
+      hint: "Ask one of the environment's requesters, or an admin to add you to its `requesters` in the config.",
+    });
+  }
+  const gate =
+    input.kind === "apply" ? (await assessMigrations(environment, input.migrations)).gate : { extraApprovals: 0, blocked: false };
+  const approvalsRequired = approvalsNeeded(environment, gate);
+  const notBefore = await notBeforeFor(deps, input);
+  const now = deps.now();
+  const request = await createRequest(deps.control, {
+    kind: input.kind,
+    environment: environment.name,
+    versions: input.migrations.map((migration) => migration.version),
+    checksums: Object.fromEntries(input.migrations.map((migration) => [migration.version, migration.checksum])),
+    reason: input.reason,
+    requestedBy: input.userId,
+    teamId: input.teamId,
+    channelId: input.channelId,
+    approvalsRequired,
+    expiresAt: expiryFor(environment, now),
+    notBefore,
+  });
+  await audit(deps.control, {
+    actor: input.userId,
+    teamId: input.teamId,
+    action: `request.${input.kind}`,
+    requestId: request.id,
+    environment: environment.name,
+    detail: { versions: request.versions, checksums: request.checksums, reason: request.reason, approvalsRequired, status: request.status },
+  });
+  const message = requestMessage(await buildRequestCard(deps, request));
+  const posted = await client.chat.postMessage({ channel: input.channelId, text: message.text, blocks: message.blocks });
+  if (posted.ts) {
+    await setMessageRef(deps.control, request.id, posted.channel ?? input.channelId, posted.ts);
+    request.channelId = posted.channel ?? input.channelId;
+    request.messageTs = posted.ts;
+  }
+  if (request.status === "approved") await deps.dispatchOutbox?.();
+  return request;
+}

@@ -1,0 +1,93 @@
+import { analyzeMigration, loadParser, type MigrationAnalysis } from "../analysis/index.ts";
+import type { Migration } from "../catalog/index.ts";
+import type { Environment } from "../config/index.ts";
+import { describeLastApproval } from "../policy/approval.ts";
+import { lintGate } from "../policy/lint-gate.ts";
+import { listAudit, type ChangeRequest, type RequestStatus } from "../requests/index.ts";
+import { previewRollback } from "../runner/index.ts";
+import type { SlackDeps } from "./deps.ts";
+import type { CardMigration, RequestCard } from "./views/request-message.ts";
+
+/** Audit action written when an approver sets lint findings aside, before the message is redrawn; the card reads it back. */
+export const OVERRIDE_ACTION = "lint.override";
+
+const UNDECIDED: readonly RequestStatus[] = ["pending", "approved", "queued"];
+
+/** SQL previews only for small requests: an `apply all` of twenty files would drown the channel. */
+const MAX_PREVIEWS = 3;
+
+export interface Assessment {
+  analyses: MigrationAnalysis[];
+  gate: ReturnType<typeof lintGate>;
+}
+
+/** The analysis and lint verdict of the migrations a request would run. */
+export async function assessMigrations(environment: Environment, migrations: Migration[]): Promise<Assessment> {
+  await loadParser();
+  const analyses = migrations.map((migration) => analyzeMigration(migration));
+  return { analyses, gate: lintGate(environment, analyses) };
+}
+
+function blockingLines(gate: Assessment["gate"]): string[] {
+  return gate.blocking.map((finding) => `${finding.rule} (${finding.file}:${finding.line}): ${finding.message}`);
+}
+
+type CardSources = Pick<SlackDeps, "config" | "control" | "loadCatalog" | "now">;
+
+async function overriddenBy(sources: CardSources, requestId: string): Promise<string | undefined> {
+  const entries = await listAudit(sources.control, { requestId, limit: 50 });
+  return entries.find((entry) => entry.action === OVERRIDE_ACTION)?.actor;
+}
+
+/** The engine's preview of a rollback (stored script, the document's safety check); a refusal or an unreachable target leaves it out. */
+async function rollbackFacts(environment: Environment, version: string) {
+  try {
+    const preview = await previewRollback(environment, version);
+    return { hasRollback: true, safety: { safety: preview.safety, appliedAt: preview.appliedAt } };
+  } catch {
+    return { hasRollback: false };
+  }
+}
+
+/**
+ * Everything the request message shows, rebuilt from the stored request, the folder and the ledger
+ * for every update: the message may be updated by a worker on another machine, so nothing is kept
+ * in memory between renders.
+ */
+export async function buildRequestCard(sources: CardSources, request: ChangeRequest, progress?: string): Promise<RequestCard> {
+  const environment = sources.config.environments[request.environment];
+  const catalog = await sources.loadCatalog();
+  const migrations = request.versions.map((version) => catalog.byVersion.get(version));
+  const found = migrations.filter((migration): migration is Migration => migration !== undefined);
+  const assessment = environment && request.kind === "apply" ? await assessMigrations(environment, found) : undefined;
+  // Once a rollback has run, the ledger no longer offers it: its card keeps what was checked when it was asked.
+  const facts =
+    environment && request.kind === "rollback"
+      ? UNDECIDED.includes(request.status)
+        ? await rollbackFacts(environment, request.versions[0]!)
+        : { hasRollback: true }
+      : undefined;
+
+  const cards: CardMigration[] = request.versions.map((version) => {
+    const migration = catalog.byVersion.get(version);
+    const pinnedChecksum = request.checksums[version] ?? "";
+    return {
+      version,
+      description: migration?.description ?? "(file no longer in the migrations folder)",
+      pinnedChecksum,
+      changedSinceRequest: request.kind === "apply" && migration?.checksum !== pinnedChecksum,
+      hasRollback: request.kind === "apply" ? Boolean(migration?.rollback) : (facts?.hasRollback ?? false),
+      analysis: assessment?.analyses.find((analysis) => analysis.version === version),
+      sql: request.kind === "apply" && request.versions.length <= MAX_PREVIEWS ? migration?.sql : undefined,
+    };
+  });
+  return {
+    request,
+    migrations: cards,
+    ...(facts?.safety ? { rollbackSafety: facts.safety } : {}),
+    blocking: assessment ? blockingLines(assessment.gate) : [],
+    overriddenBy: await overriddenBy(sources, request.id),
+    lastApprovalDoes: describeLastApproval(request.approvalsRequired, request.notBefore),
+    ...(progress ? { progress } : {}),
+  };
+}
