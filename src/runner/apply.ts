@@ -95,16 +95,19 @@ async function recordFailedMigration(run: MigrationRun, error: unknown): Promise
   const message = exhausted
     ? `${where}could not get its locks within the lock timeout after ${error.retries} retries: another transaction holds them (${(cause as Error).message})`
     : `${where}${(cause as Error).message}`;
+  const leftover = detail.invalidIndexes?.length
+    ? `; it left INVALID index ${detail.invalidIndexes.join(", ")}, dropped before the next attempt`
+    : "";
   await recordFailure(client, {
     version: migration.version,
     description: migration.description,
     checksum: migration.checksum,
     rollbackScript: migration.rollback?.sql ?? null,
     actor: context.actor,
-    error: message,
+    error: message + leftover,
     detail: { ...detail, path: migration.path, transient: exhausted, lockRetries: exhausted ? error.retries : undefined },
   });
-  return { version: migration.version, error: message, sqlstate: detail.sqlstate, transient: exhausted };
+  return { version: migration.version, error: message + leftover, sqlstate: detail.sqlstate, transient: exhausted };
 }
 
 /**
