@@ -4,6 +4,7 @@ import { applyMigrations } from "../runner/index.ts";
 import type { ApplyReport } from "../runner/types.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
 import { cliActor, formatMs, progressTo, runCommand, table, targetFor } from "./format.ts";
+import { enforcePolicyAtCli, POLICY_HELP, POLICY_OPTIONS } from "./policy-gate.ts";
 
 const HELP = `Usage: rookery apply VERSION...     apply these migrations, in this order
        rookery apply --all          apply every pending migration, in version order
@@ -14,6 +15,9 @@ failure; the failure is recorded in the ledger with its error.
 
 Options:
   --all           every pending migration
+  --reason TEXT   why the policy is overridden (with --override-policy)
+
+${POLICY_HELP}
 
 ${COMMON_HELP}
 Exit 1 when a migration failed (nothing of it is left applied), 2 for a malformed version.`;
@@ -60,9 +64,16 @@ export const applyCommand: CliCommand = {
   summary: "apply migrations (named versions, or --all pending)",
   help: HELP,
   run: (args, io) =>
-    runCommand(args, io, { all: { type: "boolean", default: false } }, async ({ values, positionals }) => {
+    runCommand(args, io, { all: { type: "boolean", default: false }, reason: { type: "string" }, ...POLICY_OPTIONS }, async ({ values, positionals }) => {
       const versions = versionsToApply(values.all, positionals);
-      const { environment, catalog } = targetFor(values, io);
+      const { environment, catalog, config } = targetFor(values, io);
+      // Deployment policy (src/policy): refused like chat unless --override-policy --reason.
+      await enforcePolicyAtCli(io, { config, environment, catalog }, {
+        kind: "apply",
+        versions,
+        overridePolicy: values["override-policy"],
+        reason: values.reason,
+      });
       const report = await applyMigrations(
         { environment, catalog, actor: cliActor(io.env), onProgress: progressTo(io) },
         { versions },

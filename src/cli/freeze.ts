@@ -1,4 +1,4 @@
-import type { Config } from "../config/index.ts";
+import { loadConfig, type Config } from "../config/index.ts";
 import { withClient } from "../db/index.ts";
 import { UsageError } from "../errors.ts";
 import { activeFreeze, describeFreeze, freezeEnvironment, unfreezeEnvironment, type Freeze } from "../policy/freeze.ts";
@@ -52,7 +52,7 @@ export const freezeCommand: CliCommand = {
       }
       if (values.lift && values.reason !== undefined) throw new UsageError("give either --reason or --lift, not both");
       if (!values.lift && values.reason === undefined && values.env === undefined) {
-        return showFreezes(io, configFor(values, io).config, values.json);
+        return showFreezes(io, loadConfig({ env: io.env, cwd: io.cwd, migrationsDir: values.dir, configFile: values.config }), values.json);
       }
       if (!values.lift && values.reason === undefined) {
         throw new UsageError("freezing needs a reason", { hint: `rookery freeze --env ${values.env} --reason "why", or --lift to unfreeze.` });

@@ -4,6 +4,7 @@ import { UsageError } from "../errors.ts";
 import { previewRollback, rollbackMigration } from "../runner/index.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
 import { cliActor, formatMs, progressTo, runCommand, shortTime, targetFor } from "./format.ts";
+import { enforcePolicyAtCli, POLICY_HELP, POLICY_OPTIONS } from "./policy-gate.ts";
 
 const HELP = `Usage: rookery rollback VERSION --reason TEXT
 
@@ -14,6 +15,8 @@ RECENT_MIGRATION_CAUTION (something may already depend on it), otherwise SAFE_TO
 
 Options:
   --reason TEXT   why (required): recorded in migration_events and shown by \`rookery history\`
+
+${POLICY_HELP} (freezes and windows apply to rollbacks; the --reason above is the override's reason)
 
 ${COMMON_HELP}
 Exit 1 when the version is not applied, has no stored rollback script, or the script failed
@@ -48,10 +51,17 @@ export const rollbackCommand: CliCommand = {
   summary: "roll one migration back with its stored script (--reason required)",
   help: HELP,
   run: (args, io) =>
-    runCommand(args, io, { reason: { type: "string" } }, async ({ values, positionals }) => {
+    runCommand(args, io, { reason: { type: "string" }, ...POLICY_OPTIONS }, async ({ values, positionals }) => {
       const version = requiredVersion(positionals);
       const reason = requiredReason(values.reason);
-      const { environment, catalog } = targetFor(values, io);
+      const { environment, catalog, config } = targetFor(values, io);
+      // Deployment policy (src/policy): freezes and windows refuse rollbacks too, unless --override-policy.
+      await enforcePolicyAtCli(io, { config, environment, catalog }, {
+        kind: "rollback",
+        versions: [version],
+        overridePolicy: values["override-policy"],
+        reason,
+      });
       await showSafetyCheck(io, environment, version);
       const report = await rollbackMigration(
         { environment, catalog, actor: cliActor(io.env), onProgress: progressTo(io) },

@@ -1,7 +1,7 @@
 import type { Catalog } from "../catalog/index.ts";
 import type { Config, Environment } from "../config/index.ts";
 import { withClient } from "../db/index.ts";
-import { describeError, RookeryError } from "../errors.ts";
+import { RookeryError } from "../errors.ts";
 import { planMigrations } from "../runner/index.ts";
 import { activeFreeze, describeFreeze } from "./freeze.ts";
 import { recordPolicyOverride } from "./override.ts";
@@ -29,13 +29,10 @@ export interface DeployDecision {
   nextOpen?: Date;
 }
 
+/** An unreachable control database stops the check with its own error: nobody runs past a freeze unseen. */
 async function freezeProblem(config: Config, environment: Environment): Promise<string | undefined> {
-  try {
-    const freeze = await withClient(config.controlDatabaseUrl, (client) => activeFreeze(client, environment.name));
-    return freeze ? describeFreeze(freeze) : undefined;
-  } catch (error) {
-    return `cannot check whether ${environment.name} is frozen: ${describeError(error)}`;
-  }
+  const freeze = await withClient(config.controlDatabaseUrl, (client) => activeFreeze(client, environment.name));
+  return freeze ? describeFreeze(freeze) : undefined;
 }
 
 /** Break glass is honoured only for rollbacks in environments that allow it; otherwise it is itself a reason. */

@@ -51,8 +51,10 @@ function toFreeze(row: FreezeRow): Freeze {
   return { environment: row.environment, reason: row.reason, frozenBy: row.frozen_by, frozenAt: row.frozen_at };
 }
 
+/** Reading never creates the table: a control database nobody ever froze has no freeze. */
 export async function activeFreeze(db: Queryable, environment: string): Promise<Freeze | undefined> {
-  await ensureFreezeTable(db);
+  const table = await db.query<{ present: boolean }>("SELECT to_regclass('rookery_control.deployment_freezes') IS NOT NULL AS present");
+  if (!table.rows[0]?.present) return undefined;
   const { rows } = await db.query<FreezeRow>(
     `SELECT environment, reason, frozen_by, frozen_at FROM rookery_control.deployment_freezes
       WHERE environment = $1 AND lifted_at IS NULL`,
