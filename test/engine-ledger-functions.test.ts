@@ -1,0 +1,94 @@
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import { checksumOf } from "../src/catalog/index.ts";
+import { ensureLedger } from "../src/ledger/index.ts";
+import { columnsOf, eventsOf, ledgerRows } from "./support/engine.ts";
+import { createTestDatabase, query } from "./support/services.ts";
+
+async function withClients<T>(url: string, count: number, use: (clients: pg.Client[]) => Promise<T>): Promise<T> {
+  const clients = Array.from({ length: count }, () => new pg.Client({ connectionString: url }));
+  await Promise.all(clients.map((client) => client.connect()));
+  try {
+    return await use(clients);
+  } finally {
+    await Promise.all(clients.map((client) => client.end()));
+  }
+}
+
+describe("the ledger's SQL functions, as a DBA calls them at psql", async () => {
+  const url = await createTestDatabase("engine-functions");
+
+  it("creates the ledger once, even when two runners create it at the same moment", async () => {
+    await withClients(url, 3, (clients) => Promise.all(clients.map(ensureLedger)));
+    await withClients(url, 1, (clients) => ensureLedger(clients[0]!));
+    expect(await query(url, "SELECT id, current_version, applied_by FROM schema_version")).toEqual([{ id: 1, current_version: null, applied_by: "system" }]);
+  });
+
+  it("apply_migration records a failure that persists, and leaves nothing of the migration", async () => {
+    const [result] = await query<{ ok: boolean }>(url, "SELECT apply_migration('20251101_000001', 'widgets', 'CREATE TABLE widgets (id int); SELECT 1/0', 'DROP TABLE widgets') AS ok");
+    expect(result?.ok).toBe(false);
+    expect(await columnsOf(url, "widgets")).toEqual([]);
+    expect((await ledgerRows(url)).map((row) => [row.version, row.status])).toEqual([["20251101_000001", "failed"]]);
+    expect((await eventsOf(url, "20251101_000001")).map((event) => [event.event, event.error_message])).toEqual([["failed", "division by zero"]]);
+  });
+
+  it("apply_migration applies a failed version again, with rookery's checksum", async () => {
+    const sql = "CREATE TABLE widgets (id int);\r\n";
+    const [result] = await query<{ ok: boolean }>(url, "SELECT apply_migration('20251101_000001', 'widgets', $1, 'DROP TABLE widgets') AS ok", [sql]);
+    expect(result?.ok).toBe(true);
+    expect(await columnsOf(url, "widgets")).toEqual(["id"]);
+    const [row] = await ledgerRows(url);
+    expect(row).toMatchObject({ status: "applied", checksum: checksumOf(sql), rollback_script: "DROP TABLE widgets" });
+    expect(await query(url, "SELECT current_version FROM schema_version")).toEqual([{ current_version: "20251101_000001" }]);
+  });
+
+  it("rollback_migration keeps applied_at and records the reason; the version can be applied again", async () => {
+    const [before] = await ledgerRows(url);
+    const [result] = await query<{ ok: boolean }>(url, "SELECT rollback_migration('20251101_000001', $1) AS ok", ["it's slow; really"]);
+    expect(result?.ok).toBe(true);
+    const [after] = await ledgerRows(url);
+    expect(after?.status).toBe("rolled_back");
+    expect(after?.applied_at.toISOString()).toBe(before?.applied_at.toISOString());
+    expect(await columnsOf(url, "widgets")).toEqual([]);
+    expect((await eventsOf(url, "20251101_000001")).at(-1)).toMatchObject({ event: "rolled_back", reason: "it's slow; really" });
+    const [again] = await query<{ ok: boolean }>(url, "SELECT apply_migration('20251101_000001', 'widgets', 'CREATE TABLE widgets (id int)', 'DROP TABLE widgets') AS ok");
+    expect(again?.ok).toBe(true);
+  });
+
+  it("rollback_migration records a failed rollback instead of erasing the record", async () => {
+    await query(url, "SELECT apply_migration('20251101_000002', 'gadgets', 'CREATE TABLE gadgets (id int)', 'DROP TABLE no_such_table')");
+    const [result] = await query<{ ok: boolean }>(url, "SELECT rollback_migration('20251101_000002', 'try') AS ok");
+    expect(result?.ok).toBe(false);
+    expect((await ledgerRows(url)).find((row) => row.version === "20251101_000002")?.status).toBe("applied");
+    expect((await eventsOf(url, "20251101_000002")).at(-1)).toMatchObject({ event: "rollback_failed", reason: "try" });
+    expect(await query(url, "SELECT severity FROM system_notifications WHERE title = 'Rollback Failed'")).toEqual([{ severity: "critical" }]);
+  });
+
+  it("apply_migration cannot run CREATE INDEX CONCURRENTLY, and says so in a recorded failure", async () => {
+    const [result] = await query<{ ok: boolean }>(url, "SELECT apply_migration('20251101_000003', 'idx', 'CREATE INDEX CONCURRENTLY gadgets_id ON gadgets (id)') AS ok");
+    expect(result?.ok).toBe(false);
+    expect((await ledgerRows(url)).find((row) => row.version === "20251101_000003")?.status).toBe("failed");
+  });
+
+  it("alert_migration_issues raises one lower-case alert per problem however often it runs, and resolves it when cleared", async () => {
+    await query(url, "SELECT alert_migration_issues()");
+    await query(url, "SELECT alert_migration_issues()");
+    const open = () => query<{ severity: string; dedupe_key: string }>(url, "SELECT severity, dedupe_key FROM system_notifications WHERE resolved_at IS NULL AND dedupe_key IS NOT NULL ORDER BY dedupe_key");
+    expect(await open()).toEqual([{ severity: "critical", dedupe_key: "migration_health:20251101_000003:failed" }]);
+    await query(url, "SELECT apply_migration('20251101_000003', 'idx', 'CREATE INDEX gadgets_id ON gadgets (id)')");
+    await query(url, "SELECT alert_migration_issues()");
+    expect(await open()).toEqual([]);
+  });
+
+  it("apply_tenant_safe_migration works when the tenant tables are missing", async () => {
+    const [result] = await query<{ ok: boolean }>(url, "SELECT apply_tenant_safe_migration('CREATE TABLE tenant_notes (id int)') AS ok");
+    expect(result?.ok).toBe(true);
+    expect(await query(url, "SELECT affected_tenants, event FROM migration_events WHERE migration_type = 'tenant_safe'")).toEqual([{ affected_tenants: 0, event: "tenant_applied" }]);
+  });
+
+  it("test_migration_integrity takes the critical tables as a parameter", async () => {
+    const rows = await query<{ test_name: string; status: string; details: string }>(url, "SELECT * FROM test_migration_integrity('20251101_000001', ARRAY['widgets', 'tenants'])");
+    expect(rows.find((row) => row.test_name === "critical_tables")).toEqual({ test_name: "critical_tables", status: "FAIL", details: "Critical tables missing: tenants" });
+    expect(rows.find((row) => row.test_name === "migration_recorded")?.status).toBe("PASS");
+  });
+});
