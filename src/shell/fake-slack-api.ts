@@ -14,6 +14,8 @@ export interface RecordedCall {
   body: Record<string, unknown>;
   /** For `response_url` calls: which response URL (one per slash command or click). */
   responseId?: string;
+  /** What the fake answered (`ts` of a posted message, `ok: false` with the error). */
+  response: Record<string, unknown>;
 }
 
 export interface FakeMessage {
@@ -157,20 +159,21 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     }
     const responseMatch = /^\/response\/([A-Za-z0-9]+)$/.exec(url.pathname);
     if (responseMatch) {
-      record({ method: "response_url", body, responseId: responseMatch[1]! });
+      record({ method: "response_url", body, responseId: responseMatch[1]!, response: { ok: true } });
       reply(200, { ok: true });
       return;
     }
     const method = url.pathname.replace(/^\/api\//, "");
     const handler = methods[method];
     if (!request.headers.authorization?.startsWith("Bearer ") && method !== "auth.test") {
-      record({ method, body });
-      reply(200, { ok: false, error: "not_authed" });
+      const refusal = { ok: false, error: "not_authed" };
+      record({ method, body, response: refusal });
+      reply(200, refusal);
       return;
     }
     // Recorded before it is answered, so a waiter sees the call as soon as the app made it.
     const result = handler ? handler(body) : { ok: false, error: "unknown_method" };
-    record({ method, body });
+    record({ method, body, response: result });
     reply(200, result);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -1,0 +1,134 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll } from "vitest";
+import { EnvironmentSchema, type Config } from "../../src/config/index.ts";
+import { createLogger } from "../../src/log/logger.ts";
+import { startRookery, type RunningRookery } from "../../src/main.ts";
+import { startFakeSlackApi, type FakeSlackApi, type RecordedCall } from "../../src/shell/fake-slack-api.ts";
+import { SignedSlackSender, type SlackReply } from "../../src/shell/signed-requests.ts";
+import { migrationsFolder } from "./cli.ts";
+import { createTestDatabase, redisUrl, testQueuePrefix } from "./services.ts";
+
+/**
+ * The whole Slack path of Rookery for a test file: the real Bolt app in HTTP mode on a free port,
+ * the fake Slack Web API on loopback as its SLACK_API_URL, the real worker on the file's own queue
+ * prefix, a real database (target and control). Requests go in signed, exactly as Slack sends them.
+ */
+
+export const USERS = {
+  requester: "UREQUESTER",
+  approver1: "UAPPROVER1",
+  /** An approver only through the user group SAPPROVERS. */
+  approver2: "UAPPROVER2",
+  outsider: "UOUTSIDER",
+} as const;
+export const TEAM = "TTEAM1";
+export const CHANNEL = "CMIGRATIONS";
+export const ALERT_CHANNEL = "CALERTS";
+
+export interface SlackHarness {
+  fake: FakeSlackApi;
+  config: Config;
+  rookery: RunningRookery;
+  sender: SignedSlackSender;
+  databaseUrl: string;
+  control: pg.Pool;
+  /** Sends `/migrate <text>` as `userId`; returns the HTTP reply and the id of its response_url. */
+  command(userId: string, text: string): Promise<SlackReply & { responseId: string }>;
+  /** The answer posted to a command's or click's response_url. */
+  answer(responseId: string): Promise<Record<string, unknown>>;
+  /** Clicks a button of a request message as `userId`. */
+  click(userId: string, actionId: string, request: RequestRef): Promise<SlackReply & { responseId: string }>;
+  /** The request message posted for the n-th request (0-based) of this file. */
+  requestMessage(index: number): Promise<RequestRef>;
+}
+
+export interface RequestRef {
+  requestId: string;
+  channel: string;
+  ts: string;
+}
+
+export function textOf(body: Record<string, unknown>): string {
+  return `${String(body.text ?? "")}\n${JSON.stringify(body.blocks ?? [])}`;
+}
+
+/** The request id on the message's Approve (or any) button. */
+function requestIdOf(call: RecordedCall): string | undefined {
+  const blocks = (call.body.blocks ?? []) as { type: string; elements?: { value?: string }[] }[];
+  return blocks.find((block) => block.type === "actions")?.elements?.[0]?.value;
+}
+
+export async function startSlackHarness(options: {
+  label: string;
+  migrations: Record<string, string>;
+  environments: (databaseUrl: string) => Record<string, Record<string, unknown>>;
+  jobs?: boolean;
+}): Promise<SlackHarness> {
+  const databaseUrl = await createTestDatabase(options.label);
+  const fake = await startFakeSlackApi({ teamId: TEAM, userGroups: { SAPPROVERS: [USERS.approver2] } });
+  const signingSecret = randomBytes(16).toString("hex");
+  const environments = Object.fromEntries(
+    Object.entries(options.environments(databaseUrl)).map(([name, settings]) => [name, { ...EnvironmentSchema.parse(settings), name }]),
+  );
+  const config: Config = {
+    environments,
+    migrationsDir: migrationsFolder(options.migrations),
+    controlDatabaseUrl: databaseUrl,
+    redisUrl: redisUrl(),
+    queuePrefix: testQueuePrefix(options.label),
+    port: 0,
+    logLevel: "silent",
+    slack: { botToken: "xoxb-test-token", signingSecret, apiUrl: fake.apiUrl },
+    source: "test config",
+  };
+  const rookery = await startRookery(config, {
+    port: 0,
+    jobs: options.jobs ?? true,
+    logger: createLogger({ level: "silent" }),
+    worker: { reconcileEverySeconds: 1 },
+  });
+  const control = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  afterAll(async () => {
+    await rookery.stop();
+    await control.end();
+    await fake.close();
+  });
+  const sender = new SignedSlackSender(`http://127.0.0.1:${rookery.port}/slack/events`, signingSecret);
+  const isRequestMessage = (call: RecordedCall) => call.method === "chat.postMessage" && !call.body.thread_ts && requestIdOf(call) !== undefined;
+
+  return {
+    fake,
+    config,
+    rookery,
+    sender,
+    databaseUrl,
+    control,
+    async command(userId, text) {
+      const { url, id } = fake.newResponseUrl();
+      const reply = await sender.slashCommand({ userId, teamId: TEAM, channelId: CHANNEL, text, responseUrl: url });
+      return { ...reply, responseId: id };
+    },
+    async answer(responseId) {
+      return (await fake.waitForCall((call) => call.method === "response_url" && call.responseId === responseId)).body;
+    },
+    async click(userId, actionId, request) {
+      const { url, id } = fake.newResponseUrl();
+      const reply = await sender.clickButton({
+        userId,
+        teamId: TEAM,
+        actionId,
+        value: request.requestId,
+        channelId: request.channel,
+        messageTs: request.ts,
+        responseUrl: url,
+      });
+      return { ...reply, responseId: id };
+    },
+    async requestMessage(index) {
+      let seen = 0;
+      const call = await fake.waitForCall((candidate) => isRequestMessage(candidate) && seen++ === index);
+      return { requestId: requestIdOf(call)!, channel: String(call.response.channel), ts: String(call.response.ts) };
+    },
+  };
+}
