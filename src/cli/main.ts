@@ -4,6 +4,7 @@ import { applyCommand } from "./apply.ts";
 import { rollbackCommand } from "./rollback.ts";
 import { statusCommand } from "./status.ts";
 import { planCommand } from "./plan.ts";
+import { lintCommand } from "./lint.ts";
 import { historyCommand } from "./history.ts";
 import { verifyCommand } from "./verify.ts";
 import { healthCommand } from "./health.ts";
@@ -22,6 +23,7 @@ const commands: CliCommand[] = [
   rollbackCommand,
   statusCommand,
   planCommand,
+  lintCommand,
   historyCommand,
   verifyCommand,
   healthCommand,

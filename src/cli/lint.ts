@@ -1,0 +1,130 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { analyzeMigration, analyzeSql, loadParser, type Finding, type MigrationAnalysis } from "../analysis/index.ts";
+import { readCatalog, type Catalog } from "../catalog/index.ts";
+import { UsageError } from "../errors.ts";
+import { getStatus } from "../runner/index.ts";
+import { COMMON_HELP, configFor, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
+import { findingsText, runCommand, table } from "./format.ts";
+
+const HELP = `Usage: rookery lint [FILES...] [--all]
+
+Classifies migrations (Data-only, DDL Add, DDL Modify, DDL Delete) and lints them with the Postgres
+parser for changes that lock or break a live database. Prints each finding like a compiler,
+\`file:line:col rule-id message\`, with the safe way on the next line.
+
+  FILES   migration or rollback files; one inside the migrations folder is linted with its
+          rollback file (a rollback file with its migration). No database needed.
+  --all   every migration in the folder. No database needed.
+  (none)  the migrations still pending in the environment (reads its ledger).
+
+Silence a finding in the file with \`-- rookery:allow RULE-ID reason\`; approvers see the reason.
+
+${COMMON_HELP.replace("Exit codes: 0 ok, 1 failed, 2 usage error.", "")}Exit codes: 0 no error-level finding left, 1 an error-level finding or syntax error remains (or the
+command failed), 2 usage error.`;
+
+/** An analysis with the path to print for its files (relative to where the command runs). */
+interface Linted {
+  analysis: MigrationAnalysis;
+  /** Catalog path (or the path as given) -> path to print. */
+  shown: (file: string) => string;
+}
+
+function catalogDisplay(catalog: Catalog, io: CliIO) {
+  return (file: string) => path.relative(io.cwd, path.join(catalog.dir, file)) || file;
+}
+
+/** Files as given: a catalog file brings its migration (with its rollback), any other is linted alone. */
+function lintFiles(files: string[], catalog: Catalog | undefined, io: CliIO): Linted[] {
+  const linted = new Map<string, Linted>();
+  for (const given of files) {
+    const absolute = path.resolve(io.cwd, given);
+    if (!existsSync(absolute)) throw new UsageError(`${given} does not exist`, { hint: "Pass paths of .sql files, relative to the current folder." });
+    const relative = catalog ? path.relative(catalog.dir, absolute).split(path.sep).join("/") : "";
+    const migration = catalog?.migrations.find((candidate) => candidate.path === relative || candidate.rollback?.path === relative);
+    if (migration && catalog) {
+      linted.set(migration.path, { analysis: analyzeMigration(migration), shown: catalogDisplay(catalog, io) });
+    } else {
+      linted.set(absolute, { analysis: analyzeSql(readFileSync(absolute, "utf8"), given), shown: (file) => file });
+    }
+  }
+  return [...linted.values()];
+}
+
+/** The folder's catalog when it can be read; lone files are still linted when it cannot. */
+function catalogIfReadable(dir: string): Catalog | undefined {
+  try {
+    return readCatalog(dir);
+  } catch {
+    return undefined;
+  }
+}
+
+function counts(linted: Linted[]) {
+  const findings = linted.flatMap(({ analysis }) => analysis.findings);
+  return {
+    errors: findings.filter((finding) => finding.severity === "error").length,
+    warnings: findings.filter((finding) => finding.severity === "warning").length,
+    suppressed: linted.reduce((sum, { analysis }) => sum + analysis.suppressed.length, 0),
+  };
+}
+
+function findingLines(finding: Finding, shown: Linted["shown"]): string {
+  return `${shown(finding.file)}:${finding.line}:${finding.column} ${finding.rule} ${finding.message}\n    ${finding.severity}; safe way: ${finding.safeWay}\n`;
+}
+
+function printReport(io: CliIO, linted: Linted[]): void {
+  for (const { analysis, shown } of linted) {
+    for (const finding of analysis.findings) io.stdout(findingLines(finding, shown));
+    for (const allowed of analysis.suppressed) {
+      io.stdout(`${shown(allowed.file)}:${allowed.line}:${allowed.column} ${allowed.rule} allowed: ${allowed.reason}\n`);
+    }
+  }
+  const rows = linted.map(({ analysis, shown }) => {
+    const count = (severity: string) => analysis.findings.filter((finding) => finding.severity === severity).length;
+    return [shown(analysis.path), analysis.type, findingsText({ error: count("error"), warning: count("warning") })];
+  });
+  const total = counts(linted);
+  io.stdout(`${linted.some(({ analysis }) => analysis.findings.length + analysis.suppressed.length > 0) ? "\n" : ""}${table(rows, ["FILE", "TYPE", "LINT"])}`);
+  io.stdout(
+    `${linted.length} migration(s) linted: ${total.errors} error(s), ${total.warnings} warning(s), ${total.suppressed} allowed\n`,
+  );
+}
+
+export const lintCommand: CliCommand = {
+  name: "lint",
+  summary: "classify migrations and lint them for changes that lock or break a live database",
+  help: HELP,
+  run: (args, io) =>
+    runCommand(args, io, { all: { type: "boolean", default: false } }, async ({ values, positionals }) => {
+      if (values.all && positionals.length > 0) {
+        throw new UsageError("--all and FILES cannot be combined", { hint: "Lint either the whole folder (--all) or the files named." });
+      }
+      await loadParser();
+      const { config, environment } = configFor(values, io);
+      let linted: Linted[];
+      if (positionals.length > 0) {
+        linted = lintFiles(positionals, catalogIfReadable(config.migrationsDir), io);
+      } else {
+        const catalog = readCatalog(config.migrationsDir);
+        const versions = values.all
+          ? catalog.migrations.map((migration) => migration.version)
+          : (await getStatus(environment, catalog)).migrations
+              .filter((state) => state.state !== "applied" && !state.missingFile)
+              .map((state) => state.version);
+        linted = versions.flatMap((version) => {
+          const migration = catalog.byVersion.get(version);
+          return migration ? [{ analysis: analyzeMigration(migration), shown: catalogDisplay(catalog, io) }] : [];
+        });
+      }
+      const total = counts(linted);
+      if (values.json) {
+        printJson(io, { ok: total.errors === 0, ...total, analyses: linted.map(({ analysis }) => analysis) });
+      } else if (linted.length === 0) {
+        io.stdout(`${environment.name}: no pending migration, nothing to lint\n`);
+      } else {
+        printReport(io, linted);
+      }
+      return total.errors > 0 ? EXIT.failed : EXIT.ok;
+    }),
+};
