@@ -107,6 +107,43 @@ describe("backups before an apply", () => {
     ]);
   });
 
+  it("archives through joins, CTEs and RETURNING, touching only the rows the statements touch", async () => {
+    const archived = await createTestDatabase("archivejoin");
+    const dir = migrationsFolder({
+      "2025_11_01/001_create_widgets.sql":
+        "CREATE TABLE widgets (id int PRIMARY KEY, name text NOT NULL, label text GENERATED ALWAYS AS (upper(name)) STORED);\n" +
+        "INSERT INTO widgets (id, name) SELECT i, 'w' || i FROM generate_series(1, 6) AS i;\n" +
+        "CREATE TABLE doomed (widget_id int);\nINSERT INTO doomed VALUES (2), (2), (5);\n",
+      "2025_11_01/002_clean_widgets.sql":
+        "-- description: Clean widgets\n" +
+        "DELETE FROM widgets w USING doomed d WHERE w.id = d.widget_id RETURNING w.id;\n" +
+        "WITH late AS (SELECT id FROM widgets WHERE id >= 4)\nUPDATE widgets SET name = 'late;' WHERE id IN (SELECT id FROM late);\n",
+      "2025_11_01/rollback_002_clean_widgets.sql": "-- rookery:restore-archive\nANALYZE widgets;\n",
+    });
+    const catalog = readCatalog(dir);
+    const env = environment(archived, { backup: true, backupDir: path.join(scratchFolder(), "backups") });
+
+    const report = await applyMigrations({ environment: env, catalog, actor: "test" });
+
+    expect(report.failed).toBeUndefined();
+    expect(await query(archived, "SELECT archive_table, source_table, statement_kind, row_count::int FROM rookery_archive.archives ORDER BY seq")).toEqual([
+      { archive_table: "20251101_000002_1", source_table: "widgets", statement_kind: "delete", row_count: 2 },
+      { archive_table: "20251101_000002_2", source_table: "widgets", statement_kind: "update", row_count: 2 },
+    ]);
+    expect(await query(archived, "SELECT id, name FROM widgets ORDER BY id")).toEqual([
+      { id: 1, name: "w1" },
+      { id: 3, name: "w3" },
+      { id: 4, name: "late;" },
+      { id: 6, name: "late;" },
+    ]);
+
+    await rollbackMigration({ environment: env, catalog, actor: "test" }, { version: "20251101_000002", reason: "undo the clean-up" });
+
+    expect(await query(archived, "SELECT id, name, label FROM widgets ORDER BY id")).toEqual(
+      [1, 2, 3, 4, 5, 6].map((id) => ({ id, name: `w${id}`, label: `W${id}` })),
+    );
+  });
+
   it("hands pg_dump and pg_restore the password through the environment, never on the command line", () => {
     const { dbname, env } = pgToolConnection("postgres://deploy:s3cr%40t@db.internal:5433/app?sslmode=require");
     expect(dbname).not.toContain("s3cr");
