@@ -12,6 +12,7 @@ import { backupCommand } from "./backup.ts";
 import { proveCommand } from "./prove.ts";
 import { statsCommand } from "./stats.ts";
 import { freezeCommand } from "./freeze.ts";
+import { rehearseCommand } from "./rehearse.ts";
 import { workerCommand } from "./worker.ts";
 
 /**
@@ -28,6 +29,7 @@ const commands: CliCommand[] = [
   verifyCommand,
   healthCommand,
   freezeCommand,
+  rehearseCommand,
   workerCommand,
   backupCommand,
   proveCommand,
