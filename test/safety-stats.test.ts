@@ -43,6 +43,10 @@ describe("the migration dashboard", () => {
     const cli = await rookery(["stats"], { DATABASE_URL: url, MIGRATIONS_DIR: dir });
     expect(cli.code).toBe(0);
     expect(cli.stdout).toContain("4 applied, 1 failed, 1 rolled back");
+
+    const badDays = await rookery(["stats", "--days", "0"], { DATABASE_URL: url, MIGRATIONS_DIR: dir });
+    expect(badDays.code).toBe(2);
+    expect(badDays.stderr).toMatch(/--days must be a whole number from 1 to 366/);
   });
 
   it("is empty, not an error, on a database without a ledger", async () => {

@@ -33,10 +33,10 @@ export const statsCommand: CliCommand = {
   run: (args, io) =>
     runCommand(args, io, { days: { type: "string" } }, async ({ values, positionals }) => {
       if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, { hint: "See `rookery help stats`." });
-      const days = values.days === undefined ? 30 : DAYS.safeParse(values.days);
-      if (typeof days !== "number" && !days.success) throw new UsageError(`--days must be a whole number from 1 to 366, not "${values.days}"`);
+      const days = DAYS.safeParse(values.days ?? 30);
+      if (!days.success) throw new UsageError(`--days must be a whole number from 1 to 366, not "${values.days}"`, { hint: "rookery stats --days 7" });
       const { environment } = configFor(values, io);
-      const report = await getStats(environment, { days: typeof days === "number" ? days : days.data });
+      const report = await getStats(environment, { days: days.data });
       if (values.json) printJson(io, report);
       else printStats(io, report);
       return EXIT.ok;
