@@ -24,7 +24,8 @@ export const onApprove: ClickHandler = async ({ click, request, deps, client, te
     await tell(noticeMessage(`You are not an approver for ${request.environment}; nothing changed.`, "The environment's `approvers` in the config say who is."));
     return { outcome: "not_an_approver" };
   }
-  if (request.status === "pending") {
+  // An expired or decided request is answered by the store below; lint only matters for one still open.
+  if (request.status === "pending" && request.expiresAt > deps.now()) {
     const card = await buildRequestCard(deps, request);
     if (card.blocking.length > 0 && !card.overriddenBy) {
       await tell(noticeMessage("Lint findings block this request; nothing changed.", "Read them in the message; an approver may click Override (audited) first."));
