@@ -177,6 +177,11 @@ const TABLES: Record<string, Case[]> = {
       rollback: "DROP INDEX CONCURRENTLY IF EXISTS users_plan_idx;",
       expected: [],
     },
+    {
+      sql: "ALTER TABLE users ADD COLUMN plan text;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_plan_idx ON users (plan);",
+      rollback: "ALTER TABLE users DROP COLUMN IF EXISTS plan;",
+      expected: ["mixing-non-transactional-statements"],
+    },
     { sql: "CREATE SCHEMA billing; CREATE TABLE billing.invoices (id bigint);", rollback: "DROP SCHEMA IF EXISTS billing CASCADE;", expected: [] },
   ],
 };

@@ -73,7 +73,11 @@ function createdObjects(statements: readonly Statement[]): Created[] {
       const table = tableKey(relationOf(statement));
       const name = node.idxname ? `${relationOf(statement)?.schemaname ?? "public"}.${String(node.idxname)}` : "?";
       const what = node.idxname ? `index ${String(node.idxname)}` : `the unnamed index on ${relationOf(statement)?.relname} (name it so a rollback can drop it)`;
-      created.push({ key: `index:${name}`, what, containers: [`table:${table}`, schemaOf(table)], statement });
+      // Dropping any column an index covers drops the index with it.
+      const columns = ((node.indexParams as { IndexElem?: { name?: string } }[] | undefined) ?? []).flatMap((param) =>
+        param.IndexElem?.name ? [`column:${table}.${param.IndexElem.name}`] : [],
+      );
+      created.push({ key: `index:${name}`, what, containers: [`table:${table}`, schemaOf(table), ...columns], statement });
     }
     const typeName = kind === "CreateEnumStmt" ? dottedName(node.typeName) : kind === "CompositeTypeStmt" ? tableKey(node.typevar as RangeVar) : "";
     if (typeName) created.push({ key: `type:${qualified(typeName)}`, what: `type ${typeName}`, containers: [schemaOf(typeName)], statement });
