@@ -75,12 +75,13 @@ function relationText(relation: RangeVar): string {
   const name = relation.schemaname
     ? `${pg.escapeIdentifier(relation.schemaname)}.${pg.escapeIdentifier(relation.relname)}`
     : pg.escapeIdentifier(relation.relname);
-  return `${relation.inh === false ? "ONLY " : ""}${name}${relation.alias ? ` AS ${pg.escapeIdentifier(relation.alias.aliasname)}` : ""}`;
+  // The parse tree leaves out false fields: no `inh` means ONLY.
+  return `${relation.inh !== true ? "ONLY " : ""}${name}${relation.alias ? ` AS ${pg.escapeIdentifier(relation.alias.aliasname)}` : ""}`;
 }
 
 /**
  * For `[WITH ...] UPDATE t [AS a] SET ... [FROM ...] WHERE cond [RETURNING ...]` (or DELETE ... USING),
- * the rows of t it touches: `[WITH ...] SELECT DISTINCT ON (a.ctid) a.* FROM t AS a [, ...] WHERE cond`.
+ * the rows of t it touches: `[WITH ...] SELECT a.* FROM t AS a [, ...] WHERE cond`.
  */
 function archiveSelect(statement: Statement): string | undefined {
   const node = statement.node as { relation?: RangeVar; whereClause?: { CurrentOfExpr?: unknown }; withClause?: unknown };
@@ -102,7 +103,9 @@ function archiveSelect(statement: Statement): string | undefined {
   const others = joinAt === -1 ? "" : `, ${slice(statement.sql, tokens[joinAt]!.end, tokens[whereAt]!.start)}`;
   const where = slice(statement.sql, tokens[whereAt]!.end, returningAt === -1 ? undefined : tokens[returningAt]!.start);
   const target = pg.escapeIdentifier(node.relation.alias?.aliasname ?? node.relation.relname);
-  return `${withPrefix ? `${withPrefix} ` : ""}SELECT DISTINCT ON (${target}.ctid) ${target}.* FROM ${relationText(node.relation)}${others} WHERE ${where}`;
+  // A join can match a row more than once; a partitioned table repeats ctids across partitions.
+  const distinct = others ? `DISTINCT ON (${target}.tableoid, ${target}.ctid) ` : "";
+  return `${withPrefix ? `${withPrefix} ` : ""}SELECT ${distinct}${target}.* FROM ${relationText(node.relation)}${others} WHERE ${where}`;
 }
 
 /** The data-only statements of a migration whose rows can be archived before they run. */
