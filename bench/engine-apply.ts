@@ -3,8 +3,9 @@
  *   rookery         readCatalog + applyMigrations (what `rookery apply --all` does)
  *   psql floor      one psql session, per file: BEGIN; \i file; INSERT INTO schema_migrations ...; COMMIT;
  *   node-pg-migrate its programmatic runner on the same SQL, one transaction per migration
- * Each is measured RUNS times, each time into a fresh database; the median is reported with its
- * ratio to the floor's median.
+ * Each is measured RUNS times, each time into a fresh database; the median and the best run are
+ * reported with their ratios to the floor's median and best (on a shared, busy machine the best
+ * run is the steadier estimate of the work itself).
  */
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -146,6 +147,10 @@ async function nodePgMigrate(workload: Workload, url: string): Promise<void> {
   if (applied.length !== MIGRATIONS) throw new Error(`node-pg-migrate applied ${applied.length}/${MIGRATIONS}`);
 }
 
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)}s`;
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -179,15 +184,19 @@ export async function run(): Promise<void> {
       }
     }
     const floor = median(times.get("psql floor")!);
-    console.log(`${MIGRATIONS} migrations (create table + index), median of ${RUNS} runs, fresh database each run`);
+    const floorBest = Math.min(...times.get("psql floor")!);
+    console.log(`${MIGRATIONS} migrations (create table + index), ${RUNS} interleaved runs each, fresh database each run`);
+    console.log(`  ${"".padEnd(16)} ${"median".padStart(7)}  ${"ratio".padStart(6)}  ${"best".padStart(7)}  ${"ratio".padStart(6)}  runs`);
     for (const contender of CONTENDERS) {
       const all = times.get(contender.name)!;
       const ms = median(all);
+      const best = Math.min(...all);
       console.log(
-        `  ${contender.name.padEnd(16)} ${(ms / 1000).toFixed(2).padStart(6)}s  ${(ms / floor).toFixed(2)}x floor  ` +
-          `(runs: ${all.map((value) => (value / 1000).toFixed(2)).join(", ")}s)`,
+        `  ${contender.name.padEnd(16)} ${seconds(ms).padStart(7)}  ${`${(ms / floor).toFixed(2)}x`.padStart(6)}  ` +
+          `${seconds(best).padStart(7)}  ${`${(best / floorBest).toFixed(2)}x`.padStart(6)}  ${all.map(seconds).join(" ")}`,
       );
     }
+    console.log(`  machine load average while measuring: ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores (busy machines make the runs noisy)`);
   } finally {
     rmSync(workload.root, { recursive: true, force: true });
   }
