@@ -15,7 +15,7 @@ async function scratchDatabases(): Promise<string[]> {
 describe("proving a rollback on a scratch copy", () => {
   let url: string;
   beforeAll(async () => {
-    url = await createTestDatabase("prove");
+    url = await createTestDatabase("proof");
     await query(url, "CREATE TABLE campaigns (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL)");
     await query(url, "INSERT INTO campaigns (name) VALUES ('spring launch')");
   });
