@@ -70,6 +70,7 @@ describe("rehearsal under load", () => {
     expect(report.impact.maxPercent).toBeGreaterThan(0);
     expect(report.locks.samplesWithProbesWaiting).toBeGreaterThan(0);
     expect(report.locks.blockers.some((blocker) => blocker.query.includes("ALTER TABLE accounts ADD COLUMN note"))).toBe(true);
+    expect(report.locks.blockers.some((blocker) => blocker.applicationName === "test-blocker")).toBe(true);
 
     // Undone: the column is gone and the ledger says rolled back, with the rehearsal's reason.
     expect(report.rolledBack).toBe(true);

@@ -52,7 +52,7 @@ export interface LockObservation {
   /** Samples in which at least one probe waited for a lock. */
   samplesWithProbesWaiting: number;
   maxProbesWaiting: number;
-  /** Sessions seen blocking a probe: the migration, or whatever the migration itself queued behind. */
+  /** Sessions seen blocking a probe (usually the migration) and the sessions blocking those (what the migration queued behind). */
   blockers: { pid: number; applicationName: string; query: string }[];
 }
 
@@ -83,7 +83,9 @@ export function rehearsalRefusal(environment: Environment): string | undefined {
   return undefined;
 }
 
-type Phase = "baseline" | "during";
+/** Warm-up samples (first connections, cold caches) are discarded so they do not flatter the impact. */
+type Phase = "warmup" | "baseline" | "during";
+const WARMUP_MS = 500;
 
 interface Sample {
   phase: Phase;
@@ -187,7 +189,7 @@ function change(baseline: number, during: number): number | null {
 class ProbeWorkload {
   readonly samples: Sample[] = [];
   readonly pids: number[] = [];
-  phase: Phase = "baseline";
+  phase: Phase = "warmup";
   private running = true;
   private loops: Promise<void>[] = [];
   private clients: pg.Client[] = [];
@@ -233,6 +235,9 @@ class ProbeWorkload {
   }
 }
 
+/** Distinct blocking sessions kept for the report: enough to name the culprits, short enough to read. */
+const MAX_BLOCKERS = 5;
+
 /** Samples pg_locks while the migration runs: how many probes wait, and who blocks them. */
 class LockSampler {
   readonly observation: LockObservation = { samples: 0, samplesWithProbesWaiting: 0, maxProbesWaiting: 0, blockers: [] };
@@ -253,30 +258,32 @@ class LockSampler {
     })();
   }
 
+  /**
+   * Who blocks a probe, and who blocks that one, read in the same query as the wait, so each query
+   * shown is the one the session ran then.
+   */
   private async sample(): Promise<void> {
-    const { rows } = await this.client.query<{ waiting: number; blockers: number[] }>(
-      `SELECT count(*)::int AS waiting,
-              coalesce(array_agg(DISTINCT blocker) FILTER (WHERE blocker IS NOT NULL), '{}') AS blockers
-         FROM (SELECT l.pid, unnest(pg_blocking_pids(l.pid)) AS blocker
-                 FROM pg_locks l WHERE NOT l.granted AND l.pid = ANY($1::int[])) waits`,
+    const { rows } = await this.client.query<{ waiting: number; blockers: LockObservation["blockers"] }>(
+      `WITH waits AS (
+         SELECT l.pid, unnest(pg_blocking_pids(l.pid)) AS blocker
+           FROM pg_locks l WHERE NOT l.granted AND l.pid = ANY($1::int[])),
+       culprits AS (
+         SELECT blocker AS pid FROM waits
+         UNION SELECT unnest(pg_blocking_pids(blocker)) FROM waits)
+       SELECT (SELECT count(DISTINCT pid)::int FROM pg_locks WHERE NOT granted AND pid = ANY($1::int[])) AS waiting,
+              coalesce((SELECT json_agg(json_build_object('pid', a.pid, 'applicationName', a.application_name, 'query', left(regexp_replace(a.query, '[[:space:]]+', ' ', 'g'), 120)))
+                          FROM pg_stat_activity a
+                         WHERE a.pid IN (SELECT pid FROM culprits) AND a.pid <> ALL($1::int[])), '[]') AS blockers`,
       [this.probePids],
     );
     const waiting = rows[0]?.waiting ?? 0;
     this.observation.samples++;
     if (waiting > 0) this.observation.samplesWithProbesWaiting++;
     this.observation.maxProbesWaiting = Math.max(this.observation.maxProbesWaiting, waiting);
-    const unknown = (rows[0]?.blockers ?? []).filter(
-      (pid) => !this.probePids.includes(pid) && !this.observation.blockers.some((blocker) => blocker.pid === pid),
-    );
-    if (unknown.length > 0) await this.describeBlockers(unknown);
-  }
-
-  private async describeBlockers(pids: number[]): Promise<void> {
-    const { rows } = await this.client.query<{ pid: number; application_name: string; query: string }>(
-      "SELECT pid, application_name, left(query, 120) AS query FROM pg_stat_activity WHERE pid = ANY($1::int[])",
-      [pids],
-    );
-    for (const row of rows) this.observation.blockers.push({ pid: row.pid, applicationName: row.application_name, query: row.query });
+    for (const blocker of rows[0]?.blockers ?? []) {
+      const seen = this.observation.blockers.some((known) => known.pid === blocker.pid && known.query === blocker.query);
+      if (!seen && this.observation.blockers.length < MAX_BLOCKERS) this.observation.blockers.push(blocker);
+    }
   }
 
   async stop(): Promise<void> {
@@ -338,6 +345,8 @@ export async function rehearse(
     let duringElapsed: number;
     try {
       await progress({ step: "apply", version, message: `rehearsal: measuring the baseline for ${baselineSeconds}s with ${clients} clients` });
+      await sleep(WARMUP_MS);
+      workload.phase = "baseline";
       const baselineStart = performance.now();
       await sleep(baselineSeconds * 1000);
       workload.phase = "during";
