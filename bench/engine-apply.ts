@@ -2,6 +2,7 @@
  * Applying 500 small migrations into a fresh database, three ways, in the same run:
  *   rookery         readCatalog + applyMigrations (what `rookery apply --all` does)
  *   psql floor      one psql session, per file: BEGIN; \i file; INSERT INTO schema_migrations ...; COMMIT;
+ *                   (the document's schema_migrations, created before the clock starts)
  *   node-pg-migrate its programmatic runner on the same SQL, one transaction per migration
  * Each is measured RUNS times, each time into a fresh database; the median and the best run are
  * reported with their ratios to the floor's median and best (on a shared, busy machine the best
@@ -16,6 +17,7 @@ import { promisify } from "node:util";
 import pg from "pg";
 import { readCatalog } from "../src/catalog/index.ts";
 import { DEFAULT_DATABASE_URL, EnvironmentSchema, type Environment } from "../src/config/index.ts";
+import { SCHEMA_MIGRATIONS } from "../src/ledger/tables.ts";
 import { applyMigrations } from "../src/runner/index.ts";
 
 const MIGRATIONS = Number(process.env.BENCH_MIGRATIONS ?? 500);
@@ -44,19 +46,6 @@ function migrationSql(index: number): string {
 CREATE INDEX ${table}_name ON ${table} (name);
 `;
 }
-
-// The document's ledger table, created before the floor's clock starts (Rookery creates its own inside its run).
-const DOCUMENT_LEDGER = `CREATE TABLE schema_migrations (
-    id BIGINT PRIMARY KEY GENERATED ALWAYS AS IDENTITY,
-    version VARCHAR(50) NOT NULL UNIQUE,
-    description TEXT NOT NULL,
-    applied_at TIMESTAMP WITH TIME ZONE DEFAULT NOW(),
-    applied_by VARCHAR(100) NOT NULL,
-    rollback_script TEXT,
-    checksum VARCHAR(64),
-    status VARCHAR(20) DEFAULT 'applied' CHECK (status IN ('applied', 'rolled_back', 'failed')),
-    CONSTRAINT valid_version CHECK (version ~ '^[0-9]{8}_[0-9]{6}$')
-);`;
 
 function writeWorkload(): Workload {
   const root = mkdtempSync(path.join(os.tmpdir(), "rookery-bench-"));
@@ -166,7 +155,7 @@ interface Contender {
 const nothing = async () => {};
 
 const CONTENDERS: Contender[] = [
-  { name: "psql floor", prepare: (url) => withDatabase(url, DOCUMENT_LEDGER), work: psqlFloor },
+  { name: "psql floor", prepare: (url) => withDatabase(url, SCHEMA_MIGRATIONS), work: psqlFloor },
   { name: "rookery", prepare: nothing, work: rookery },
   { name: "node-pg-migrate", prepare: nothing, work: nodePgMigrate },
 ];
