@@ -81,24 +81,23 @@ export function typeNameOf(typeName: TypeName | undefined): string {
   return (names[names.length - 1]?.String?.sval ?? "").toLowerCase();
 }
 
+/** The elements of a `CREATE TABLE` that `pick` recognises (columns, or table-level constraints). */
+function tableElements<T>(statement: Statement, pick: (element: Node) => T | undefined): T[] {
+  if (statement.kind !== "CreateStmt") return [];
+  return ((statement.node.tableElts as Node[] | undefined) ?? []).flatMap((element) => {
+    const picked = pick(element);
+    return picked ? [picked] : [];
+  });
+}
+
 /** The columns a `CREATE TABLE` defines. */
 export function createdColumns(statement: Statement): ColumnDef[] {
-  if (statement.kind !== "CreateStmt") return [];
-  const elements = (statement.node.tableElts as Node[] | undefined) ?? [];
-  return elements.flatMap((element) => {
-    const column = asColumnDef(element);
-    return column ? [column] : [];
-  });
+  return tableElements(statement, asColumnDef);
 }
 
 /** Table-level constraints of a `CREATE TABLE`: `PRIMARY KEY (id)`, `FOREIGN KEY ...`. */
 export function tableConstraints(statement: Statement): Constraint[] {
-  if (statement.kind !== "CreateStmt") return [];
-  const elements = (statement.node.tableElts as Node[] | undefined) ?? [];
-  return elements.flatMap((element) => {
-    const constraint = asConstraint(element);
-    return constraint ? [constraint] : [];
-  });
+  return tableElements(statement, asConstraint);
 }
 
 /** Every column definition a statement writes: in CREATE TABLE, ADD COLUMN and ALTER COLUMN TYPE. */
@@ -160,4 +159,26 @@ export function relationsOf(statement: Statement): RangeVar[] {
     ...vacuumed.flatMap((entry) => (entry.VacuumRelation?.relation ? [entry.VacuumRelation.relation] : [])),
     ...(relationOf(statement) ? [relationOf(statement)!] : []),
   ];
+}
+
+/** ALTER TABLE sub-commands on tables that exist already (not created in this file): the ones that can lock someone out. */
+export function commandsOnExistingTables(
+  statements: readonly Statement[],
+  newTables: ReadonlySet<string>,
+  subtypes: readonly string[],
+): TableCommand[] {
+  return tableCommands(statements, subtypes).filter(({ relation }) => !newTables.has(tableKey(relation)));
+}
+
+/**
+ * Statements of this kind touching a table this file did not create. Naming no table at all
+ * (`VACUUM FULL;`, `CLUSTER;`) means every table of the database.
+ */
+export function statementsOnExistingTables(statements: readonly Statement[], newTables: ReadonlySet<string>, kind: string): Statement[] {
+  return statements
+    .filter((statement) => statement.kind === kind)
+    .filter((statement) => {
+      const relations = relationsOf(statement);
+      return relations.length === 0 || relations.some((relation) => !newTables.has(tableKey(relation)));
+    });
 }

@@ -1,4 +1,4 @@
-import { asConstraint, tableCommands, tableKey, tableName } from "../tree.ts";
+import { asConstraint, commandsOnExistingTables, tableName } from "../tree.ts";
 import type { Rule } from "../types.ts";
 
 const VALIDATED_KINDS: Record<string, string> = { CONSTR_FOREIGN: "foreign key", CONSTR_CHECK: "check constraint" };
@@ -9,8 +9,7 @@ export const addingConstraintWithoutNotValid: Rule = {
   why: "Adding a foreign key or check constraint checks every existing row while holding a lock that blocks writes (and, for a foreign key, writes to the referenced table too).",
   safeWay: "ADD CONSTRAINT ... NOT VALID in one migration, then ALTER TABLE ... VALIDATE CONSTRAINT ... in the next (it takes a weaker lock).",
   check: ({ migration, newTables }) =>
-    tableCommands(migration.statements, ["AT_AddConstraint"])
-      .filter(({ relation }) => !newTables.has(tableKey(relation)))
+    commandsOnExistingTables(migration.statements, newTables, ["AT_AddConstraint"])
       .flatMap(({ statement, relation, cmd }) => {
         const constraint = asConstraint(cmd.def);
         const kind = constraint && VALIDATED_KINDS[constraint.contype];

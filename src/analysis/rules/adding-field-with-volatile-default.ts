@@ -1,4 +1,4 @@
-import { asColumnDef, columnConstraints, dottedName, findNodes, tableCommands, tableKey, tableName, typeNameOf } from "../tree.ts";
+import { asColumnDef, columnConstraints, dottedName, findNodes, commandsOnExistingTables, tableName, typeNameOf } from "../tree.ts";
 import type { Rule } from "../types.ts";
 
 /** Built-in functions whose value changes per row: as a default they force a rewrite of every row. */
@@ -30,8 +30,7 @@ export const addingFieldWithVolatileDefault: Rule = {
   safeWay:
     "Add the column without a default (or with a constant one), set the volatile default in a second statement, and backfill existing rows in batches.",
   check: ({ migration, newTables }) =>
-    tableCommands(migration.statements, ["AT_AddColumn"])
-      .filter(({ relation }) => !newTables.has(tableKey(relation)))
+    commandsOnExistingTables(migration.statements, newTables, ["AT_AddColumn"])
       .flatMap(({ statement, relation, cmd }) => {
         const column = asColumnDef(cmd.def);
         if (!column) return [];

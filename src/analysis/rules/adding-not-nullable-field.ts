@@ -1,4 +1,4 @@
-import { asColumnDef, columnConstraints, tableCommands, tableKey, tableName } from "../tree.ts";
+import { asColumnDef, columnConstraints, commandsOnExistingTables, tableName } from "../tree.ts";
 import type { Rule } from "../types.ts";
 
 /** Constraints that give every existing row a value, so NOT NULL holds at once. */
@@ -11,8 +11,7 @@ export const addingNotNullableField: Rule = {
   safeWay:
     "Add the column with a constant DEFAULT (Postgres 11+ fills it without a rewrite), or add it nullable, backfill in batches, then add a NOT VALID check, validate it and SET NOT NULL.",
   check: ({ migration, newTables }) =>
-    tableCommands(migration.statements, ["AT_AddColumn"])
-      .filter(({ relation }) => !newTables.has(tableKey(relation)))
+    commandsOnExistingTables(migration.statements, newTables, ["AT_AddColumn"])
       .flatMap(({ statement, relation, cmd }) => {
         const column = asColumnDef(cmd.def);
         if (!column) return [];

@@ -1,4 +1,4 @@
-import { asColumnDef, asConstraint, columnConstraints, tableCommands, tableKey, tableName, type Constraint } from "../tree.ts";
+import { asColumnDef, asConstraint, columnConstraints, commandsOnExistingTables, tableName, type Constraint } from "../tree.ts";
 import type { Rule } from "../types.ts";
 
 const INDEXED_KINDS: Record<string, string> = { CONSTR_UNIQUE: "unique constraint", CONSTR_PRIMARY: "primary key" };
@@ -10,8 +10,7 @@ export const addingUniqueConstraintWithoutIndex: Rule = {
   safeWay:
     "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS idx ON table (...); in its own migration, then ALTER TABLE table ADD CONSTRAINT name UNIQUE USING INDEX idx.",
   check: ({ migration, newTables }) =>
-    tableCommands(migration.statements, ["AT_AddConstraint", "AT_AddColumn"])
-      .filter(({ relation }) => !newTables.has(tableKey(relation)))
+    commandsOnExistingTables(migration.statements, newTables, ["AT_AddConstraint", "AT_AddColumn"])
       .flatMap(({ statement, relation, cmd }) => {
         const column = asColumnDef(cmd.def);
         const constraints: Constraint[] = column ? columnConstraints(column) : [asConstraint(cmd.def)].flatMap((c) => (c ? [c] : []));

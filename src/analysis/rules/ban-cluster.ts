@@ -1,4 +1,4 @@
-import { relationsOf, tableKey } from "../tree.ts";
+import { statementsOnExistingTables } from "../tree.ts";
 import type { Rule } from "../types.ts";
 
 export const banCluster: Rule = {
@@ -7,8 +7,6 @@ export const banCluster: Rule = {
   why: "CLUSTER rewrites the table in index order under an ACCESS EXCLUSIVE lock: no reads, no writes until it ends.",
   safeWay: "Use pg_repack --order-by to reorder online, outside migrations.",
   check: ({ migration, newTables }) =>
-    migration.statements
-      .filter((statement) => statement.kind === "ClusterStmt")
-      .filter((statement) => relationsOf(statement).length === 0 || relationsOf(statement).some((rel) => !newTables.has(tableKey(rel))))
+    statementsOnExistingTables(migration.statements, newTables, "ClusterStmt")
       .map((statement) => ({ statement, message: "CLUSTER blocks every read and write of the table while it rewrites it" })),
 };

@@ -1,4 +1,4 @@
-import { relationsOf, tableKey } from "../tree.ts";
+import { statementsOnExistingTables } from "../tree.ts";
 import type { Rule } from "../types.ts";
 
 export const banLockTable: Rule = {
@@ -7,8 +7,6 @@ export const banLockTable: Rule = {
   why: "An explicit LOCK TABLE holds the lock until the migration commits, stopping the application for the whole migration, and bypasses Rookery's lock_timeout retries.",
   safeWay: "Leave locking to the statements themselves: Rookery sets lock_timeout and retries, so no lock is held longer than needed.",
   check: ({ migration, newTables }) =>
-    migration.statements
-      .filter((statement) => statement.kind === "LockStmt")
-      .filter((statement) => relationsOf(statement).some((rel) => !newTables.has(tableKey(rel))))
+    statementsOnExistingTables(migration.statements, newTables, "LockStmt")
       .map((statement) => ({ statement, message: "LOCK TABLE keeps the application out of these tables until the whole migration commits" })),
 };

@@ -1,4 +1,4 @@
-import { relationsOf, tableKey } from "../tree.ts";
+import { statementsOnExistingTables } from "../tree.ts";
 import type { Rule } from "../types.ts";
 
 export const banTruncate: Rule = {
@@ -7,8 +7,6 @@ export const banTruncate: Rule = {
   why: "TRUNCATE deletes every row at once under an ACCESS EXCLUSIVE lock, and no rollback script brings the rows back.",
   safeWay: "Delete in batches with a WHERE clause, after a backup; if the table is truly obsolete, deprecate and drop it.",
   check: ({ migration, newTables }) =>
-    migration.statements
-      .filter((statement) => statement.kind === "TruncateStmt")
-      .filter((statement) => relationsOf(statement).some((rel) => !newTables.has(tableKey(rel))))
+    statementsOnExistingTables(migration.statements, newTables, "TruncateStmt")
       .map((statement) => ({ statement, message: "TRUNCATE deletes every row for good and blocks all readers and writers while it runs" })),
 };

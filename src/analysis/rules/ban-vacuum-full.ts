@@ -1,4 +1,4 @@
-import { relationsOf, tableKey } from "../tree.ts";
+import { statementsOnExistingTables } from "../tree.ts";
 import type { Rule } from "../types.ts";
 
 function isFull(options: unknown): boolean {
@@ -11,8 +11,7 @@ export const banVacuumFull: Rule = {
   why: "VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock: no reads, no writes until it ends.",
   safeWay: "Let autovacuum work, or use pg_repack / pg_squeeze, which rebuild the table online; run maintenance outside migrations.",
   check: ({ migration, newTables }) =>
-    migration.statements
-      .filter((statement) => statement.kind === "VacuumStmt" && isFull(statement.node.options))
-      .filter((statement) => relationsOf(statement).length === 0 || relationsOf(statement).some((rel) => !newTables.has(tableKey(rel))))
+    statementsOnExistingTables(migration.statements, newTables, "VacuumStmt")
+      .filter((statement) => isFull(statement.node.options))
       .map((statement) => ({ statement, message: "VACUUM FULL blocks every read and write of the tables it rewrites, for as long as it runs" })),
 };

@@ -1,4 +1,4 @@
-import { tableCommands, tableKey, tableName } from "../tree.ts";
+import { commandsOnExistingTables, tableName } from "../tree.ts";
 import type { Rule } from "../types.ts";
 
 export const changingColumnType: Rule = {
@@ -8,8 +8,7 @@ export const changingColumnType: Rule = {
   safeWay:
     "Expand and contract: add a column of the new type, write both, backfill in batches, switch reads, then drop the old column in a later migration.",
   check: ({ migration, newTables }) =>
-    tableCommands(migration.statements, ["AT_AlterColumnType"])
-      .filter(({ relation }) => !newTables.has(tableKey(relation)))
+    commandsOnExistingTables(migration.statements, newTables, ["AT_AlterColumnType"])
       .map(({ statement, relation, cmd }) => ({
         statement,
         message: `changing the type of ${tableName(relation)}.${cmd.name} rewrites the table and its indexes while every read and write waits, and clients expecting the old type may fail`,

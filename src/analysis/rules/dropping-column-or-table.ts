@@ -1,4 +1,4 @@
-import { dottedName, tableCommands, tableKey, tableName } from "../tree.ts";
+import { dottedName, commandsOnExistingTables, tableKey, tableName } from "../tree.ts";
 import type { Rule, RuleHit } from "../types.ts";
 
 /** `a` or `s.a` from a DROP's object list, as a table key. */
@@ -27,8 +27,7 @@ export const droppingColumnOrTable: Rule = {
             message: `dropping table ${table.name} deletes its data for good and breaks every running client that still queries it`,
           })),
       );
-    const columns: RuleHit[] = tableCommands(migration.statements, ["AT_DropColumn"])
-      .filter(({ relation }) => !newTables.has(tableKey(relation)))
+    const columns: RuleHit[] = commandsOnExistingTables(migration.statements, newTables, ["AT_DropColumn"])
       .map(({ statement, relation, cmd }) => ({
         statement,
         message: `dropping column ${tableName(relation)}.${cmd.name} deletes its data for good and breaks every running client that still reads or writes it`,
