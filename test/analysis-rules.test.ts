@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { analyzeSql, loadParser, RULES } from "../src/analysis/index.ts";
 
@@ -187,6 +188,12 @@ const TABLES: Record<string, Case[]> = {
 };
 
 describe("lint rules", () => {
+  it("documents every rule, with its severity, in the README", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const section = readme.slice(readme.indexOf("## SQL analysis and lint"), readme.indexOf("\n## ", readme.indexOf("## SQL analysis and lint") + 1));
+    for (const rule of RULES) expect(section).toContain(`| \`${rule.id}\` | ${rule.severity} |`);
+  });
+
   it("has a case table for every rule", () => {
     expect(Object.keys(TABLES).sort()).toEqual(RULES.map((rule) => rule.id).sort());
   });
