@@ -6,6 +6,7 @@ import { createLogger } from "../../src/log/logger.ts";
 import { startRookery, type RunningRookery } from "../../src/main.ts";
 import { startFakeSlackApi, type FakeSlackApi, type RecordedCall } from "../../src/shell/fake-slack-api.ts";
 import { SignedSlackSender, type SlackReply } from "../../src/shell/signed-requests.ts";
+import { requestIdOfBlocks } from "../../src/slack/views/request-message.ts";
 import { migrationsFolder } from "./cli.ts";
 import { createTestDatabase, redisUrl, testQueuePrefix } from "./services.ts";
 
@@ -53,10 +54,8 @@ export function textOf(body: Record<string, unknown>): string {
   return `${String(body.text ?? "")}\n${JSON.stringify(body.blocks ?? [])}`;
 }
 
-/** The request id on the message's Approve (or any) button. */
 function requestIdOf(call: RecordedCall): string | undefined {
-  const blocks = (call.body.blocks ?? []) as { type: string; elements?: { value?: string }[] }[];
-  return blocks.find((block) => block.type === "actions")?.elements?.[0]?.value;
+  return requestIdOfBlocks(call.body.blocks);
 }
 
 export async function startSlackHarness(options: {

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { mayApprove } from "../../policy/approval.ts";
 import { describeFreeze, freezeEnvironment } from "../../policy/freeze.ts";
-import { audit } from "../../requests/index.ts";
 import { slackGroupResolver } from "../user-groups.ts";
 import { context, escapeMrkdwn, section, userMention, type SlackMessage } from "../views/blocks.ts";
 import { noticeMessage } from "../views/error-message.ts";
@@ -38,13 +37,6 @@ export const freezeSubcommand = defineSubcommand({
       return;
     }
     const freeze = await freezeEnvironment(deps.control, { environment: environment.name, reason: args.reason, by: invocation.userId });
-    await audit(deps.control, {
-      actor: invocation.userId,
-      teamId: invocation.teamId,
-      action: "command.freeze",
-      environment: environment.name,
-      detail: { reason: freeze.reason },
-    });
     deps.logger.info({ environment: environment.name, by: invocation.userId }, describeFreeze(freeze));
     await reply(frozenMessage(environment.name, invocation.userId, freeze.reason));
   },

@@ -1,14 +1,18 @@
 import type { App } from "@slack/bolt";
 import type { SlackDeps } from "../deps.ts";
 import { applySubcommand } from "./apply.ts";
+import { freezeSubcommand } from "./freeze.ts";
 import { healthSubcommand } from "./health.ts";
 import { helpSubcommand } from "./help.ts";
 import { historySubcommand } from "./history.ts";
 import { migrateListener } from "./migrate.ts";
 import { planSubcommand } from "./plan.ts";
+import { rehearseSubcommand } from "./rehearse.ts";
 import { rollbackSubcommand } from "./rollback.ts";
+import { statsSubcommand } from "./stats.ts";
 import { statusSubcommand } from "./status.ts";
 import type { Subcommand } from "./subcommand.ts";
+import { unfreezeSubcommand } from "./unfreeze.ts";
 import { verifySubcommand } from "./verify.ts";
 
 /**
@@ -24,6 +28,10 @@ const subcommands: Subcommand[] = [
   verifySubcommand,
   applySubcommand,
   rollbackSubcommand,
+  rehearseSubcommand,
+  statsSubcommand,
+  freezeSubcommand,
+  unfreezeSubcommand,
 ];
 
 export function registerCommands(app: App, deps: SlackDeps): void {

@@ -2,7 +2,6 @@ import { z } from "zod";
 import { describeError, RookeryError } from "../../errors.ts";
 import { mayRequest } from "../../policy/approval.ts";
 import { rehearsalLines, rehearsalRefusal, rehearse, type RehearsalReport } from "../../runner/rehearse.ts";
-import { audit } from "../../requests/index.ts";
 import { slackGroupResolver } from "../user-groups.ts";
 import { code, context, escapeMrkdwn, section, userMention, type SlackMessage } from "../views/blocks.ts";
 import { noticeMessage } from "../views/error-message.ts";
@@ -64,13 +63,6 @@ export const rehearseSubcommand = defineSubcommand({
       await replyPrivately(noticeMessage(`You are not among ${environment.name}'s requesters.`, "Ask one of them to rehearse it."));
       return;
     }
-    await audit(deps.control, {
-      actor: invocation.userId,
-      teamId: invocation.teamId,
-      action: "command.rehearse",
-      environment: environment.name,
-      detail: { version: args.version },
-    });
     const posted = await client.chat.postMessage({ channel: invocation.channelId, ...startedMessage(args.version, environment.name, invocation.userId) });
     let outcome: SlackMessage;
     try {

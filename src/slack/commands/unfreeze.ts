@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { mayApprove } from "../../policy/approval.ts";
 import { unfreezeEnvironment } from "../../policy/freeze.ts";
-import { audit } from "../../requests/index.ts";
 import { slackGroupResolver } from "../user-groups.ts";
 import { context, escapeMrkdwn, section, userMention, type SlackMessage } from "../views/blocks.ts";
 import { noticeMessage } from "../views/error-message.ts";
@@ -38,13 +37,6 @@ export const unfreezeSubcommand = defineSubcommand({
       return;
     }
     const lifted = await unfreezeEnvironment(deps.control, { environment: environment.name, by: invocation.userId });
-    await audit(deps.control, {
-      actor: invocation.userId,
-      teamId: invocation.teamId,
-      action: "command.unfreeze",
-      environment: environment.name,
-      detail: { frozenBy: lifted.frozenBy, reason: lifted.reason },
-    });
     await reply(unfrozenMessage(environment.name, invocation.userId, lifted.frozenBy, lifted.reason));
   },
 });

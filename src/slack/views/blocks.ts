@@ -30,8 +30,8 @@ export function section(markdown: string): SlackBlock {
   return { type: "section", text: { type: "mrkdwn", text: truncate(markdown, SECTION_LIMIT) } };
 }
 
-export function header(plain: string): SlackBlock {
-  return { type: "header", text: { type: "plain_text", text: truncate(plain, 150), emoji: true } };
+export function header(plain: string, blockId?: string): SlackBlock {
+  return { type: "header", ...(blockId ? { block_id: blockId } : {}), text: { type: "plain_text", text: truncate(plain, 150), emoji: true } };
 }
 
 export function context(...markdown: string[]): SlackBlock {

@@ -44,6 +44,17 @@ export interface RequestCard {
   progress?: string;
 }
 
+/** The request's id on its message (header block id), so any message can be traced to its request. */
+export function requestBlockId(requestId: string): string {
+  return `request:${requestId}`;
+}
+
+export function requestIdOfBlocks(blocks: unknown): string | undefined {
+  if (!Array.isArray(blocks)) return undefined;
+  const id = (blocks as { block_id?: unknown }[]).find((block) => typeof block.block_id === "string" && block.block_id.startsWith("request:"))?.block_id;
+  return typeof id === "string" ? id.slice("request:".length) : undefined;
+}
+
 const STATUS_LINE: Record<RequestStatus, string> = {
   pending: ":hourglass_flowing_sand: waiting for approval",
   approved: ":white_check_mark: approved, about to be queued",
@@ -152,7 +163,7 @@ export function requestMessage(card: RequestCard): SlackMessage {
   return {
     text: `${title(request)}: ${statusLine(card).replace(/:[a-z_]+: /, "")}`,
     blocks: [
-      header(title(request)),
+      header(title(request), requestBlockId(request.id)),
       section(`*${statusLine(card)}*\n${intro.join("\n")}`),
       ...card.migrations.flatMap((migration) => migrationBlock(migration, request)),
       ...safety,
