@@ -80,7 +80,9 @@ export async function takeBackup(environment: Environment, label: string, now = 
   try {
     mkdirSync(dir, { recursive: true });
     const { dbname, env } = pgToolConnection(environment.databaseUrl);
-    await runPgTool("pg_dump", ["--format=custom", "--no-password", `--file=${file}`, `--dbname=${dbname}`], env);
+    // A table held by someone else must fail the backup, not hang the run while it holds the migration lock.
+    const lockWait = `--lock-wait-timeout=${Math.round(environment.statementTimeout)}`;
+    await runPgTool("pg_dump", ["--format=custom", "--no-password", lockWait, `--file=${file}`, `--dbname=${dbname}`], env);
     await runPgTool("pg_restore", ["--list", file], env);
   } catch (error) {
     throw new BackupFailedError(environment, scrub((error as Error).message, environment.databaseUrl));
