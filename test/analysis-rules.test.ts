@@ -28,6 +28,10 @@ const TABLES: Record<string, Case[]> = {
   ],
   "adding-not-nullable-field": [
     { sql: "ALTER TABLE users ADD COLUMN plan text NOT NULL;", expected: ["adding-not-nullable-field"] },
+    {
+      sql: "ALTER TABLE users ADD COLUMN code bigint PRIMARY KEY;",
+      expected: ["adding-not-nullable-field", "adding-unique-constraint-without-index"],
+    },
     { sql: "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';", expected: [] },
     { sql: "ALTER TABLE users ADD COLUMN plan text;", expected: [] },
     { sql: "CREATE TABLE t (id bigint); ALTER TABLE t ADD COLUMN plan text NOT NULL;", expected: [] },

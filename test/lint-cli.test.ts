@@ -104,7 +104,11 @@ describe("rookery lint", () => {
 
     const missing = await lint(["nope.sql"], dir);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain("nope.sql does not exist");
+    expect(missing.stderr).toContain("nope.sql is not a file");
+
+    const folder = await lint(["2025_11_01"], dir);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain("2025_11_01 is not a file");
 
     expect((await lint(["--everything"], dir)).code).toBe(2);
   });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { analyzeMigration, analyzeSql, loadParser, type Finding, type MigrationAnalysis } from "../analysis/index.ts";
 import { readCatalog, type Catalog } from "../catalog/index.ts";
@@ -39,7 +39,9 @@ function lintFiles(files: string[], catalog: Catalog | undefined, io: CliIO): Li
   const linted = new Map<string, Linted>();
   for (const given of files) {
     const absolute = path.resolve(io.cwd, given);
-    if (!existsSync(absolute)) throw new UsageError(`${given} does not exist`, { hint: "Pass paths of .sql files, relative to the current folder." });
+    if (!existsSync(absolute) || !statSync(absolute).isFile()) {
+      throw new UsageError(`${given} is not a file`, { hint: "Pass paths of .sql files, relative to the current folder, or --all for the whole folder." });
+    }
     const relative = catalog ? path.relative(catalog.dir, absolute).split(path.sep).join("/") : "";
     const migration = catalog?.migrations.find((candidate) => candidate.path === relative || candidate.rollback?.path === relative);
     if (migration && catalog) {

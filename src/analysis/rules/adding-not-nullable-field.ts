@@ -16,7 +16,8 @@ export const addingNotNullableField: Rule = {
         const column = asColumnDef(cmd.def);
         if (!column) return [];
         const constraints = columnConstraints(column).map((constraint) => constraint.contype);
-        if (!constraints.includes("CONSTR_NOTNULL") || constraints.some((type) => FILLS_EXISTING_ROWS.has(type))) return [];
+        const notNull = constraints.includes("CONSTR_NOTNULL") || constraints.includes("CONSTR_PRIMARY");
+        if (!notNull || constraints.some((type) => FILLS_EXISTING_ROWS.has(type))) return [];
         return [
           {
             statement,
