@@ -63,8 +63,8 @@ async function runWorker(args: string[], io: CliIO): Promise<number> {
   const config = loadConfig({ env: io.env, cwd: io.cwd, migrationsDir: values.dir, configFile: values.config });
   const logger = createLogger({ level: config.logLevel, name: "rookery-worker" });
 
-  const signal = untilSignal();
   const worker = await startWorker(config, { logger, concurrency, workerOptions: { lockDuration, stalledInterval } });
+  const signal = untilSignal();
   const scheduler = values.scheduler ? await startScheduler(config, { logger }) : undefined;
   const ops = port ? opsRoutes(config) : undefined;
   const server = ops && port ? await serveOpsRoutes(ops.routes, port) : undefined;

@@ -1,6 +1,6 @@
 import { Queue, type Job } from "bullmq";
 import type { ChangeRequest } from "../requests/index.ts";
-import { redisConnection } from "./connection.ts";
+import { redisOptions } from "./connection.ts";
 import { JOBS_QUEUE, payloadFor, type JobKind, type JobPayload } from "./payloads.ts";
 
 export interface RetryPolicy {
@@ -16,7 +16,7 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, backoffMs: 5000 };
 const ENQUEUE_TIMEOUT_MS = 5000;
 
 export function createJobQueue(redisUrl: string, prefix: string): Queue {
-  const queue = new Queue(JOBS_QUEUE, { connection: redisConnection(redisUrl, "producer"), prefix });
+  const queue = new Queue(JOBS_QUEUE, { connection: redisOptions(redisUrl, "producer"), prefix });
   queue.on("error", () => {});
   return queue;
 }

@@ -1,11 +1,11 @@
-import { Worker, type Job, type WorkerOptions } from "bullmq";
+import { Worker, type Job, type Queue, type WorkerOptions } from "bullmq";
 import type pg from "pg";
 import type { Config } from "../config/index.ts";
 import { createPool } from "../db/index.ts";
 import { describeError } from "../errors.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { ensureControlSchema } from "../requests/index.ts";
-import { redisConnection } from "./connection.ts";
+import { redisOptions } from "./connection.ts";
 import { reconcileJobs } from "./dispatcher.ts";
 import { createJobQueue, type RetryPolicy } from "./jobs-queue.ts";
 import { jobDuration, jobsTotal, trackQueue, untrackQueue } from "./metrics.ts";
@@ -64,20 +64,39 @@ function countOutcomes(worker: Worker): void {
   });
 }
 
+/** Only the options a caller set: an explicit undefined would override BullMQ's defaults. */
+function definedOptions(options: WorkerDeps["workerOptions"] = {}): Partial<WorkerOptions> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+}
+
 export async function startWorker(config: Config, deps: WorkerDeps = {}): Promise<RunningWorker> {
   const logger = deps.logger ?? createLogger({ level: config.logLevel, name: "rookery-worker" });
   const notifier = deps.notifier ?? logNotifier(logger);
   const controlPool = createPool(config.controlDatabaseUrl, { applicationName: "rookery-worker" });
-  await ensureControlSchema(controlPool);
-
-  const queue = createJobQueue(config.redisUrl, config.queuePrefix);
-  trackQueue(queue);
-  const worker = new Worker(JOBS_QUEUE, processor(config, controlPool, notifier, logger), {
-    connection: redisConnection(config.redisUrl, "worker"),
-    prefix: config.queuePrefix,
-    concurrency: deps.concurrency ?? 4,
-    ...deps.workerOptions,
-  });
+  let queue: Queue | undefined;
+  let worker: Worker | undefined;
+  const closeAll = async () => {
+    await worker?.close();
+    if (queue) {
+      untrackQueue(queue);
+      await queue.close();
+    }
+    await controlPool.end();
+  };
+  try {
+    await ensureControlSchema(controlPool);
+    queue = createJobQueue(config.redisUrl, config.queuePrefix);
+    trackQueue(queue);
+    worker = new Worker(JOBS_QUEUE, processor(config, controlPool, notifier, logger), {
+      connection: redisOptions(config.redisUrl, "worker"),
+      prefix: config.queuePrefix,
+      concurrency: deps.concurrency ?? 4,
+      ...definedOptions(deps.workerOptions),
+    });
+  } catch (error) {
+    await closeAll().catch(() => {});
+    throw error;
+  }
   worker.on("error", (error) => logger.warn({ err: describeError(error) }, "worker connection problem"));
   worker.on("failed", (job, error) => logger.warn({ jobId: job?.id, kind: job?.name, attemptsMade: job?.attemptsMade, err: error.message }, "job failed"));
   countOutcomes(worker);
@@ -100,10 +119,7 @@ export async function startWorker(config: Config, deps: WorkerDeps = {}): Promis
     reconcile,
     async close() {
       if (timer) clearInterval(timer);
-      await worker.close();
-      untrackQueue(queue);
-      await queue.close();
-      await controlPool.end();
+      await closeAll();
     },
   };
 }

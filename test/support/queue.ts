@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { afterAll } from "vitest";
+import { afterAll, onTestFinished } from "vitest";
 import { stringify as stringifyYaml } from "yaml";
 import { readCatalog } from "../../src/catalog/index.ts";
 import { EnvironmentSchema, type Config } from "../../src/config/index.ts";
@@ -11,7 +12,6 @@ import { createLogger } from "../../src/log/logger.ts";
 import type { HealthAlert, JobOutcome, Notifier } from "../../src/queue/index.ts";
 import { createRequest, ensureControlSchema, getRequest, type ChangeRequest, type RequestStatus } from "../../src/requests/index.ts";
 import type { ProgressEvent } from "../../src/runner/types.ts";
-import { scratchFolder } from "./cli.ts";
 import { redisUrl } from "./services.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -118,9 +118,10 @@ export interface WorkerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `rookery worker ARGS` as a real child process, resolved once it printed that it is ready. */
+/** `rookery worker ARGS` as a real child process, resolved once it printed that it is ready. Call it inside a test. */
 export async function spawnWorker(config: Config, args: string[] = []): Promise<WorkerProcess> {
-  const configFile = path.join(scratchFolder(), "rookery.config.yml");
+  const folder = mkdtempSync(path.join(os.tmpdir(), "rookery-worker-"));
+  const configFile = path.join(folder, "rookery.config.yml");
   writeFileSync(configFile, stringifyYaml({ environments: { production: { databaseUrl: config.environments.production!.databaseUrl } } }));
   const child = spawn(process.execPath, [path.join(ROOT, "bin/rookery.mjs"), "worker", "--dir", config.migrationsDir, "--config", configFile, ...args], {
     cwd: ROOT,
@@ -139,8 +140,10 @@ export async function spawnWorker(config: Config, args: string[] = []): Promise<
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on("exit", (code, signal) => resolve({ code, signal })),
   );
-  afterAll(() => {
+  // Called inside a test: whatever the test's outcome, no worker outlives it.
+  onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    rmSync(folder, { recursive: true, force: true });
   });
   const ready = new Promise<void>((resolve, reject) => {
     child.stdout!.on("data", () => output.includes("ready") && resolve());
