@@ -18,8 +18,7 @@ function parseFile(sql: string, file: string): Parsed {
     return { ok: true, file: { file, sql, statements: parseStatements(sql, file) } };
   } catch (error) {
     if (!(error instanceof SqlSyntaxError)) throw error;
-    const message = error.message.replace(`${file}:${error.line}:${error.column}: `, "");
-    return { ok: false, error: { file, line: error.line, column: error.column, message } };
+    return { ok: false, error: { file, line: error.line, column: error.column, message: error.detail } };
   }
 }
 

@@ -20,6 +20,8 @@ export class SqlSyntaxError extends RookeryError {
   readonly file: string;
   readonly line: number;
   readonly column: number;
+  /** Postgres's own words, without the position: `syntax error at or near "SELEC"`. */
+  readonly detail: string;
 
   constructor(file: string, line: number, column: number, detail: string) {
     super(`${file}:${line}:${column}: ${detail}`, {
@@ -28,6 +30,7 @@ export class SqlSyntaxError extends RookeryError {
     this.file = file;
     this.line = line;
     this.column = column;
+    this.detail = detail;
   }
 }
 
