@@ -1,0 +1,178 @@
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import type { Config } from "../config/index.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
+import { startRookery, type RunningRookery } from "../main.ts";
+import { startFakeSlackApi, type FakeSlackApi, type RecordedCall } from "./fake-slack-api.ts";
+import { renderBlocks, type RenderedButton } from "./render.ts";
+import { SignedSlackSender } from "./signed-requests.ts";
+
+export const SHELL_CHANNEL = "CSHELL";
+export const SHELL_TEAM = "TSHELL";
+export const DEFAULT_SHELL_USER = "UDEVELOPER";
+
+interface ClickTarget extends RenderedButton {
+  channel: string;
+  ts: string;
+}
+
+export interface ShellOptions {
+  /** Where rendered text goes (a terminal, or a test's buffer). */
+  write(text: string): void;
+  userId?: string;
+  /** Run the worker and scheduler in-process: "auto" when Redis answers (default). */
+  jobs?: boolean | "auto";
+  logger?: Logger;
+}
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on("error", () => {});
+  try {
+    await redis.connect();
+    return (await redis.ping()) === "PONG";
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+const HELP = `Type:
+  /migrate <subcommand>   as the current user (try /migrate help)
+  /as <USER_ID>           switch user, e.g. /as UAPPROVER1
+  click <n>               click button [n]
+  quit                    leave`;
+
+/**
+ * Rookery's Slack app without a Slack workspace: the real Bolt app in HTTP mode on a loopback port,
+ * driven by signed requests exactly as Slack sends them, with the fake Slack Web API rendering to
+ * text whatever the app posts, updates or answers.
+ */
+export class ShellSession {
+  private userId: string;
+  private readonly buttons = new Map<number, ClickTarget>();
+  private nextButton = 1;
+
+  private constructor(
+    private readonly options: ShellOptions,
+    private readonly fake: FakeSlackApi,
+    private readonly rookery: RunningRookery,
+    private readonly sender: SignedSlackSender,
+    readonly jobsRunning: boolean,
+  ) {
+    this.userId = options.userId ?? DEFAULT_SHELL_USER;
+    fake.onCall((call) => this.render(call));
+  }
+
+  static async start(config: Config, options: ShellOptions): Promise<ShellSession> {
+    const logger = options.logger ?? createLogger({ level: "warn", name: "rookery-shell" });
+    const jobs = options.jobs === "auto" || options.jobs === undefined ? await redisAnswers(config.redisUrl) : options.jobs;
+    const fake = await startFakeSlackApi({ teamId: SHELL_TEAM });
+    const signingSecret = randomBytes(16).toString("hex");
+    const local: Config = { ...config, slack: { botToken: "xoxb-local-shell", signingSecret, apiUrl: fake.apiUrl } };
+    let rookery: RunningRookery;
+    try {
+      rookery = await startRookery(local, { port: 0, jobs, logger });
+    } catch (error) {
+      await fake.close();
+      throw error;
+    }
+    const sender = new SignedSlackSender(`http://127.0.0.1:${rookery.port}/slack/events`, signingSecret);
+    return new ShellSession(options, fake, rookery, sender, jobs);
+  }
+
+  get user(): string {
+    return this.userId;
+  }
+
+  banner(): string {
+    const jobs = this.jobsRunning
+      ? "Jobs run here (worker and scheduler started; Redis answers)."
+      : "Redis does not answer: approved requests wait in the outbox until a worker runs.";
+    return `Rookery local shell: the real Slack app, no workspace needed. You are ${this.userId} in #migrations.\n${jobs}\n${HELP}\n`;
+  }
+
+  /** One line typed by the user. Returns false when the user asked to leave. */
+  async handle(line: string): Promise<boolean> {
+    const input = line.trim();
+    if (input === "") return true;
+    if (input === "quit" || input === "exit") return false;
+    if (input === "help") return this.say(HELP);
+    const as = /^\/as\s+(\S+)$/.exec(input);
+    if (as) {
+      if (!/^[UW][A-Z0-9]{2,}$/.test(as[1]!)) return this.say(`"${as[1]}" is not a Slack user id; they look like UAPPROVER1.`);
+      this.userId = as[1]!;
+      return this.say(`You are now ${this.userId}.`);
+    }
+    if (input === "/migrate" || input.startsWith("/migrate ")) {
+      const { url } = this.fake.newResponseUrl();
+      const reply = await this.sender.slashCommand({
+        userId: this.userId,
+        teamId: SHELL_TEAM,
+        channelId: SHELL_CHANNEL,
+        text: input.slice("/migrate".length).trim(),
+        responseUrl: url,
+      });
+      if (reply.status !== 200) this.say(`The app answered HTTP ${reply.status}.`);
+      return true;
+    }
+    const click = /^click\s+(\d+)$/.exec(input);
+    if (click) return this.click(Number(click[1]));
+    return this.say(`Not understood: "${input}".\n${HELP}`);
+  }
+
+  private async click(number: number): Promise<boolean> {
+    const target = this.buttons.get(number);
+    if (!target) return this.say(`There is no button [${number}].`);
+    const { url } = this.fake.newResponseUrl();
+    const reply = await this.sender.clickButton({
+      userId: this.userId,
+      teamId: SHELL_TEAM,
+      actionId: target.actionId,
+      value: target.value,
+      channelId: target.channel,
+      messageTs: target.ts,
+      responseUrl: url,
+    });
+    if (reply.status !== 200) this.say(`The app answered HTTP ${reply.status}.`);
+    else this.say(`(${this.userId} clicked "${target.text}")`);
+    return true;
+  }
+
+  private say(text: string): true {
+    this.options.write(`${text}\n`);
+    return true;
+  }
+
+  private render(call: RecordedCall): void {
+    const where = this.describe(call);
+    if (!where) return;
+    const channel = String(call.body.channel ?? call.response.channel ?? SHELL_CHANNEL);
+    const ts = String(call.method === "chat.update" ? call.body.ts : (call.response.ts ?? ""));
+    const { lines, buttons } = renderBlocks(String(call.body.text ?? ""), call.body.blocks, this.nextButton);
+    for (const button of buttons) this.buttons.set(this.nextButton++, { ...button, channel, ts });
+    const indent = call.body.thread_ts ? "    " : "";
+    this.say([where, ...lines].map((text) => `${indent}${text}`).join("\n"));
+  }
+
+  private describe(call: RecordedCall): string | undefined {
+    switch (call.method) {
+      case "response_url":
+        return call.body.response_type === "ephemeral" ? "── only you see this ──" : "── rookery ──";
+      case "chat.postMessage":
+        return call.body.thread_ts ? "↳ in thread" : `── rookery in #${call.body.channel === SHELL_CHANNEL ? "migrations" : String(call.body.channel)} ──`;
+      case "chat.update":
+        return "── message updated ──";
+      case "chat.postEphemeral":
+        return "── only you see this ──";
+      default:
+        return undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.rookery.stop();
+    await this.fake.close();
+  }
+}
