@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyMigrations, verifyMigrations } from "../src/runner/index.ts";
+import { applyMigrations, rollbackMigration, verifyMigrations } from "../src/runner/index.ts";
 import { migrationsFolder } from "./support/cli.ts";
 import { eventsOf, ledgerRows, runContext, testEnvironment } from "./support/engine.ts";
 import { createTestDatabase, query } from "./support/services.ts";
@@ -11,6 +11,7 @@ describe("CREATE INDEX CONCURRENTLY", async () => {
   const dir = migrationsFolder({
     "2025_11_01/001_create_emails.sql": "CREATE TABLE emails (id bigint PRIMARY KEY, address text);\nINSERT INTO emails VALUES (1, 'a@x'), (2, 'a@x'), (3, 'b@x');\n",
     "2025_11_01/002_unique_address.sql": "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS emails_address_key ON emails (address);\n",
+    "2025_11_01/rollback_002_unique_address.sql": "DROP INDEX CONCURRENTLY IF EXISTS emails_address_key;\n",
   });
   const environment = testEnvironment(url);
 
@@ -41,5 +42,13 @@ describe("CREATE INDEX CONCURRENTLY", async () => {
     expect(ctx.progress.some((event) => /emails_address_key is INVALID/.test(event.message))).toBe(true);
     expect(await query(url, INDEX_VALIDITY)).toEqual([{ indisvalid: true }]);
     expect((await verifyMigrations(environment, ctx.catalog)).ok).toBe(true);
+  });
+
+  it("rolls back a concurrent build outside a transaction too", async () => {
+    const ctx = runContext(environment, dir);
+    await rollbackMigration(ctx, { version: "20251101_000002", reason: "index not used" });
+    expect(ctx.progress.some((event) => event.step === "rollback" && /outside a transaction/.test(event.message))).toBe(true);
+    expect(await query(url, INDEX_VALIDITY)).toEqual([]);
+    expect((await ledgerRows(url))[1]?.status).toBe("rolled_back");
   });
 });

@@ -1,8 +1,8 @@
 import type pg from "pg";
-import { isTransactionControl, loadParser, parseStatements, type Statement } from "../analysis/parse.ts";
+import { loadParser, type Statement } from "../analysis/parse.ts";
 import { isUnreachable } from "../db/index.ts";
-import { readLedger, recordFailure, type LedgerEntry } from "../ledger/index.ts";
-import { ChecksumMismatchError, TransactionControlError, UnknownVersionError } from "./errors.ts";
+import { readLedger, recordFailure } from "../ledger/index.ts";
+import { ChecksumMismatchError, UnknownVersionError } from "./errors.ts";
 import { executeInTransaction } from "./execute-in-transaction.ts";
 import { executeOutsideTransaction, needsOutsideTransaction } from "./execute-outside-transaction.ts";
 import { MigrationStatementError, type MigrationExecutor, type MigrationRun } from "./execution.ts";
@@ -11,6 +11,7 @@ import { archivesDataChanges, executeWithArchive } from "./archive.ts";
 import { backupBeforeApply } from "./backup.ts";
 import { applyTenantScoped } from "./tenants.ts";
 import { withRunnerSession } from "./session.ts";
+import { isPending, runnableStatements } from "./statements.ts";
 import type { Environment } from "../config/index.ts";
 import type { ApplyOptions, ApplyReport, Migration, MigrationFailure, RunContext } from "./types.ts";
 
@@ -35,18 +36,6 @@ function checkPinnedChecksums(migrations: Migration[], expected: Record<string, 
   }
 }
 
-export function isPending(entry: LedgerEntry | undefined): boolean {
-  return entry?.status !== "applied";
-}
-
-/** Parses a file, refusing its own BEGIN/COMMIT: a syntax error or one of those stops the run before anything is applied. */
-export function statementsOf(migration: Migration): Statement[] {
-  const statements = parseStatements(migration.sql, migration.path);
-  const control = statements.find(isTransactionControl);
-  if (control) throw new TransactionControlError(migration.path, control.line);
-  return statements;
-}
-
 /**
  * How one migration runs. Tenant-scoped files (migration.tenantScoped) get their executor here:
  * src/runner/tenants.ts adds `if (migration.tenantScoped) return applyTenantScoped;`.
@@ -67,11 +56,11 @@ async function beforeApplying(ctx: RunContext, client: pg.Client, migrations: Mi
   await backupBeforeApply(ctx, client, migrations.map((migration) => migration.version));
 }
 
-function isConnectionLost(error: unknown, client: pg.Client): boolean {
-  const code = (error as { code?: string }).code ?? "";
-  return isUnreachable(error) || code.startsWith("08") || code === "57P01" || code === "57P02" ||
-    /Connection terminated|Client has encountered a connection error/i.test((error as Error).message ?? "") ||
-    (client as unknown as { _ending?: boolean })._ending === true;
+function isConnectionLost(error: unknown): boolean {
+  const cause = error instanceof MigrationStatementError ? error.cause : error;
+  const code = (cause as { code?: string }).code ?? "";
+  return isUnreachable(cause) || code.startsWith("08") || code === "57P01" || code === "57P02" ||
+    /Connection terminated|connection error/i.test((cause as Error).message ?? "");
 }
 
 /**
@@ -81,7 +70,7 @@ function isConnectionLost(error: unknown, client: pg.Client): boolean {
  */
 async function recordFailedMigration(run: MigrationRun, error: unknown): Promise<MigrationFailure> {
   const { migration, client, context } = run;
-  if (isConnectionLost(error, client)) {
+  if (isConnectionLost(error)) {
     return {
       version: migration.version,
       error: `the connection was lost while applying ${migration.version} (${(error as Error).message}); check \`rookery status\` for its outcome`,
@@ -130,7 +119,7 @@ export async function applyMigrations(ctx: RunContext, options: ApplyOptions = {
         if (options.versions) report.skipped.push({ version: migration.version, reason: `already applied at ${entry?.appliedAt} by ${entry?.appliedBy}` });
         continue;
       }
-      todo.push({ client, context: ctx, migration, statements: statementsOf(migration), previous: entry });
+      todo.push({ client, context: ctx, migration, statements: runnableStatements(migration.sql, migration.path), previous: entry });
     }
     await beforeApplying(ctx, client, todo.map((run) => run.migration));
 

@@ -1,9 +1,9 @@
 import { loadParser } from "../analysis/parse.ts";
 import type { Environment } from "../config/index.ts";
 import { readLedger } from "../ledger/index.ts";
-import { isPending, statementsOf } from "./apply.ts";
 import { needsOutsideTransaction } from "./execute-outside-transaction.ts";
 import { withLedgerClient } from "./session.ts";
+import { isPending, runnableStatements } from "./statements.ts";
 import type { Catalog, PlanStep } from "./types.ts";
 
 /** What `apply --all` would do, in order: never applied, failed and rolled back files alike. */
@@ -18,7 +18,7 @@ export async function planMigrations(environment: Environment, catalog: Catalog)
       path: migration.path,
       checksum: migration.checksum,
       hasRollback: Boolean(migration.rollback),
-      outsideTransaction: needsOutsideTransaction(statementsOf(migration)),
+      outsideTransaction: needsOutsideTransaction(runnableStatements(migration.sql, migration.path)),
       reapply: ledger.has(migration.version),
     }));
 }

@@ -1,14 +1,15 @@
 import type pg from "pg";
-import { isTransactionControl, loadParser, parseStatements, type Statement } from "../analysis/parse.ts";
+import { loadParser } from "../analysis/parse.ts";
 import { UsageError } from "../errors.ts";
 import { recordRollback, recordRollbackFailure } from "../ledger/index.ts";
 import { restoreArchive, wantsArchiveRestore } from "./archive.ts";
-import { RollbackFailedError, TransactionControlError } from "./errors.ts";
+import { RollbackFailedError } from "./errors.ts";
 import { needsOutsideTransaction, runStatementsOutsideTransaction } from "./execute-outside-transaction.ts";
 import { MigrationStatementError } from "./execution.ts";
 import { LockRetriesExhausted, withLockRetries } from "./retry.ts";
 import { rollbackCandidate } from "./rollback-safety.ts";
 import { withRunnerSession } from "./session.ts";
+import { runnableStatements } from "./statements.ts";
 import { transactionTimeoutsSql } from "./timeouts.ts";
 import type { RollbackOptions, RollbackReport, RunContext } from "./types.ts";
 
@@ -21,14 +22,6 @@ async function inTransaction(client: pg.ClientBase, sql: string, finish: () => P
     await client.query("ROLLBACK").catch(() => {});
     throw error;
   }
-}
-
-function storedStatements(version: string, script: string): Statement[] {
-  const label = `stored rollback script of ${version}`;
-  const statements = parseStatements(script, label);
-  const control = statements.find(isTransactionControl);
-  if (control) throw new TransactionControlError(label, control.line);
-  return statements;
 }
 
 /**
@@ -44,7 +37,7 @@ export async function rollbackMigration(ctx: RunContext, options: RollbackOption
   return withRunnerSession(ctx, async (client) => {
     const { version } = options;
     const candidate = await rollbackCandidate(client, version);
-    const statements = storedStatements(version, candidate.rollbackScript);
+    const statements = runnableStatements(candidate.rollbackScript, `stored rollback script of ${version}`);
     const outside = needsOutsideTransaction(statements);
     const label = { version, onProgress: ctx.onProgress };
     await ctx.onProgress?.({
