@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { postAlerts } from "../src/queue/alerts.ts";
+import { collectHealthProblems } from "../src/queue/health-problems.ts";
+import { processHealthPollJob } from "../src/queue/process-checks.ts";
+import { applyMigrations } from "../src/runner/index.ts";
+import { migrationsFolder, writeMigration } from "./support/cli.ts";
+import { runContext } from "./support/engine.ts";
+import { controlPool, queueTestConfig, quietLogger, recordingNotifier } from "./support/queue.ts";
+import { createTestDatabase, query, testQueuePrefix } from "./support/services.ts";
+
+describe("health alerts: posted once per change of state", async () => {
+  const [databaseUrl, controlUrl] = await Promise.all([createTestDatabase("alerts-target"), createTestDatabase("alerts-control")]);
+  const migrationsDir = migrationsFolder({
+    "2025_11_01/001_create_people.sql": "CREATE TABLE people (id bigint PRIMARY KEY, name text);\n",
+    "2025_11_01/002_add_age.sql": "ALTER TABLE persons ADD COLUMN age int;\n",
+  });
+  const config = queueTestConfig({ databaseUrl, controlUrl, migrationsDir, queuePrefix: testQueuePrefix("alerts"), environment: { alertRepeatHours: 4 } });
+  const environment = config.environments.production!;
+  const pool = await controlPool(controlUrl);
+  const notifier = recordingNotifier();
+  const deps = { config, controlPool: pool, notifier, logger: quietLogger() };
+  const poll = () => processHealthPollJob(deps, { environment: "production" });
+  const posted = () => notifier.events.alerts.map((alert) => [alert.state, alert.level, alert.key]);
+  const openNotifications = () =>
+    query(databaseUrl, "SELECT severity, dedupe_key FROM system_notifications WHERE resolved_at IS NULL ORDER BY id");
+
+  it("posts a failed migration as one CRITICAL alert however many polls see it", async () => {
+    await applyMigrations(runContext(environment, migrationsDir), { versions: ["20251101_000001"] });
+    const failed = await applyMigrations(runContext(environment, migrationsDir), { versions: ["20251101_000002"] });
+    expect(failed.failed?.version).toBe("20251101_000002");
+
+    await poll();
+    await poll();
+    await poll();
+    expect(posted()).toEqual([["new", "CRITICAL", "migration_health:20251101_000002:failed"]]);
+    const [alert] = notifier.events.alerts;
+    expect(alert?.message).toMatch(/20251101_000002.*failed/);
+    expect(alert?.suggestedCommand).toContain("production");
+    // The ledger's own record agrees: one open notification, however many polls ran.
+    expect(await openNotifications()).toEqual([{ severity: "critical", dedupe_key: "migration_health:20251101_000002:failed" }]);
+  });
+
+  it("re-posts a CRITICAL still unresolved after alertRepeatHours, and not before", async () => {
+    const problems = await collectHealthProblems(config, pool, environment);
+    const in3Hours = await postAlerts(pool, notifier, quietLogger(), environment, problems, new Date(Date.now() + 3 * 3_600_000));
+    expect(in3Hours).toEqual([]);
+    const in5Hours = await postAlerts(pool, notifier, quietLogger(), environment, problems, new Date(Date.now() + 5 * 3_600_000));
+    expect(in5Hours.map((alert) => [alert.state, alert.key])).toEqual([["repeat", "migration_health:20251101_000002:failed"]]);
+    notifier.events.alerts.length = 0;
+  });
+
+  it("posts the failure as resolved once the fixed file is applied", async () => {
+    writeMigration(migrationsDir, "2025_11_01/002_add_age.sql", "ALTER TABLE people ADD COLUMN age int;\n");
+    const fixed = await applyMigrations(runContext(environment, migrationsDir), { versions: ["20251101_000002"] });
+    expect(fixed.failed).toBeUndefined();
+    await poll();
+    await poll();
+    expect(posted()).toEqual([["resolved", "CRITICAL", "migration_health:20251101_000002:failed"]]);
+    expect(await openNotifications()).toEqual([]);
+    notifier.events.alerts.length = 0;
+  });
+
+  it("posts checksum drift when an applied file changes, and resolved when it is restored", async () => {
+    writeMigration(migrationsDir, "2025_11_01/001_create_people.sql", "CREATE TABLE people (id bigint PRIMARY KEY, name text, email text);\n");
+    await poll();
+    await poll();
+    expect(posted()).toEqual([["new", "WARNING", "drift:20251101_000001"]]);
+    writeMigration(migrationsDir, "2025_11_01/001_create_people.sql", "CREATE TABLE people (id bigint PRIMARY KEY, name text);\n");
+    await poll();
+    expect(posted()).toEqual([
+      ["new", "WARNING", "drift:20251101_000001"],
+      ["resolved", "WARNING", "drift:20251101_000001"],
+    ]);
+    notifier.events.alerts.length = 0;
+  });
+
+  it("posts an INVALID index left by a failed concurrent build, and resolved once it is dropped", async () => {
+    await query(databaseUrl, "CREATE TABLE emails (address text); INSERT INTO emails VALUES ('a@example.com'), ('a@example.com')");
+    await expect(query(databaseUrl, "CREATE UNIQUE INDEX CONCURRENTLY emails_address_key ON emails (address)")).rejects.toThrow(/could not create unique index/);
+    await poll();
+    await poll();
+    expect(posted()).toEqual([["new", "CRITICAL", "invalid-index:public.emails_address_key"]]);
+    await query(databaseUrl, "DROP INDEX emails_address_key");
+    await poll();
+    expect(posted()).toEqual([
+      ["new", "CRITICAL", "invalid-index:public.emails_address_key"],
+      ["resolved", "CRITICAL", "invalid-index:public.emails_address_key"],
+    ]);
+  });
+
+  it("posts again next poll when the notifier failed (Slack down): nothing is forgotten", async () => {
+    notifier.events.alerts.length = 0;
+    await query(databaseUrl, "CREATE UNIQUE INDEX CONCURRENTLY emails_address_key2 ON emails (address)").catch(() => {});
+    const failing = { ...notifier, alert: async () => Promise.reject(new Error("slack unreachable")) };
+    await processHealthPollJob({ ...deps, notifier: failing }, { environment: "production" });
+    await poll();
+    expect(posted()).toEqual([["new", "CRITICAL", "invalid-index:public.emails_address_key2"]]);
+  });
+});
