@@ -2,12 +2,14 @@ import type { webApi } from "@slack/bolt";
 import type { Migration } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
 import { RookeryError } from "../errors.ts";
-import { approvalsNeeded, expiryFor, mayRequest } from "../policy/approval.ts";
+import { approvalsNeeded, expiryFor, mayApprove, mayRequest } from "../policy/approval.ts";
+import { authoriseBreakGlass } from "../policy/break-glass.ts";
 import { checkDeployPolicy, describeRefusal } from "../policy/deploy.ts";
 import { audit, createRequest, setMessageRef, type ChangeRequest, type RequestKind } from "../requests/index.ts";
 import type { SlackDeps } from "./deps.ts";
 import { assessMigrations, buildRequestCard } from "./request-card.ts";
 import { slackGroupResolver } from "./user-groups.ts";
+import { breakGlassAlert } from "./views/break-glass-alert.ts";
 import { requestMessage } from "./views/request-message.ts";
 
 export interface ChangeRequestInput {
@@ -15,6 +17,8 @@ export interface ChangeRequestInput {
   environment: Environment;
   migrations: Migration[];
   reason: string | null;
+  /** An emergency rollback (`--now`): no approvals, through freezes and windows; see src/policy/break-glass.ts. */
+  breakGlass?: boolean;
   userId: string;
   teamId: string;
   channelId: string;
@@ -37,6 +41,25 @@ async function notBeforeFor(deps: SlackDeps, input: ChangeRequestInput): Promise
   });
 }
 
+/** Break glass: only an approver, only a rollback, only where allowed; records and alerts what it sets aside. */
+async function authoriseEmergency(deps: SlackDeps, client: webApi.WebClient, input: ChangeRequestInput): Promise<true> {
+  const [migration] = input.migrations;
+  if (input.kind !== "rollback" || !migration) throw new RookeryError("--now (break glass) is for rollbacks only");
+  const { bypassed } = await authoriseBreakGlass({
+    config: deps.config,
+    environment: input.environment,
+    catalog: await deps.loadCatalog(),
+    version: migration.version,
+    reason: input.reason ?? "",
+    actor: input.userId,
+    isApprover: await mayApprove(input.environment, input.userId, slackGroupResolver(client)),
+    now: deps.now(),
+  });
+  const alert = breakGlassAlert(input.environment.name, migration.version, input.userId, input.reason ?? "", bypassed);
+  await client.chat.postMessage({ channel: input.environment.alertChannel ?? input.channelId, ...alert });
+  return true;
+}
+
 /**
  * A change request from chat: checks who asks, the lint verdict and the deployment policy, stores the
  * request with its checksums pinned, posts the request message in the channel and remembers where it
@@ -51,8 +74,9 @@ export async function openChangeRequest(deps: SlackDeps, client: webApi.WebClien
   }
   const gate =
     input.kind === "apply" ? (await assessMigrations(environment, input.migrations)).gate : { extraApprovals: 0, blocked: false };
-  const approvalsRequired = approvalsNeeded(environment, gate);
-  const notBefore = await notBeforeFor(deps, input);
+  const breakGlass = input.breakGlass === true && (await authoriseEmergency(deps, client, input));
+  const approvalsRequired = breakGlass ? 0 : approvalsNeeded(environment, gate);
+  const notBefore = breakGlass ? null : await notBeforeFor(deps, input);
   const now = deps.now();
   const request = await createRequest(deps.control, {
     kind: input.kind,

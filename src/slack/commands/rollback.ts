@@ -7,7 +7,9 @@ import { openChangeRequest } from "../open-request.ts";
 import { environmentArg, environmentNamed, parseArguments, versionArg } from "./parse.ts";
 import { defineSubcommand } from "./subcommand.ts";
 
-const usage = "rollback <version> <env> <reason...>";
+const usage = "rollback <version> <env> [--now] <reason...>";
+/** `--now` before the reason: an emergency rollback by one approver (break glass), where the environment allows it. */
+const BREAK_GLASS_FLAG = "--now";
 
 /** Only an applied version with a stored rollback script can be rolled back; anything else says why not. */
 export async function migrationToRollBack(environment: Environment, catalog: Catalog, version: string): Promise<Migration> {
@@ -38,15 +40,17 @@ export const rollbackSubcommand = defineSubcommand({
   usage,
   summary: "request to roll back an applied version, with the reason (kept in the audit trail)",
   parse(words, rest) {
-    return parseArguments(
+    const breakGlass = words[2] === BREAK_GLASS_FLAG;
+    const parsed = parseArguments(
       z.object({
         version: versionArg,
         environment: environmentArg,
         reason: z.string().min(3, "a reason is required: say why it is rolled back").max(2000, "keep the reason under 2000 characters"),
       }),
-      { version: words[0], environment: words[1], reason: rest(2) },
+      { version: words[0], environment: words[1], reason: rest(breakGlass ? 3 : 2) },
       usage,
     );
+    return { ...parsed, breakGlass };
   },
   async run(args, { deps, client, invocation }) {
     const environment = environmentNamed(deps.config, args.environment, usage);
@@ -56,6 +60,7 @@ export const rollbackSubcommand = defineSubcommand({
       environment,
       migrations: [migration],
       reason: args.reason,
+      breakGlass: args.breakGlass,
       userId: invocation.userId,
       teamId: invocation.teamId,
       channelId: invocation.channelId,
