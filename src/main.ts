@@ -1,10 +1,11 @@
+import type { AddressInfo } from "node:net";
 import type { Queue } from "bullmq";
 import { readCatalog } from "./catalog/index.ts";
 import type { Config } from "./config/index.ts";
 import { createPool } from "./db/index.ts";
 import { describeError } from "./errors.ts";
 import { createLogger, type Logger } from "./log/logger.ts";
-import { opsRoutes } from "./ops/index.ts";
+import { opsRoutes, serveOpsRoutes } from "./ops/index.ts";
 import { createJobQueue, dispatchOutbox, startScheduler, startWorker, type RunningScheduler, type RunningWorker, type WorkerDeps } from "./queue/index.ts";
 import { ensureControlSchema } from "./requests/index.ts";
 import { createSlackApp } from "./slack/app.ts";
@@ -23,7 +24,7 @@ export interface StartOptions {
 
 export interface RunningRookery {
   mode: "socket" | "http";
-  /** The HTTP port in HTTP mode. */
+  /** The HTTP port (Slack's requests in HTTP mode; /healthz and /metrics in both). */
   port?: number;
   deps: SlackDeps;
   /** Stops taking commands and jobs, lets the current job finish, closes every connection. */
@@ -74,7 +75,10 @@ export async function startRookery(config: Config, options: StartOptions = {}): 
     worker = await startWorker(config, { ...options.worker, logger, notifier: slackNotifier(deps, slack.client, logger) });
     scheduler = await startScheduler(config, { logger });
   }
-  const { port } = await slack.start();
+  const started = await slack.start();
+  // Socket Mode has no HTTP server of its own: /healthz and /metrics get one on PORT.
+  const opsServer = slack.mode === "socket" ? await serveOpsRoutes(ops.routes, options.port ?? config.port) : undefined;
+  const port = started.port ?? (opsServer ? (opsServer.address() as AddressInfo).port : undefined);
   logger.info({ mode: slack.mode, port, jobs: runJobs }, "rookery started");
   return {
     mode: slack.mode,
@@ -83,6 +87,7 @@ export async function startRookery(config: Config, options: StartOptions = {}): 
     stop: () =>
       stopAll(logger, [
         ["slack app", slack.stop],
+        ["ops server", opsServer ? () => new Promise((resolve) => opsServer.close(resolve)) : undefined],
         ["scheduler", scheduler?.close],
         ["worker", worker?.close],
         ["queue", queue ? () => queue.close() : undefined],

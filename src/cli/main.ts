@@ -14,6 +14,8 @@ import { statsCommand } from "./stats.ts";
 import { freezeCommand } from "./freeze.ts";
 import { rehearseCommand } from "./rehearse.ts";
 import { workerCommand } from "./worker.ts";
+import { startCommand } from "./start.ts";
+import { shellCommand } from "./shell.ts";
 
 /**
  * The command registry: one import and one entry per command file.
@@ -31,6 +33,8 @@ const commands: CliCommand[] = [
   freezeCommand,
   rehearseCommand,
   workerCommand,
+  startCommand,
+  shellCommand,
   backupCommand,
   proveCommand,
   statsCommand,

@@ -1,0 +1,51 @@
+import { loadConfig } from "../config/index.ts";
+import { createLogger } from "../log/logger.ts";
+import { startRookery } from "../main.ts";
+import { EXIT, guard, parseCommandArgs, type CliCommand, type CliIO } from "./command.ts";
+import { shellFromCli } from "./shell.ts";
+import { untilStopSignal } from "./signals.ts";
+
+const HELP = `Usage: rookery start [--config FILE] [--dir DIR]     (also: npm start)
+
+With SLACK_BOT_TOKEN set: the Slack bot, the worker and the health-poll scheduler in one process.
+  Socket Mode when SLACK_APP_TOKEN is set; otherwise HTTP mode on PORT (default 3000) with Slack's
+  requests at POST /slack/events (SLACK_SIGNING_SECRET checks them). GET /healthz and GET /metrics
+  are served on PORT in both modes.
+Without Slack tokens: the local shell (\`rookery shell\`), to try everything without a workspace.
+SIGTERM or SIGINT: stop taking commands and jobs, let the current job finish, close connections, exit 0.
+
+Options:
+  --config FILE   config file (default: ROOKERY_CONFIG or ./rookery.config.yml when present)
+  --dir DIR       migrations folder (default: MIGRATIONS_DIR or ./migrations)
+Exit codes: 0 stopped by a signal, 1 failed to start, 2 usage error.`;
+
+const OPTIONS = {
+  config: { type: "string" },
+  dir: { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+async function start(args: string[], io: CliIO): Promise<number> {
+  const { values } = parseCommandArgs(args, OPTIONS);
+  const config = loadConfig({ env: io.env, cwd: io.cwd, migrationsDir: values.dir, configFile: values.config });
+  if (!config.slack.botToken) {
+    io.stdout("rookery start: no SLACK_BOT_TOKEN, starting the local shell instead.\n");
+    return shellFromCli(args, io);
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const signal = untilStopSignal();
+  const rookery = await startRookery(config, { logger });
+  io.stdout(`rookery: ready (${rookery.mode === "socket" ? "Socket Mode" : "HTTP mode"}${rookery.port !== undefined ? `, port ${rookery.port}` : ""})\n`);
+  const received = await signal;
+  io.stdout(`rookery: ${received} received, finishing the current job\n`);
+  await rookery.stop();
+  io.stdout("rookery: stopped\n");
+  return EXIT.ok;
+}
+
+export const startCommand: CliCommand = {
+  name: "start",
+  summary: "run the Slack bot, worker and scheduler (or the local shell without Slack tokens)",
+  help: HELP,
+  run: (args, io) => guard(io, false, () => start(args, io)),
+};
