@@ -42,21 +42,74 @@ export function loadParser(): Promise<void> {
   return ready;
 }
 
-/** libpg_query reports byte offsets; the file is text, so map bytes back to characters. */
+/**
+ * Positions in one file's text, computed once: libpg_query reports byte offsets into the UTF-8,
+ * the file is text, and a large file has thousands of statements and findings to place.
+ */
+class SourcePositions {
+  /** Character offset of each byte offset; absent when the text is ASCII and both are the same. */
+  private readonly charOfByte: Int32Array | undefined;
+  /** Character offset where each line starts. */
+  private readonly lineStarts: number[] = [0];
+
+  constructor(text: string) {
+    for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) this.lineStarts.push(at + 1);
+    const byteLength = Buffer.byteLength(text, "utf8");
+    if (byteLength === text.length) return;
+    this.charOfByte = new Int32Array(byteLength + 1);
+    let byte = 0;
+    let char = 0;
+    for (const codePoint of text) {
+      const bytes = Buffer.byteLength(codePoint, "utf8");
+      for (let index = 0; index < bytes; index++) this.charOfByte[byte + index] = char;
+      byte += bytes;
+      char += codePoint.length;
+    }
+    this.charOfByte[byte] = char;
+  }
+
+  charOffset(byteOffset: number): number {
+    if (!this.charOfByte) return byteOffset;
+    return this.charOfByte[Math.min(Math.max(byteOffset, 0), this.charOfByte.length - 1)]!;
+  }
+
+  lineAndColumn(offset: number): { line: number; column: number } {
+    let low = 0;
+    let high = this.lineStarts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (this.lineStarts[middle]! <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return { line: low + 1, column: offset - this.lineStarts[low]! + 1 };
+  }
+}
+
+/** The few files being analysed right now (a migration and its rollback), so each is indexed once. */
+const recentSources = new Map<string, SourcePositions>();
+
+function positionsIn(text: string): SourcePositions {
+  let positions = recentSources.get(text);
+  if (!positions) {
+    positions = new SourcePositions(text);
+    if (recentSources.size >= 4) recentSources.delete(recentSources.keys().next().value!);
+    recentSources.set(text, positions);
+  }
+  return positions;
+}
+
 function charOffset(text: string, byteOffset: number): number {
-  return Buffer.from(text, "utf8").subarray(0, byteOffset).toString("utf8").length;
+  return positionsIn(text).charOffset(byteOffset);
 }
 
 /** Line and column of a parse tree `location` (a byte offset into the file's UTF-8). */
 export function positionOfLocation(text: string, byteOffset: number): { line: number; column: number } {
-  return lineAndColumn(text, charOffset(text, byteOffset));
+  return positionsIn(text).lineAndColumn(charOffset(text, byteOffset));
 }
 
+/** 1-based line and column of a character offset. */
 export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  const column = offset - before.lastIndexOf("\n");
-  return { line, column };
+  return positionsIn(text).lineAndColumn(offset);
 }
 
 /** Skips whitespace and comments before a statement, so its line is where its first keyword is. */
