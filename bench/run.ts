@@ -4,6 +4,7 @@
  */
 import * as engineApply from "./engine-apply.ts";
 import * as stall from "./stall.ts";
+import * as slackAck from "./slack-ack.ts";
 
 interface Bench {
   name: string;
@@ -13,6 +14,7 @@ interface Bench {
 const benches: Bench[] = [
   { name: "engine-apply", run: engineApply.run },
   { name: "stall", run: stall.run },
+  { name: "slack-ack", run: slackAck.run },
 ];
 
 const wanted = process.argv.slice(2);
