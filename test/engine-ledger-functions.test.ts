@@ -1,7 +1,7 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { checksumOf } from "../src/catalog/index.ts";
-import { ensureLedger } from "../src/ledger/index.ts";
+import { ensureLedger, MIGRATION_LOCK_KEY } from "../src/ledger/index.ts";
 import { columnsOf, eventsOf, ledgerRows } from "./support/engine.ts";
 import { createTestDatabase, query } from "./support/services.ts";
 
@@ -90,5 +90,15 @@ describe("the ledger's SQL functions, as a DBA calls them at psql", async () => 
     const rows = await query<{ test_name: string; status: string; details: string }>(url, "SELECT * FROM test_migration_integrity('20251101_000001', ARRAY['widgets', 'tenants'])");
     expect(rows.find((row) => row.test_name === "critical_tables")).toEqual({ test_name: "critical_tables", status: "FAIL", details: "Critical tables missing: tenants" });
     expect(rows.find((row) => row.test_name === "migration_recorded")?.status).toBe("PASS");
+  });
+
+  it("apply_migration waits for a running rookery's migration lock instead of racing it", async () => {
+    await withClients(url, 2, async ([runner, dba]) => {
+      await runner!.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY.toString()]);
+      await dba!.query("SET lock_timeout = 200");
+      await expect(dba!.query("SELECT apply_migration('20251101_000009', 'racing', 'CREATE TABLE racing (id int)')")).rejects.toMatchObject({ code: "55P03" });
+      await runner!.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY.toString()]);
+      expect(await dba!.query("SELECT apply_migration('20251101_000009', 'racing', 'CREATE TABLE racing (id int)') AS ok")).toMatchObject({ rows: [{ ok: true }] });
+    });
   });
 });

@@ -1,21 +1,14 @@
-import { createHash } from "node:crypto";
 import type pg from "pg";
 import { ALERT_MIGRATION_ISSUES } from "./functions/alert-migration-issues.ts";
 import { APPLY_MIGRATION } from "./functions/apply-migration.ts";
 import { APPLY_TENANT_SAFE_MIGRATION } from "./functions/apply-tenant-safe-migration.ts";
 import { ROLLBACK_MIGRATION } from "./functions/rollback-migration.ts";
+import { LEDGER_DDL_KEY } from "./lock-keys.ts";
 import { TEST_MIGRATION_INTEGRITY } from "./functions/test-migration-integrity.ts";
 import { MIGRATION_EVENTS, MIGRATION_HEALTH, SCHEMA_MIGRATIONS, SCHEMA_VERSION, SYSTEM_NOTIFICATIONS } from "./tables.ts";
 
 /** Bump when any ledger object changes: databases on an older revision get the DDL again. */
-export const LEDGER_REVISION = 1;
-
-/** A signed 64-bit advisory lock key derived from a name, stable across processes and releases. */
-export function advisoryKey(name: string): bigint {
-  return createHash("sha256").update(name).digest().readBigInt64BE(0);
-}
-
-const LEDGER_DDL_KEY = advisoryKey("rookery:ledger-ddl");
+export const LEDGER_REVISION = 2;
 
 const LEDGER_DDL = [
   SCHEMA_MIGRATIONS,

@@ -1,4 +1,5 @@
-export { ensureLedger, advisoryKey, LEDGER_REVISION } from "./ensure.ts";
+export { ensureLedger, LEDGER_REVISION } from "./ensure.ts";
+export { advisoryKey, MIGRATION_LOCK_KEY } from "./lock-keys.ts";
 export {
   bindActor,
   readLedger,

@@ -1,12 +1,11 @@
 import type pg from "pg";
 import type { Environment } from "../config/index.ts";
-import { advisoryKey } from "../ledger/index.ts";
+import { MIGRATION_LOCK_KEY } from "../ledger/index.ts";
 import { AdvisoryLockTimeoutError, TransactionPoolingError, type LockHolder } from "./errors.ts";
 import { databaseLabel } from "./session.ts";
 import type { ProgressListener } from "./types.ts";
 
-/** One key per database for every runner: the CLI, the queue worker, a DBA's second terminal. */
-export const MIGRATION_LOCK_KEY = advisoryKey("rookery");
+export { MIGRATION_LOCK_KEY };
 
 /** A bigint advisory key appears in pg_locks as classid (high 32 bits) and objid (low 32 bits). */
 const unsignedKey = BigInt.asUintN(64, MIGRATION_LOCK_KEY);

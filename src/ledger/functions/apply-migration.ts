@@ -1,10 +1,13 @@
+import { MIGRATION_LOCK_KEY } from "../lock-keys.ts";
+
 /**
  * `SELECT apply_migration(version, description, sql, rollback_sql)` for a DBA at psql, with the
  * document's defects fixed:
  * - the failure is caught in an inner block (whose changes roll back to its savepoint), then recorded
  *   outside it and reported with a WARNING and FALSE; re-raising would roll the record back too;
  * - a version that failed or was rolled back is applied again through ON CONFLICT (version) DO UPDATE;
- * - the checksum is the same SHA-256 of the LF-normalised text that `rookery` computes, not md5.
+ * - the checksum is the same SHA-256 of the LF-normalised text that `rookery` computes, not md5;
+ * - it waits for the database's migration lock (held by a running `rookery apply`) for its transaction.
  * Statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY) fail here with a hint:
  * `rookery apply` runs them outside one.
  */
@@ -26,6 +29,7 @@ DECLARE
     v_error TEXT;
     v_sqlstate TEXT;
 BEGIN
+    PERFORM pg_advisory_xact_lock(${MIGRATION_LOCK_KEY});
     IF EXISTS (SELECT 1 FROM public.schema_migrations WHERE version = p_version AND status = 'applied') THEN
         RAISE NOTICE 'Migration % already applied', p_version;
         RETURN FALSE;

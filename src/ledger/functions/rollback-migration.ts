@@ -1,8 +1,11 @@
+import { MIGRATION_LOCK_KEY } from "../lock-keys.ts";
+
 /**
  * `SELECT rollback_migration(version, reason)` for a DBA at psql, with the document's defects fixed:
  * `applied_at` keeps the time the migration was applied (the rollback's time is in migration_events);
  * a failed rollback is recorded (event + critical notification) outside the block that failed, then
- * reported with a WARNING and FALSE instead of a re-raise that would erase the record.
+ * reported with a WARNING and FALSE instead of a re-raise that would erase the record. Like
+ * apply_migration it waits for the database's migration lock for its transaction.
  */
 export const ROLLBACK_MIGRATION = `
 CREATE OR REPLACE FUNCTION public.rollback_migration(
@@ -15,6 +18,7 @@ DECLARE
     v_error TEXT;
     v_sqlstate TEXT;
 BEGIN
+    PERFORM pg_advisory_xact_lock(${MIGRATION_LOCK_KEY});
     SELECT rollback_script INTO v_rollback_sql
     FROM public.schema_migrations
     WHERE version = p_version AND status = 'applied'
