@@ -20,7 +20,7 @@ export interface OpsRoutes {
 /** GET /healthz (200 ready, 503 naming what is down) and GET /metrics (Prometheus text). */
 export function opsRoutes(config: Pick<Config, "controlDatabaseUrl" | "redisUrl">, registry: Registry = metricsRegistry): OpsRoutes {
   const pool = createPool(config.controlDatabaseUrl, { max: 1, applicationName: "rookery-healthz" });
-  const redis = redisConnection(config.redisUrl, "producer");
+  const redis = redisConnection(config.redisUrl, "probe");
   const healthz: OpsRoute = {
     path: "/healthz",
     method: "GET",

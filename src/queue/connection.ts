@@ -1,21 +1,21 @@
 import type { RedisOptions as BullRedisOptions } from "bullmq";
 import { Redis } from "ioredis";
 
-type Role = "worker" | "producer";
+/** worker: blocks and waits through outages; producer: fails fast; probe: waits for the first connect, briefly. */
+type Role = "worker" | "producer" | "probe";
+
+const RECONNECT = { connectTimeout: 2000, retryStrategy: (times: number) => Math.min(times * 500, 5000) };
 
 /**
  * Workers block on Redis and must wait through an outage (maxRetriesPerRequest null, as BullMQ requires).
  * A producer must instead fail fast, so an approval made while Redis is down stays in the outbox for the
- * reconciler rather than hanging the click.
+ * reconciler rather than hanging the click. A probe made right after start must not call Redis down
+ * merely because it is still connecting, so it queues its command until the (short) connect timeout.
  */
 function roleOptions(role: Role) {
   if (role === "worker") return { maxRetriesPerRequest: null };
-  return {
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    connectTimeout: 2000,
-    retryStrategy: (times: number) => Math.min(times * 500, 5000),
-  };
+  if (role === "probe") return { maxRetriesPerRequest: 1, ...RECONNECT };
+  return { maxRetriesPerRequest: 1, enableOfflineQueue: false, ...RECONNECT };
 }
 
 /** Connection options rather than a connection, so BullMQ owns (and closes) what it opens. */
