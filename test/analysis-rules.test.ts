@@ -133,6 +133,10 @@ const TABLES: Record<string, Case[]> = {
       sql: "ALTER TABLE users ADD COLUMN plan text;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_plan_idx ON users (plan);",
       expected: ["mixing-non-transactional-statements"],
     },
+    {
+      sql: "DROP INDEX CONCURRENTLY IF EXISTS users_plan_old_idx;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_plan_idx ON users (plan);",
+      expected: [],
+    },
     { sql: "SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_plan_idx ON users (plan);", expected: [] },
   ],
   "concurrent-index-without-if-not-exists": [
@@ -186,6 +190,16 @@ const TABLES: Record<string, Case[]> = {
       sql: "ALTER TABLE users ADD COLUMN plan text;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_plan_idx ON users (plan);",
       rollback: "ALTER TABLE users DROP COLUMN IF EXISTS plan;",
       expected: ["mixing-non-transactional-statements"],
+    },
+    {
+      sql: "CREATE POLICY tenant_isolation ON leads USING (true);\nCREATE TRIGGER leads_touch BEFORE UPDATE ON leads FOR EACH ROW EXECUTE FUNCTION touch();",
+      rollback: "DROP POLICY IF EXISTS tenant_isolation ON leads;",
+      expected: ["rollback-does-not-undo"],
+    },
+    {
+      sql: "CREATE POLICY tenant_isolation ON app.leads USING (true);\nCREATE TRIGGER leads_touch BEFORE UPDATE ON leads FOR EACH ROW EXECUTE FUNCTION touch();",
+      rollback: "DROP TRIGGER IF EXISTS leads_touch ON public.leads;\nDROP POLICY IF EXISTS tenant_isolation ON app.leads;",
+      expected: [],
     },
     { sql: "CREATE SCHEMA billing; CREATE TABLE billing.invoices (id bigint);", rollback: "DROP SCHEMA IF EXISTS billing CASCADE;", expected: [] },
   ],

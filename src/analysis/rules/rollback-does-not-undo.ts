@@ -22,7 +22,20 @@ const DROP_KINDS: Record<string, string> = {
   OBJECT_FUNCTION: "function",
   OBJECT_PROCEDURE: "function",
   OBJECT_SCHEMA: "schema",
+  OBJECT_POLICY: "policy",
+  OBJECT_TRIGGER: "trigger",
 };
+
+/** Objects named within their table: `DROP POLICY p ON s.t` lists `s.t.p`. */
+const ON_TABLE = new Set(["policy", "trigger"]);
+
+function dropKey(kind: string, name: string): string {
+  if (kind === "schema") return `schema:${name}`;
+  if (!ON_TABLE.has(kind)) return `${kind}:${qualified(name)}`;
+  const parts = name.split(".");
+  const own = parts.pop();
+  return `${kind}:${qualified(parts.join("."))}.${own}`;
+}
 
 /** `s.name` with `public.` added when no schema is written. */
 function qualified(name: string): string {
@@ -45,9 +58,9 @@ function droppedKeys(statements: readonly Statement[]): Set<string> {
   const keys = new Set<string>();
   for (const statement of statements) {
     const kind = statement.kind === "DropStmt" ? DROP_KINDS[String(statement.node.removeType)] : undefined;
-    for (const object of kind ? ((statement.node.objects as Record<string, never>[] | undefined) ?? []) : []) {
-      const name = droppedObjectName(object);
-      keys.add(kind === "schema" ? `schema:${name}` : `${kind}:${qualified(name)}`);
+    if (!kind) continue;
+    for (const object of (statement.node.objects as Record<string, never>[] | undefined) ?? []) {
+      keys.add(dropKey(kind, droppedObjectName(object)));
     }
   }
   for (const { relation, cmd } of tableCommands(statements, ["AT_DropColumn", "AT_DropConstraint"])) {
@@ -84,6 +97,11 @@ function createdObjects(statements: readonly Statement[]): Created[] {
     if (kind === "CreateFunctionStmt" && node.replace !== true) {
       const name = dottedName(node.funcname);
       created.push({ key: `function:${qualified(name)}`, what: `function ${name}`, containers: [schemaOf(name)], statement });
+    }
+    if (kind === "CreatePolicyStmt" || kind === "CreateTrigStmt") {
+      const table = tableKey((node.table ?? node.relation) as RangeVar);
+      const [what, name] = kind === "CreatePolicyStmt" ? ["policy", String(node.policy_name)] : ["trigger", String(node.trigname)];
+      created.push({ key: `${what}:${table}.${name}`, what: `${what} ${name}`, containers: [`table:${table}`, schemaOf(table)], statement });
     }
     if (kind === "CreateSchemaStmt") {
       created.push({ key: `schema:${String(node.schemaname)}`, what: `schema ${String(node.schemaname)}`, containers: [], statement });
