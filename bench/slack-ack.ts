@@ -9,34 +9,18 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { App, HTTPReceiver } from "@slack/bolt";
-import pg from "pg";
 import { readCatalog } from "../src/catalog/index.ts";
-import { DEFAULT_DATABASE_URL, EnvironmentSchema, type Config } from "../src/config/index.ts";
+import { EnvironmentSchema, type Config } from "../src/config/index.ts";
 import { createLogger } from "../src/log/logger.ts";
 import { startRookery } from "../src/main.ts";
 import { startFakeSlackApi, type FakeSlackApi } from "../src/shell/fake-slack-api.ts";
 import { SignedSlackSender } from "../src/shell/signed-requests.ts";
+import { createScratchDatabase } from "./scratch-database.ts";
 
 const CONCURRENT = 50;
 const ROUNDS = 5;
 const SLACK_LIMIT_MS = 3000;
 const TARGET_RATIO = 1.25;
-
-function databaseUrl(name: string): string {
-  const url = new URL(process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -72,9 +56,8 @@ function summary(latencies: number[]): { median: number; p99: number } {
 }
 
 export async function run(): Promise<void> {
-  const name = `rookery_bench_ack_${randomBytes(4).toString("hex")}`;
-  await admin(`CREATE DATABASE ${name}`);
-  const url = databaseUrl(name);
+  const database = await createScratchDatabase("ack");
+  const { url } = database;
   const fake = await startFakeSlackApi();
   const signingSecret = randomBytes(16).toString("hex");
   const config: Config = {
@@ -118,6 +101,6 @@ export async function run(): Promise<void> {
     await bare.stop();
     await rookery.stop();
     await fake.close();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await database.drop();
   }
 }

@@ -1,7 +1,6 @@
-import { z } from "zod";
 import { getHealth } from "../../runner/index.ts";
 import { healthMessage } from "../views/health-message.ts";
-import { environmentArg, environmentNamed, noExtraWords, parseArguments } from "./parse.ts";
+import { environmentNamed, parseOptionalEnvironment } from "./parse.ts";
 import { defineSubcommand } from "./subcommand.ts";
 
 const usage = "health [env]";
@@ -10,10 +9,7 @@ export const healthSubcommand = defineSubcommand({
   name: "health",
   usage,
   summary: "the migration_health view: what is new, healthy, failed or rolled back",
-  parse(words) {
-    noExtraWords(words, 1, usage);
-    return parseArguments(z.object({ environment: environmentArg.optional() }), { environment: words[0] }, usage);
-  },
+  parse: (words) => parseOptionalEnvironment(words, usage),
   async run(args, { deps, reply }) {
     const environment = environmentNamed(deps.config, args.environment, usage);
     await reply(healthMessage(environment.name, await getHealth(environment)));

@@ -84,6 +84,12 @@ export function noExtraWords(words: string[], max: number, usage: string): void 
   }
 }
 
+/** The arguments of a subcommand that takes only `[env]`: zero or one environment name. */
+export function parseOptionalEnvironment(words: string[], usage: string): { environment?: string } {
+  noExtraWords(words, 1, usage);
+  return parseArguments(z.object({ environment: environmentArg.optional() }), { environment: words[0] }, usage);
+}
+
 /** The named environment, or the only one; an unknown or missing name says which ones exist. */
 export function environmentNamed(config: Config, name: string | undefined, usage: string): Environment {
   const names = Object.keys(config.environments);

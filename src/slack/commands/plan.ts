@@ -1,9 +1,8 @@
-import { z } from "zod";
 import type { Migration } from "../../catalog/index.ts";
 import { planMigrations } from "../../runner/index.ts";
 import { assessMigrations } from "../request-card.ts";
 import { planMessage } from "../views/plan-message.ts";
-import { environmentArg, environmentNamed, noExtraWords, parseArguments } from "./parse.ts";
+import { environmentNamed, parseOptionalEnvironment } from "./parse.ts";
 import { defineSubcommand } from "./subcommand.ts";
 
 const usage = "plan [env]";
@@ -12,10 +11,7 @@ export const planSubcommand = defineSubcommand({
   name: "plan",
   usage,
   summary: "what `apply all` would run, in order, with type and lint findings",
-  parse(words) {
-    noExtraWords(words, 1, usage);
-    return parseArguments(z.object({ environment: environmentArg.optional() }), { environment: words[0] }, usage);
-  },
+  parse: (words) => parseOptionalEnvironment(words, usage),
   async run(args, { deps, reply }) {
     const environment = environmentNamed(deps.config, args.environment, usage);
     const catalog = await deps.loadCatalog();
