@@ -8,7 +8,7 @@ import { TEST_MIGRATION_INTEGRITY } from "./functions/test-migration-integrity.t
 import { MIGRATION_EVENTS, MIGRATION_HEALTH, SCHEMA_MIGRATIONS, SCHEMA_VERSION, SYSTEM_NOTIFICATIONS } from "./tables.ts";
 
 /** Bump when any ledger object changes: databases on an older revision get the DDL again. */
-export const LEDGER_REVISION = 2;
+export const LEDGER_REVISION = 3;
 
 const LEDGER_DDL = [
   SCHEMA_MIGRATIONS,

@@ -42,7 +42,7 @@ export async function getHistory(environment: Environment, options: { limit?: nu
               tenant_context::text AS tenant_context, detail
        FROM public.migration_events
        WHERE $1::text IS NULL OR version = $1
-       ORDER BY executed_at DESC, id DESC
+       ORDER BY id DESC
        LIMIT $2`,
       [options.version ?? null, limit],
     ),
