@@ -1,31 +1,14 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { applyCommand } from "../src/cli/apply.ts";
-import type { CliIO } from "../src/cli/command.ts";
-import { freezeCommand } from "../src/cli/freeze.ts";
-import { rollbackCommand } from "../src/cli/rollback.ts";
+import { migrationsFolder, rookery } from "./support/cli.ts";
+import { configFile } from "./support/config-file.ts";
 import { createTestDatabase, query } from "./support/services.ts";
 
 const VERSION = "20251101_000001";
 const OVERRIDE_REASON = `hotfix for incident 4711: it's "urgent"; DROP TABLE accounts; --`;
 
-let env: NodeJS.ProcessEnv;
+let env: Record<string, string>;
 let productionUrl: string;
 let controlUrl: string;
-
-function capture(): CliIO & { out: string; err: string } {
-  const io = {
-    out: "",
-    err: "",
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-    env,
-    cwd: tmpdir(),
-  };
-  return io;
-}
 
 async function productionTables(): Promise<string[]> {
   const rows = await query<{ table_name: string }>(productionUrl, "SELECT table_name FROM information_schema.tables WHERE table_name = 'accounts'");
@@ -36,47 +19,39 @@ beforeAll(async () => {
   const stagingUrl = await createTestDatabase("pcli_staging");
   productionUrl = await createTestDatabase("pcli_production");
   controlUrl = await createTestDatabase("pcli_control");
-  const dir = mkdtempSync(path.join(tmpdir(), "rookery-policy-cli-"));
-  mkdirSync(path.join(dir, "2025_11_01"));
-  writeFileSync(path.join(dir, "2025_11_01", "001_add_accounts.sql"), "CREATE TABLE accounts (id bigint PRIMARY KEY, name text);\n");
-  writeFileSync(path.join(dir, "2025_11_01", "rollback_001_add_accounts.sql"), "DROP TABLE IF EXISTS accounts;\n");
-  const configFile = path.join(dir, "rookery.config.yml");
-  writeFileSync(
-    configFile,
-    [
-      "environments:",
-      "  staging:",
-      `    databaseUrl: ${stagingUrl}`,
-      "  production:",
-      `    databaseUrl: ${productionUrl}`,
-      "    requireStaging: staging",
-    ].join("\n"),
-  );
-  env = { ROOKERY_CONFIG: configFile, MIGRATIONS_DIR: dir, CONTROL_DATABASE_URL: controlUrl, ROOKERY_ACTOR: "cli:tester" };
+  const dir = migrationsFolder({
+    "2025_11_01/001_add_accounts.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY, name text);\n",
+    "2025_11_01/rollback_001_add_accounts.sql": "DROP TABLE IF EXISTS accounts;\n",
+  });
+  const config = configFile({
+    staging: { databaseUrl: stagingUrl },
+    production: { databaseUrl: productionUrl, requireStaging: "staging" },
+  });
+  env = { ROOKERY_CONFIG: config, MIGRATIONS_DIR: dir, CONTROL_DATABASE_URL: controlUrl };
 });
 
 describe("the command line obeys the deployment policy", () => {
   it("refuses `apply --env production` without staging: exit 1, the reasons listed, nothing applied", async () => {
-    const io = capture();
-    expect(await applyCommand.run(["--all", "--env", "production"], io)).toBe(1);
-    expect(io.err).toContain("refused by production's deployment policy:");
-    expect(io.err).toContain(`  - ${VERSION} is not applied on staging`);
-    expect(io.err).toContain("--override-policy --reason");
+    const run = await rookery(["apply", "--all", "--env", "production"], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("refused by production's deployment policy:");
+    expect(run.stderr).toContain(`  - ${VERSION} is not applied on staging`);
+    expect(run.stderr).toContain("--override-policy --reason");
     expect(await productionTables()).toEqual([]);
     expect(await query(productionUrl, "SELECT version FROM schema_migrations")).toEqual([]);
   });
 
   it("--override-policy without a reason is a usage error", async () => {
-    const io = capture();
-    expect(await applyCommand.run([VERSION, "--env", "production", "--override-policy"], io)).toBe(2);
-    expect(io.err).toContain("--override-policy needs --reason TEXT");
+    const run = await rookery(["apply", VERSION, "--env", "production", "--override-policy"], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--override-policy needs --reason TEXT");
     expect(await productionTables()).toEqual([]);
   });
 
   it("--override-policy --reason proceeds, audited in the history and the control log, and alerted", async () => {
-    const io = capture();
-    expect(await applyCommand.run([VERSION, "--env", "production", "--override-policy", "--reason", OVERRIDE_REASON], io)).toBe(0);
-    expect(io.err).toContain("policy overridden (recorded and alerted)");
+    const run = await rookery(["apply", VERSION, "--env", "production", "--override-policy", "--reason", OVERRIDE_REASON], env);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("policy overridden (recorded and alerted)");
     expect(await productionTables()).toEqual(["accounts"]);
 
     const events = await query(productionUrl, "SELECT version, actor, reason, detail FROM migration_events WHERE event = 'policy_override'");
@@ -95,27 +70,27 @@ describe("the command line obeys the deployment policy", () => {
   });
 
   it("a freeze refuses a rollback naming who froze it and why; after unfreezing it runs", async () => {
-    const freezeIo = capture();
-    expect(await freezeCommand.run(["--env", "production", "--reason", "quarter close"], freezeIo)).toBe(0);
-    expect(freezeIo.out).toMatch(/^production is frozen by cli:tester since .* UTC: quarter close\n$/);
+    const frozen = await rookery(["freeze", "--env", "production", "--reason", "quarter close"], env);
+    expect(frozen.code).toBe(0);
+    expect(frozen.stdout).toMatch(/^production is frozen by cli:tester since .* UTC: quarter close\n$/);
 
-    const refused = capture();
-    expect(await rollbackCommand.run([VERSION, "--env", "production", "--reason", "undo"], refused)).toBe(1);
-    expect(refused.err).toMatch(/refused by production's deployment policy:\n {2}- production is frozen by cli:tester since .* UTC: quarter close/);
+    const refused = await rookery(["rollback", VERSION, "--env", "production", "--reason", "undo"], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/refused by production's deployment policy:\n {2}- production is frozen by cli:tester since .* UTC: quarter close/);
     expect(await productionTables()).toEqual(["accounts"]);
 
-    expect(await freezeCommand.run(["--env", "production", "--lift"], capture())).toBe(0);
-    const accepted = capture();
-    expect(await rollbackCommand.run([VERSION, "--env", "production", "--reason", "undo"], accepted)).toBe(0);
+    expect((await rookery(["freeze", "--env", "production", "--lift"], env)).code).toBe(0);
+    const accepted = await rookery(["rollback", VERSION, "--env", "production", "--reason", "undo"], env);
+    expect(accepted.code).toBe(0);
     expect(await productionTables()).toEqual([]);
   });
 
   it("`rookery freeze` lists every environment's state; lifting an open one exits 1", async () => {
-    const io = capture();
-    expect(await freezeCommand.run(["--json"], io)).toBe(0);
-    expect(JSON.parse(io.out)).toEqual({ ok: true, environments: { staging: { frozen: false }, production: { frozen: false } } });
-    const lift = capture();
-    expect(await freezeCommand.run(["--env", "staging", "--lift"], lift)).toBe(1);
-    expect(lift.err).toContain("staging is not frozen");
+    const run = await rookery(["freeze", "--json"], env);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ ok: true, environments: { staging: { frozen: false }, production: { frozen: false } } });
+    const lift = await rookery(["freeze", "--env", "staging", "--lift"], env);
+    expect(lift.code).toBe(1);
+    expect(lift.stderr).toContain("staging is not frozen");
   });
 });

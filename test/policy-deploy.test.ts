@@ -1,6 +1,3 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCatalog, type Catalog } from "../src/catalog/index.ts";
@@ -8,6 +5,8 @@ import { loadConfig, type Config } from "../src/config/index.ts";
 import { authoriseBreakGlass } from "../src/policy/break-glass.ts";
 import { checkDeployPolicy } from "../src/policy/deploy.ts";
 import { freezeEnvironment, unfreezeEnvironment } from "../src/policy/freeze.ts";
+import { migrationsFolder } from "./support/cli.ts";
+import { configFile } from "./support/config-file.ts";
 import { createTestDatabase, query } from "./support/services.ts";
 
 const VERSION = "20251101_000001";
@@ -37,26 +36,18 @@ beforeAll(async () => {
   productionUrl = await createTestDatabase("deploy_production");
   controlUrl = await createTestDatabase("deploy_control");
   control = new pg.Pool({ connectionString: controlUrl, max: 2 });
-  const dir = mkdtempSync(path.join(tmpdir(), "rookery-deploy-"));
-  mkdirSync(path.join(dir, "2025_11_01"));
-  writeFileSync(path.join(dir, "2025_11_01", "001_add_accounts.sql"), "CREATE TABLE accounts (id bigint PRIMARY KEY);\n");
-  const configFile = path.join(dir, "rookery.config.yml");
-  writeFileSync(
-    configFile,
-    [
-      "environments:",
-      "  production:",
-      `    databaseUrl: ${productionUrl}`,
-      "    approvals: 2",
-      "    approvers: [UAPPROVER1, UAPPROVER2]",
-      "    breakGlass: true",
-      "    windows:",
-      "      - { days: [mon, tue, wed, thu, fri], from: '09:00', to: '17:00', timeZone: Europe/Berlin }",
-      "  reporting:",
-      `    databaseUrl: ${productionUrl}`,
-    ].join("\n"),
-  );
-  config = loadConfig({ env: { ROOKERY_CONFIG: configFile, CONTROL_DATABASE_URL: controlUrl }, cwd: dir, migrationsDir: dir });
+  const dir = migrationsFolder({ "2025_11_01/001_add_accounts.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY);\n" });
+  const file = configFile({
+    production: {
+      databaseUrl: productionUrl,
+      approvals: 2,
+      approvers: ["UAPPROVER1", "UAPPROVER2"],
+      breakGlass: true,
+      windows: [{ days: ["mon", "tue", "wed", "thu", "fri"], from: "09:00", to: "17:00", timeZone: "Europe/Berlin" }],
+    },
+    reporting: { databaseUrl: productionUrl },
+  });
+  config = loadConfig({ env: { ROOKERY_CONFIG: file, CONTROL_DATABASE_URL: controlUrl }, migrationsDir: dir });
   catalog = readCatalog(dir);
 });
 

@@ -1,11 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readCatalog } from "../src/catalog/index.ts";
 import { loadConfig, type Config } from "../src/config/index.ts";
 import { checkDeployPolicy, pinnedMigrations } from "../src/policy/deploy.ts";
 import { applyMigrations } from "../src/runner/index.ts";
+import { migrationsFolder, writeMigration } from "./support/cli.ts";
+import { configFile } from "./support/config-file.ts";
 import { createTestDatabase, query } from "./support/services.ts";
 
 const VERSION = "20251101_000001";
@@ -15,10 +14,8 @@ let dir: string;
 let config: Config;
 let stagingUrl: string;
 
-function writeMigration(sql: string): void {
-  mkdirSync(path.join(dir, "2025_11_01"), { recursive: true });
-  writeFileSync(path.join(dir, "2025_11_01", "001_add_accounts.sql"), sql);
-  writeFileSync(path.join(dir, "2025_11_01", "rollback_001_add_accounts.sql"), "DROP TABLE IF EXISTS accounts;\n");
+function writeAccounts(sql: string): void {
+  writeMigration(dir, "2025_11_01/001_add_accounts.sql", sql);
 }
 
 async function productionDecision(now: Date) {
@@ -37,22 +34,13 @@ async function productionDecision(now: Date) {
 beforeAll(async () => {
   stagingUrl = await createTestDatabase("stg_staging");
   const productionUrl = await createTestDatabase("stg_production");
-  dir = mkdtempSync(path.join(tmpdir(), "rookery-staging-"));
-  writeMigration("CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n");
-  const configFile = path.join(dir, "rookery.config.yml");
-  writeFileSync(
-    configFile,
-    [
-      "environments:",
-      "  staging:",
-      `    databaseUrl: ${stagingUrl}`,
-      "  production:",
-      `    databaseUrl: ${productionUrl}`,
-      "    requireStaging: staging",
-      "    minSoakHours: 24",
-    ].join("\n"),
-  );
-  config = loadConfig({ env: { ROOKERY_CONFIG: configFile, CONTROL_DATABASE_URL: productionUrl }, cwd: dir, migrationsDir: dir });
+  dir = migrationsFolder({ "2025_11_01/rollback_001_add_accounts.sql": "DROP TABLE IF EXISTS accounts;\n" });
+  writeAccounts("CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n");
+  const file = configFile({
+    staging: { databaseUrl: stagingUrl },
+    production: { databaseUrl: productionUrl, requireStaging: "staging", minSoakHours: 24 },
+  });
+  config = loadConfig({ env: { ROOKERY_CONFIG: file, CONTROL_DATABASE_URL: productionUrl }, migrationsDir: dir });
 });
 
 describe("staging first", () => {
@@ -77,7 +65,7 @@ describe("staging first", () => {
   });
 
   it("refuses when the file changed after staging applied it", async () => {
-    writeMigration("CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, email text);\n");
+    writeAccounts("CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, email text);\n");
     const decision = await productionDecision(new Date(Date.now() + 48 * HOUR));
     expect(decision.allowed).toBe(false);
     expect(decision.reasons).toEqual([
@@ -86,7 +74,7 @@ describe("staging first", () => {
   });
 
   it("refuses when verification fails on staging, naming the check", async () => {
-    writeMigration("CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n");
+    writeAccounts("CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n");
     const staging = config.environments.staging!;
     const strictStaging = { ...staging, criticalTables: ["tenants"] };
     const strictConfig = { ...config, environments: { ...config.environments, staging: strictStaging } };

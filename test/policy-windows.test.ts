@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config/index.ts";
+import { configFile } from "./support/config-file.ts";
 import { checkWindows, isInsideWindow, nextOpening, windowRefusal, type DeploymentWindow } from "../src/policy/windows.ts";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 
 const weekdaysBerlin: DeploymentWindow = { days: ["mon", "tue", "wed", "thu", "fri"], from: "09:00", to: "17:00", timeZone: "Europe/Berlin" };
 
@@ -55,12 +53,12 @@ describe("deployment windows", () => {
   });
 
   it("a config with an unknown time zone is refused naming the key", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "rookery-windows-"));
-    const file = path.join(dir, "rookery.config.yml");
-    writeFileSync(
-      file,
-      "environments:\n  production:\n    databaseUrl: postgres://x@127.0.0.1/db\n    windows:\n      - { days: [mon], from: '09:00', to: '17:00', timeZone: Mars/Olympus }\n",
-    );
-    expect(() => loadConfig({ env: {}, cwd: dir, configFile: file })).toThrow(/windows\.0\.timeZone: an IANA time zone/);
+    const file = configFile({
+      production: {
+        databaseUrl: "postgres://x@127.0.0.1/db",
+        windows: [{ days: ["mon"], from: "09:00", to: "17:00", timeZone: "Mars/Olympus" }],
+      },
+    });
+    expect(() => loadConfig({ env: {}, configFile: file })).toThrow(/windows\.0\.timeZone: an IANA time zone/);
   });
 });

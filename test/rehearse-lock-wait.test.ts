@@ -1,12 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readCatalog, type Catalog } from "../src/catalog/index.ts";
 import { EnvironmentSchema, type Environment } from "../src/config/index.ts";
 import { applyMigrations } from "../src/runner/index.ts";
 import { rehearsalLines, rehearse } from "../src/runner/rehearse.ts";
+import { migrationsFolder } from "./support/cli.ts";
 import { createTestDatabase, query } from "./support/services.ts";
 
 const BASE = "20251101_000001";
@@ -18,13 +16,13 @@ let staging: Environment;
 
 beforeAll(async () => {
   url = await createTestDatabase("rehearse");
-  const dir = mkdtempSync(path.join(tmpdir(), "rookery-rehearse-"));
-  mkdirSync(path.join(dir, "2025_11_01"));
-  const file = (name: string, sql: string) => writeFileSync(path.join(dir, "2025_11_01", name), sql);
-  file("001_create_accounts.sql", "CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\nINSERT INTO accounts (name) SELECT 'a' || g FROM generate_series(1, 100) g;\n");
-  file("rollback_001_create_accounts.sql", "DROP TABLE IF EXISTS accounts;\n");
-  file("002_add_account_note.sql", "ALTER TABLE accounts ADD COLUMN note text;\n");
-  file("rollback_002_add_account_note.sql", "ALTER TABLE accounts DROP COLUMN IF EXISTS note;\n");
+  const dir = migrationsFolder({
+    "2025_11_01/001_create_accounts.sql":
+      "CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\nINSERT INTO accounts (name) SELECT 'a' || g FROM generate_series(1, 100) g;\n",
+    "2025_11_01/rollback_001_create_accounts.sql": "DROP TABLE IF EXISTS accounts;\n",
+    "2025_11_01/002_add_account_note.sql": "ALTER TABLE accounts ADD COLUMN note text;\n",
+    "2025_11_01/rollback_002_add_account_note.sql": "ALTER TABLE accounts DROP COLUMN IF EXISTS note;\n",
+  });
   catalog = readCatalog(dir);
   // A short lock wait with enough retries to outlast the blocker below.
   staging = { ...EnvironmentSchema.parse({ databaseUrl: url, lockTimeout: 300, lockRetries: 8 }), name: "staging" };
