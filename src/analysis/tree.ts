@@ -100,6 +100,14 @@ export function tableConstraints(statement: Statement): Constraint[] {
   return tableElements(statement, asConstraint);
 }
 
+/** Columns an `ALTER TABLE ... ADD COLUMN` adds. */
+export function addedColumns(statement: Statement): ColumnDef[] {
+  return alterTableCommands(statement).flatMap((cmd) => {
+    const column = cmd.subtype === "AT_AddColumn" ? asColumnDef(cmd.def) : undefined;
+    return column ? [column] : [];
+  });
+}
+
 /** Every column definition a statement writes: in CREATE TABLE, ADD COLUMN and ALTER COLUMN TYPE. */
 export function writtenColumns(statement: Statement): ColumnDef[] {
   const altered = alterTableCommands(statement)

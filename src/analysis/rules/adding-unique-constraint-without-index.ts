@@ -13,7 +13,8 @@ export const addingUniqueConstraintWithoutIndex: Rule = {
     commandsOnExistingTables(migration.statements, newTables, ["AT_AddConstraint", "AT_AddColumn"])
       .flatMap(({ statement, relation, cmd }) => {
         const column = asColumnDef(cmd.def);
-        const constraints: Constraint[] = column ? columnConstraints(column) : [asConstraint(cmd.def)].flatMap((c) => (c ? [c] : []));
+        const constraint = asConstraint(cmd.def);
+        const constraints: Constraint[] = column ? columnConstraints(column) : constraint ? [constraint] : [];
         return constraints
           .filter((constraint) => INDEXED_KINDS[constraint.contype] && !constraint.indexname)
           .map((constraint) => ({

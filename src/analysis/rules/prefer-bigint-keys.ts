@@ -1,4 +1,4 @@
-import { columnConstraints, createdColumns, tableCommands, asColumnDef, tableConstraints, typeNameOf, type ColumnDef } from "../tree.ts";
+import { addedColumns, columnConstraints, createdColumns, tableConstraints, typeNameOf, type ColumnDef } from "../tree.ts";
 import type { Statement } from "../parse.ts";
 import type { Rule, RuleHit } from "../types.ts";
 
@@ -12,8 +12,7 @@ function keyColumns(statement: Statement): ColumnDef[] {
       .filter((constraint) => constraint.contype === "CONSTR_PRIMARY")
       .flatMap((constraint) => (constraint.keys ?? []).map((key) => key.String?.sval)),
   );
-  const added = tableCommands([statement], ["AT_AddColumn"]).flatMap(({ cmd }) => [asColumnDef(cmd.def)].flatMap((c) => (c ? [c] : [])));
-  return [...createdColumns(statement), ...added].filter(
+  return [...createdColumns(statement), ...addedColumns(statement)].filter(
     (column) =>
       tableKeys.has(column.colname) || columnConstraints(column).some((constraint) => KEY_CONSTRAINTS.has(constraint.contype)),
   );
