@@ -18,14 +18,14 @@ import type { ApplyOptions, ApplyReport, Migration, MigrationFailure, RunContext
 /** The migrations asked for, in the order asked (or the whole catalog, in version order). */
 function selectMigrations(ctx: RunContext, options: ApplyOptions): Migration[] {
   if (!options.versions) return ctx.catalog.migrations;
-  return options.versions.map((version) => {
+  return [...new Set(options.versions)].map((version) => {
     const migration = ctx.catalog.byVersion.get(version);
     if (!migration) throw new UnknownVersionError(version, ctx.catalog.dir);
     return migration;
   });
 }
 
-/** A file changed since its checksum was pinned is refused before anything runs. */
+/** A file about to run that changed since its checksum was pinned is refused before anything runs. */
 function checkPinnedChecksums(migrations: Migration[], expected: Record<string, string> | undefined): void {
   if (!expected) return;
   for (const migration of migrations) {
@@ -36,10 +36,7 @@ function checkPinnedChecksums(migrations: Migration[], expected: Record<string, 
   }
 }
 
-/**
- * How one migration runs. Tenant-scoped files (migration.tenantScoped) get their executor here:
- * src/runner/tenants.ts adds `if (migration.tenantScoped) return applyTenantScoped;`.
- */
+/** How one migration runs: once per tenant, outside a transaction, with its data changes archived first, or plainly in one transaction. */
 function executorFor(migration: Migration, statements: Statement[], environment: Environment): MigrationExecutor {
   // Production safety (src/runner/tenants.ts, src/runner/archive.ts): once per tenant; data changes archived first.
   if (migration.tenantScoped) return applyTenantScoped;
@@ -107,7 +104,6 @@ async function recordFailedMigration(run: MigrationRun, error: unknown): Promise
  */
 export async function applyMigrations(ctx: RunContext, options: ApplyOptions = {}): Promise<ApplyReport> {
   const selected = selectMigrations(ctx, options);
-  checkPinnedChecksums(selected, options.expectedChecksums);
   await loadParser();
   return withRunnerSession(ctx, async (client) => {
     const ledger = await readLedger(client);
@@ -121,6 +117,7 @@ export async function applyMigrations(ctx: RunContext, options: ApplyOptions = {
       }
       todo.push({ client, context: ctx, migration, statements: runnableStatements(migration.sql, migration.path), previous: entry });
     }
+    checkPinnedChecksums(todo.map((run) => run.migration), options.expectedChecksums);
     await beforeApplying(ctx, client, todo.map((run) => run.migration));
 
     for (const [index, run] of todo.entries()) {
