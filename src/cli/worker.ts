@@ -4,6 +4,7 @@ import { opsRoutes, serveOpsRoutes } from "../ops/index.ts";
 import { startScheduler, startWorker } from "../queue/index.ts";
 import { EXIT, guard, parseCommandArgs, type CliCommand, type CliIO } from "./command.ts";
 import { UsageError } from "../errors.ts";
+import { untilStopSignal } from "./signals.ts";
 
 const HELP = `Usage: rookery worker [options]
 
@@ -42,18 +43,6 @@ function positiveInteger(name: string, text: string | undefined, max: number): n
   return value;
 }
 
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off("SIGTERM", stop);
-      process.off("SIGINT", stop);
-      resolve(signal);
-    };
-    process.on("SIGTERM", stop);
-    process.on("SIGINT", stop);
-  });
-}
-
 async function runWorker(args: string[], io: CliIO): Promise<number> {
   const { values } = parseCommandArgs(args, OPTIONS);
   const concurrency = positiveInteger("concurrency", values.concurrency, 100);
@@ -64,7 +53,7 @@ async function runWorker(args: string[], io: CliIO): Promise<number> {
   const logger = createLogger({ level: config.logLevel, name: "rookery-worker" });
 
   const worker = await startWorker(config, { logger, concurrency, workerOptions: { lockDuration, stalledInterval } });
-  const signal = untilSignal();
+  const signal = untilStopSignal();
   const scheduler = values.scheduler ? await startScheduler(config, { logger }) : undefined;
   const ops = port ? opsRoutes(config) : undefined;
   const server = ops && port ? await serveOpsRoutes(ops.routes, port) : undefined;
