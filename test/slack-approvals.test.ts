@@ -75,6 +75,7 @@ describe("apply through approvals: who may click, and what each click changes", 
         `${USERS.approver1} button.approve counted`,
         `${USERS.approver1} button.approve duplicate`,
         `${USERS.approver2} button.approve approved`,
+        "worker job.succeeded",
       ]),
     );
   });

@@ -2,7 +2,7 @@ import type { webApi } from "@slack/bolt";
 import type { Environment } from "../config/index.ts";
 import type { Logger } from "../log/logger.ts";
 import type { HealthAlert, JobOutcome, Notifier } from "../queue/index.ts";
-import { getRequest, type ChangeRequest } from "../requests/index.ts";
+import { audit, getRequest, type ChangeRequest } from "../requests/index.ts";
 import type { ApplyReport, ProgressEvent, RollbackReport } from "../runner/types.ts";
 import type { SlackDeps } from "./deps.ts";
 import { refreshRequestMessage, replyInThread } from "./request-updates.ts";
@@ -62,6 +62,15 @@ export function slackNotifier(sources: Sources, client: webApi.WebClient, logger
       await replyInThread(client, current, line(escapeMrkdwn(event.message)));
     },
     async finished(request, outcome) {
+      // The result joins the request's commands and clicks in the audit log, whatever Slack does next.
+      await audit(sources.control, {
+        actor: "worker",
+        teamId: request.teamId,
+        action: outcome.status === "succeeded" ? "job.succeeded" : outcome.willRetry ? "job.retrying" : "job.failed",
+        requestId: request.id,
+        environment: request.environment,
+        detail: outcome.status === "succeeded" ? { report: outcome.report } : { error: outcome.error },
+      });
       const current = await update(request);
       await replyInThread(client, current, outcomeMessage(outcome));
     },
