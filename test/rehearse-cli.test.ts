@@ -40,6 +40,14 @@ describe("rookery rehearse", () => {
     expect(await query(productionUrl, "SELECT to_regclass('public.events') AS t")).toEqual([{ t: null }]);
   });
 
+  it("is refused while the environment is frozen, like any apply", async () => {
+    expect((await rookery(["freeze", "--env", "staging", "--reason", "load test tonight"], env)).code).toBe(0);
+    const run = await rookery(["rehearse", "20251101_000001", "--env", "staging", "--seconds", "0.5"], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/refused by staging's deployment policy:\n {2}- staging is frozen by cli:tester since .* UTC: load test tonight/);
+    expect((await rookery(["freeze", "--env", "staging", "--lift"], env)).code).toBe(0);
+  });
+
   it("bad options are usage errors naming the option", async () => {
     const run = await rookery(["rehearse", "20251101_000001", "--env", "staging", "--clients", "0"], env);
     expect(run.code).toBe(2);

@@ -4,6 +4,7 @@ import { UsageError } from "../errors.ts";
 import { rehearsalLines, rehearse } from "../runner/rehearse.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand } from "./command.ts";
 import { cliActor, progressTo, runCommand, targetFor } from "./format.ts";
+import { enforcePolicyAtCli } from "./policy-gate.ts";
 
 const HELP = `Usage: rookery rehearse VERSION --env staging [--clients N] [--seconds S] [--query SQL]...
 
@@ -14,7 +15,8 @@ and at least S seconds), then it is rolled back with its rollback file. Prints t
 p50/p95/p99/max latency, lock waits (probe queries slower than --slow-ms, and pg_locks samples naming
 who blocked the probes) and errors, baseline beside during, with the impact in percent.
 
-Refused on production, and on any environment with requireStaging (those are production-like).
+Refused on production, and on any environment with requireStaging (those are production-like), and
+while the environment is frozen or outside its deployment windows (a rehearsal applies for real).
 The version must be pending there and have a rollback file.
 
 Options:
@@ -63,7 +65,9 @@ export const rehearseCommand: CliCommand = {
         }
         const version = parseVersion(positionals[0]!);
         const numbers = parseNumbers(values);
-        const { environment, catalog } = targetFor(values, io);
+        const { environment, catalog, config } = targetFor(values, io);
+        // A rehearsal applies for real: freezes and windows hold for it as for any apply.
+        await enforcePolicyAtCli(io, { config, environment, catalog }, { kind: "apply", versions: [version], overridePolicy: false, reason: undefined });
         const report = await rehearse(environment, catalog, version, {
           clients: numbers.clients,
           baselineSeconds: numbers.seconds,

@@ -1,7 +1,12 @@
+import type { webApi } from "@slack/bolt";
 import { z } from "zod";
+import type { Catalog } from "../../catalog/index.ts";
+import type { Environment } from "../../config/index.ts";
 import { describeError, RookeryError } from "../../errors.ts";
-import { mayRequest } from "../../policy/approval.ts";
+import { mayApprove, mayRequest } from "../../policy/approval.ts";
+import { checkDeployPolicy, describeRefusal } from "../../policy/deploy.ts";
 import { rehearsalLines, rehearsalRefusal, rehearse, type RehearsalReport } from "../../runner/rehearse.ts";
+import type { SlackDeps } from "../deps.ts";
 import { slackGroupResolver } from "../user-groups.ts";
 import { code, context, escapeMrkdwn, section, userMention, type SlackMessage } from "../views/blocks.ts";
 import { noticeMessage } from "../views/error-message.ts";
@@ -43,6 +48,26 @@ function failedMessage(version: string, environment: string, error: unknown): Sl
   };
 }
 
+/** A rehearsal applies for real without a request: where changes need approval, only approvers may rehearse. */
+async function mayRehearse(environment: Environment, userId: string, client: webApi.WebClient): Promise<boolean> {
+  const resolveGroup = slackGroupResolver(client);
+  return environment.approvals > 0 ? mayApprove(environment, userId, resolveGroup) : mayRequest(environment, userId, resolveGroup);
+}
+
+/** Freezes and deployment windows hold for a rehearsal as for any apply. */
+async function refuseOutsidePolicy(deps: SlackDeps, environment: Environment, catalog: Catalog, version: string): Promise<void> {
+  const migration = catalog.byVersion.get(version);
+  const decision = await checkDeployPolicy({
+    config: deps.config,
+    environment,
+    catalog,
+    migrations: migration ? [{ version, checksum: migration.checksum }] : [],
+    kind: "apply",
+    now: deps.now(),
+  });
+  if (!decision.allowed) throw new RookeryError(describeRefusal(environment.name, decision), { hint: "Nothing was run." });
+}
+
 /**
  * `/migrate rehearse 20251101_000001 staging`: answered at once with a message that is updated in
  * place with the report (a rehearsal takes longer than a response_url should wait).
@@ -59,14 +84,17 @@ export const rehearseSubcommand = defineSubcommand({
     const environment = environmentNamed(deps.config, args.environment, USAGE);
     const refusal = rehearsalRefusal(environment);
     if (refusal) throw new RookeryError(refusal, { hint: "Rehearse on staging (or another non-production environment)." });
-    if (!(await mayRequest(environment, invocation.userId, slackGroupResolver(client)))) {
-      await replyPrivately(noticeMessage(`You are not among ${environment.name}'s requesters.`, "Ask one of them to rehearse it."));
+    if (!(await mayRehearse(environment, invocation.userId, client))) {
+      const who = environment.approvals > 0 ? "approvers" : "requesters";
+      await replyPrivately(noticeMessage(`Only ${environment.name}'s ${who} may rehearse there.`, "Ask one of them to rehearse it."));
       return;
     }
+    const catalog = await deps.loadCatalog();
+    await refuseOutsidePolicy(deps, environment, catalog, args.version);
     const posted = await client.chat.postMessage({ channel: invocation.channelId, ...startedMessage(args.version, environment.name, invocation.userId) });
     let outcome: SlackMessage;
     try {
-      const report = await rehearse(environment, await deps.loadCatalog(), args.version, {
+      const report = await rehearse(environment, catalog, args.version, {
         clients: CLIENTS,
         baselineSeconds: BASELINE_SECONDS,
         actor: `slack:${invocation.userId}`,
