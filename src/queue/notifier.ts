@@ -36,6 +36,8 @@ export interface Notifier {
   started(request: ChangeRequest, attempt: number): Promise<void>;
   progress(request: ChangeRequest, event: ProgressEvent): Promise<void>;
   finished(request: ChangeRequest, outcome: JobOutcome): Promise<void>;
+  /** A pending request ran past expiresMinutes without enough approvals (found by the worker's sweep). Optional. */
+  expired?(request: ChangeRequest): Promise<void>;
   /** Posted to environment.alertChannel; called once per change of state, not on every poll. */
   alert(environment: Environment, alert: HealthAlert): Promise<void>;
 }
@@ -51,6 +53,9 @@ export function logNotifier(logger: Logger): Notifier {
     async finished(request, outcome) {
       if (outcome.status === "succeeded") logger.info({ requestId: request.id }, "job succeeded");
       else logger.error({ requestId: request.id, willRetry: outcome.willRetry }, `job failed: ${outcome.error}`);
+    },
+    async expired(request) {
+      logger.info({ requestId: request.id, environment: request.environment }, "request expired before it was approved");
     },
     async alert(environment, alert) {
       const log = alert.state === "resolved" ? logger.info.bind(logger) : logger.warn.bind(logger);

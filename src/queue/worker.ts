@@ -4,7 +4,7 @@ import type { Config } from "../config/index.ts";
 import { createPool } from "../db/index.ts";
 import { describeError } from "../errors.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
-import { ensureControlSchema } from "../requests/index.ts";
+import { ensureControlSchema, expirePendingRequests } from "../requests/index.ts";
 import { redisOptions } from "./connection.ts";
 import { reconcileJobs } from "./dispatcher.ts";
 import { createJobQueue, type RetryPolicy } from "./jobs-queue.ts";
@@ -28,7 +28,7 @@ export interface WorkerDeps {
 
 export interface RunningWorker {
   worker: Worker;
-  /** One outbox dispatch + reconcile round, now (also runs on start and on a timer). */
+  /** One round, now (also on start and on a timer): outbox dispatch, missing jobs re-enqueued, expired requests swept. */
   reconcile(): Promise<void>;
   /** Stops taking jobs, lets the current ones finish, closes every connection. */
   close(): Promise<void>;
@@ -62,6 +62,13 @@ function countOutcomes(worker: Worker): void {
     const final = error.name === "UnrecoverableError" || job.attemptsMade >= (job.opts.attempts ?? 1);
     jobsTotal.inc({ kind: job.name, outcome: final ? "failed" : "retried" });
   });
+}
+
+/** Pending requests past their expiry become expired, each told once (the UPDATE returns it to one worker only). */
+async function expireForgottenRequests(controlPool: pg.Pool, notifier: Notifier, logger: Logger): Promise<void> {
+  for (const request of await expirePendingRequests(controlPool)) {
+    await notifier.expired?.(request).catch((error: unknown) => logger.warn({ requestId: request.id, err: describeError(error) }, "notifier failed (expired)"));
+  }
 }
 
 /** Only the options a caller set: an explicit undefined would override BullMQ's defaults. */
@@ -105,6 +112,7 @@ export async function startWorker(config: Config, deps: WorkerDeps = {}): Promis
   const reconcile = async () => {
     try {
       await reconcileJobs(dispatchDeps);
+      await expireForgottenRequests(controlPool, notifier, logger);
     } catch (error) {
       logger.warn({ err: describeError(error) }, "reconcile round failed; the next one retries");
     }

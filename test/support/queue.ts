@@ -92,9 +92,15 @@ export async function waitUntil(check: () => Promise<boolean>, what: string, tim
 /** A Notifier that keeps what it was told, for assertions (the Slack layer's stand-in, not a mock of a service). */
 export function recordingNotifier(): Notifier & {
   started: Notifier["started"];
-  events: { started: string[]; progress: ProgressEvent[]; finished: { request: ChangeRequest; outcome: JobOutcome }[]; alerts: HealthAlert[] };
+  events: { started: string[]; progress: ProgressEvent[]; finished: { request: ChangeRequest; outcome: JobOutcome }[]; expired: ChangeRequest[]; alerts: HealthAlert[] };
 } {
-  const events = { started: [] as string[], progress: [] as ProgressEvent[], finished: [] as { request: ChangeRequest; outcome: JobOutcome }[], alerts: [] as HealthAlert[] };
+  const events = {
+    started: [] as string[],
+    progress: [] as ProgressEvent[],
+    finished: [] as { request: ChangeRequest; outcome: JobOutcome }[],
+    expired: [] as ChangeRequest[],
+    alerts: [] as HealthAlert[],
+  };
   return {
     events,
     async started(request) {
@@ -105,6 +111,9 @@ export function recordingNotifier(): Notifier & {
     },
     async finished(request, outcome) {
       events.finished.push({ request, outcome });
+    },
+    async expired(request) {
+      events.expired.push(request);
     },
     async alert(_environment, alert) {
       events.alerts.push(alert);
