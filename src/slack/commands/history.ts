@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { getHistory } from "../../runner/index.ts";
 import { historyMessage } from "../views/history-message.ts";
-import { countArg, environmentArg, environmentNamed, noExtraWords, parseArguments } from "./parse.ts";
+import { countArg, environmentArg, environmentNamed, noExtraWords, parseArguments, refuseSecondWord } from "./parse.ts";
 import { defineSubcommand } from "./subcommand.ts";
 
 const usage = "history [env] [n]";
@@ -14,12 +14,10 @@ export const historySubcommand = defineSubcommand({
     noExtraWords(words, 2, usage);
     // `history 20` and `history production 20` both read naturally: a number is the count.
     const [first, second] = words;
-    const input = first !== undefined && /^\d+$/.test(first) ? { count: first, extra: second } : { environment: first, count: second };
-    return parseArguments(
-      z.object({ environment: environmentArg.optional(), count: countArg.default(10), extra: z.undefined({ error: "the environment comes before the count" }) }),
-      input,
-      usage,
-    );
+    const countFirst = first !== undefined && /^\d+$/.test(first);
+    if (countFirst) refuseSecondWord(second, "the environment comes before the count", usage);
+    const input = countFirst ? { count: first } : { environment: first, count: second };
+    return parseArguments(z.object({ environment: environmentArg.optional(), count: countArg.default(10) }), input, usage);
   },
   async run(args, { deps, reply }) {
     const environment = environmentNamed(deps.config, args.environment, usage);

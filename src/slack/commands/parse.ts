@@ -69,12 +69,17 @@ export function parseArguments<S extends z.ZodType>(schema: S, input: unknown, u
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const value = issue.path.length > 0 ? valueAt(input, issue.path) : undefined;
-  const shown = typeof value === "string" ? ` ("${value}")` : "";
+  const shown = typeof value === "string" && value !== "" ? ` ("${value}")` : "";
   throw new UsageError(`${issue.message}${shown}`, { hint: `Type \`/migrate ${usage}\`.` });
 }
 
 function valueAt(input: unknown, path: PropertyKey[]): unknown {
   return path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key], input);
+}
+
+/** Two optional positional words where only one order reads right: the other order is refused, saying which comes first. */
+export function refuseSecondWord(word: string | undefined, message: string, usage: string): void {
+  if (word !== undefined) throw new UsageError(message, { hint: `Type \`/migrate ${usage}\`.` });
 }
 
 /** Words beyond what a subcommand takes are a mistake worth pointing out, not silently dropped. */

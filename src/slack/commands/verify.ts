@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { verifyMigrations } from "../../runner/index.ts";
 import { verifyMessage } from "../views/verify-message.ts";
-import { environmentArg, environmentNamed, noExtraWords, parseArguments, versionArg } from "./parse.ts";
+import { environmentArg, environmentNamed, noExtraWords, parseArguments, refuseSecondWord, versionArg } from "./parse.ts";
 import { defineSubcommand } from "./subcommand.ts";
 
 const usage = "verify [version] [env]";
@@ -14,16 +14,10 @@ export const verifySubcommand = defineSubcommand({
     noExtraWords(words, 2, usage);
     // A first word that starts with a digit is meant as a version (and checked as one).
     const [first, second] = words;
-    const input = first !== undefined && /^\d/.test(first) ? { version: first, environment: second } : { environment: first, extra: second };
-    return parseArguments(
-      z.object({
-        version: versionArg.optional(),
-        environment: environmentArg.optional(),
-        extra: z.undefined({ error: "the version comes before the environment" }),
-      }),
-      input,
-      usage,
-    );
+    const versionFirst = first !== undefined && /^\d/.test(first);
+    if (!versionFirst) refuseSecondWord(second, "the version comes before the environment", usage);
+    const input = versionFirst ? { version: first, environment: second } : { environment: first };
+    return parseArguments(z.object({ version: versionArg.optional(), environment: environmentArg.optional() }), input, usage);
   },
   async run(args, { deps, reply }) {
     const environment = environmentNamed(deps.config, args.environment, usage);
