@@ -5,6 +5,7 @@ import { RookeryError } from "../errors.ts";
 import { planMigrations } from "../runner/index.ts";
 import { activeFreeze, describeFreeze } from "./freeze.ts";
 import { recordPolicyOverride } from "./override.ts";
+import { rollbackProofProblems } from "./rollback-proof.ts";
 import { stagingProblems, type PinnedMigration } from "./staging.ts";
 import { windowRefusal } from "./windows.ts";
 
@@ -47,7 +48,7 @@ function breakGlassProblem(input: DeployPolicyInput): string | undefined {
 
 /**
  * Everything an environment demands before a change may run, outside approvals: freezes, deployment
- * windows and, for applies, staging first. The CLI, the Slack commands and the worker ask the same
+ * windows and, for applies, staging first and proven rollbacks. The CLI, the Slack commands and the worker ask the same
  * question, so nobody skips a rule by choosing another door.
  */
 export async function checkDeployPolicy(input: DeployPolicyInput): Promise<DeployDecision> {
@@ -70,6 +71,7 @@ export async function checkDeployPolicy(input: DeployPolicyInput): Promise<Deplo
   }
   if (input.kind === "apply") {
     reasons.push(...(await stagingProblems({ ...input, now })));
+    reasons.push(...(await rollbackProofProblems(input)));
   }
   return { allowed: reasons.length === 0, reasons, ...(nextOpen ? { nextOpen } : {}) };
 }
