@@ -74,6 +74,10 @@ export function slackNotifier(sources: Sources, client: webApi.WebClient, logger
       const current = await update(request);
       await replyInThread(client, current, outcomeMessage(outcome));
     },
+    /** Nobody approved in time: the buttons go, the message says so. */
+    async expired(request) {
+      await update(request);
+    },
     async alert(environment: Environment, alert: HealthAlert) {
       if (!environment.alertChannel) {
         logger.warn({ environment: environment.name, key: alert.key }, "no alertChannel configured; alert only logged");

@@ -44,7 +44,8 @@ export const onApprove: ClickHandler = async ({ click, request, deps, client, te
     expired: "This request has expired; nothing changed and nothing ran. Ask again with the same command.",
     not_pending: `This request is already ${current.status.replace("_", " ")}; nothing changed.`,
   } as const;
-  const notice = notices[outcome];
+  // Expired by this click or earlier by the worker's sweep: the same answer.
+  const notice = current.status === "expired" ? notices.expired : notices[outcome];
   if (notice) await tell(noticeMessage(notice));
   return { outcome, detail: { status: current.status, approvals: current.approvals.length } };
 };
