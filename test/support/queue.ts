@@ -54,13 +54,13 @@ export async function approvedRequest(
   pool: pg.Pool,
   config: Config,
   versions: string[],
-  options: { kind?: "apply" | "rollback"; reason?: string } = {},
+  options: { kind?: "apply" | "rollback"; reason?: string; environment?: string } = {},
 ): Promise<ChangeRequest> {
   const catalog = readCatalog(config.migrationsDir);
   const checksums = Object.fromEntries(versions.map((version) => [version, catalog.byVersion.get(version)!.checksum]));
   return createRequest(pool, {
     kind: options.kind ?? "apply",
-    environment: "production",
+    environment: options.environment ?? "production",
     versions,
     checksums,
     reason: options.reason ?? null,
