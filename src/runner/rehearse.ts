@@ -200,13 +200,18 @@ class ProbeWorkload {
   ) {}
 
   async start(count: number): Promise<void> {
-    for (let index = 0; index < count; index++) {
-      const client = await connectClient(this.url, "rookery-rehearsal-probe");
-      // A probe never waits forever, whatever the migration does.
-      await client.query("SET statement_timeout = '60s'");
-      const { rows } = await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
-      this.pids.push(rows[0]!.pid);
-      this.clients.push(client);
+    try {
+      for (let index = 0; index < count; index++) {
+        const client = await connectClient(this.url, "rookery-rehearsal-probe");
+        this.clients.push(client);
+        // A probe never waits forever, whatever the migration does.
+        await client.query("SET statement_timeout = '60s'");
+        const { rows } = await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+        this.pids.push(rows[0]!.pid);
+      }
+    } catch (error) {
+      await this.stop();
+      throw error;
     }
     this.loops = this.clients.map((client, index) => this.loop(client, index));
   }
@@ -316,6 +321,39 @@ async function preflight(environment: Environment, catalog: Catalog, version: st
   return migration;
 }
 
+interface Measured {
+  applyResult: RehearsalReport["apply"];
+  baselineElapsed: number;
+  duringElapsed: number;
+}
+
+/** Warm-up, baseline window, then the apply with the lock sampler running; the workload runs throughout. */
+async function measureUnderLoad(
+  workload: ProbeWorkload,
+  sampler: LockSampler,
+  run: { environment: Environment; catalog: Catalog; version: string; options: RehearseOptions; baselineSeconds: number; duringSeconds: number },
+): Promise<Measured> {
+  const progress = run.options.onProgress ?? (() => {});
+  const clients = workload.pids.length;
+  await progress({ step: "apply", version: run.version, message: `rehearsal: measuring the baseline for ${run.baselineSeconds}s with ${clients} clients` });
+  await sleep(WARMUP_MS);
+  workload.phase = "baseline";
+  const baselineStart = performance.now();
+  await sleep(run.baselineSeconds * 1000);
+  workload.phase = "during";
+  const duringStart = performance.now();
+  sampler.start();
+  await progress({ step: "apply", version: run.version, message: `rehearsal: applying ${run.version} under load` });
+  const applyResult = await applyUnderLoad(run.environment, run.catalog, run.version, run.options);
+  const remaining = run.duringSeconds * 1000 - (performance.now() - duringStart);
+  if (remaining > 0) await sleep(remaining);
+  return {
+    applyResult,
+    baselineElapsed: (duringStart - baselineStart) / 1000,
+    duringElapsed: (performance.now() - duringStart) / 1000,
+  };
+}
+
 /**
  * Rehearses one migration under load and rolls it back. The probes keep running through the apply;
  * the "during" window lasts as long as the apply, and at least `duringSeconds`.
@@ -332,7 +370,6 @@ export async function rehearse(
   const baselineSeconds = options.baselineSeconds ?? 5;
   const duringSeconds = options.duringSeconds ?? baselineSeconds;
   const slowQueryMs = options.slowQueryMs ?? 100;
-  const progress = options.onProgress ?? (() => {});
 
   const observer = await connectClient(environment.databaseUrl, "rookery-rehearsal-observer");
   try {
@@ -340,28 +377,14 @@ export async function rehearse(
     const workload = new ProbeWorkload(environment.databaseUrl, probes);
     await workload.start(clients);
     const sampler = new LockSampler(observer, workload.pids);
-    let applyResult: RehearsalReport["apply"];
-    let baselineElapsed: number;
-    let duringElapsed: number;
+    let measured: Measured;
     try {
-      await progress({ step: "apply", version, message: `rehearsal: measuring the baseline for ${baselineSeconds}s with ${clients} clients` });
-      await sleep(WARMUP_MS);
-      workload.phase = "baseline";
-      const baselineStart = performance.now();
-      await sleep(baselineSeconds * 1000);
-      workload.phase = "during";
-      const duringStart = performance.now();
-      baselineElapsed = (duringStart - baselineStart) / 1000;
-      sampler.start();
-      await progress({ step: "apply", version, message: `rehearsal: applying ${version} under load` });
-      applyResult = await applyUnderLoad(environment, catalog, version, options);
-      const remaining = duringSeconds * 1000 - (performance.now() - duringStart);
-      if (remaining > 0) await sleep(remaining);
-      duringElapsed = (performance.now() - duringStart) / 1000;
+      measured = await measureUnderLoad(workload, sampler, { environment, catalog, version, options, baselineSeconds, duringSeconds });
     } finally {
       await workload.stop();
       await sampler.stop();
     }
+    const { applyResult, baselineElapsed, duringElapsed } = measured;
     const rollback = applyResult.ok ? await rollBack(environment, catalog, version, options) : { rolledBack: false };
     const baseline = summarise(workload.samples.filter((sample) => sample.phase === "baseline"), baselineElapsed, slowQueryMs);
     const during = summarise(workload.samples.filter((sample) => sample.phase === "during"), duringElapsed, slowQueryMs);
