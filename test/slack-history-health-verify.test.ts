@@ -13,7 +13,7 @@ describe("/migrate history, health and verify after a change went through chat",
     environments: (databaseUrl) => ({ production: { databaseUrl, approvals: 1, approvers: [USERS.approver1] } }),
   });
 
-  it("history lists the applied event with its Slack actor; health and verify report it", async () => {
+  it("history lists the applied event with its Slack actor; health and verify report it; applying it again is refused", async () => {
     await harness.command(USERS.requester, "apply all production");
     const ref = await harness.requestMessage(0);
     await harness.click(USERS.approver1, ACTION.approve, ref);
@@ -30,5 +30,10 @@ describe("/migrate history, health and verify after a change went through chat",
 
     const verify = await harness.answer((await harness.command(USERS.outsider, "verify 20251101_000001")).responseId);
     expect(verify.text).toBe("production 20251101_000001: verification passed");
+
+    const again = await harness.answer((await harness.command(USERS.requester, "apply 20251101_000001 production")).responseId);
+    expect(again.response_type).toBe("ephemeral");
+    expect(again.text).toContain("20251101_000001 is not pending on production (it is already applied)");
+    expect(again.text).toContain("/migrate plan production");
   });
 });
