@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { postAlerts } from "../src/queue/alerts.ts";
 import { collectHealthProblems } from "../src/queue/health-problems.ts";
+import { startWorker } from "../src/queue/index.ts";
 import { processHealthPollJob } from "../src/queue/process-checks.ts";
+import { createRequest } from "../src/requests/index.ts";
 import { applyMigrations } from "../src/runner/index.ts";
 import { migrationsFolder, writeMigration } from "./support/cli.ts";
 import { runContext } from "./support/engine.ts";
-import { controlPool, queueTestConfig, quietLogger, recordingNotifier } from "./support/queue.ts";
+import { controlPool, queueTestConfig, quietLogger, recordingNotifier, waitForRequest } from "./support/queue.ts";
 import { createTestDatabase, query, testQueuePrefix } from "./support/services.ts";
 
 describe("health alerts: posted once per change of state", async () => {
@@ -95,5 +97,35 @@ describe("health alerts: posted once per change of state", async () => {
     await processHealthPollJob({ ...deps, notifier: failing }, { environment: "production" });
     await poll();
     expect(posted()).toEqual([["new", "CRITICAL", "invalid-index:public.emails_address_key2"]]);
+  });
+
+  it("posts a failed job (file changed after approval) until its version is applied", async () => {
+    notifier.events.alerts.length = 0;
+    writeMigration(migrationsDir, "2025_11_01/003_add_index.sql", "CREATE INDEX people_name_idx ON people (name);\n");
+    const request = await createRequest(pool, {
+      kind: "apply",
+      environment: "production",
+      versions: ["20251101_000003"],
+      checksums: { "20251101_000003": "c".repeat(64) },
+      requestedBy: "UREQUESTER",
+      approvalsRequired: 0,
+      expiresAt: new Date(Date.now() + 3_600_000),
+    });
+    const worker = await startWorker(config, { logger: quietLogger(), reconcileEverySeconds: 0 });
+    try {
+      const failed = await waitForRequest(pool, request.id, ["failed", "succeeded"]);
+      expect(failed.error).toMatch(/changed since it was approved/);
+    } finally {
+      await worker.close();
+    }
+    await poll();
+    await poll();
+    expect(posted()).toEqual([["new", "WARNING", `failed-job:${request.id}`]]);
+    await applyMigrations(runContext(environment, migrationsDir), { versions: ["20251101_000003"] });
+    await poll();
+    expect(posted()).toEqual([
+      ["new", "WARNING", `failed-job:${request.id}`],
+      ["resolved", "WARNING", `failed-job:${request.id}`],
+    ]);
   });
 });
