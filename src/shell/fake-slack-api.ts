@@ -36,6 +36,8 @@ export interface FakeSlackApi {
   readonly messages: ReadonlyMap<string, FakeMessage>;
   /** User group id -> member user ids, answered by usergroups.users.list. */
   readonly userGroups: Map<string, string[]>;
+  /** Channels the bot is not in: posting there fails with `not_in_channel`, as in a private channel. */
+  readonly closedChannels: Set<string>;
   /** A fresh response_url; posts to it are recorded as `response_url` calls with this id. */
   newResponseUrl(): { url: string; id: string };
   callsTo(method: string): RecordedCall[];
@@ -94,6 +96,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   const calls: RecordedCall[] = [];
   const messages = new Map<string, FakeMessage>();
   const userGroups = new Map(Object.entries(options.userGroups ?? {}));
+  const closedChannels = new Set<string>();
   const events = new EventEmitter();
   events.setMaxListeners(0);
   let tsCounter = 0;
@@ -106,6 +109,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     "chat.postMessage": (body) => {
       const channel = text(body.channel);
       if (!channel) return { ok: false, error: "channel_not_found" };
+      if (closedChannels.has(channel)) return { ok: false, error: "not_in_channel" };
       const ts = nextTs();
       const message: FakeMessage = { channel, ts, text: text(body.text), blocks: asArray(body.blocks) };
       if (body.thread_ts) message.threadTs = text(body.thread_ts);
@@ -185,6 +189,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     calls,
     messages,
     userGroups,
+    closedChannels,
     newResponseUrl() {
       const id = `r${++responseCounter}`;
       return { url: `${base}/response/${id}`, id };

@@ -5,11 +5,12 @@ import { RookeryError } from "../errors.ts";
 import { approvalsNeeded, expiryFor, mayApprove, mayRequest } from "../policy/approval.ts";
 import { authoriseBreakGlass } from "../policy/break-glass.ts";
 import { checkDeployPolicy, describeRefusal } from "../policy/deploy.ts";
-import { audit, createRequest, setMessageRef, type ChangeRequest, type RequestKind } from "../requests/index.ts";
+import { audit, cancelRequest, createRequest, setMessageRef, type ChangeRequest, type RequestKind } from "../requests/index.ts";
 import type { SlackDeps } from "./deps.ts";
 import { assessMigrations, buildRequestCard } from "./request-card.ts";
 import { slackGroupResolver } from "./user-groups.ts";
 import { breakGlassAlert } from "./views/break-glass-alert.ts";
+import type { SlackMessage } from "./views/blocks.ts";
 import { requestMessage } from "./views/request-message.ts";
 
 export interface ChangeRequestInput {
@@ -61,6 +62,23 @@ async function authoriseEmergency(deps: SlackDeps, client: webApi.WebClient, inp
 }
 
 /**
+ * Posts the request message. If Slack refuses (the bot is not in a private channel, say), a request
+ * still waiting for approval is cancelled, since nobody could click its buttons; one approved at once
+ * runs anyway and its result is in the audit log.
+ */
+async function postRequestMessage(deps: SlackDeps, client: webApi.WebClient, request: ChangeRequest, message: SlackMessage) {
+  try {
+    return await client.chat.postMessage({ channel: request.channelId ?? "", text: message.text, blocks: message.blocks });
+  } catch (error) {
+    const cancelled = request.status === "pending" && (await cancelRequest(deps.control, request.id, "rookery", deps.now())).outcome === "rejected";
+    throw new RookeryError(`could not post the request in this channel: ${(error as Error).message}`, {
+      hint: `${cancelled ? "The request was cancelled. " : ""}Invite the bot to the channel (\`/invite @rookery\`) and ask again.`,
+      cause: error,
+    });
+  }
+}
+
+/**
  * A change request from chat: checks who asks, the lint verdict and the deployment policy, stores the
  * request with its checksums pinned, posts the request message in the channel and remembers where it
  * is, so every later step updates it in place.
@@ -100,7 +118,7 @@ export async function openChangeRequest(deps: SlackDeps, client: webApi.WebClien
     detail: { versions: request.versions, checksums: request.checksums, reason: request.reason, approvalsRequired, status: request.status },
   });
   const message = requestMessage(await buildRequestCard(deps, request));
-  const posted = await client.chat.postMessage({ channel: input.channelId, text: message.text, blocks: message.blocks });
+  const posted = await postRequestMessage(deps, client, request, message);
   if (posted.ts) {
     await setMessageRef(deps.control, request.id, posted.channel ?? input.channelId, posted.ts);
     request.channelId = posted.channel ?? input.channelId;
