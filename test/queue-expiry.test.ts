@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { startWorker } from "../src/queue/index.ts";
 import { createRequest, getRequest, recordApproval } from "../src/requests/index.ts";
 import { migrationsFolder } from "./support/cli.ts";
-import { controlPool, queueTestConfig, quietLogger, recordingNotifier } from "./support/queue.ts";
+import { controlPool, queueTestConfig, quietLogger, recordingNotifier, requestInput } from "./support/queue.ts";
 import { createTestDatabase, query, testQueuePrefix } from "./support/services.ts";
 
 describe("requests nobody approved in time", async () => {
@@ -12,15 +12,7 @@ describe("requests nobody approved in time", async () => {
   const pool = await controlPool(controlUrl);
 
   it("are expired by the worker's sweep, told once to the notifier, and a late click changes nothing", async () => {
-    const request = await createRequest(pool, {
-      kind: "apply",
-      environment: "production",
-      versions: ["20251101_000001"],
-      checksums: { "20251101_000001": "b".repeat(64) },
-      requestedBy: "UREQUESTER",
-      approvalsRequired: 1,
-      expiresAt: new Date(Date.now() - 1000),
-    });
+    const request = await createRequest(pool, requestInput({ expiresAt: new Date(Date.now() - 1000) }));
     const notifiers = [recordingNotifier(), recordingNotifier()];
     const workers = await Promise.all(
       notifiers.map((notifier) => startWorker(config, { notifier, logger: quietLogger(), reconcileEverySeconds: 0 })),

@@ -7,7 +7,7 @@ import { createRequest } from "../src/requests/index.ts";
 import { applyMigrations } from "../src/runner/index.ts";
 import { migrationsFolder, writeMigration } from "./support/cli.ts";
 import { runContext } from "./support/engine.ts";
-import { controlPool, queueTestConfig, quietLogger, recordingNotifier, waitForRequest } from "./support/queue.ts";
+import { controlPool, queueTestConfig, quietLogger, recordingNotifier, requestInput, waitForRequest } from "./support/queue.ts";
 import { createTestDatabase, query, testQueuePrefix } from "./support/services.ts";
 
 describe("health alerts: posted once per change of state", async () => {
@@ -102,15 +102,10 @@ describe("health alerts: posted once per change of state", async () => {
   it("posts a failed job (file changed after approval) until its version is applied", async () => {
     notifier.events.alerts.length = 0;
     writeMigration(migrationsDir, "2025_11_01/003_add_index.sql", "CREATE INDEX people_name_idx ON people (name);\n");
-    const request = await createRequest(pool, {
-      kind: "apply",
-      environment: "production",
-      versions: ["20251101_000003"],
-      checksums: { "20251101_000003": "c".repeat(64) },
-      requestedBy: "UREQUESTER",
-      approvalsRequired: 0,
-      expiresAt: new Date(Date.now() + 3_600_000),
-    });
+    const request = await createRequest(
+      pool,
+      requestInput({ versions: ["20251101_000003"], checksums: { "20251101_000003": "c".repeat(64) }, approvalsRequired: 0 }),
+    );
     const worker = await startWorker(config, { logger: quietLogger(), reconcileEverySeconds: 0 });
     try {
       const failed = await waitForRequest(pool, request.id, ["failed", "succeeded"]);

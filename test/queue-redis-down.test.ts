@@ -4,7 +4,7 @@ import { createRequest, getRequest, recordApproval } from "../src/requests/index
 import { readCatalog } from "../src/catalog/index.ts";
 import { migrationsFolder } from "./support/cli.ts";
 import { ledgerRows } from "./support/engine.ts";
-import { controlPool, queueTestConfig, quietLogger, waitForRequest } from "./support/queue.ts";
+import { controlPool, queueTestConfig, quietLogger, requestInput, waitForRequest } from "./support/queue.ts";
 import { createTestDatabase, query, testQueuePrefix } from "./support/services.ts";
 
 /** A port nothing listens on: Redis as it is during an outage. */
@@ -18,15 +18,7 @@ describe("a request approved while Redis is unreachable", async () => {
 
   it("is kept with its outbox row, then enqueued by the reconciler and applied once Redis answers", async () => {
     const checksum = readCatalog(migrationsDir).byVersion.get("20251101_000001")!.checksum;
-    const request = await createRequest(pool, {
-      kind: "apply",
-      environment: "production",
-      versions: ["20251101_000001"],
-      checksums: { "20251101_000001": checksum },
-      requestedBy: "UREQUESTER",
-      approvalsRequired: 1,
-      expiresAt: new Date(Date.now() + 3_600_000),
-    });
+    const request = await createRequest(pool, requestInput({ checksums: { "20251101_000001": checksum } }));
     expect((await recordApproval(pool, request.id, "UAPPROVER1")).outcome).toBe("approved");
 
     const deadQueue = createJobQueue(UNREACHABLE_REDIS, config.queuePrefix);

@@ -10,23 +10,14 @@ import {
   unsentOutbox,
   type NewRequest,
 } from "../src/requests/index.ts";
+import { requestInput } from "./support/queue.ts";
 import { createTestDatabase, query } from "./support/services.ts";
 
-const CHECKSUM = "a".repeat(64);
 let url: string;
 let pool: pg.Pool;
 
 function newRequest(overrides: Partial<NewRequest> = {}): NewRequest {
-  return {
-    kind: "apply",
-    environment: "production",
-    versions: ["20251101_000001"],
-    checksums: { "20251101_000001": CHECKSUM },
-    requestedBy: "UREQUESTER",
-    approvalsRequired: 2,
-    expiresAt: new Date(Date.now() + 3_600_000),
-    ...overrides,
-  };
+  return requestInput({ approvalsRequired: 2, ...overrides });
 }
 
 async function outboxRows(requestId: string) {

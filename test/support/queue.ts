@@ -10,7 +10,7 @@ import { readCatalog } from "../../src/catalog/index.ts";
 import { EnvironmentSchema, type Config } from "../../src/config/index.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import type { HealthAlert, JobOutcome, Notifier } from "../../src/queue/index.ts";
-import { createRequest, ensureControlSchema, getRequest, type ChangeRequest, type RequestStatus } from "../../src/requests/index.ts";
+import { createRequest, ensureControlSchema, getRequest, type ChangeRequest, type NewRequest, type RequestStatus } from "../../src/requests/index.ts";
 import type { ProgressEvent } from "../../src/runner/types.ts";
 import { redisUrl } from "./services.ts";
 
@@ -49,6 +49,20 @@ export async function controlPool(url: string): Promise<pg.Pool> {
   return pool;
 }
 
+/** A change request for 20251101_000001 on production by UREQUESTER, needing one approval, open for an hour. */
+export function requestInput(overrides: Partial<NewRequest> = {}): NewRequest {
+  return {
+    kind: "apply",
+    environment: "production",
+    versions: ["20251101_000001"],
+    checksums: { "20251101_000001": "a".repeat(64) },
+    requestedBy: "UREQUESTER",
+    approvalsRequired: 1,
+    expiresAt: new Date(Date.now() + 3_600_000),
+    ...overrides,
+  };
+}
+
 /** An approved request (no approvals needed) for these versions, checksums pinned from the folder as it is now. */
 export async function approvedRequest(
   pool: pg.Pool,
@@ -58,16 +72,17 @@ export async function approvedRequest(
 ): Promise<ChangeRequest> {
   const catalog = readCatalog(config.migrationsDir);
   const checksums = Object.fromEntries(versions.map((version) => [version, catalog.byVersion.get(version)!.checksum]));
-  return createRequest(pool, {
-    kind: options.kind ?? "apply",
-    environment: options.environment ?? "production",
-    versions,
-    checksums,
-    reason: options.reason ?? null,
-    requestedBy: "UREQUESTER",
-    approvalsRequired: 0,
-    expiresAt: new Date(Date.now() + 3_600_000),
-  });
+  return createRequest(
+    pool,
+    requestInput({
+      kind: options.kind ?? "apply",
+      environment: options.environment ?? "production",
+      versions,
+      checksums,
+      reason: options.reason ?? null,
+      approvalsRequired: 0,
+    }),
+  );
 }
 
 /** Polls until the request reaches one of `statuses` (the worker runs elsewhere); fails after `timeoutMs`. */
