@@ -47,7 +47,7 @@ describe("the local shell drives the real app: type as a user, read the rendered
     await session.handle("/as UAPPROVER1");
     expect(output).toContain("You are now UAPPROVER1.");
     await session.handle("click 1");
-    await shows(":white_check_mark: done");
+    await shows("✅ done");
     expect(await columnsOf(databaseUrl, "widgets")).toEqual(["id"]);
     expect(output).toContain("↳ in thread");
   });

@@ -15,8 +15,32 @@ interface BlockLike {
   elements?: { type?: string; text?: string | { text?: string }; action_id?: string; value?: string }[];
 }
 
+/** The emoji shortcodes Rookery's messages use, as a terminal shows them. */
+const EMOJI: Record<string, string> = {
+  white_check_mark: "✅",
+  x: "❌",
+  warning: "⚠️",
+  hourglass_flowing_sand: "⏳",
+  gear: "⚙️",
+  no_entry: "⛔",
+  no_entry_sign: "🚫",
+  alarm_clock: "⏰",
+  inbox_tray: "📥",
+  leftwards_arrow_with_hook: "↩️",
+  red_circle: "🔴",
+  large_green_circle: "🟢",
+  large_orange_circle: "🟠",
+  rotating_light: "🚨",
+  unlock: "🔓",
+  speech_balloon: "💬",
+  fast_forward: "⏩",
+  heavy_multiplication_x: "✖️",
+  snowflake: "❄️",
+};
+
 export function mrkdwnToText(text: string): string {
   return text
+    .replace(/:([a-z_]+):/g, (code, name: string) => EMOJI[name] ?? code)
     .replace(/<!date\^\d+\^[^|>]*\|([^>]*)>/g, "$1")
     .replace(/<@([A-Z0-9]+)>/g, "@$1")
     .replace(/(^|[\s(])\*([^*\n]+)\*(?=[\s).,:;]|$)/gm, "$1$2")
