@@ -101,4 +101,12 @@ describe("the ledger's SQL functions, as a DBA calls them at psql", async () => 
       expect(await dba!.query("SELECT apply_migration('20251101_000009', 'racing', 'CREATE TABLE racing (id int)') AS ok")).toMatchObject({ rows: [{ ok: true }] });
     });
   });
+
+  it("rookery_assert_migration_lock refuses a transaction whose connection does not hold the migration lock", async () => {
+    await withClients(url, 2, async ([holder, other]) => {
+      await holder!.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY.toString()]);
+      await expect(holder!.query("SELECT rookery_assert_migration_lock()")).resolves.toBeDefined();
+      await expect(other!.query("SELECT rookery_assert_migration_lock()")).rejects.toMatchObject({ code: "RK001" });
+    });
+  });
 });

@@ -2,13 +2,14 @@ import type pg from "pg";
 import { ALERT_MIGRATION_ISSUES } from "./functions/alert-migration-issues.ts";
 import { APPLY_MIGRATION } from "./functions/apply-migration.ts";
 import { APPLY_TENANT_SAFE_MIGRATION } from "./functions/apply-tenant-safe-migration.ts";
+import { ASSERT_MIGRATION_LOCK } from "./functions/assert-migration-lock.ts";
 import { ROLLBACK_MIGRATION } from "./functions/rollback-migration.ts";
 import { LEDGER_DDL_KEY } from "./lock-keys.ts";
 import { TEST_MIGRATION_INTEGRITY } from "./functions/test-migration-integrity.ts";
 import { MIGRATION_EVENTS, MIGRATION_HEALTH, SCHEMA_MIGRATIONS, SCHEMA_VERSION, SYSTEM_NOTIFICATIONS } from "./tables.ts";
 
 /** Bump when any ledger object changes: databases on an older revision get the DDL again. */
-export const LEDGER_REVISION = 3;
+export const LEDGER_REVISION = 4;
 
 const LEDGER_DDL = [
   SCHEMA_MIGRATIONS,
@@ -21,6 +22,7 @@ const LEDGER_DDL = [
   TEST_MIGRATION_INTEGRITY,
   ALERT_MIGRATION_ISSUES,
   APPLY_TENANT_SAFE_MIGRATION,
+  ASSERT_MIGRATION_LOCK,
   `CREATE OR REPLACE FUNCTION public.rookery_ledger_revision() RETURNS INTEGER LANGUAGE sql IMMUTABLE AS 'SELECT ${LEDGER_REVISION}';`,
 ].join("\n");
 

@@ -13,3 +13,4 @@ export {
   type FailedRecord,
   type RollbackRecord,
 } from "./records.ts";
+export { LOCK_NOT_HELD_SQLSTATE, MIGRATION_LOCK_GUARD_SQL } from "./functions/assert-migration-lock.ts";

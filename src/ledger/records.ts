@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { LedgerRow, LedgerStatus } from "../runner/types.ts";
+import { MIGRATION_LOCK_GUARD_SQL } from "./functions/assert-migration-lock.ts";
 
 /**
  * Reads and writes of ledger rows and history events. Values that can come from a person (actor,
@@ -69,13 +70,15 @@ export interface AppliedRecord {
 /**
  * The ledger writes of a successful apply, as SQL text to run inside the migration's own transaction
  * in the same round trip. Every value here comes from the migration files being run (their text is
- * executed anyway) or from Rookery itself; the actor comes from the session's bound setting.
+ * executed anyway) or from Rookery itself; the actor comes from the session's bound setting. It
+ * first checks that this transaction's connection holds the migration lock.
  */
 export function appliedRecordSql(record: AppliedRecord): string {
   const literal = pg.escapeLiteral;
   const actor = `current_setting('${ACTOR_SETTING}')`;
   const version = literal(record.version);
   return `
+${MIGRATION_LOCK_GUARD_SQL}
 INSERT INTO public.schema_migrations (version, description, rollback_script, checksum, applied_by, status, applied_at)
 VALUES (${version}, ${literal(record.description)}, ${record.rollbackScript === null ? "NULL" : literal(record.rollbackScript)}, ${literal(record.checksum)}, ${actor}, 'applied', NOW())
 ON CONFLICT (version) DO UPDATE SET description = EXCLUDED.description, rollback_script = EXCLUDED.rollback_script,

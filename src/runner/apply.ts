@@ -1,16 +1,16 @@
 import type pg from "pg";
 import { loadParser, type Statement } from "../analysis/parse.ts";
 import { isUnreachable } from "../db/index.ts";
-import { readLedger, recordFailure } from "../ledger/index.ts";
-import { ChecksumMismatchError, UnknownVersionError } from "./errors.ts";
+import { LOCK_NOT_HELD_SQLSTATE, readLedger, recordFailure } from "../ledger/index.ts";
+import { ChecksumMismatchError, TransactionPoolingError, UnknownVersionError } from "./errors.ts";
 import { executeInTransaction } from "./execute-in-transaction.ts";
 import { executeOutsideTransaction, needsOutsideTransaction } from "./execute-outside-transaction.ts";
-import { MigrationStatementError, type MigrationExecutor, type MigrationRun } from "./execution.ts";
+import { MigrationStatementError, sqlstateOf, type MigrationExecutor, type MigrationRun } from "./execution.ts";
 import { LockRetriesExhausted } from "./retry.ts";
 import { archivesDataChanges, executeWithArchive } from "./archive.ts";
 import { backupBeforeApply } from "./backup.ts";
 import { applyTenantScoped } from "./tenants.ts";
-import { withRunnerSession } from "./session.ts";
+import { databaseLabel, withRunnerSession } from "./session.ts";
 import { isPending, runnableStatements } from "./statements.ts";
 import type { Environment } from "../config/index.ts";
 import type { ApplyOptions, ApplyReport, Migration, MigrationFailure, RunContext } from "./types.ts";
@@ -55,7 +55,7 @@ async function beforeApplying(ctx: RunContext, client: pg.Client, migrations: Mi
 
 function isConnectionLost(error: unknown): boolean {
   const cause = error instanceof MigrationStatementError ? error.cause : error;
-  const code = (cause as { code?: string }).code ?? "";
+  const code = sqlstateOf(error) ?? "";
   return isUnreachable(cause) || code.startsWith("08") || code === "57P01" || code === "57P02" ||
     /Connection terminated|connection error/i.test((cause as Error).message ?? "");
 }
@@ -73,6 +73,9 @@ async function recordFailedMigration(run: MigrationRun, error: unknown): Promise
       error: `the connection was lost while applying ${migration.version} (${(error as Error).message}); check \`rookery status\` for its outcome`,
       transient: true,
     };
+  }
+  if (sqlstateOf(error) === LOCK_NOT_HELD_SQLSTATE) {
+    throw new TransactionPoolingError(databaseLabel(context.environment.databaseUrl), `${migration.version} ran on a server connection that does not hold the migration lock; it was rolled back`);
   }
   const exhausted = error instanceof LockRetriesExhausted;
   const cause = exhausted ? error.lastError : error;

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { Statement } from "../analysis/parse.ts";
 import type { LedgerEntry } from "../ledger/index.ts";
+import { LockRetriesExhausted } from "./retry.ts";
 import type { Migration, RunContext } from "./types.ts";
 
 /** Everything an executor needs to run one migration on the session that holds the lock. */
@@ -41,4 +42,11 @@ export class MigrationStatementError extends Error {
     super((cause as Error).message, { cause });
     this.detail = detail;
   }
+}
+
+/** The SQLSTATE of a failure, wherever the engine wrapped it. */
+export function sqlstateOf(error: unknown): string | undefined {
+  if (error instanceof MigrationStatementError) return error.detail.sqlstate;
+  if (error instanceof LockRetriesExhausted) return sqlstateOf(error.lastError);
+  return (error as { code?: string } | undefined)?.code;
 }

@@ -36,32 +36,35 @@ export async function findLockHolder(client: pg.ClientBase): Promise<LockHolder 
 
 /**
  * A transaction-pooling PgBouncer hands each transaction to any server connection: the lock we just
- * took would sit on a connection we no longer own, and SET would leak to others. Refuse to run then.
+ * took would sit on a connection we no longer own, and SET would leak to others. Refuse to run then,
+ * and free the lock by ending the server connection that took it (nothing else will release it).
+ * When the pool happens to give us the same connection here, the guard in every ledger write
+ * (rookery_assert_migration_lock) still refuses to commit a migration on any other.
  */
-async function assertSessionKept(client: pg.ClientBase, environment: Environment): Promise<void> {
-  const first = await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+async function assertSessionKept(client: pg.ClientBase, environment: Environment, lockPid: number): Promise<void> {
   const { rows } = await client.query<{ pid: number; held: boolean }>(
     `SELECT pg_backend_pid() AS pid, EXISTS (SELECT 1 ${LOCKS_OF_KEY} AND l.pid = pg_backend_pid()) AS held`,
     [LOCK_CLASSID, LOCK_OBJID],
   );
-  const second = rows[0];
-  if (!second || second.pid !== first.rows[0]?.pid) {
-    throw new TransactionPoolingError(databaseLabel(environment.databaseUrl), "two statements ran on different server connections");
-  }
-  if (!second.held) {
-    throw new TransactionPoolingError(databaseLabel(environment.databaseUrl), "the advisory lock just taken is not held by this connection");
-  }
+  if (rows[0]?.pid === lockPid && rows[0].held) return;
+  await client.query("SELECT pg_terminate_backend($1)", [lockPid]).catch(() => {});
+  const evidence = rows[0]?.pid !== lockPid
+    ? `the lock was taken by server process ${lockPid}, the next statement ran on ${rows[0]?.pid}`
+    : "the advisory lock just taken is not held by this connection";
+  throw new TransactionPoolingError(databaseLabel(environment.databaseUrl), evidence);
 }
 
 /**
  * Takes the database's migration lock, waiting for another runner at most `advisoryLockWait`. The
- * wait is Postgres's own (lock_timeout on pg_advisory_lock), so the lock passes on the moment it is freed.
+ * wait is Postgres's own (lock_timeout on pg_advisory_lock), so the lock passes on the moment it is
+ * freed. Returns the server process that holds it.
  */
-export async function acquireMigrationLock(client: pg.ClientBase, environment: Environment, onProgress?: ProgressListener): Promise<void> {
+export async function acquireMigrationLock(client: pg.ClientBase, environment: Environment, onProgress?: ProgressListener): Promise<number> {
   const database = databaseLabel(environment.databaseUrl);
   const key = MIGRATION_LOCK_KEY.toString();
-  const { rows } = await client.query<{ taken: boolean }>("SELECT pg_try_advisory_lock($1) AS taken", [key]);
-  if (!rows[0]?.taken) {
+  const attempt = await client.query<{ taken: boolean; pid: number }>("SELECT pg_try_advisory_lock($1) AS taken, pg_backend_pid() AS pid", [key]);
+  let lockPid = attempt.rows[0]?.pid ?? 0;
+  if (!attempt.rows[0]?.taken) {
     const holder = await findLockHolder(client);
     const waitMs = Math.max(0, Math.round(environment.advisoryLockWait));
     if (waitMs === 0) throw new AdvisoryLockTimeoutError(database, 0, holder);
@@ -72,7 +75,8 @@ export async function acquireMigrationLock(client: pg.ClientBase, environment: E
     });
     await client.query(`SET lock_timeout = ${waitMs}`);
     try {
-      await client.query("SELECT pg_advisory_lock($1)", [key]);
+      const { rows } = await client.query<{ pid: number }>("SELECT pg_advisory_lock($1), pg_backend_pid() AS pid", [key]);
+      lockPid = rows[0]?.pid ?? 0;
     } catch (error) {
       if ((error as { code?: string }).code === "55P03") {
         throw new AdvisoryLockTimeoutError(database, waitMs, (await findLockHolder(client)) ?? holder);
@@ -82,8 +86,9 @@ export async function acquireMigrationLock(client: pg.ClientBase, environment: E
       await client.query("RESET lock_timeout").catch(() => {});
     }
   }
-  await assertSessionKept(client, environment);
+  await assertSessionKept(client, environment, lockPid);
   await onProgress?.({ step: "lock", message: `migration lock taken on ${database}` });
+  return lockPid;
 }
 
 export async function releaseMigrationLock(client: pg.ClientBase): Promise<void> {

@@ -1,14 +1,14 @@
 import type pg from "pg";
 import { loadParser } from "../analysis/parse.ts";
 import { UsageError } from "../errors.ts";
-import { recordRollback, recordRollbackFailure } from "../ledger/index.ts";
+import { LOCK_NOT_HELD_SQLSTATE, MIGRATION_LOCK_GUARD_SQL, recordRollback, recordRollbackFailure } from "../ledger/index.ts";
 import { restoreArchive, wantsArchiveRestore } from "./archive.ts";
-import { RollbackFailedError } from "./errors.ts";
+import { RollbackFailedError, TransactionPoolingError } from "./errors.ts";
 import { needsOutsideTransaction, runStatementsOutsideTransaction } from "./execute-outside-transaction.ts";
-import { MigrationStatementError } from "./execution.ts";
 import { LockRetriesExhausted, withLockRetries } from "./retry.ts";
 import { rollbackCandidate } from "./rollback-safety.ts";
-import { withRunnerSession } from "./session.ts";
+import { sqlstateOf } from "./execution.ts";
+import { databaseLabel, withRunnerSession } from "./session.ts";
 import { runnableStatements } from "./statements.ts";
 import { transactionTimeoutsSql } from "./timeouts.ts";
 import type { RollbackOptions, RollbackReport, RunContext } from "./types.ts";
@@ -56,16 +56,19 @@ export async function rollbackMigration(ctx: RunContext, options: RollbackOption
     try {
       if (outside) {
         lockRetries = await runStatementsOutsideTransaction(client, ctx.environment, statements, label);
-        await inTransaction(client, "BEGIN", record);
+        await inTransaction(client, `BEGIN; ${MIGRATION_LOCK_GUARD_SQL}`, record);
       } else {
         await withLockRetries(ctx.environment, label, async (retry) => {
           lockRetries = retry;
-          await inTransaction(client, `BEGIN; ${transactionTimeoutsSql(ctx.environment)}\n${candidate.rollbackScript}\n;`, record);
+          await inTransaction(client, `BEGIN; ${MIGRATION_LOCK_GUARD_SQL} ${transactionTimeoutsSql(ctx.environment)}\n${candidate.rollbackScript}\n;`, record);
         });
       }
     } catch (error) {
       const cause = error instanceof LockRetriesExhausted ? error.lastError : error;
-      const sqlstate = error instanceof MigrationStatementError ? error.detail.sqlstate : (cause as { code?: string }).code;
+      const sqlstate = sqlstateOf(error);
+      if (sqlstate === LOCK_NOT_HELD_SQLSTATE) {
+        throw new TransactionPoolingError(databaseLabel(ctx.environment.databaseUrl), `the rollback of ${version} ran on a server connection that does not hold the migration lock; it was undone`);
+      }
       const message = error instanceof LockRetriesExhausted ? error.message : (cause as Error).message;
       await recordRollbackFailure(client, { version, actor: ctx.actor, reason, error: message, detail: { sqlstate, outsideTransaction: outside } });
       throw new RollbackFailedError(version, message, sqlstate);
