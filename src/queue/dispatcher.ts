@@ -3,6 +3,9 @@ import type pg from "pg";
 import { describeError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import {
+  FINAL_STATUSES,
+  getRequest,
+  markFailed,
   markOutboxFailed,
   markOutboxSent,
   markQueued,
@@ -45,14 +48,23 @@ export async function dispatchOutbox(deps: DispatchDeps): Promise<number> {
 /**
  * Finds approved, unfinished requests whose job is not in Redis (lost with a Redis restart, or never sent)
  * and puts them back into the outbox, then dispatches. Returns the ids it re-sent.
+ * A job BullMQ itself gave up on (stalled too often: its worker keeps dying) fails the request instead of
+ * being sent round again for ever.
  */
 export async function reconcileJobs(deps: DispatchDeps): Promise<string[]> {
   const resent: string[] = [];
   for (const request of await requestsAwaitingJobs(deps.controlPool)) {
     const job = await deps.queue.getJob(request.id);
     const state = job ? await job.getState() : "missing";
-    // A job that finished in Redis while the request did not: its worker died between the two writes.
-    if (state === "missing" || state === "unknown" || state === "completed" || state === "failed") {
+    // The job may have finished the request since the list was read.
+    const now = await getRequest(deps.controlPool, request.id);
+    if (!now || FINAL_STATUSES.includes(now.status)) continue;
+    if (state === "failed") {
+      await markFailed(deps.controlPool, request.id, `the job failed outside the worker: ${job?.failedReason ?? "no reason recorded"}`);
+      continue;
+    }
+    // "completed" while the request is unfinished: its worker died between the two writes; running it again is safe.
+    if (state === "missing" || state === "unknown" || state === "completed") {
       if (job) await job.remove().catch(() => {});
       await resendOutbox(deps.controlPool, request.id);
       resent.push(request.id);
