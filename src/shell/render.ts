@@ -44,6 +44,7 @@ export function mrkdwnToText(text: string): string {
     .replace(/<!date\^\d+\^[^|>]*\|([^>]*)>/g, "$1")
     .replace(/<@([A-Z0-9]+)>/g, "@$1")
     .replace(/(^|[\s(])\*([^*\n]+)\*(?=[\s).,:;]|$)/gm, "$1$2")
+    .replace(/(^|[\s(])_([^_\n]+)_(?=[\s).,:;]|$)/gm, "$1$2")
     .replace(/<#([A-Z0-9]+)(\|[^>]*)?>/g, "#$1")
     .replace(/```([\s\S]*?)```/g, (_, code: string) => `\n${code.split("\n").map((line) => `    ${line}`).join("\n")}\n`)
     .replace(/&lt;/g, "<")

@@ -53,6 +53,8 @@ export class ShellSession {
   private userId: string;
   private readonly buttons = new Map<number, ClickTarget>();
   private nextButton = 1;
+  /** The lines last shown for each message, so an update shows what changed. */
+  private readonly shown = new Map<string, string[]>();
 
   private constructor(
     private readonly options: ShellOptions,
@@ -153,7 +155,12 @@ export class ShellSession {
     const { lines, buttons } = renderBlocks(String(call.body.text ?? ""), call.body.blocks, this.nextButton);
     for (const button of buttons) this.buttons.set(this.nextButton++, { ...button, channel, ts });
     const indent = call.body.thread_ts ? "    " : "";
-    this.say([where, ...lines].map((text) => `${indent}${text}`).join("\n"));
+    // An update repeats the message; the terminal shows its title and what changed, as Slack would redraw it.
+    const key = `${channel}/${ts}`;
+    const before = this.shown.get(key);
+    this.shown.set(key, lines);
+    const shown = call.method === "chat.update" && before ? [lines[0] ?? "", ...lines.slice(1).filter((line) => !before.includes(line))] : lines;
+    this.say([where, ...shown].map((text) => `${indent}${text}`).join("\n"));
   }
 
   private describe(call: RecordedCall): string | undefined {

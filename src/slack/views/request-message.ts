@@ -102,7 +102,16 @@ function migrationBlock(migration: CardMigration, request: ChangeRequest): Slack
     ...(migration.changedSinceRequest ? [":rotating_light: the file changed since this request: the job will refuse it"] : []),
     ...(migration.analysis ? findingLines(migration.analysis) : []),
   ];
-  return [section(lines.join("\n")), ...(migration.sql ? [section(sqlPreview(migration.sql, 400))] : [])];
+  // The SQL is for the approvers: shown while the request waits for them, then the message is about progress.
+  const preview = request.status === "pending" && migration.sql ? withoutHeaderComments(migration.sql) : "";
+  return [section(lines.join("\n")), ...(preview ? [section(sqlPreview(preview, 400))] : [])];
+}
+
+/** The file's leading comment block (description, directives) is already shown as the description. */
+function withoutHeaderComments(sql: string): string {
+  const lines = sql.split("\n");
+  const first = lines.findIndex((line) => line.trim() !== "" && !line.trim().startsWith("--"));
+  return first === -1 ? "" : lines.slice(first).join("\n");
 }
 
 function buttonsFor(card: RequestCard): SlackBlock[] {
@@ -174,7 +183,7 @@ export function requestMessage(card: RequestCard): SlackMessage {
         [
           approvals ? `Approved by ${approvals}` : "",
           request.status === "pending" ? card.lastApprovalDoes : "",
-          request.status === "pending" ? `expires <!date^${Math.floor(request.expiresAt.getTime() / 1000)}^{time}|${request.expiresAt.toISOString()}>` : "",
+          request.status === "pending" ? `expires <!date^${Math.floor(request.expiresAt.getTime() / 1000)}^{time}|${request.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC>` : "",
         ]
           .filter(Boolean)
           .join(" · ") || `Last change ${request.updatedAt.toISOString().slice(0, 16).replace("T", " ")} UTC`,
