@@ -3,13 +3,14 @@ import { ALERT_MIGRATION_ISSUES } from "./functions/alert-migration-issues.ts";
 import { APPLY_MIGRATION } from "./functions/apply-migration.ts";
 import { APPLY_TENANT_SAFE_MIGRATION } from "./functions/apply-tenant-safe-migration.ts";
 import { ASSERT_MIGRATION_LOCK } from "./functions/assert-migration-lock.ts";
+import { RECORD_MIGRATION } from "./functions/record-migration.ts";
 import { ROLLBACK_MIGRATION } from "./functions/rollback-migration.ts";
 import { LEDGER_DDL_KEY } from "./lock-keys.ts";
 import { TEST_MIGRATION_INTEGRITY } from "./functions/test-migration-integrity.ts";
 import { MIGRATION_EVENTS, MIGRATION_HEALTH, SCHEMA_MIGRATIONS, SCHEMA_VERSION, SYSTEM_NOTIFICATIONS } from "./tables.ts";
 
 /** Bump when any ledger object changes: databases on an older revision get the DDL again. */
-export const LEDGER_REVISION = 4;
+export const LEDGER_REVISION = 5;
 
 const LEDGER_DDL = [
   SCHEMA_MIGRATIONS,
@@ -17,6 +18,7 @@ const LEDGER_DDL = [
   MIGRATION_EVENTS,
   SYSTEM_NOTIFICATIONS,
   MIGRATION_HEALTH,
+  RECORD_MIGRATION,
   APPLY_MIGRATION,
   ROLLBACK_MIGRATION,
   TEST_MIGRATION_INTEGRITY,

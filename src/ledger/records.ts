@@ -79,13 +79,7 @@ export function appliedRecordSql(record: AppliedRecord): string {
   const version = literal(record.version);
   return `
 ${MIGRATION_LOCK_GUARD_SQL}
-INSERT INTO public.schema_migrations (version, description, rollback_script, checksum, applied_by, status, applied_at)
-VALUES (${version}, ${literal(record.description)}, ${record.rollbackScript === null ? "NULL" : literal(record.rollbackScript)}, ${literal(record.checksum)}, ${actor}, 'applied', NOW())
-ON CONFLICT (version) DO UPDATE SET description = EXCLUDED.description, rollback_script = EXCLUDED.rollback_script,
-  checksum = EXCLUDED.checksum, applied_by = EXCLUDED.applied_by, status = 'applied', applied_at = NOW();
-INSERT INTO public.schema_version (id, current_version, applied_at, applied_by)
-VALUES (1, (SELECT max(version) FROM public.schema_migrations WHERE status = 'applied'), NOW(), ${actor})
-ON CONFLICT (id) DO UPDATE SET current_version = EXCLUDED.current_version, applied_at = NOW(), applied_by = EXCLUDED.applied_by;
+SELECT public.rookery_record_migration(${version}, ${literal(record.description)}, ${record.rollbackScript === null ? "NULL" : literal(record.rollbackScript)}, ${literal(record.checksum)}, ${actor}, 'applied');
 INSERT INTO public.migration_events (migration_type, version, event, actor, success, detail)
 VALUES ('apply', ${version}, 'applied', ${actor}, TRUE, ${literal(JSON.stringify(record.detail))}::jsonb);`;
 }
@@ -106,15 +100,9 @@ export interface FailedRecord {
  */
 export async function recordFailure(client: pg.ClientBase, record: FailedRecord): Promise<void> {
   await client.query(
-    `WITH row AS (
-       INSERT INTO public.schema_migrations (version, description, rollback_script, checksum, applied_by, status, applied_at)
-       VALUES ($1, $2, $3, $4, $5, 'failed', NOW())
-       ON CONFLICT (version) DO UPDATE SET description = EXCLUDED.description, checksum = EXCLUDED.checksum,
-         applied_by = EXCLUDED.applied_by, status = 'failed', applied_at = NOW()
-       RETURNING version
-     )
+    `WITH row AS (SELECT public.rookery_record_migration($1, $2, $3, $4, $5, 'failed'))
      INSERT INTO public.migration_events (migration_type, version, event, actor, success, error_message, detail)
-     SELECT 'apply', version, 'failed', $5, FALSE, $6, $7::jsonb FROM row`,
+     SELECT 'apply', $1, 'failed', $5, FALSE, $6, $7::jsonb FROM row`,
     [record.version, record.description, record.rollbackScript, record.checksum, fitActor(record.actor), record.error, JSON.stringify(record.detail)],
   );
 }

@@ -5,7 +5,7 @@ import { MIGRATION_LOCK_KEY } from "../lock-keys.ts";
  * document's defects fixed:
  * - the failure is caught in an inner block (whose changes roll back to its savepoint), then recorded
  *   outside it and reported with a WARNING and FALSE; re-raising would roll the record back too;
- * - a version that failed or was rolled back is applied again through ON CONFLICT (version) DO UPDATE;
+ * - a version that failed or was rolled back is applied again (rookery_record_migration upserts the row);
  * - the checksum is the same SHA-256 of the LF-normalised text that `rookery` computes, not md5;
  * - it waits for the database's migration lock (held by a running `rookery apply`) for its transaction.
  * Statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY) fail here with a hint:
@@ -38,22 +38,7 @@ BEGIN
     BEGIN
         EXECUTE p_migration_sql;
 
-        INSERT INTO public.schema_migrations (version, description, rollback_script, checksum, applied_by, status, applied_at)
-        VALUES (p_version, p_description, p_rollback_sql, v_checksum, current_user, 'applied', NOW())
-        ON CONFLICT (version) DO UPDATE SET
-            description = EXCLUDED.description,
-            rollback_script = EXCLUDED.rollback_script,
-            checksum = EXCLUDED.checksum,
-            applied_by = EXCLUDED.applied_by,
-            status = 'applied',
-            applied_at = NOW();
-
-        INSERT INTO public.schema_version (id, current_version, applied_at, applied_by)
-        VALUES (1, (SELECT max(version) FROM public.schema_migrations WHERE status = 'applied'), NOW(), current_user)
-        ON CONFLICT (id) DO UPDATE SET
-            current_version = EXCLUDED.current_version,
-            applied_at = NOW(),
-            applied_by = current_user;
+        PERFORM public.rookery_record_migration(p_version, p_description, p_rollback_sql, v_checksum, current_user, 'applied');
 
         INSERT INTO public.migration_events (migration_type, version, event, actor, success, detail)
         VALUES ('apply', p_version, 'applied', current_user, TRUE,
@@ -63,14 +48,7 @@ BEGIN
         GET STACKED DIAGNOSTICS v_error = MESSAGE_TEXT, v_sqlstate = RETURNED_SQLSTATE;
     END;
 
-    INSERT INTO public.schema_migrations (version, description, rollback_script, checksum, applied_by, status, applied_at)
-    VALUES (p_version, p_description, p_rollback_sql, v_checksum, current_user, 'failed', NOW())
-    ON CONFLICT (version) DO UPDATE SET
-        description = EXCLUDED.description,
-        checksum = EXCLUDED.checksum,
-        applied_by = EXCLUDED.applied_by,
-        status = 'failed',
-        applied_at = NOW();
+    PERFORM public.rookery_record_migration(p_version, p_description, p_rollback_sql, v_checksum, current_user, 'failed');
 
     INSERT INTO public.migration_events (migration_type, version, event, actor, success, error_message, detail)
     VALUES ('apply', p_version, 'failed', current_user, FALSE, v_error,
