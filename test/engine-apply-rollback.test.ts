@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyMigrations, ChecksumMismatchError, getStatus, NoRollbackScriptError, NothingToRollbackError, planMigrations, rollbackMigration } from "../src/runner/index.ts";
+import { applyMigrations, ChecksumMismatchError, UnknownVersionError, getStatus, NoRollbackScriptError, NothingToRollbackError, planMigrations, rollbackMigration } from "../src/runner/index.ts";
 import { migrationsFolder, writeMigration } from "./support/cli.ts";
 import { columnsOf, eventsOf, ledgerRows, runContext, testEnvironment } from "./support/engine.ts";
 import { createTestDatabase, query } from "./support/services.ts";
@@ -74,6 +74,11 @@ describe("apply, roll back, apply again", async () => {
     expect(await columnsOf(url, "notes")).toEqual(["id", "body", "author"]);
     expect((await ledgerRows(url)).find((row) => row.version === "20251101_000002")?.status).toBe("applied");
     expect((await eventsOf(url, "20251101_000002")).map((event) => event.event)).toEqual(["applied", "rolled_back", "applied"]);
+  });
+
+  it("refuses a version that is not in the folder, naming it", async () => {
+    await expect(applyMigrations(runContext(environment, dir), { versions: ["20251231_000009"] })).rejects.toThrow(UnknownVersionError);
+    await expect(applyMigrations(runContext(environment, dir), { versions: ["20251231_000009"] })).rejects.toThrow(/no migration 20251231_000009 in /);
   });
 
   it("refuses to roll back what is not applied, or has no stored script", async () => {

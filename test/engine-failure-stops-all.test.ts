@@ -54,4 +54,11 @@ describe("a failing migration in the middle of apply --all", async () => {
     await expect(applyMigrations(runContext(environment, dir))).rejects.toThrow(/2025_11_02\/002_broken\.sql:1:/);
     expect(await query(url, "SELECT 1 FROM information_schema.tables WHERE table_name = 'fine'")).toEqual([]);
   });
+
+  it("refuses a file that wraps itself in BEGIN/COMMIT, naming the line, before applying anything", async () => {
+    writeMigration(dir, "2025_11_02/002_broken.sql", "CREATE TABLE broken (id bigint);\n");
+    writeMigration(dir, "2025_11_02/003_own_transaction.sql", "-- copied from a psql script\nBEGIN;\nCREATE TABLE own (id bigint);\nCOMMIT;\n");
+    await expect(applyMigrations(runContext(environment, dir))).rejects.toThrow(/2025_11_02\/003_own_transaction\.sql:2: the file controls its own transaction/);
+    expect(await query(url, "SELECT 1 FROM information_schema.tables WHERE table_name IN ('fine', 'broken', 'own')")).toEqual([]);
+  });
 });
