@@ -2,7 +2,10 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { checksumOf } from "../src/catalog/index.ts";
 import { ensureLedger, MIGRATION_LOCK_KEY } from "../src/ledger/index.ts";
-import { columnsOf, eventsOf, ledgerRows } from "./support/engine.ts";
+import { readCatalog } from "../src/catalog/index.ts";
+import { getStatus } from "../src/runner/index.ts";
+import { migrationsFolder } from "./support/cli.ts";
+import { columnsOf, eventsOf, ledgerRows, testEnvironment } from "./support/engine.ts";
 import { createTestDatabase, query } from "./support/services.ts";
 
 async function withClients<T>(url: string, count: number, use: (clients: pg.Client[]) => Promise<T>): Promise<T> {
@@ -108,5 +111,19 @@ describe("the ledger's SQL functions, as a DBA calls them at psql", async () => 
       await expect(holder!.query("SELECT rookery_assert_migration_lock()")).resolves.toBeDefined();
       await expect(other!.query("SELECT rookery_assert_migration_lock()")).rejects.toMatchObject({ code: "RK001" });
     });
+  });
+
+  it("lets a read-only role read a ledger it may not upgrade", async () => {
+    const role = `rookery_reader_${Date.now()}`;
+    await query(url, `CREATE ROLE ${role} LOGIN; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+    try {
+      await query(url, "CREATE OR REPLACE FUNCTION rookery_ledger_revision() RETURNS integer LANGUAGE sql AS 'SELECT 0'");
+      const readerUrl = new URL(url);
+      readerUrl.username = role;
+      const status = await getStatus(testEnvironment(readerUrl.toString()), readCatalog(migrationsFolder({ "2025_11_01/001_widgets.sql": "SELECT 1;\n" })));
+      expect(status.migrations.find((migration) => migration.version === "20251101_000001")?.state).toBe("applied");
+    } finally {
+      await query(url, `DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
   });
 });

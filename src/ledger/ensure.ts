@@ -38,7 +38,8 @@ async function ledgerIsCurrent(client: pg.ClientBase): Promise<boolean> {
 /**
  * Creates or completes the ledger in the connected database. Idempotent and cheap once done (one
  * catalog lookup). A transaction-level advisory lock keeps two runners creating it at once from
- * colliding on the DDL. Call it outside a transaction.
+ * colliding on the DDL. Call it outside a transaction. A role that may not create or replace the
+ * ledger's objects still reads an existing ledger.
  */
 export async function ensureLedger(client: pg.ClientBase): Promise<void> {
   if (await ledgerIsCurrent(client)) return;
@@ -49,6 +50,15 @@ export async function ensureLedger(client: pg.ClientBase): Promise<void> {
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
+    // A read-only role (a dashboard, the health poll) reads an existing ledger it may not upgrade.
+    if ((error as { code?: string }).code === INSUFFICIENT_PRIVILEGE && (await ledgerExists(client))) return;
     throw error;
   }
+}
+
+const INSUFFICIENT_PRIVILEGE = "42501";
+
+async function ledgerExists(client: pg.ClientBase): Promise<boolean> {
+  const { rows } = await client.query<{ exists: boolean }>("SELECT to_regclass('public.schema_migrations') IS NOT NULL AS exists");
+  return rows[0]?.exists === true;
 }
