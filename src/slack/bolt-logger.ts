@@ -16,11 +16,15 @@ export function boltLogger(logger: Logger): BoltLogger {
   const child = logger.child({ component: "bolt" });
   const text = (parts: unknown[]) => parts.map(describePart).join(" ");
   let level = LogLevel.INFO;
+  // Bolt logs at debug on every request: nothing is formatted for a level that is off.
+  const at = (method: "debug" | "info" | "warn" | "error") => (...parts: unknown[]) => {
+    if (child.isLevelEnabled(method)) child[method](text(parts));
+  };
   return {
-    debug: (...parts) => child.debug(text(parts)),
-    info: (...parts) => child.info(text(parts)),
-    warn: (...parts) => child.warn(text(parts)),
-    error: (...parts) => child.error(text(parts)),
+    debug: at("debug"),
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
     setLevel: (next) => {
       level = next;
     },
