@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyMigrations, ChecksumMismatchError, UnknownVersionError, getStatus, NoRollbackScriptError, NothingToRollbackError, planMigrations, rollbackMigration } from "../src/runner/index.ts";
+import { applyMigrations, ChecksumMismatchError, UnknownVersionError, getStatus, previewRollback, NoRollbackScriptError, NothingToRollbackError, planMigrations, rollbackMigration } from "../src/runner/index.ts";
 import { migrationsFolder, writeMigration } from "./support/cli.ts";
 import { columnsOf, eventsOf, ledgerRows, runContext, testEnvironment } from "./support/engine.ts";
 import { createTestDatabase, query } from "./support/services.ts";
@@ -79,6 +79,13 @@ describe("apply, roll back, apply again", async () => {
   it("refuses a version that is not in the folder, naming it", async () => {
     await expect(applyMigrations(runContext(environment, dir), { versions: ["20251231_000009"] })).rejects.toThrow(UnknownVersionError);
     await expect(applyMigrations(runContext(environment, dir), { versions: ["20251231_000009"] })).rejects.toThrow(/no migration 20251231_000009 in /);
+  });
+
+  it("shows the document's safety check before a rollback: caution within the hour, safe after", async () => {
+    expect(await previewRollback(environment, "20251101_000001")).toMatchObject({ safety: "RECENT_MIGRATION_CAUTION", appliedBy: "slack:U123ABC" });
+    await query(url, "UPDATE schema_migrations SET applied_at = NOW() - INTERVAL '2 hours' WHERE version = '20251101_000001'");
+    expect(await previewRollback(environment, "20251101_000001")).toMatchObject({ safety: "SAFE_TO_ROLLBACK" });
+    await expect(previewRollback(environment, "20251102_000001")).rejects.toBeInstanceOf(NoRollbackScriptError);
   });
 
   it("refuses to roll back what is not applied, or has no stored script", async () => {

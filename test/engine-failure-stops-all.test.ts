@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyMigrations, getStatus } from "../src/runner/index.ts";
+import { applyMigrations, getHealth, getStatus } from "../src/runner/index.ts";
 import { migrationsFolder, writeMigration } from "./support/cli.ts";
 import { eventsOf, ledgerRows, runContext, testEnvironment } from "./support/engine.ts";
 import { createTestDatabase, query } from "./support/services.ts";
@@ -36,6 +36,13 @@ describe("a failing migration in the middle of apply --all", async () => {
     const status = await getStatus(environment, runContext(environment, dir).catalog);
     expect(status.migrations.map((migration) => migration.state)).toEqual(["applied", "failed", "pending"]);
     expect(status.counts).toMatchObject({ applied: 1, failed: 1, pending: 2 });
+    const health = await getHealth(environment);
+    expect(health.map((row) => [row.version, row.healthStatus, row.alertLevel])).toEqual(
+      expect.arrayContaining([
+        ["20251101_000001", "NEWLY_APPLIED", "OK"],
+        ["20251101_000002", "FAILED", "CRITICAL"],
+      ]),
+    );
   });
 
   it("applies the fixed file again, then the rest", async () => {
