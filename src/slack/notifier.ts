@@ -1,5 +1,7 @@
-import type { webApi } from "@slack/bolt";
-import type { Environment } from "../config/index.ts";
+import { webApi } from "@slack/bolt";
+import { readCatalog } from "../catalog/index.ts";
+import type { Config, Environment } from "../config/index.ts";
+import { createPool } from "../db/index.ts";
 import type { Logger } from "../log/logger.ts";
 import type { HealthAlert, JobOutcome, Notifier } from "../queue/index.ts";
 import { audit, getRequest, type ChangeRequest } from "../requests/index.ts";
@@ -87,4 +89,17 @@ export function slackNotifier(sources: Sources, client: webApi.WebClient, logger
       await client.chat.postMessage({ channel: environment.alertChannel, text: message.text, blocks: message.blocks });
     },
   };
+}
+
+/**
+ * The Slack notifier for a process that runs jobs without the bot (`rookery worker` on another machine),
+ * when SLACK_BOT_TOKEN is set: request messages are still updated wherever their job runs.
+ * Undefined without a token (the caller keeps its log notifier). `close` ends its control pool.
+ */
+export function slackNotifierFromConfig(config: Config, logger: Logger): { notifier: Notifier; close(): Promise<void> } | undefined {
+  if (!config.slack.botToken) return undefined;
+  const client = new webApi.WebClient(config.slack.botToken, config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {});
+  const control = createPool(config.controlDatabaseUrl, { max: 2, applicationName: "rookery-notifier" });
+  const sources = { config, control, loadCatalog: async () => readCatalog(config.migrationsDir), now: () => new Date() };
+  return { notifier: slackNotifier(sources, client, logger), close: () => control.end() };
 }
