@@ -6,6 +6,8 @@ export default defineConfig({
     globalSetup: ["test/support/global-setup.ts"],
     // Files run in parallel, each against its own database and queue prefix.
     pool: "forks",
+    // Most of a test waits on Postgres or Redis, so more files than cores run at once.
+    maxWorkers: 4,
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

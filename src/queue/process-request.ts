@@ -4,6 +4,7 @@ import { readCatalog } from "../catalog/index.ts";
 import type { Config, Environment } from "../config/index.ts";
 import { describeError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
+import { activeFreeze, describeFreeze } from "../policy/freeze.ts";
 import { getRequest, markFailed, markRetrying, markRunning, markSucceeded, type ChangeRequest } from "../requests/index.ts";
 import { NothingToRollbackError } from "../runner/errors.ts";
 import { applyMigrations, rollbackMigration } from "../runner/index.ts";
@@ -95,6 +96,12 @@ export async function processRequestJob(deps: RequestJobDeps, job: Job, payload:
   const environment = deps.config.environments[request.environment];
   if (!environment) {
     return fail(deps, job, request, `environment "${request.environment}" is no longer in the config (${deps.config.source})`, false);
+  }
+  // A freeze can start between approval and run (a deferred request waits for its window): nothing
+  // approved before it may slip through, except an emergency rollback, which exists for exactly then.
+  const freeze = request.breakGlass ? undefined : await activeFreeze(deps.controlPool, environment.name);
+  if (freeze) {
+    return fail(deps, job, request, `not run: ${describeFreeze(freeze)}. Request it again once the environment is unfrozen.`, false);
   }
   let report: ApplyReport | RollbackReport;
   try {

@@ -23,8 +23,8 @@ export async function createRequest(pool: pg.Pool, input: NewRequest): Promise<C
     await client.query(
       `INSERT INTO rookery_control.requests
          (id, kind, environment, versions, checksums, reason, requested_by, team_id, channel_id,
-          approvals_required, status, expires_at, not_before)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+          approvals_required, status, expires_at, not_before, break_glass)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
       [
         id,
         request.kind,
@@ -39,6 +39,7 @@ export async function createRequest(pool: pg.Pool, input: NewRequest): Promise<C
         approvedAtOnce ? "approved" : "pending",
         request.expiresAt,
         request.notBefore,
+        request.breakGlass,
       ],
     );
     if (approvedAtOnce) await enqueueOutbox(client, id);

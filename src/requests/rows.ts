@@ -26,6 +26,7 @@ interface RequestRow {
   created_at: Date;
   expires_at: Date;
   not_before: Date | null;
+  break_glass: boolean;
   decided_by: string | null;
   error: string | null;
   result: unknown;
@@ -53,6 +54,7 @@ export function toRequest(row: RequestRow): ChangeRequest {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     notBefore: row.not_before,
+    breakGlass: row.break_glass,
     decidedBy: row.decided_by,
     error: row.error,
     result: row.result ?? null,

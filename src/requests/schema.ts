@@ -27,12 +27,15 @@ CREATE TABLE IF NOT EXISTS rookery_control.requests (
   created_at timestamptz NOT NULL DEFAULT now(),
   expires_at timestamptz NOT NULL,
   not_before timestamptz,
+  break_glass boolean NOT NULL DEFAULT false,
   decided_by text,
   error text,
   result jsonb,
   attempts integer NOT NULL DEFAULT 0,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
+-- Control schemas created before emergency rollbacks were recorded on the request.
+ALTER TABLE rookery_control.requests ADD COLUMN IF NOT EXISTS break_glass boolean NOT NULL DEFAULT false;
 CREATE INDEX IF NOT EXISTS requests_status_idx ON rookery_control.requests (status);
 
 CREATE TABLE IF NOT EXISTS rookery_control.approvals (

@@ -48,6 +48,8 @@ export interface ChangeRequest {
   expiresAt: Date;
   /** Approved requests wait until then before their job runs (deployment windows); null runs at once. */
   notBefore: Date | null;
+  /** An emergency rollback (break glass): it runs through freezes and closed windows. */
+  breakGlass: boolean;
   /** Who rejected or cancelled it. */
   decidedBy: string | null;
   error: string | null;
@@ -70,11 +72,16 @@ export const NewRequestSchema = z
     approvalsRequired: z.number().int().min(0).max(10),
     expiresAt: z.date(),
     notBefore: z.date().nullable().default(null),
+    breakGlass: z.boolean().default(false),
   })
   .strict()
   .refine((input) => input.versions.every((version) => input.checksums[version] !== undefined), {
     message: "every version needs its pinned checksum",
     path: ["checksums"],
+  })
+  .refine((input) => !input.breakGlass || input.kind === "rollback", {
+    message: "only a rollback can break glass",
+    path: ["breakGlass"],
   })
   .refine((input) => input.kind !== "rollback" || (input.versions.length === 1 && Boolean(input.reason?.trim())), {
     message: "a rollback names exactly one version and a reason",

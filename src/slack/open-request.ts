@@ -108,6 +108,7 @@ export async function openChangeRequest(deps: SlackDeps, client: webApi.WebClien
     approvalsRequired,
     expiresAt: expiryFor(environment, now),
     notBefore,
+    breakGlass,
   });
   await audit(deps.control, {
     actor: input.userId,
