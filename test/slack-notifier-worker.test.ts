@@ -4,7 +4,7 @@ import { setMessageRef } from "../src/requests/index.ts";
 import { startFakeSlackApi } from "../src/shell/fake-slack-api.ts";
 import { slackNotifierFromConfig } from "../src/slack/notifier.ts";
 import { migrationsFolder } from "./support/cli.ts";
-import { approvedRequest, controlPool, queueTestConfig, quietLogger, waitForRequest } from "./support/queue.ts";
+import { approvedRequest, controlPool, queueTestConfig, quietLogger, spawnWorker, waitForRequest } from "./support/queue.ts";
 import { createTestDatabase, testQueuePrefix } from "./support/services.ts";
 import { textOf } from "./support/slack-app.ts";
 
@@ -16,7 +16,10 @@ describe("a worker without the bot still updates the request's Slack message whe
     ...queueTestConfig({
       databaseUrl,
       controlUrl: databaseUrl,
-      migrationsDir: migrationsFolder({ "2025_11_01/001_create_widgets.sql": "CREATE TABLE widgets (id bigint PRIMARY KEY);\n" }),
+      migrationsDir: migrationsFolder({
+        "2025_11_01/001_create_widgets.sql": "CREATE TABLE widgets (id bigint PRIMARY KEY);\n",
+        "2025_11_01/002_create_gadgets.sql": "CREATE TABLE gadgets (id bigint PRIMARY KEY);\n",
+      }),
       queuePrefix: testQueuePrefix("notifier"),
     }),
     slack: { botToken: "xoxb-worker", apiUrl: fake.apiUrl },
@@ -49,5 +52,17 @@ describe("a worker without the bot still updates the request's Slack message whe
       await worker.close();
       await slack.close();
     }
+  });
+
+  it("does the same from a separate `rookery worker` process given the bot token", async () => {
+    const request = await approvedRequest(pool, config, ["20251101_000002"]);
+    await setMessageRef(pool, request.id, "CMIGRATIONS", "1700000000.000100");
+    const worker = await spawnWorker(config, [], { SLACK_BOT_TOKEN: "xoxb-worker", SLACK_API_URL: fake.apiUrl });
+    expect((await waitForRequest(pool, request.id, ["succeeded", "failed"])).status).toBe("succeeded");
+    const update = await fake.waitForCall((call) => call.method === "chat.update" && call.body.ts === "1700000000.000100" && textOf(call.body).includes("done"));
+    expect(textOf(update.body)).toContain("Apply 20251101_000002 on production");
+    expect(worker.output()).not.toContain("xoxb-worker");
+    worker.child.kill("SIGTERM");
+    expect((await worker.exited).code).toBe(0);
   });
 });

@@ -2,6 +2,7 @@ import { loadConfig } from "../config/index.ts";
 import { createLogger } from "../log/logger.ts";
 import { opsRoutes, serveOpsRoutes } from "../ops/index.ts";
 import { startScheduler, startWorker } from "../queue/index.ts";
+import { slackNotifierFromConfig } from "../slack/notifier.ts";
 import { EXIT, guard, parseCommandArgs, type CliCommand, type CliIO } from "./command.ts";
 import { UsageError } from "../errors.ts";
 import { untilStopSignal } from "./signals.ts";
@@ -11,7 +12,8 @@ const HELP = `Usage: rookery worker [options]
 Runs a queue worker until SIGTERM or SIGINT: takes apply, rollback, verify and health-poll jobs from
 Redis (REDIS_URL, QUEUE_PREFIX), dispatches approved requests from the outbox and re-enqueues approved
 requests whose job is missing. Run as many as you like against one Redis; jobs on one database still
-run one at a time. On SIGTERM it stops taking jobs, lets the current ones finish, and exits 0.
+run one at a time. With SLACK_BOT_TOKEN set it updates the request messages in Slack and posts health
+alerts itself (SLACK_API_URL applies); without it, progress and alerts go to its log. On SIGTERM it stops taking jobs, lets the current ones finish, and exits 0.
 
 Options:
   --concurrency N          jobs at once in this process (default 4)
@@ -52,7 +54,10 @@ async function runWorker(args: string[], io: CliIO): Promise<number> {
   const config = loadConfig({ env: io.env, cwd: io.cwd, migrationsDir: values.dir, configFile: values.config });
   const logger = createLogger({ level: config.logLevel, name: "rookery-worker" });
 
-  const worker = await startWorker(config, { logger, concurrency, workerOptions: { lockDuration, stalledInterval } });
+  // With a bot token, a worker on another machine updates the request messages and posts alerts itself.
+  const slack = slackNotifierFromConfig(config, logger);
+  const notifier = slack?.notifier;
+  const worker = await startWorker(config, { logger, notifier, concurrency, workerOptions: { lockDuration, stalledInterval } });
   const signal = untilStopSignal();
   const scheduler = values.scheduler ? await startScheduler(config, { logger }) : undefined;
   const ops = port ? opsRoutes(config) : undefined;
@@ -63,6 +68,7 @@ async function runWorker(args: string[], io: CliIO): Promise<number> {
   io.stdout(`rookery worker: ${received} received, finishing the current jobs\n`);
   server?.close();
   await Promise.all([worker.close(), scheduler?.close(), ops?.close()]);
+  await slack?.close();
   io.stdout("rookery worker: stopped\n");
   return EXIT.ok;
 }

@@ -143,7 +143,7 @@ export interface WorkerProcess {
 }
 
 /** `rookery worker ARGS` as a real child process, resolved once it printed that it is ready. Call it inside a test. */
-export async function spawnWorker(config: Config, args: string[] = []): Promise<WorkerProcess> {
+export async function spawnWorker(config: Config, args: string[] = [], extraEnv: Record<string, string> = {}): Promise<WorkerProcess> {
   const folder = mkdtempSync(path.join(os.tmpdir(), "rookery-worker-"));
   const configFile = path.join(folder, "rookery.config.yml");
   writeFileSync(configFile, stringifyYaml({ environments: { production: { databaseUrl: config.environments.production!.databaseUrl } } }));
@@ -155,6 +155,7 @@ export async function spawnWorker(config: Config, args: string[] = []): Promise<
       REDIS_URL: config.redisUrl,
       QUEUE_PREFIX: config.queuePrefix,
       LOG_LEVEL: "warn",
+      ...extraEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
