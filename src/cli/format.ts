@@ -1,6 +1,7 @@
 import os from "node:os";
 import type { ParseArgsConfig } from "node:util";
 import { analyzeMigration, loadParser, type MigrationType } from "../analysis/index.ts";
+import type { MigrationTypeInfo, SyntaxErrorReport } from "../analysis/types.ts";
 import { readCatalog, type Catalog, type Migration } from "../catalog/index.ts";
 import type { Config, Environment } from "../config/index.ts";
 import type { ProgressListener } from "../runner/types.ts";
@@ -81,10 +82,15 @@ export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
 }
 
-/** A migration's type (the document's four) and how many lint findings of each severity it has. */
+/**
+ * A migration's type (the document's four) with the document's downtime, strategy and rollback complexity,
+ * how many lint findings of each severity it has, and its syntax error if it has one.
+ */
 export interface MigrationSummary {
   type: MigrationType;
+  typeInfo: MigrationTypeInfo;
   findings: { error: number; warning: number };
+  syntaxError: SyntaxErrorReport | null;
 }
 
 /** Summaries of these migrations by version, for plan and status. */
@@ -92,9 +98,15 @@ export async function summarize(migrations: Migration[]): Promise<Map<string, Mi
   await loadParser();
   return new Map(
     migrations.map((migration) => {
-      const { type, findings } = analyzeMigration(migration);
+      const { type, typeInfo, findings, syntaxError } = analyzeMigration(migration);
       const count = (severity: string) => findings.filter((finding) => finding.severity === severity).length;
-      return [migration.version, { type, findings: { error: count("error"), warning: count("warning") } }];
+      const summary: MigrationSummary = {
+        type,
+        typeInfo,
+        findings: { error: count("error"), warning: count("warning") },
+        syntaxError: syntaxError ?? null,
+      };
+      return [migration.version, summary];
     }),
   );
 }
@@ -105,4 +117,25 @@ export function findingsText(findings: MigrationSummary["findings"] | null | und
   const { error, warning } = findings;
   const parts = [error ? `${error} error${error > 1 ? "s" : ""}` : "", warning ? `${warning} warning${warning > 1 ? "s" : ""}` : ""];
   return parts.filter(Boolean).join(", ") || "clean";
+}
+
+/**
+ * Below a plan or status table: what each type present means (the document's table), and every syntax
+ * error by file, line and column, since such a migration cannot run.
+ */
+type MaybeSummary = { [K in keyof MigrationSummary]?: MigrationSummary[K] | null };
+
+export function analysisNotes(summaries: Iterable<MaybeSummary>): string {
+  const types = new Map<MigrationType, MigrationTypeInfo>();
+  const errors: SyntaxErrorReport[] = [];
+  for (const summary of summaries) {
+    if (summary?.type && summary.typeInfo) types.set(summary.type, summary.typeInfo);
+    if (summary?.syntaxError) errors.push(summary.syntaxError);
+  }
+  const lines = [...types].map(
+    ([type, info]) => `  ${type}: downtime ${info.downtime}, ${info.strategy}, rollback complexity ${info.rollbackComplexity}`,
+  );
+  const notes = lines.length > 0 ? `\nTypes:\n${lines.join("\n")}\n` : "";
+  const syntax = errors.map((error) => `  ${error.file}:${error.line}:${error.column}: ${error.message}`);
+  return syntax.length > 0 ? `${notes}\nSyntax errors (fix them first; \`rookery lint\` shows every finding):\n${syntax.join("\n")}\n` : notes;
 }

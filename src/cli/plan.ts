@@ -1,13 +1,15 @@
 import { planMigrations } from "../runner/index.ts";
 import type { PlanStep } from "../runner/types.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
-import { findingsText, runCommand, summarize, table, targetFor, type MigrationSummary } from "./format.ts";
+import { analysisNotes, findingsText, runCommand, summarize, table, targetFor, type MigrationSummary } from "./format.ts";
 
 const HELP = `Usage: rookery plan
 
 What \`rookery apply --all\` would do, in order, without doing it: each pending migration, whether
-it re-applies a rolled back or failed version, whether it runs outside a transaction, and whether a
-rollback script is there.
+it re-applies a rolled back or failed version, whether it runs outside a transaction, whether a
+rollback script is there, its type (with the document's downtime, strategy and rollback complexity)
+and its lint findings. A migration with a syntax error is named by file, line and column, and the
+plan exits 1: \`apply\` would refuse to start.
 
 ${COMMON_HELP}`;
 
@@ -38,6 +40,7 @@ function printPlan(io: CliIO, environment: string, steps: SummarizedStep[]): voi
     notes(step),
   ]);
   io.stdout(table(rows, ["#", "VERSION", "TYPE", "LINT", "FILE", "NOTES"]));
+  io.stdout(analysisNotes(steps));
 }
 
 export const planCommand: CliCommand = {
@@ -50,8 +53,9 @@ export const planCommand: CliCommand = {
       const planned = await planMigrations(environment, catalog);
       const summaries = await summarize(planned.flatMap((step) => catalog.byVersion.get(step.version) ?? []));
       const steps: SummarizedStep[] = planned.map((step) => ({ ...step, ...summaries.get(step.version) }));
-      if (values.json) printJson(io, { ok: true, environment: environment.name, steps });
+      const runnable = steps.every((step) => !step.syntaxError);
+      if (values.json) printJson(io, { ok: runnable, environment: environment.name, steps });
       else printPlan(io, environment.name, steps);
-      return EXIT.ok;
+      return runnable ? EXIT.ok : EXIT.failed;
     }),
 };

@@ -1,7 +1,7 @@
 import { getStatus } from "../runner/index.ts";
 import type { MigrationState, StatusReport } from "../runner/types.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
-import { findingsText, runCommand, shortTime, summarize, table, targetFor, type MigrationSummary } from "./format.ts";
+import { analysisNotes, findingsText, runCommand, shortTime, summarize, table, targetFor, type MigrationSummary } from "./format.ts";
 
 const HELP = `Usage: rookery status
 
@@ -17,7 +17,9 @@ function flags(migration: MigrationState): string {
     .join(", ");
 }
 
-type SummarizedState = MigrationState & { type: MigrationSummary["type"] | null; findings: MigrationSummary["findings"] | null };
+type SummarizedState = MigrationState & {
+  [K in keyof MigrationSummary]: MigrationSummary[K] | null;
+};
 
 function printStatus(io: CliIO, report: Omit<StatusReport, "migrations"> & { migrations: SummarizedState[] }): void {
   const { counts } = report;
@@ -36,6 +38,7 @@ function printStatus(io: CliIO, report: Omit<StatusReport, "migrations"> & { mig
     flags(migration),
   ]);
   io.stdout(table(rows, ["VERSION", "STATE", "APPLIED", "BY", "TYPE", "LINT", "DESCRIPTION", "FLAGS"]));
+  io.stdout(analysisNotes(report.migrations));
 }
 
 export const statusCommand: CliCommand = {
@@ -52,7 +55,13 @@ export const statusCommand: CliCommand = {
         // A migration applied here whose file is gone cannot be analysed: null, not a guess.
         migrations: status.migrations.map((migration): SummarizedState => {
           const summary = summaries.get(migration.version);
-          return { ...migration, type: summary?.type ?? null, findings: summary?.findings ?? null };
+          return {
+            ...migration,
+            type: summary?.type ?? null,
+            typeInfo: summary?.typeInfo ?? null,
+            findings: summary?.findings ?? null,
+            syntaxError: summary?.syntaxError ?? null,
+          };
         }),
       };
       if (values.json) printJson(io, { ok: true, ...report });

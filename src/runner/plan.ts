@@ -1,10 +1,21 @@
-import { loadParser } from "../analysis/parse.ts";
+import { loadParser, SqlSyntaxError } from "../analysis/parse.ts";
+import type { Migration } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
 import { readLedger } from "../ledger/index.ts";
 import { needsOutsideTransaction } from "./execute-outside-transaction.ts";
 import { withLedgerClient } from "./session.ts";
 import { isPending, runnableStatements } from "./statements.ts";
 import type { Catalog, PlanStep } from "./types.ts";
+
+/** A file that does not parse runs nowhere; the plan still lists it, and the analysis names the error. */
+function runsOutsideTransaction(migration: Migration): boolean {
+  try {
+    return needsOutsideTransaction(runnableStatements(migration.sql, migration.path));
+  } catch (error) {
+    if (error instanceof SqlSyntaxError) return false;
+    throw error;
+  }
+}
 
 /** What `apply --all` would do, in order: never applied, failed and rolled back files alike. */
 export async function planMigrations(environment: Environment, catalog: Catalog): Promise<PlanStep[]> {
@@ -18,7 +29,7 @@ export async function planMigrations(environment: Environment, catalog: Catalog)
       path: migration.path,
       checksum: migration.checksum,
       hasRollback: Boolean(migration.rollback),
-      outsideTransaction: needsOutsideTransaction(runnableStatements(migration.sql, migration.path)),
+      outsideTransaction: runsOutsideTransaction(migration),
       reapply: ledger.has(migration.version),
     }));
 }
