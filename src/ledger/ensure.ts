@@ -3,6 +3,7 @@ import { ALERT_MIGRATION_ISSUES } from "./functions/alert-migration-issues.ts";
 import { APPLY_MIGRATION } from "./functions/apply-migration.ts";
 import { APPLY_TENANT_SAFE_MIGRATION } from "./functions/apply-tenant-safe-migration.ts";
 import { ASSERT_MIGRATION_LOCK } from "./functions/assert-migration-lock.ts";
+import { RECORD_APPLIED } from "./functions/record-applied.ts";
 import { RECORD_MIGRATION } from "./functions/record-migration.ts";
 import { ROLLBACK_MIGRATION } from "./functions/rollback-migration.ts";
 import { LEDGER_DDL_KEY } from "./lock-keys.ts";
@@ -10,7 +11,7 @@ import { TEST_MIGRATION_INTEGRITY } from "./functions/test-migration-integrity.t
 import { MIGRATION_EVENTS, MIGRATION_HEALTH, SCHEMA_MIGRATIONS, SCHEMA_VERSION, SYSTEM_NOTIFICATIONS } from "./tables.ts";
 
 /** Bump when any ledger object changes: databases on an older revision get the DDL again. */
-export const LEDGER_REVISION = 5;
+export const LEDGER_REVISION = 6;
 
 const LEDGER_DDL = [
   SCHEMA_MIGRATIONS,
@@ -25,6 +26,7 @@ const LEDGER_DDL = [
   ALERT_MIGRATION_ISSUES,
   APPLY_TENANT_SAFE_MIGRATION,
   ASSERT_MIGRATION_LOCK,
+  RECORD_APPLIED,
   `CREATE OR REPLACE FUNCTION public.rookery_ledger_revision() RETURNS INTEGER LANGUAGE sql IMMUTABLE AS 'SELECT ${LEDGER_REVISION}';`,
 ].join("\n");
 

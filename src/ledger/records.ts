@@ -1,6 +1,5 @@
 import pg from "pg";
 import type { LedgerRow, LedgerStatus } from "../runner/types.ts";
-import { MIGRATION_LOCK_GUARD_SQL } from "./functions/assert-migration-lock.ts";
 
 /**
  * Reads and writes of ledger rows and history events. Values that can come from a person (actor,
@@ -65,23 +64,21 @@ export interface AppliedRecord {
   checksum: string;
   rollbackScript: string | null;
   detail: Record<string, unknown>;
+  /** The server process that took the migration lock (`acquireMigrationLock`). */
+  lockPid: number;
 }
 
 /**
  * The ledger writes of a successful apply, as SQL text to run inside the migration's own transaction
  * in the same round trip. Every value here comes from the migration files being run (their text is
  * executed anyway) or from Rookery itself; the actor comes from the session's bound setting. It
- * first checks that this transaction's connection holds the migration lock.
+ * first checks that this transaction runs on the server process that holds the migration lock.
  */
 export function appliedRecordSql(record: AppliedRecord): string {
   const literal = pg.escapeLiteral;
-  const actor = `current_setting('${ACTOR_SETTING}')`;
-  const version = literal(record.version);
+  const rollback = record.rollbackScript === null ? "NULL" : literal(record.rollbackScript);
   return `
-${MIGRATION_LOCK_GUARD_SQL}
-SELECT public.rookery_record_migration(${version}, ${literal(record.description)}, ${record.rollbackScript === null ? "NULL" : literal(record.rollbackScript)}, ${literal(record.checksum)}, ${actor}, 'applied');
-INSERT INTO public.migration_events (migration_type, version, event, actor, success, detail)
-VALUES ('apply', ${version}, 'applied', ${actor}, TRUE, ${literal(JSON.stringify(record.detail))}::jsonb);`;
+SELECT public.rookery_record_applied(${Math.trunc(record.lockPid)}, ${literal(record.version)}, ${literal(record.description)}, ${rollback}, ${literal(record.checksum)}, ${literal(JSON.stringify(record.detail))});`;
 }
 
 export interface FailedRecord {

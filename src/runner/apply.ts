@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { loadParser, type Statement } from "../analysis/parse.ts";
+import type { Statement } from "../analysis/parse.ts";
 import { isUnreachable } from "../db/index.ts";
 import { LOCK_NOT_HELD_SQLSTATE, readLedger, recordFailure } from "../ledger/index.ts";
 import { ChecksumMismatchError, TransactionPoolingError, UnknownVersionError } from "./errors.ts";
@@ -11,7 +11,8 @@ import { archivesDataChanges, executeWithArchive } from "./archive.ts";
 import { backupBeforeApply } from "./backup.ts";
 import { applyTenantScoped } from "./tenants.ts";
 import { databaseLabel, withRunnerSession } from "./session.ts";
-import { isPending, runnableStatements } from "./statements.ts";
+import { isPending } from "./statements.ts";
+import { ParseAhead } from "./parse-ahead.ts";
 import type { Environment } from "../config/index.ts";
 import type { ApplyOptions, ApplyReport, Migration, MigrationFailure, RunContext } from "./types.ts";
 
@@ -107,19 +108,33 @@ async function recordFailedMigration(run: MigrationRun, error: unknown): Promise
  */
 export async function applyMigrations(ctx: RunContext, options: ApplyOptions = {}): Promise<ApplyReport> {
   const selected = selectMigrations(ctx, options);
-  await loadParser();
-  return withRunnerSession(ctx, async (client) => {
+  const parsing = new ParseAhead(selected);
+  try {
+    return await applySelected(ctx, options, selected, parsing);
+  } finally {
+    parsing.stop();
+  }
+}
+
+async function applySelected(ctx: RunContext, options: ApplyOptions, selected: Migration[], parsing: ParseAhead): Promise<ApplyReport> {
+  return withRunnerSession(ctx, async (client, lockPid) => {
     const ledger = await readLedger(client);
     const report: ApplyReport = { environment: ctx.environment.name, applied: [], skipped: [] };
-    const todo: MigrationRun[] = [];
+    const pending: Migration[] = [];
     for (const migration of selected) {
       const entry = ledger.get(migration.version);
-      if (!isPending(entry)) {
-        if (options.versions) report.skipped.push({ version: migration.version, reason: `already applied at ${entry?.appliedAt} by ${entry?.appliedBy}` });
-        continue;
-      }
-      todo.push({ client, context: ctx, migration, statements: runnableStatements(migration.sql, migration.path), previous: entry });
+      if (isPending(entry)) pending.push(migration);
+      else if (options.versions) report.skipped.push({ version: migration.version, reason: `already applied at ${entry?.appliedAt} by ${entry?.appliedBy}` });
     }
+    const statements = await parsing.statementsOf(pending);
+    const todo: MigrationRun[] = pending.map((migration, index) => ({
+      client,
+      context: ctx,
+      migration,
+      statements: statements[index]!,
+      previous: ledger.get(migration.version),
+      lockPid,
+    }));
     checkPinnedChecksums(todo.map((run) => run.migration), options.expectedChecksums);
     await beforeApplying(ctx, client, todo.map((run) => run.migration));
 

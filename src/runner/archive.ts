@@ -184,6 +184,7 @@ export async function executeWithArchive(run: MigrationRun): Promise<ExecutionRe
           description: migration.description,
           checksum: migration.checksum,
           rollbackScript: migration.rollback?.sql ?? null,
+          lockPid: run.lockPid,
           detail: { checksum: migration.checksum, path: migration.path, lockRetries: retry, outsideTransaction: false, archived },
         }),
       );

@@ -20,6 +20,7 @@ export async function executeInTransaction(run: MigrationRun): Promise<Execution
       description: migration.description,
       checksum: migration.checksum,
       rollbackScript: migration.rollback?.sql ?? null,
+      lockPid: run.lockPid,
       detail: { checksum: migration.checksum, path: migration.path, lockRetries: retry, outsideTransaction: false },
     });
     try {

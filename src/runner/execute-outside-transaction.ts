@@ -84,6 +84,7 @@ export async function executeOutsideTransaction(run: MigrationRun): Promise<Exec
     description: migration.description,
     checksum: migration.checksum,
     rollbackScript: migration.rollback?.sql ?? null,
+    lockPid: run.lockPid,
     detail: { checksum: migration.checksum, path: migration.path, lockRetries, outsideTransaction: true },
   });
   try {

@@ -12,6 +12,8 @@ export interface MigrationRun {
   statements: Statement[];
   /** The ledger row before this run: undefined when never applied, else failed or rolled_back. */
   previous: LedgerEntry | undefined;
+  /** The server process holding the migration lock; every ledger write checks it runs there. */
+  lockPid: number;
 }
 
 export interface ExecutionResult {

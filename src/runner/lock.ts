@@ -39,7 +39,8 @@ export async function findLockHolder(client: pg.ClientBase): Promise<LockHolder 
  * took would sit on a connection we no longer own, and SET would leak to others. Refuse to run then,
  * and free the lock by ending the server connection that took it (nothing else will release it).
  * When the pool happens to give us the same connection here, the guard in every ledger write
- * (rookery_assert_migration_lock) still refuses to commit a migration on any other.
+ * (rookery_record_applied checks the transaction runs on this process) still refuses to commit a
+ * migration on any other.
  */
 async function assertSessionKept(client: pg.ClientBase, environment: Environment, lockPid: number): Promise<void> {
   const { rows } = await client.query<{ pid: number; held: boolean }>(

@@ -30,12 +30,12 @@ export async function withLedgerClient<T>(environment: Environment, use: (client
  * A runner's session: one connection that holds the database's migration lock for the whole run and
  * runs every migration, so whatever the lock protects is done by its holder.
  */
-export async function withRunnerSession<T>(ctx: RunContext, use: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withRunnerSession<T>(ctx: RunContext, use: (client: pg.Client, lockPid: number) => Promise<T>): Promise<T> {
   return withLedgerClient(ctx.environment, async (client) => {
     await bindActor(client, ctx.actor);
-    await acquireMigrationLock(client, ctx.environment, ctx.onProgress);
+    const lockPid = await acquireMigrationLock(client, ctx.environment, ctx.onProgress);
     try {
-      return await use(client);
+      return await use(client, lockPid);
     } finally {
       await releaseMigrationLock(client).catch(() => {});
     }

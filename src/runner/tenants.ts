@@ -150,6 +150,7 @@ export async function applyTenantScoped(run: MigrationRun): Promise<ExecutionRes
     description: migration.description,
     checksum: migration.checksum,
     rollbackScript: migration.rollback?.sql ?? null,
+    lockPid: run.lockPid,
     detail: { checksum: migration.checksum, path: migration.path, lockRetries, tenantScoped: true, tenants: all.length },
   });
   try {

@@ -1,0 +1,59 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { loadParser, type Statement } from "../analysis/parse.ts";
+import { runnableStatements } from "./statements.ts";
+import type { Migration } from "./types.ts";
+
+/**
+ * Parses a run's files while its session is being set up: connecting, creating the ledger, taking the
+ * lock and reading the ledger again are round trips the parser fills, one file per turn of the event
+ * loop so their replies are handled as soon as they arrive. Once the pending files are known, the
+ * others are skipped. Each file is parsed once; its statements are what runs.
+ */
+export class ParseAhead {
+  private readonly results = new Map<Migration, Statement[] | Error>();
+  private wanted: ((migration: Migration) => boolean) | undefined;
+  private readonly done: Promise<unknown>;
+
+  constructor(private readonly migrations: Migration[]) {
+    // Never rejects: a failure to load the parser is kept and thrown by statementsOf.
+    this.done = this.parseAll().catch((error: unknown) => error);
+  }
+
+  private async parseAll(): Promise<void> {
+    await loadParser();
+    for (const migration of this.migrations) {
+      if (this.wanted && !this.wanted(migration)) continue;
+      this.results.set(migration, parseOrError(migration));
+      await nextTurn();
+    }
+  }
+
+  /**
+   * The statements of each pending migration, in order. A syntax error or a file's own BEGIN/COMMIT
+   * in any of them throws (the first in order), before anything runs.
+   */
+  async statementsOf(pending: Migration[]): Promise<Statement[][]> {
+    const set = new Set(pending);
+    this.wanted = (migration) => set.has(migration);
+    const failure = await this.done;
+    if (failure) throw failure;
+    return pending.map((migration) => {
+      const result = this.results.get(migration) ?? parseOrError(migration);
+      if (result instanceof Error) throw result;
+      return result;
+    });
+  }
+
+  /** The run ended early (lock timeout, ...): parse nothing more. */
+  stop(): void {
+    this.wanted = () => false;
+  }
+}
+
+function parseOrError(migration: Migration): Statement[] | Error {
+  try {
+    return runnableStatements(migration.sql, migration.path);
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
