@@ -3,10 +3,13 @@ import { loadParser, type Statement } from "../analysis/parse.ts";
 import { runnableStatements } from "./statements.ts";
 import type { Migration } from "./types.ts";
 
+/** Parse for this long, then let the session's replies in: short next to a round trip of setup. */
+const TURN_MS = 4;
+
 /**
  * Parses a run's files while its session is being set up: connecting, creating the ledger, taking the
- * lock and reading the ledger again are round trips the parser fills, one file per turn of the event
- * loop so their replies are handled as soon as they arrive. Once the pending files are known, the
+ * lock and reading the ledger again are round trips the parser fills, a few milliseconds of parsing per turn of the
+ * event loop so their replies are handled soon after they arrive. Once the pending files are known, the
  * others are skipped. Each file is parsed once; its statements are what runs.
  */
 export class ParseAhead {
@@ -21,10 +24,14 @@ export class ParseAhead {
 
   private async parseAll(): Promise<void> {
     await loadParser();
+    let turnStarted = performance.now();
     for (const migration of this.migrations) {
       if (this.wanted && !this.wanted(migration)) continue;
       this.results.set(migration, parseOrError(migration));
-      await nextTurn();
+      if (performance.now() - turnStarted > TURN_MS) {
+        await nextTurn();
+        turnStarted = performance.now();
+      }
     }
   }
 
