@@ -113,6 +113,20 @@ describe("the ledger's SQL functions, as a DBA calls them at psql", async () => 
     });
   });
 
+  it("rookery_record_applied refuses a transaction moved to another server process, and records nothing", async () => {
+    await withClients(url, 2, async ([holder, other]) => {
+      const [{ pid }] = (await holder!.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows as [{ pid: number }];
+      const record = "SELECT rookery_record_applied($1, '20251230_000001', 'moved', NULL, repeat('a', 64), '{}'::jsonb)";
+      await other!.query("SELECT set_config('rookery.actor', 'cli:moved', false)");
+      await expect(other!.query(record, [pid])).rejects.toMatchObject({ code: "RK001" });
+      expect((await ledgerRows(url)).some((row) => row.version === "20251230_000001")).toBe(false);
+      await holder!.query("SELECT set_config('rookery.actor', 'cli:holder', false)");
+      await holder!.query(record, [pid]);
+      expect((await ledgerRows(url)).find((row) => row.version === "20251230_000001")).toMatchObject({ status: "applied", applied_by: "cli:holder" });
+      expect((await eventsOf(url, "20251230_000001")).map((event) => [event.event, event.actor])).toEqual([["applied", "cli:holder"]]);
+    });
+  });
+
   it("lets a read-only role read a ledger it may not upgrade", async () => {
     const role = `rookery_reader_${Date.now()}`;
     await query(url, `CREATE ROLE ${role} LOGIN; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
