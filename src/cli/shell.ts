@@ -1,8 +1,7 @@
 import type { Readable } from "node:stream";
 import { loadConfig } from "../config/index.ts";
 import { UsageError } from "../errors.ts";
-import { runShell } from "../shell/run.ts";
-import { DEFAULT_SHELL_USER } from "../shell/session.ts";
+import { DEFAULT_SHELL_USER } from "../shell/defaults.ts";
 import { EXIT, guard, parseCommandArgs, type CliCommand, type CliIO } from "./command.ts";
 
 const HELP = `Usage: rookery shell [--as USER_ID] [--no-jobs] [--config FILE] [--dir DIR]
@@ -34,6 +33,8 @@ export async function shellFromCli(args: string[], io: CliIO, input: Readable = 
     throw new UsageError(`--as "${values.as}" is not a Slack user id`, { hint: "User ids look like UAPPROVER1." });
   }
   const config = loadConfig({ env: io.env, cwd: io.cwd, migrationsDir: values.dir, configFile: values.config });
+  // Loaded here, not at the top: every other command starts without Bolt.
+  const { runShell } = await import("../shell/run.ts");
   await runShell(config, { input, write: io.stdout, userId: values.as, jobs: values["no-jobs"] ? false : "auto" });
   return EXIT.ok;
 }

@@ -1,6 +1,5 @@
 import { loadConfig } from "../config/index.ts";
 import { createLogger } from "../log/logger.ts";
-import { startRookery } from "../main.ts";
 import { EXIT, guard, parseCommandArgs, type CliCommand, type CliIO } from "./command.ts";
 import { shellFromCli } from "./shell.ts";
 import { untilStopSignal } from "./signals.ts";
@@ -34,6 +33,8 @@ async function start(args: string[], io: CliIO): Promise<number> {
   }
   const logger = createLogger({ level: config.logLevel });
   const signal = untilStopSignal();
+  // Loaded here, not at the top: every other command starts without Bolt and BullMQ.
+  const { startRookery } = await import("../main.ts");
   const rookery = await startRookery(config, { logger });
   io.stdout(`rookery: ready (${rookery.mode === "socket" ? "Socket Mode" : "HTTP mode"}${rookery.port !== undefined ? `, port ${rookery.port}` : ""})\n`);
   const received = await signal;

@@ -1,8 +1,5 @@
 import { loadConfig } from "../config/index.ts";
 import { createLogger } from "../log/logger.ts";
-import { opsRoutes, serveOpsRoutes } from "../ops/index.ts";
-import { startScheduler, startWorker } from "../queue/index.ts";
-import { slackNotifierFromConfig } from "../slack/notifier.ts";
 import { EXIT, guard, parseCommandArgs, type CliCommand, type CliIO } from "./command.ts";
 import { UsageError } from "../errors.ts";
 import { untilStopSignal } from "./signals.ts";
@@ -53,6 +50,12 @@ async function runWorker(args: string[], io: CliIO): Promise<number> {
   const stalledInterval = positiveInteger("stalled-interval", values["stalled-interval"], 3_600_000);
   const config = loadConfig({ env: io.env, cwd: io.cwd, migrationsDir: values.dir, configFile: values.config });
   const logger = createLogger({ level: config.logLevel, name: "rookery-worker" });
+  // Loaded here, not at the top: every other command starts without BullMQ and Bolt.
+  const [{ opsRoutes, serveOpsRoutes }, { startScheduler, startWorker }, { slackNotifierFromConfig }] = await Promise.all([
+    import("../ops/index.ts"),
+    import("../queue/index.ts"),
+    import("../slack/notifier.ts"),
+  ]);
 
   // With a bot token, a worker on another machine updates the request messages and posts alerts itself.
   const slack = slackNotifierFromConfig(config, logger);

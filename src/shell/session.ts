@@ -6,10 +6,11 @@ import { startRookery, type RunningRookery } from "../main.ts";
 import { startFakeSlackApi, type FakeSlackApi, type RecordedCall } from "./fake-slack-api.ts";
 import { renderBlocks, type RenderedButton } from "./render.ts";
 import { SignedSlackSender } from "./signed-requests.ts";
+import { DEFAULT_SHELL_USER } from "./defaults.ts";
 
 export const SHELL_CHANNEL = "CSHELL";
 export const SHELL_TEAM = "TSHELL";
-export const DEFAULT_SHELL_USER = "UDEVELOPER";
+export { DEFAULT_SHELL_USER };
 
 interface ClickTarget extends RenderedButton {
   channel: string;
