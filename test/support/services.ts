@@ -27,6 +27,18 @@ async function admin<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+const createdDatabases: string[] = [];
+
+// Registered once, while the test file is collected: a hook registered later (from inside a
+// beforeAll, where many files create their databases) would never run and the database would leak.
+afterAll(async () => {
+  const names = createdDatabases.splice(0);
+  if (names.length === 0) return;
+  await admin(async (client) => {
+    for (const name of names) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  });
+});
+
 /**
  * A fresh, empty database of this test file's own, dropped when the file ends.
  * `label` only makes a leftover easy to trace back to its test.
@@ -34,9 +46,7 @@ async function admin<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
 export async function createTestDatabase(label = "t"): Promise<string> {
   const name = `rookery_${label.replace(/[^a-z0-9]/gi, "").toLowerCase().slice(0, 20)}_${randomBytes(5).toString("hex")}`;
   await admin((client) => client.query(`CREATE DATABASE ${name}`));
-  afterAll(async () => {
-    await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-  });
+  createdDatabases.push(name);
   return urlFor(name);
 }
 
