@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, inject } from "vitest";
 
@@ -28,15 +29,37 @@ async function admin<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
 }
 
 const createdDatabases: string[] = [];
+const createdPrefixes: string[] = [];
+
+async function dropQueueKeys(prefixes: string[]): Promise<void> {
+  const redis = new Redis(redisUrl(), { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    for (const prefix of prefixes) {
+      let cursor = "0";
+      do {
+        const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
+        if (keys.length > 0) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== "0");
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
 
 // Registered once, while the test file is collected: a hook registered later (from inside a
 // beforeAll, where many files create their databases) would never run and the database would leak.
+// Hooks run in reverse order, so this one runs after the file's own (workers and pools closed first).
 afterAll(async () => {
   const names = createdDatabases.splice(0);
-  if (names.length === 0) return;
-  await admin(async (client) => {
-    for (const name of names) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  });
+  if (names.length > 0) {
+    await admin(async (client) => {
+      for (const name of names) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    });
+  }
+  const prefixes = createdPrefixes.splice(0);
+  if (prefixes.length > 0) await dropQueueKeys(prefixes);
 });
 
 /**
@@ -52,7 +75,9 @@ export async function createTestDatabase(label = "t"): Promise<string> {
 
 /** A BullMQ prefix of this test file's own, so parallel files never share queues. */
 export function testQueuePrefix(label = "t"): string {
-  return `rookery-test-${label}-${randomBytes(4).toString("hex")}`;
+  const prefix = `rookery-test-${label}-${randomBytes(4).toString("hex")}`;
+  createdPrefixes.push(prefix);
+  return prefix;
 }
 
 /** Run SQL against a test database and return its rows. */
