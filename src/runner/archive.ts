@@ -4,8 +4,7 @@ import type { Migration } from "../catalog/index.ts";
 import type { Statement } from "../analysis/parse.ts";
 import type { Environment } from "../config/index.ts";
 import { RookeryError } from "../errors.ts";
-import { appliedRecordSql } from "../ledger/index.ts";
-import { MigrationStatementError, type ExecutionResult, type MigrationRun } from "./execution.ts";
+import { appliedRecordFor, MigrationStatementError, type ExecutionResult, type MigrationRun } from "./execution.ts";
 import { withLockRetries } from "./retry.ts";
 import { transactionTimeoutsSql } from "./timeouts.ts";
 
@@ -179,14 +178,7 @@ export async function executeWithArchive(run: MigrationRun): Promise<ExecutionRe
     try {
       const archived = await runWithArchive(client, migration, statements);
       await client.query(
-        appliedRecordSql({
-          version: migration.version,
-          description: migration.description,
-          checksum: migration.checksum,
-          rollbackScript: migration.rollback?.sql ?? null,
-          lockPid: run.lockPid,
-          detail: { checksum: migration.checksum, path: migration.path, lockRetries: retry, outsideTransaction: false, archived },
-        }),
+        appliedRecordFor(run, { lockRetries: retry, outsideTransaction: false, archived }),
       );
       await client.query("COMMIT");
       await context.onProgress?.({

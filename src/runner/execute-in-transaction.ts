@@ -1,6 +1,5 @@
 import { lineAndColumn } from "../analysis/parse.ts";
-import { appliedRecordSql } from "../ledger/index.ts";
-import { MigrationStatementError, type ExecutionResult, type MigrationRun } from "./execution.ts";
+import { appliedRecordFor, MigrationStatementError, type ExecutionResult, type MigrationRun } from "./execution.ts";
 import { withLockRetries } from "./retry.ts";
 import { transactionTimeoutsSql } from "./timeouts.ts";
 
@@ -15,14 +14,7 @@ export async function executeInTransaction(run: MigrationRun): Promise<Execution
   let lockRetries = 0;
   await withLockRetries(context.environment, { version: migration.version, onProgress: context.onProgress }, async (retry) => {
     lockRetries = retry;
-    const record = appliedRecordSql({
-      version: migration.version,
-      description: migration.description,
-      checksum: migration.checksum,
-      rollbackScript: migration.rollback?.sql ?? null,
-      lockPid: run.lockPid,
-      detail: { checksum: migration.checksum, path: migration.path, lockRetries: retry, outsideTransaction: false },
-    });
+    const record = appliedRecordFor(run, { lockRetries: retry, outsideTransaction: false });
     try {
       await client.query(`${prefix}${migration.sql}\n;${record}\nCOMMIT;`);
     } catch (error) {

@@ -1,8 +1,7 @@
 import type pg from "pg";
 import { isNonTransactional, type Statement } from "../analysis/parse.ts";
 import type { Environment } from "../config/index.ts";
-import { appliedRecordSql } from "../ledger/index.ts";
-import { MigrationStatementError, type ExecutionResult, type MigrationRun } from "./execution.ts";
+import { MigrationStatementError, recordAppliedOnItsOwn, type ExecutionResult, type MigrationRun } from "./execution.ts";
 import { dropInvalidIndexes, findInvalidIndexes, indexesNamedBy } from "./invalid-indexes.ts";
 import { withLockRetries } from "./retry.ts";
 import { RESET_TIMEOUTS_SQL, statementTimeoutsSql } from "./timeouts.ts";
@@ -79,19 +78,6 @@ export async function executeOutsideTransaction(run: MigrationRun): Promise<Exec
     version: migration.version,
     onProgress: context.onProgress,
   });
-  const record = appliedRecordSql({
-    version: migration.version,
-    description: migration.description,
-    checksum: migration.checksum,
-    rollbackScript: migration.rollback?.sql ?? null,
-    lockPid: run.lockPid,
-    detail: { checksum: migration.checksum, path: migration.path, lockRetries, outsideTransaction: true },
-  });
-  try {
-    await client.query(`BEGIN;${record}\nCOMMIT;`);
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  }
+  await recordAppliedOnItsOwn(run, { lockRetries, outsideTransaction: true });
   return { outsideTransaction: true, lockRetries };
 }

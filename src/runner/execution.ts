@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { Statement } from "../analysis/parse.ts";
-import type { LedgerEntry } from "../ledger/index.ts";
+import { appliedRecordSql, type LedgerEntry } from "../ledger/index.ts";
 import { LockRetriesExhausted } from "./retry.ts";
 import type { Migration, RunContext } from "./types.ts";
 
@@ -19,6 +19,32 @@ export interface MigrationRun {
 export interface ExecutionResult {
   outsideTransaction: boolean;
   lockRetries: number;
+}
+
+/**
+ * The ledger writes of a successful apply of this run's migration, as SQL for the transaction that
+ * ends it; `detail` joins the checksum and path in the `applied` event.
+ */
+export function appliedRecordFor(run: MigrationRun, detail: Record<string, unknown>): string {
+  const { migration } = run;
+  return appliedRecordSql({
+    version: migration.version,
+    description: migration.description,
+    checksum: migration.checksum,
+    rollbackScript: migration.rollback?.sql ?? null,
+    lockPid: run.lockPid,
+    detail: { checksum: migration.checksum, path: migration.path, ...detail },
+  });
+}
+
+/** The same writes in a transaction of their own, for files whose statements ran outside one. */
+export async function recordAppliedOnItsOwn(run: MigrationRun, detail: Record<string, unknown>): Promise<void> {
+  try {
+    await run.client.query(`BEGIN;${appliedRecordFor(run, detail)}\nCOMMIT;`);
+  } catch (error) {
+    await run.client.query("ROLLBACK").catch(() => {});
+    throw error;
+  }
 }
 
 /**

@@ -1,8 +1,7 @@
 import type pg from "pg";
 import type { Migration } from "../catalog/index.ts";
-import { appliedRecordSql } from "../ledger/index.ts";
 import { RookeryError } from "../errors.ts";
-import { MigrationStatementError, type ExecutionResult, type FailureDetail, type MigrationRun } from "./execution.ts";
+import { MigrationStatementError, recordAppliedOnItsOwn, type ExecutionResult, type FailureDetail, type MigrationRun } from "./execution.ts";
 import { LockRetriesExhausted, withLockRetries } from "./retry.ts";
 import { transactionTimeoutsSql } from "./timeouts.ts";
 
@@ -145,19 +144,6 @@ export async function applyTenantScoped(run: MigrationRun): Promise<ExecutionRes
       detail: { tenantsDone: doneIds.length, tenants: all.length },
     });
   }
-  const record = appliedRecordSql({
-    version: migration.version,
-    description: migration.description,
-    checksum: migration.checksum,
-    rollbackScript: migration.rollback?.sql ?? null,
-    lockPid: run.lockPid,
-    detail: { checksum: migration.checksum, path: migration.path, lockRetries, tenantScoped: true, tenants: all.length },
-  });
-  try {
-    await client.query(`BEGIN;${record}\nCOMMIT;`);
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  }
+  await recordAppliedOnItsOwn(run, { lockRetries, tenantScoped: true, tenants: all.length });
   return { outsideTransaction: false, lockRetries };
 }
