@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { migrationsFolder, rookery } from "./support/cli.ts";
 import { createTestDatabase } from "./support/services.ts";
 
-/** The --json shapes documented in README "JSON output": these keys are a contract with CI pipelines. */
+/** The --json shapes documented in docs/commands.md "JSON output": these keys are a contract with CI pipelines. */
 describe("--json output", () => {
   let env: Record<string, string>;
   beforeAll(async () => {

@@ -41,7 +41,7 @@ export function allowProblems(allows: Allow[], knownRules: ReadonlySet<string>):
         {
           ...at,
           rule: "allow-names-unknown-rule",
-          message: `"rookery:allow ${allow.rule}" names no lint rule, so it silences nothing; see README "SQL analysis and lint" for the rule ids`,
+          message: `"rookery:allow ${allow.rule}" names no lint rule, so it silences nothing; see docs/lint.md for the rule ids`,
         },
       ];
     }

@@ -37,7 +37,7 @@ export const COMMON_HELP = `Common options:
   --env NAME      environment from the config (needed when more than one is configured)
   --dir DIR       migrations folder (default: MIGRATIONS_DIR or ./migrations)
   --config FILE   config file (default: ROOKERY_CONFIG or ./rookery.config.yml when present)
-  --json          machine-readable output (see README: JSON output)
+  --json          machine-readable output (see docs/commands.md, JSON output)
 Exit codes: 0 ok, 1 failed, 2 usage error.`;
 
 export function parseCommandArgs<O extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: O) {

@@ -53,7 +53,7 @@ function readConfigFile(file: string, env: NodeJS.ProcessEnv): Record<string, En
   ];
   if (problems.length > 0 || !parsed.success) {
     throw new UsageError(`invalid config file ${file}:\n${problems.join("\n")}`, {
-      hint: "Fix the keys above; README.md#configuration lists every key.",
+      hint: "Fix the keys above; docs/configuration.md lists every key.",
     });
   }
   return Object.fromEntries(
