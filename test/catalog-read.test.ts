@@ -65,20 +65,56 @@ describe("catalog", () => {
         "2025_11_01/add-thing.sql": "CREATE TABLE thing (id bigint);",
         "2025_13_01/001_bad_month.sql": "CREATE TABLE m (id bigint);",
         "2025_11_01/0001_same_version.sql": "CREATE TABLE dup (id bigint);",
-        "2025_11_01/002_empty.sql": "-- nothing here\n\n",
         "2025_11_01/rollback_009_gone.sql": "DROP TABLE IF EXISTS gone;",
         "x/bad_header.sql": "-- version: 2025-11-01\nSELECT 1;",
       }),
     );
-    expect(problems).toHaveLength(6);
+    expect(problems).toHaveLength(5);
     expect(problems.join("\n")).toMatch(/2025_11_01\/add-thing\.sql: the name fits neither/);
     expect(problems.join("\n")).toMatch(/2025_13_01\/001_bad_month\.sql: the name fits neither/);
     const duplicate = problems.find((problem) => problem.includes("version 20251101_000001 is already used by"));
     expect(duplicate).toContain("0001_same_version.sql");
     expect(duplicate).toContain("001_ok.sql");
-    expect(problems.join("\n")).toMatch(/002_empty\.sql: the file is empty/);
     expect(problems.join("\n")).toMatch(/rollback_009_gone\.sql: a rollback file without its migration/);
     expect(problems.join("\n")).toMatch(/x\/bad_header\.sql: "-- version: 2025-11-01" is not a version/);
+  });
+
+  it("takes empty and comment-only files as no-ops, and an empty rollback as nothing to undo", () => {
+    const catalog = readCatalog(
+      folder({
+        "2025_11_01/001_mysql_only.sql": "-- this history also targets MySQL; nothing to do on Postgres\n/* block */\n",
+        "2025_11_01/rollback_001_mysql_only.sql": "",
+        "2025_11_01/002_empty.sql": "",
+        "2025_11_01/003_real.sql": "CREATE TABLE r (id bigint);",
+        "2025_11_01/rollback_003_real.sql": "-- keep the table: nothing to undo\n",
+      }),
+    );
+    const [noOp, empty, real] = catalog.migrations;
+    expect(catalog.migrations.map((migration) => [migration.version, migration.noOp])).toEqual([
+      ["20251101_000001", true],
+      ["20251101_000002", true],
+      ["20251101_000003", false],
+    ]);
+    expect(noOp!.rollback).toMatchObject({ path: "2025_11_01/rollback_001_mysql_only.sql", nothingToUndo: true });
+    expect(empty!.rollback).toBeUndefined();
+    expect(real!.rollback).toMatchObject({ nothingToUndo: true });
+  });
+
+  it("reports each problem once with its own reason: a refused migration's rollback is not an orphan", () => {
+    const problems = problemsOf(
+      folder({
+        "2025_11_01/001_ok.sql": "SELECT 1;",
+        "2025_11_01/0001_dup.sql": "SELECT 2;",
+        "2025_11_01/rollback_0001_dup.sql": "",
+        "2025_11_01/bad-name.sql": "SELECT 3;",
+        "2025_11_01/rollback_bad-name.sql": "",
+        "2025_11_01/rollback_002_gone.sql": "",
+      }),
+    );
+    expect(problems).toHaveLength(3);
+    expect(problems.join("\n")).toMatch(/version 20251101_000001 is already used by/);
+    expect(problems.join("\n")).toMatch(/bad-name\.sql: the name fits neither/);
+    expect(problems.join("\n")).toMatch(/rollback_002_gone\.sql: a rollback file without its migration \(002_gone\.sql is missing\)/);
   });
 
   it("a malformed version typed by a user is a usage error saying what a version looks like", () => {

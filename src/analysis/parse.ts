@@ -132,6 +132,8 @@ function firstTokenOffset(text: string, from: number): number {
  * Call `loadParser()` once before (the engine and CLI do it at start).
  */
 export function parseStatements(sql: string, file = "<sql>"): Statement[] {
+  // The parser refuses "" itself; an empty file is a valid no-op.
+  if (sql === "") return [];
   let tree: { stmts?: { stmt: Record<string, Record<string, unknown>>; stmt_location?: number; stmt_len?: number }[] };
   try {
     tree = parseSync(sql) as unknown as typeof tree;

@@ -12,12 +12,16 @@ export interface Migration {
   rollback?: RollbackFile;
   /** `-- rookery:tenant-scoped` in the header: run once per tenant. */
   tenantScoped: boolean;
+  /** Empty or comments only: applied and recorded like any other, and changes nothing. */
+  noOp: boolean;
 }
 
 export interface RollbackFile {
   path: string;
   sql: string;
   checksum: string;
+  /** Empty or comments only: the migration has nothing to undo (unlike a migration with no rollback file). */
+  nothingToUndo: boolean;
 }
 
 export interface Catalog {

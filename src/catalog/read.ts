@@ -66,7 +66,8 @@ function words(name: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function isBlank(sql: string): boolean {
+/** Empty or comments only: a no-op on Postgres (histories written for several databases have many). */
+export function isBlank(sql: string): boolean {
   return sql.replace(/--[^\n]*/g, "").replace(/\/\*[\s\S]*?\*\//g, "").trim() === "";
 }
 
@@ -82,6 +83,8 @@ export function readCatalog(dir: string): Catalog {
   const migrations: Migration[] = [];
   const rollbacks = new Map<string, SqlFile>();
   const seen = new Map<string, string>();
+  // Migrations refused above: their rollback files are not orphans, and one problem per file is enough.
+  const refused = new Set<string>();
 
   for (const file of listSqlFiles(dir)) {
     if (/^rollback_/i.test(file.base)) {
@@ -96,6 +99,7 @@ export function readCatalog(dir: string): Catalog {
       const parsed = Version.safeParse(versionLine[1]);
       if (!parsed.success) {
         problems.push(`${file.relative}: "-- version: ${versionLine[1]}" is not a version like 20251101_143000`);
+        refused.add(file.relative);
         continue;
       }
       version = parsed.data;
@@ -104,15 +108,13 @@ export function readCatalog(dir: string): Catalog {
     }
     if (!version) {
       problems.push(`${file.relative}: the name fits neither YYYY_MM_DD/NNN_name.sql nor a "-- version: YYYYMMDD_HHMMSS" first line`);
-      continue;
-    }
-    if (isBlank(file.text)) {
-      problems.push(`${file.relative}: the file is empty`);
+      refused.add(file.relative);
       continue;
     }
     const duplicate = seen.get(version);
     if (duplicate) {
       problems.push(`${file.relative}: version ${version} is already used by ${duplicate}`);
+      refused.add(file.relative);
       continue;
     }
     seen.set(version, file.relative);
@@ -126,6 +128,7 @@ export function readCatalog(dir: string): Catalog {
       sql: file.text,
       checksum: checksumOf(file.text),
       tenantScoped: header.some((line) => TENANT_HEADER.test(line)),
+      noOp: isBlank(file.text),
     });
   }
 
@@ -133,14 +136,16 @@ export function readCatalog(dir: string): Catalog {
     const rollback = rollbacks.get(migration.path);
     if (!rollback) continue;
     rollbacks.delete(migration.path);
-    if (isBlank(rollback.text)) {
-      problems.push(`${rollback.relative}: the file is empty`);
-      continue;
-    }
-    const file: RollbackFile = { path: rollback.relative, sql: rollback.text, checksum: checksumOf(rollback.text) };
+    const file: RollbackFile = {
+      path: rollback.relative,
+      sql: rollback.text,
+      checksum: checksumOf(rollback.text),
+      nothingToUndo: isBlank(rollback.text),
+    };
     migration.rollback = file;
   }
-  for (const orphan of rollbacks.values()) {
+  for (const [target, orphan] of rollbacks) {
+    if (refused.has(target)) continue;
     problems.push(`${orphan.relative}: a rollback file without its migration (${orphan.base.slice("rollback_".length)} is missing)`);
   }
 
