@@ -128,6 +128,15 @@ const TABLES: Record<string, Case[]> = {
     { sql: "BEGIN;\nUPDATE users SET plan = 'free' WHERE id = 1;\nCOMMIT;", expected: ["transaction-control-in-file"] },
     { sql: "UPDATE users SET plan = 'free' WHERE id = 1;", expected: [] },
   ],
+  "prefer-set-local": [
+    { sql: "SET search_path = billing, public;\nCREATE TABLE invoices (id bigint);", rollback: "DROP TABLE IF EXISTS invoices;", expected: ["prefer-set-local"] },
+    { sql: "SET session_replication_role = replica;\nINSERT INTO orders (id) VALUES (1);", expected: ["prefer-set-local"] },
+    { sql: "SET ROLE app_owner;\nCREATE TABLE t (id bigint);", rollback: "DROP TABLE IF EXISTS t;", expected: ["prefer-set-local"] },
+    { sql: "SELECT 1;", rollback: "SET search_path TO DEFAULT;\nSELECT 1;", expected: ["prefer-set-local"] },
+    { sql: "SET LOCAL search_path = billing, public;\nSET LOCAL ROLE app_owner;\nSELECT 1;", expected: [] },
+    { sql: "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE;\nRESET search_path;\nSELECT 1;", expected: [] },
+    { sql: "SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_plan_idx ON users (plan);", expected: [] },
+  ],
   "mixing-non-transactional-statements": [
     {
       sql: "ALTER TABLE users ADD COLUMN plan text;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_plan_idx ON users (plan);",

@@ -75,6 +75,13 @@ describe("migration types", () => {
     ]);
   });
 
+  it("does not call a file Data-only when it changes search_path, the role or session_replication_role", () => {
+    expect(analyzeSql("SET search_path = billing, public;\nUPDATE invoices SET paid = true WHERE id = 1;", "path.sql").type).toBe("DDL Modify");
+    expect(analyzeSql("SET LOCAL ROLE app_owner;\nINSERT INTO t VALUES (1);", "role.sql").type).toBe("DDL Modify");
+    expect(analyzeSql("SET LOCAL session_replication_role = replica;\nDELETE FROM t WHERE id = 1;", "replica.sql").type).toBe("DDL Modify");
+    expect(analyzeSql("SET LOCAL statement_timeout = '5s';\nUPDATE t SET n = 1 WHERE id = 1;", "timeout.sql").type).toBe("Data-only");
+  });
+
   it("keeps the document's table of the four types", () => {
     expect(Object.keys(MIGRATION_TYPES)).toEqual(["Data-only", "DDL Add", "DDL Modify", "DDL Delete"]);
   });

@@ -21,6 +21,12 @@ const DATA_ONLY = new Set([
   "CallStmt",
 ]);
 
+/**
+ * Settings that change which objects a name means, as whom statements run, or whether triggers and
+ * foreign keys fire: a SET of one changes what the statements after it do to the schema.
+ */
+const SCHEMA_CHANGING_SETTINGS = new Set(["search_path", "role", "session_authorization", "session_replication_role"]);
+
 /** Statements that add an object and touch nothing that exists, unless they replace one (`OR REPLACE`). */
 const ADDING = new Set([
   "CreateStmt",
@@ -63,6 +69,7 @@ function alterTableType(statement: Statement, newTables: ReadonlySet<string>): M
  */
 export function statementType(statement: Statement, newTables: ReadonlySet<string> = new Set()): MigrationType {
   const { kind, node } = statement;
+  if (kind === "VariableSetStmt" && SCHEMA_CHANGING_SETTINGS.has(String(node.name))) return "DDL Modify";
   if (DATA_ONLY.has(kind)) return "Data-only";
   if (kind === "DropStmt" || kind === "TruncateStmt" || kind === "DropRoleStmt" || kind === "DropOwnedStmt") return "DDL Delete";
   if (kind === "AlterTableStmt") return alterTableType(statement, newTables);

@@ -2,6 +2,7 @@ export { ensureLedger, LEDGER_REVISION } from "./ensure.ts";
 export { advisoryKey, MIGRATION_LOCK_KEY } from "./lock-keys.ts";
 export {
   bindActor,
+  bindActorSql,
   readLedger,
   readLedgerEntry,
   appliedRecordSql,

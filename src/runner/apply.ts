@@ -10,7 +10,7 @@ import { LockRetriesExhausted } from "./retry.ts";
 import { archivesDataChanges, executeWithArchive } from "./archive.ts";
 import { backupBeforeApply } from "./backup.ts";
 import { applyTenantScoped } from "./tenants.ts";
-import { databaseLabel, withRunnerSession } from "./session.ts";
+import { databaseLabel, resetSession, withRunnerSession } from "./session.ts";
 import { isPending } from "./statements.ts";
 import { ParseAhead } from "./parse-ahead.ts";
 import type { Environment } from "../config/index.ts";
@@ -147,6 +147,7 @@ async function applySelected(ctx: RunContext, options: ApplyOptions, selected: M
       });
       const started = performance.now();
       try {
+        await resetSession(client, ctx.actor);
         const result = await executorFor(migration, run.statements, ctx.environment)(run);
         report.applied.push({
           version: migration.version,
@@ -156,6 +157,8 @@ async function applySelected(ctx: RunContext, options: ApplyOptions, selected: M
           ...result,
         });
       } catch (error) {
+        // Whatever the file SET outside a transaction must not reach its failure record either.
+        await resetSession(client, ctx.actor).catch(() => {});
         report.failed = await recordFailedMigration(run, error);
         ctx.logger?.warn({ version: migration.version, error: report.failed.error }, "migration failed");
         break;

@@ -22,12 +22,18 @@ export interface ExecutionResult {
 }
 
 /**
+ * Back to the login role inside the migration's own transaction, before its ledger writes: a file
+ * that ran `SET [LOCAL] ROLE app_owner` to own what it creates still has its row written by Rookery.
+ */
+export const LEDGER_WRITER_SQL = "\nSET SESSION AUTHORIZATION DEFAULT;";
+
+/**
  * The ledger writes of a successful apply of this run's migration, as SQL for the transaction that
  * ends it; `detail` joins the checksum and path in the `applied` event.
  */
 export function appliedRecordFor(run: MigrationRun, detail: Record<string, unknown>): string {
   const { migration } = run;
-  return appliedRecordSql({
+  return LEDGER_WRITER_SQL + appliedRecordSql({
     version: migration.version,
     description: migration.description,
     checksum: migration.checksum,

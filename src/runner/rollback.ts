@@ -7,8 +7,8 @@ import { RollbackFailedError, TransactionPoolingError } from "./errors.ts";
 import { needsOutsideTransaction, runStatementsOutsideTransaction } from "./execute-outside-transaction.ts";
 import { LockRetriesExhausted, withLockRetries } from "./retry.ts";
 import { rollbackCandidate } from "./rollback-safety.ts";
-import { sqlstateOf } from "./execution.ts";
-import { databaseLabel, withRunnerSession } from "./session.ts";
+import { LEDGER_WRITER_SQL, sqlstateOf } from "./execution.ts";
+import { databaseLabel, resetSession, withRunnerSession } from "./session.ts";
 import { runnableStatements } from "./statements.ts";
 import { transactionTimeoutsSql } from "./timeouts.ts";
 import type { RollbackOptions, RollbackReport, RunContext } from "./types.ts";
@@ -49,11 +49,13 @@ export async function rollbackMigration(ctx: RunContext, options: RollbackOption
     const started = performance.now();
     let lockRetries = 0;
     const record = async () => {
+      await client.query(LEDGER_WRITER_SQL);
       // Production safety (src/runner/archive.ts): rows a data change archived go back in the rollback's transaction.
       const restored = wantsArchiveRestore(candidate.rollbackScript) ? await restoreArchive(client, version) : undefined;
       await recordRollback(client, { version, actor: ctx.actor, reason, detail: { lockRetries, outsideTransaction: outside, safety: candidate.safety, restored } });
     };
     try {
+      await resetSession(client, ctx.actor);
       if (outside) {
         lockRetries = await runStatementsOutsideTransaction(client, ctx.environment, statements, label);
         await inTransaction(client, `BEGIN; ${MIGRATION_LOCK_GUARD_SQL}`, record);
@@ -70,6 +72,7 @@ export async function rollbackMigration(ctx: RunContext, options: RollbackOption
         throw new TransactionPoolingError(databaseLabel(ctx.environment.databaseUrl), `the rollback of ${version} ran on a server connection that does not hold the migration lock; it was undone`);
       }
       const message = error instanceof LockRetriesExhausted ? error.message : (cause as Error).message;
+      await resetSession(client, ctx.actor).catch(() => {});
       await recordRollbackFailure(client, { version, actor: ctx.actor, reason, error: message, detail: { sqlstate, outsideTransaction: outside } });
       throw new RollbackFailedError(version, message, sqlstate);
     }

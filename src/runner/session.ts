@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { connectClient } from "../db/index.ts";
-import { bindActor, ensureLedger } from "../ledger/index.ts";
+import { bindActor, bindActorSql, ensureLedger } from "../ledger/index.ts";
 import type { Environment } from "../config/index.ts";
 import { acquireMigrationLock, releaseMigrationLock } from "./lock.ts";
 import type { RunContext } from "./types.ts";
@@ -24,6 +24,24 @@ export async function withLedgerClient<T>(environment: Environment, use: (client
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/**
+ * What DISCARD ALL does, except releasing advisory locks (DISCARD ALL would give up the migration
+ * lock): every setting back to the session's defaults (search_path, session_replication_role, ...),
+ * the login role back (SET ROLE / SET SESSION AUTHORIZATION), cursors, prepared statements, LISTENs,
+ * temporary tables and cached plans gone. The actor is bound again, since RESET ALL clears it.
+ */
+const SESSION_RESET_SQL =
+  "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *; DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES;";
+
+/**
+ * Puts the runner's session back as it was when the run began, keeping its migration lock: each
+ * migration starts from a clean session whatever the one before it SET, so a `SET search_path` or a
+ * `SET session_replication_role = replica` in one file never reaches the next.
+ */
+export async function resetSession(client: pg.ClientBase, actor: string): Promise<void> {
+  await client.query(`${SESSION_RESET_SQL} ${bindActorSql(actor)}`);
 }
 
 /**

@@ -12,6 +12,7 @@ import { concurrentIndexWithoutIfNotExists } from "./concurrent-index-without-if
 import { ddlWithoutRollbackFile } from "./ddl-without-rollback-file.ts";
 import { droppingColumnOrTable } from "./dropping-column-or-table.ts";
 import { mixingNonTransactionalStatements } from "./mixing-non-transactional-statements.ts";
+import { preferSetLocal } from "./prefer-set-local.ts";
 import { preferBigintKeys } from "./prefer-bigint-keys.ts";
 import { preferTextOverVarchar } from "./prefer-text-over-varchar.ts";
 import { preferTimestamptz } from "./prefer-timestamptz.ts";
@@ -41,6 +42,7 @@ export const RULES: readonly Rule[] = [
   banTruncate,
   unboundedUpdateOrDelete,
   transactionControlInFile,
+  preferSetLocal,
   mixingNonTransactionalStatements,
   concurrentIndexWithoutIfNotExists,
   preferBigintKeys,
