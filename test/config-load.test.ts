@@ -29,7 +29,8 @@ describe("config", () => {
     expect(Object.keys(config.environments)).toEqual(["development"]);
     const development = selectEnvironment(config);
     expect(development.databaseUrl).toBe("postgres://app:secret@db.example:5432/app");
-    expect(development.lockTimeout).toBe(2000);
+    expect(development.lockTimeout).toBe(500);
+    expect(development.lockRetries).toBe(10);
     expect(development.approvals).toBe(0);
     expect(config.migrationsDir).toBe(path.join(cwd, "migrations"));
   });

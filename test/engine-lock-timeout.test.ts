@@ -1,6 +1,7 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { applyMigrations } from "../src/runner/index.ts";
+import { backoffDelay } from "../src/runner/retry.ts";
 import { migrationsFolder } from "./support/cli.ts";
 import { columnsOf, ledgerRows, runContext, testEnvironment } from "./support/engine.ts";
 import { createTestDatabase, query } from "./support/services.ts";
@@ -78,6 +79,35 @@ describe("a migration queued behind a long transaction", async () => {
       expect(await columnsOf(url, "orders")).toEqual(["id", "note"]);
       expect((await ledgerRows(url))[0]?.status).toBe("applied");
     } finally {
+      await blocker.end();
+    }
+  });
+
+  it("with the defaults, stalls the application under 1 s (it was 2 s) and keeps about 15 s of patience", async () => {
+    const environment = testEnvironment(url);
+    expect(environment.lockTimeout).toBe(500);
+    // Every try waits lockTimeout; between tries, exponential backoff with jitter (here its middle).
+    const patience = (environment.lockRetries + 1) * environment.lockTimeout +
+      Array.from({ length: environment.lockRetries }, (_, retry) => backoffDelay(retry, () => 0.5)).reduce((a, b) => a + b, 0);
+    expect(patience).toBeGreaterThan(12_000);
+    expect(patience).toBeLessThan(20_000);
+
+    await query(url, "ALTER TABLE orders DROP COLUMN IF EXISTS note; DELETE FROM schema_migrations");
+    const blocker = await openTransactionReading(url);
+    const probe = probeReads(url);
+    const release = setTimeout(() => void blocker.query("COMMIT"), 3000);
+    try {
+      const ctx = runContext(environment, dir);
+      const report = await applyMigrations(ctx);
+      const longestRead = await probe.stop();
+      expect(report.failed).toBeUndefined();
+      expect(report.applied[0]?.lockRetries).toBeGreaterThanOrEqual(2);
+      expect(longestRead).toBeLessThan(1000);
+      expect(await columnsOf(url, "orders")).toEqual(["id", "note"]);
+    } finally {
+      clearTimeout(release);
+      await probe.stop();
+      await blocker.query("COMMIT").catch(() => {});
       await blocker.end();
     }
   });

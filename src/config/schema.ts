@@ -31,13 +31,17 @@ export const EnvironmentSchema = z
   .object({
     databaseUrl: z.string().min(1, "a Postgres connection URL"),
     // The engine
-    lockTimeout: duration.default(2000),
+    /** Short, so an application query queued behind a migration waiting for its lock stalls at most this long. */
+    lockTimeout: duration.default(500),
     statementTimeout: duration.default(300_000),
     /** Concurrent index builds wait for older snapshots, so they get their own, longer lock wait. */
     concurrentLockTimeout: duration.default(300_000),
-    lockRetries: z.number().int().min(0).max(20).default(5),
+    /** With the short lockTimeout, more tries (backoff with jitter between them) keep the total patience about 15 s. */
+    lockRetries: z.number().int().min(0).max(30).default(10),
     /** How long a runner waits for another runner's advisory lock on the same database. */
     advisoryLockWait: duration.default(180_000),
+    /** How long past a query's own server-side timeout the client waits for an answer before calling the connection dead. */
+    queryDeadlineGrace: duration.default(30_000),
     criticalTables: z.array(z.string().min(1)).default([]),
     // Approvals (chat)
     approvals: z.number().int().min(0).max(10).default(0),

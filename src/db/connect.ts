@@ -1,11 +1,13 @@
 import pg from "pg";
 import { RookeryError } from "../errors.ts";
 import { redactUrl } from "../log/logger.ts";
+import { armDeadlines, ConnectionSilentError, DEFAULT_DEADLINE, type QueryDeadline } from "./deadline.ts";
 
 /** Network-level failures: the server is not there, not a SQL problem. Worth retrying later. */
 const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "EAI_AGAIN", "57P03"]);
 
 export function isUnreachable(error: unknown): boolean {
+  if (error instanceof ConnectionSilentError) return true;
   const code = (error as { code?: string } | undefined)?.code;
   return code !== undefined && UNREACHABLE_CODES.has(code);
 }
@@ -20,21 +22,39 @@ export class DatabaseUnreachableError extends RookeryError {
   }
 }
 
-export function createPool(url: string, options: { max?: number; applicationName?: string } = {}): pg.Pool {
+/** TCP keepalive from our side: a peer that vanished without a FIN is noticed by the kernel. */
+const KEEPALIVE = { keepAlive: true, keepAliveInitialDelayMillis: 10_000 } as const;
+
+/** "host:port/database" of a connection URL: names it in a message, never the password. */
+export function databaseLabel(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.host}${parsed.pathname}`;
+  } catch {
+    return "the database";
+  }
+}
+
+export function createPool(url: string, options: { max?: number; applicationName?: string; deadline?: QueryDeadline } = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 4,
     application_name: options.applicationName ?? "rookery",
     connectionTimeoutMillis: 10_000,
+    ...KEEPALIVE,
   });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on("error", () => {});
+  pool.on("connect", (client) => armDeadlines(client, options.deadline ?? DEFAULT_DEADLINE, databaseLabel(url)));
   return pool;
 }
 
-/** A single connection, with connection failures turned into a message naming the database. */
-export async function connectClient(url: string, applicationName = "rookery"): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: 10_000 });
+/**
+ * A single connection, with connection failures turned into a message naming the database, and
+ * every query bounded by `deadline` (src/db/deadline.ts).
+ */
+export async function connectClient(url: string, applicationName = "rookery", deadline: QueryDeadline = DEFAULT_DEADLINE): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: 10_000, ...KEEPALIVE });
   client.on("error", () => {});
   try {
     await client.connect();
@@ -42,6 +62,7 @@ export async function connectClient(url: string, applicationName = "rookery"): P
     await client.end().catch(() => {});
     throw new DatabaseUnreachableError(url, error);
   }
+  armDeadlines(client, deadline, databaseLabel(url));
   return client;
 }
 

@@ -147,7 +147,7 @@ async function applySelected(ctx: RunContext, options: ApplyOptions, selected: M
       });
       const started = performance.now();
       try {
-        await resetSession(client, ctx.actor);
+        await resetSession(client, ctx.actor, ctx.environment);
         const result = await executorFor(migration, run.statements, ctx.environment)(run);
         report.applied.push({
           version: migration.version,
@@ -158,7 +158,7 @@ async function applySelected(ctx: RunContext, options: ApplyOptions, selected: M
         });
       } catch (error) {
         // Whatever the file SET outside a transaction must not reach its failure record either.
-        await resetSession(client, ctx.actor).catch(() => {});
+        await resetSession(client, ctx.actor, ctx.environment).catch(() => {});
         report.failed = await recordFailedMigration(run, error);
         ctx.logger?.warn({ version: migration.version, error: report.failed.error }, "migration failed");
         break;

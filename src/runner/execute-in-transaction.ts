@@ -1,7 +1,8 @@
 import { lineAndColumn } from "../analysis/parse.ts";
+import { withServerBudget } from "../db/index.ts";
 import { appliedRecordFor, MigrationStatementError, type ExecutionResult, type MigrationRun } from "./execution.ts";
 import { withLockRetries } from "./retry.ts";
-import { transactionTimeoutsSql } from "./timeouts.ts";
+import { statementsBudgetMs, transactionTimeoutsSql } from "./timeouts.ts";
 
 /**
  * One migration, one transaction: the timeouts, the file, the ledger row, schema_version and the
@@ -16,7 +17,9 @@ export async function executeInTransaction(run: MigrationRun): Promise<Execution
     lockRetries = retry;
     const record = appliedRecordFor(run, { lockRetries: retry, outsideTransaction: false });
     try {
-      await client.query(`${prefix}${migration.sql}\n;${record}\nCOMMIT;`);
+      await withServerBudget(client, statementsBudgetMs(context.environment, run.statements.length + 1), () =>
+        client.query(`${prefix}${migration.sql}\n;${record}\nCOMMIT;`),
+      );
     } catch (error) {
       await client.query("ROLLBACK").catch(() => {});
       throw annotate(error, prefix.length, migration.sql);

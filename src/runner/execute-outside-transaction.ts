@@ -1,10 +1,11 @@
 import type pg from "pg";
 import { isNonTransactional, type Statement } from "../analysis/parse.ts";
 import type { Environment } from "../config/index.ts";
+import { withServerBudget } from "../db/index.ts";
 import { MigrationStatementError, recordAppliedOnItsOwn, type ExecutionResult, type MigrationRun } from "./execution.ts";
 import { dropInvalidIndexes, findInvalidIndexes, indexesNamedBy } from "./invalid-indexes.ts";
 import { withLockRetries } from "./retry.ts";
-import { RESET_TIMEOUTS_SQL, statementTimeoutsSql } from "./timeouts.ts";
+import { RESET_TIMEOUTS_SQL, statementsBudgetMs, statementTimeoutsSql } from "./timeouts.ts";
 import type { ProgressListener } from "./types.ts";
 
 export function needsOutsideTransaction(statements: Statement[]): boolean {
@@ -46,7 +47,7 @@ export async function runStatementsOutsideTransaction(
         lockRetries += retry > 0 ? 1 : 0;
         try {
           await client.query(statementTimeoutsSql(environment, concurrent));
-          await client.query(statement.sql);
+          await withServerBudget(client, statementsBudgetMs(environment, 1, concurrent), () => client.query(statement.sql));
         } catch (error) {
           if ((error as { code?: string }).code === "55P03") throw error;
           throw new MigrationStatementError(error, {

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { Environment } from "../config/index.ts";
+import { withServerBudget } from "../db/index.ts";
 import { MIGRATION_LOCK_KEY } from "../ledger/index.ts";
 import { AdvisoryLockTimeoutError, TransactionPoolingError, type LockHolder } from "./errors.ts";
 import { databaseLabel } from "./session.ts";
@@ -76,7 +77,9 @@ export async function acquireMigrationLock(client: pg.ClientBase, environment: E
     });
     await client.query(`SET lock_timeout = ${waitMs}`);
     try {
-      const { rows } = await client.query<{ pid: number }>("SELECT pg_advisory_lock($1), pg_backend_pid() AS pid", [key]);
+      const { rows } = await withServerBudget(client, waitMs, () =>
+        client.query<{ pid: number }>("SELECT pg_advisory_lock($1), pg_backend_pid() AS pid", [key]),
+      );
       lockPid = rows[0]?.pid ?? 0;
     } catch (error) {
       if ((error as { code?: string }).code === "55P03") {

@@ -3,7 +3,11 @@ import type { Environment } from "../config/index.ts";
 import type { ProgressListener } from "./types.ts";
 
 const BASE_DELAY_MS = 250;
-const MAX_DELAY_MS = 15_000;
+/**
+ * Capped low: with lockTimeout 500 ms and 10 retries the whole patience stays about 15 s (it was
+ * 2 s x 6 tries plus longer waits), and a blocked lock is tried again at least every 2 s.
+ */
+const MAX_DELAY_MS = 2000;
 
 export function isLockTimeout(error: unknown): boolean {
   return (error as { code?: string } | undefined)?.code === "55P03";

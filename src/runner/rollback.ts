@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { loadParser } from "../analysis/parse.ts";
+import { withServerBudget } from "../db/index.ts";
 import { UsageError } from "../errors.ts";
 import { LOCK_NOT_HELD_SQLSTATE, MIGRATION_LOCK_GUARD_SQL, recordRollback, recordRollbackFailure } from "../ledger/index.ts";
 import { restoreArchive, wantsArchiveRestore } from "./archive.ts";
@@ -10,7 +11,7 @@ import { rollbackCandidate } from "./rollback-safety.ts";
 import { LEDGER_WRITER_SQL, sqlstateOf } from "./execution.ts";
 import { databaseLabel, resetSession, withRunnerSession } from "./session.ts";
 import { runnableStatements } from "./statements.ts";
-import { transactionTimeoutsSql } from "./timeouts.ts";
+import { statementsBudgetMs, transactionTimeoutsSql } from "./timeouts.ts";
 import type { RollbackOptions, RollbackReport, RunContext } from "./types.ts";
 
 async function inTransaction(client: pg.ClientBase, sql: string, finish: () => Promise<void>): Promise<void> {
@@ -55,14 +56,16 @@ export async function rollbackMigration(ctx: RunContext, options: RollbackOption
       await recordRollback(client, { version, actor: ctx.actor, reason, detail: { lockRetries, outsideTransaction: outside, safety: candidate.safety, restored } });
     };
     try {
-      await resetSession(client, ctx.actor);
+      await resetSession(client, ctx.actor, ctx.environment);
       if (outside) {
         lockRetries = await runStatementsOutsideTransaction(client, ctx.environment, statements, label);
         await inTransaction(client, `BEGIN; ${MIGRATION_LOCK_GUARD_SQL}`, record);
       } else {
         await withLockRetries(ctx.environment, label, async (retry) => {
           lockRetries = retry;
-          await inTransaction(client, `BEGIN; ${MIGRATION_LOCK_GUARD_SQL} ${transactionTimeoutsSql(ctx.environment)}\n${candidate.rollbackScript}\n;`, record);
+          await withServerBudget(client, statementsBudgetMs(ctx.environment, statements.length + 1), () =>
+            inTransaction(client, `BEGIN; ${MIGRATION_LOCK_GUARD_SQL} ${transactionTimeoutsSql(ctx.environment)}\n${candidate.rollbackScript}\n;`, record),
+          );
         });
       }
     } catch (error) {
@@ -72,7 +75,7 @@ export async function rollbackMigration(ctx: RunContext, options: RollbackOption
         throw new TransactionPoolingError(databaseLabel(ctx.environment.databaseUrl), `the rollback of ${version} ran on a server connection that does not hold the migration lock; it was undone`);
       }
       const message = error instanceof LockRetriesExhausted ? error.message : (cause as Error).message;
-      await resetSession(client, ctx.actor).catch(() => {});
+      await resetSession(client, ctx.actor, ctx.environment).catch(() => {});
       await recordRollbackFailure(client, { version, actor: ctx.actor, reason, error: message, detail: { sqlstate, outsideTransaction: outside } });
       throw new RollbackFailedError(version, message, sqlstate);
     }

@@ -1,24 +1,46 @@
 import type pg from "pg";
-import { connectClient } from "../db/index.ts";
+import { connectClient, databaseLabel, type QueryDeadline } from "../db/index.ts";
 import { bindActor, bindActorSql, ensureLedger } from "../ledger/index.ts";
 import type { Environment } from "../config/index.ts";
 import { acquireMigrationLock, releaseMigrationLock } from "./lock.ts";
 import type { RunContext } from "./types.ts";
 
-/** "host:port/database" of a connection URL: enough to name it in a message, never the password. */
-export function databaseLabel(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.host}${parsed.pathname}`;
-  } catch {
-    return "the database";
-  }
+export { databaseLabel };
+
+/** A query of the engine's session may take the statement timeout, then the grace, before the client calls the connection dead. */
+export function sessionDeadline(environment: Environment): QueryDeadline {
+  return {
+    serverBudgetMs: environment.statementTimeout > 0 ? environment.statementTimeout : Infinity,
+    graceMs: environment.queryDeadlineGrace,
+  };
+}
+
+/**
+ * The server's half of a dead-connection bound: when the client vanished (or a proxy stopped
+ * forwarding), the server ends the session by itself, which frees the migration lock for the next
+ * runner. Its own TCP keepalive notices a dead peer in about 25 s; a session left idle (or idle in an
+ * open transaction) past statementTimeout plus queryDeadlineGrace is ended even when TCP stays up.
+ * Settings a server does not have (idle_session_timeout before Postgres 14) are skipped.
+ */
+function sessionGuardSql(environment: Environment): string {
+  const idleMs = environment.statementTimeout > 0 ? Math.round(environment.statementTimeout + environment.queryDeadlineGrace) : 0;
+  const settings = {
+    tcp_keepalives_idle: "10",
+    tcp_keepalives_interval: "5",
+    tcp_keepalives_count: "3",
+    idle_in_transaction_session_timeout: String(idleMs),
+    idle_session_timeout: String(idleMs),
+  };
+  // Our own numbers only, so a literal; RESET ALL between migrations clears them, so resetSession sends this again.
+  return `SELECT count(set_config(s.name, v.value, false)) FROM pg_catalog.pg_settings s
+    JOIN jsonb_each_text('${JSON.stringify(settings)}'::jsonb) AS v(name, value) ON v.name = s.name;`;
 }
 
 /** One connection to the environment's database with the ledger in place, closed afterwards. */
 export async function withLedgerClient<T>(environment: Environment, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = await connectClient(environment.databaseUrl, "rookery");
+  const client = await connectClient(environment.databaseUrl, "rookery", sessionDeadline(environment));
   try {
+    await client.query(sessionGuardSql(environment));
     await ensureLedger(client);
     return await use(client);
   } finally {
@@ -38,10 +60,11 @@ const SESSION_RESET_SQL =
 /**
  * Puts the runner's session back as it was when the run began, keeping its migration lock: each
  * migration starts from a clean session whatever the one before it SET, so a `SET search_path` or a
- * `SET session_replication_role = replica` in one file never reaches the next.
+ * `SET session_replication_role = replica` in one file never reaches the next. The server-side
+ * guards of a dead connection (sessionGuardSql) are set again.
  */
-export async function resetSession(client: pg.ClientBase, actor: string): Promise<void> {
-  await client.query(`${SESSION_RESET_SQL} ${bindActorSql(actor)}`);
+export async function resetSession(client: pg.ClientBase, actor: string, environment: Environment): Promise<void> {
+  await client.query(`${SESSION_RESET_SQL} ${bindActorSql(actor)} ${sessionGuardSql(environment)}`);
 }
 
 /**

@@ -1,9 +1,10 @@
 import type pg from "pg";
 import type { Migration } from "../catalog/index.ts";
+import { withServerBudget } from "../db/index.ts";
 import { RookeryError } from "../errors.ts";
 import { MigrationStatementError, recordAppliedOnItsOwn, type ExecutionResult, type FailureDetail, type MigrationRun } from "./execution.ts";
 import { LockRetriesExhausted, withLockRetries } from "./retry.ts";
-import { transactionTimeoutsSql } from "./timeouts.ts";
+import { statementsBudgetMs, transactionTimeoutsSql } from "./timeouts.ts";
 
 /** Tenants per transaction: small enough that a failure loses little work, large enough to keep commits few. */
 export const TENANT_BATCH_SIZE = 25;
@@ -89,7 +90,7 @@ async function runBatch(run: MigrationRun, batch: string[]): Promise<number> {
       await client.query("SELECT set_config('app.current_tenant_id', $1, true)", [tenantId]);
       let rows: number;
       try {
-        rows = affectedRows(await client.query(migration.sql));
+        rows = affectedRows(await withServerBudget(client, statementsBudgetMs(context.environment, run.statements.length), () => client.query(migration.sql)));
       } catch (error) {
         throw Object.assign(error as Error, { tenantId });
       }

@@ -17,3 +17,13 @@ export function statementTimeoutsSql(environment: Environment, concurrent: boole
 }
 
 export const RESET_TIMEOUTS_SQL = "RESET lock_timeout; RESET statement_timeout;";
+
+/**
+ * What the server may spend on one round trip of `count` statements under the environment's
+ * statement_timeout (Postgres applies it to each statement of a multi-statement query): the client's
+ * deadline for that round trip is this plus queryDeadlineGrace. Infinity when nothing bounds it.
+ */
+export function statementsBudgetMs(environment: Environment, count: number, concurrent = false): number {
+  if (concurrent || environment.statementTimeout <= 0) return Infinity;
+  return environment.statementTimeout * Math.max(1, count);
+}

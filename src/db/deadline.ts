@@ -1,0 +1,111 @@
+import type pg from "pg";
+import { RookeryError } from "../errors.ts";
+
+/**
+ * How long one query may take: what the server may legitimately spend on it by its own timeouts
+ * (`serverBudgetMs`, Infinity when nothing bounds it), plus `graceMs` for the network. A query
+ * unanswered past both is on a silent connection (a dead peer, or a proxy that stops forwarding
+ * while TCP stays up, which keepalive probes alone never notice).
+ */
+export interface QueryDeadline {
+  serverBudgetMs: number;
+  graceMs: number;
+}
+
+/** Without a setting of its own: short control queries (the server answers them at once). */
+export const DEFAULT_DEADLINE: QueryDeadline = { serverBudgetMs: 30_000, graceMs: 30_000 };
+
+/** The connection answered nothing within the query's deadline; the client closed it. */
+export class ConnectionSilentError extends RookeryError {
+  /** ETIMEDOUT: a network failure, worth retrying (src/db isUnreachable). */
+  readonly code = "ETIMEDOUT";
+
+  constructor(label: string, deadline: QueryDeadline) {
+    const waited = Math.round((deadline.serverBudgetMs + deadline.graceMs) / 100) / 10;
+    super(
+      `no answer from ${label} within ${waited} s (the query's own timeout ${Math.round(deadline.serverBudgetMs / 100) / 10} s plus queryDeadlineGrace ${Math.round(deadline.graceMs / 100) / 10} s): the network or a proxy in between went silent, so the connection was closed`,
+      {
+        hint: "It is retried as a transient failure. The server ends the abandoned session by its own timeouts (idle_session_timeout, tcp_keepalives_*), which frees the migration lock; `rookery status` shows what was applied.",
+      },
+    );
+  }
+}
+
+interface DeadlineState {
+  deadline: QueryDeadline;
+  label: string;
+  silent?: ConnectionSilentError;
+}
+
+const states = new WeakMap<pg.ClientBase, DeadlineState>();
+
+type Callback = (error: Error | null, result?: unknown) => void;
+
+/**
+ * Gives every query of `client` a deadline. Past it the socket is destroyed (pg then fails the query
+ * and the client, which a pool discards) and the query rejects with ConnectionSilentError. pg's own
+ * query_timeout is not enough: it leaves the connection busy with the unanswered query.
+ */
+export function armDeadlines(client: pg.ClientBase, deadline: QueryDeadline, label: string): void {
+  if (states.has(client)) return;
+  const state: DeadlineState = { deadline, label };
+  states.set(client, state);
+  const original = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const expire = () => {
+    state.silent = new ConnectionSilentError(state.label, state.deadline);
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  };
+  const arm = (): (() => void) => {
+    const { serverBudgetMs, graceMs } = state.deadline;
+    if (!Number.isFinite(serverBudgetMs)) return () => {};
+    const timer = setTimeout(expire, serverBudgetMs + graceMs);
+    return () => clearTimeout(timer);
+  };
+  const replaced = (error: unknown) => state.silent ?? error;
+  (client as unknown as { query: unknown }).query = (...args: unknown[]) => {
+    const last = args[args.length - 1];
+    if (typeof last === "function") {
+      const disarm = arm();
+      args[args.length - 1] = ((error, result) => {
+        disarm();
+        (last as Callback)(error ? (replaced(error) as Error) : null, result);
+      }) satisfies Callback;
+      return original(...args);
+    }
+    const first = args[0] as { submit?: unknown; once?: (event: string, listener: () => void) => void } | undefined;
+    if (first && typeof first.submit === "function") {
+      // A submittable (a cursor, a stream) reports through its own events.
+      const disarm = arm();
+      first.once?.("end", disarm);
+      first.once?.("error", disarm);
+      return original(...args);
+    }
+    const disarm = arm();
+    return (original(...args) as Promise<unknown>).then(
+      (result) => {
+        disarm();
+        return result;
+      },
+      (error: unknown) => {
+        disarm();
+        throw replaced(error);
+      },
+    );
+  };
+}
+
+/**
+ * Runs `use` with every query of `client` allowed `serverBudgetMs` by the server (a lock wait, a
+ * migration of many statements), then restores the client's own budget.
+ */
+export async function withServerBudget<T>(client: pg.ClientBase, serverBudgetMs: number, use: () => Promise<T>): Promise<T> {
+  const state = states.get(client);
+  if (!state) return use();
+  const before = state.deadline;
+  state.deadline = { ...before, serverBudgetMs };
+  try {
+    return await use();
+  } finally {
+    state.deadline = before;
+  }
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { rookery, migrationsFolder } from "./support/cli.ts";
+import { configFile } from "./support/config-file.ts";
+import { ledgerRows } from "./support/engine.ts";
+import { startFaultProxyFor } from "./support/fault-proxy.ts";
+import { waitUntil } from "./support/queue.ts";
+import { createTestDatabase, query } from "./support/services.ts";
+
+describe("the network goes silent in the middle of a migration (no reset, TCP stays up)", async () => {
+  const url = await createTestDatabase("fault-silent");
+  const proxy = await startFaultProxyFor(url);
+  const dir = migrationsFolder({ "2025_11_01/001_slow_widgets.sql": "SELECT pg_sleep(1);\nCREATE TABLE widgets (id bigint PRIMARY KEY);\n" });
+  const settings = { statementTimeout: "1500ms", queryDeadlineGrace: "1s", advisoryLockWait: "20s" };
+
+  it("fails the run as transient within the deadline, and the server ends the session so the next runner gets the lock", async () => {
+    const silentConfig = configFile({ production: { databaseUrl: proxy.urlFor(url), ...settings } });
+    const started = Date.now();
+    const run = rookery(["apply", "--all", "--dir", dir, "--config", silentConfig], {});
+    await waitUntil(
+      async () => (await query(url, "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'BEGIN;%pg_sleep(1)%' AND pid <> pg_backend_pid()")).length > 0,
+      "the migration to start",
+      10_000,
+    );
+    proxy.drop();
+    const result = await run;
+    const elapsed = Date.now() - started;
+
+    // Budget: 3 statements x 1.5 s statement timeout, plus 1 s grace; never the 120 s hang.
+    expect(result.code).toBe(1);
+    expect(elapsed).toBeLessThan(9_000);
+    expect(result.stderr).toContain("no answer from");
+    expect(result.stderr).toContain("It is worth retrying as it is.");
+
+    // The server finished the file and committed; the abandoned session then ends on idle_session_timeout
+    // (1.5 s + 1 s), releasing the lock: a runner on a working network proceeds and applies nothing twice.
+    const directConfig = configFile({ production: { databaseUrl: url, ...settings } });
+    const next = await rookery(["apply", "--all", "--dir", dir, "--config", directConfig], {});
+    expect(next.code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect((await ledgerRows(url)).map((row) => [row.version, row.status])).toEqual([["20251101_000001", "applied"]]);
+    const abandoned = await query(url, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'rookery'");
+    expect(abandoned).toEqual([]);
+  });
+});
