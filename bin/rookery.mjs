@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly, so the command works right after `npm ci` with no build step.
-import { register } from "tsx/esm/api";
+// Runs the compiled JavaScript in dist/ (`npm run build`, which `npm ci` runs through `prepare`):
+// tsx compiling the TypeScript at every start cost more than most commands themselves.
+import { existsSync } from "node:fs";
 
-register();
-const { main } = await import("../src/cli/main.ts");
-process.exitCode = await main(process.argv.slice(2));
+const entry = new URL("../dist/cli/bin.js", import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write("rookery: the compiled code is missing (dist/cli/bin.js)\nRun `npm run build` in the Rookery folder (`npm ci` runs it too).\n");
+  process.exit(1);
+}
+await import(entry.href);

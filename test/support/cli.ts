@@ -1,8 +1,11 @@
+import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll } from "vitest";
-import { main } from "../../src/cli/main.ts";
+
+/** The executable users run: bin/rookery.mjs on the compiled dist/ (built by the global setup when stale). */
+export const ROOKERY_BIN = path.resolve(import.meta.dirname, "../../bin/rookery.mjs");
 
 export interface CliRun {
   code: number;
@@ -11,19 +14,22 @@ export interface CliRun {
 }
 
 /**
- * Runs `rookery ARGS` in-process with only the given environment variables (nothing leaks in
- * from the shell running the tests) in a working folder with no config file.
+ * Runs `rookery ARGS` as a child process, as a user or a pipeline does, with only PATH (for pg_dump
+ * and psql) and the given environment variables (nothing leaks in from the shell running the tests),
+ * in a working folder with no config file.
  */
-export async function rookery(args: string[], env: Record<string, string>, cwd = scratchFolder()): Promise<CliRun> {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(args, {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-    env: { ROOKERY_ACTOR: "cli:tester", ...env },
-    cwd,
+export function rookery(args: string[], env: Record<string, string>, cwd = scratchFolder()): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [ROOKERY_BIN, ...args],
+      { env: { PATH: process.env.PATH ?? "", ROOKERY_ACTOR: "cli:tester", ...env }, cwd, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
-  return { code, stdout, stderr };
 }
 
 /** An empty folder of this test file's own, removed when the file ends. */

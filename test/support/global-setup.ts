@@ -1,4 +1,5 @@
 import type { TestProject } from "vitest/node";
+import { ensureFreshBuild } from "./build.ts";
 
 /**
  * Real services for every test file. With a Docker engine, throwaway Postgres 15 and Redis 7 containers;
@@ -26,6 +27,7 @@ async function dockerAnswers(): Promise<boolean> {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  ensureFreshBuild();
   const useEnvServices = Boolean(process.env.DATABASE_URL || process.env.REDIS_URL) || !(await dockerAnswers());
   if (useEnvServices) {
     project.provide("adminDatabaseUrl", process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres");
