@@ -21,6 +21,29 @@ export class UsageError extends RookeryError {
   }
 }
 
+/**
+ * Postgres's DETAIL and HINT of an error, found on it or on what it wraps (the engine wraps the
+ * driver's error); a RookeryError's hint counts as a HINT. Undefined when there is none.
+ */
+export function postgresDetail(error: unknown): { detail?: string; hint?: string } {
+  const found: { detail?: string; hint?: string } = {};
+  for (let at = error, depth = 0; at && typeof at === "object" && depth < 5; at = (at as { cause?: unknown }).cause, depth++) {
+    const { detail, hint } = at as { detail?: unknown; hint?: unknown };
+    if (found.detail === undefined && typeof detail === "string" && detail !== "") found.detail = detail;
+    if (found.hint === undefined && typeof hint === "string" && hint !== "") found.hint = hint;
+  }
+  return found;
+}
+
+/**
+ * An error's message with Postgres's DETAIL and HINT below it, as psql prints them: "could not create
+ * unique index" says little without "Key (tenant_id, lower(email))=(3, dup@example.com) is duplicated."
+ */
+export function errorText(error: unknown, message = error instanceof Error ? error.message : String(error)): string {
+  const { detail, hint } = postgresDetail(error);
+  return [message, detail === undefined ? "" : `DETAIL: ${detail}`, hint === undefined ? "" : `HINT: ${hint}`].filter(Boolean).join("\n");
+}
+
 export function describeError(error: unknown): string {
   if (error instanceof RookeryError) return error.hint ? `${error.message}\n${error.hint}` : error.message;
   if (error instanceof Error) return error.message;

@@ -1,9 +1,10 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCatalog } from "../src/catalog/index.ts";
 import { EnvironmentSchema } from "../src/config/index.ts";
 import { applyMigrations } from "../src/runner/index.ts";
 import { migrationsFolder } from "./support/cli.ts";
-import { createTestDatabase, query } from "./support/services.ts";
+import { adminDatabaseUrl, createTestDatabase, query } from "./support/services.ts";
 
 const ALPHA = "00000000-0000-4000-8000-00000000000a";
 const BRAVO = "00000000-0000-4000-8000-00000000000b";
@@ -68,5 +69,61 @@ describe("a tenant-scoped migration", () => {
     const report = await applyMigrations({ environment, catalog: readCatalog(dir), actor: "test" });
 
     expect(report.failed?.error).toMatch(/tenant-scoped but the database has no tenants table/);
+  });
+});
+
+describe("a tenant-scoped migration relying on row level security", () => {
+  // 3 tenants, 4 pending orders each; the file scopes itself only through the tenant_isolation policy.
+  const BUMP_PENDING = "-- rookery:tenant-scoped\nUPDATE orders SET total_cents = total_cents + 100 WHERE status = 'pending';\n";
+  const suffix = randomBytes(4).toString("hex");
+  const appRole = `rookery_tenant_app_${suffix}`;
+  const ownerRole = `rookery_tenant_owner_${suffix}`;
+  let url: string;
+  beforeAll(async () => {
+    url = await createTestDatabase("tenantrls");
+    await query(url, `CREATE ROLE ${appRole} NOLOGIN; CREATE ROLE ${ownerRole} NOLOGIN`);
+    await query(url, "CREATE TABLE tenants (id uuid PRIMARY KEY, name text NOT NULL)");
+    await query(url, "INSERT INTO tenants VALUES ($1, 'alpha'), ($2, 'bravo'), ($3, 'charlie')", [ALPHA, BRAVO, CHARLIE]);
+    await query(url, `CREATE TABLE orders (id serial PRIMARY KEY, tenant_id uuid NOT NULL REFERENCES tenants, status text NOT NULL, total_cents int NOT NULL);
+      INSERT INTO orders (tenant_id, status, total_cents) SELECT t.id, 'pending', 52 FROM tenants t, generate_series(1, 4);
+      ALTER TABLE orders ENABLE ROW LEVEL SECURITY;
+      CREATE POLICY tenant_isolation ON orders USING (tenant_id = current_setting('app.current_tenant_id')::uuid);
+      GRANT SELECT, UPDATE ON orders TO ${appRole};
+      GRANT ${ownerRole} TO ${appRole};`);
+  });
+  afterAll(async () => {
+    await query(url, `DROP OWNED BY ${appRole}, ${ownerRole}`).catch(() => {});
+    await query(adminDatabaseUrl(), `DROP ROLE IF EXISTS ${appRole}; DROP ROLE IF EXISTS ${ownerRole}`);
+  });
+  const totals = () => query<{ total: number }>(url, "SELECT DISTINCT total_cents AS total FROM orders");
+  const tenantEvents = () => query(url, "SELECT (detail->>'affectedRows')::int AS rows FROM migration_events WHERE event = 'tenant_applied'");
+  const apply = (settings: Record<string, unknown> = {}) => {
+    const dir = migrationsFolder({ "2025_11_01/001_bump_pending.sql": BUMP_PENDING });
+    const environment = { ...EnvironmentSchema.parse({ databaseUrl: url, ...settings }), name: "production" };
+    return applyMigrations({ environment, catalog: readCatalog(dir), actor: "test" });
+  };
+
+  it("refuses to run as a superuser, who bypasses the policy, saying why, and changes nothing", async () => {
+    const report = await apply();
+    expect(report.failed?.error).toMatch(/tenant-scoped, but row level security would not limit it to one tenant \(orders: postgres is a superuser/);
+    expect(report.failed?.error).toContain("tenantRole");
+    expect(await totals()).toEqual([{ total: 52 }]);
+    expect(await tenantEvents()).toEqual([]);
+  });
+
+  it("refuses a tenantRole that is a member of the table's owner", async () => {
+    await query(url, `ALTER TABLE orders OWNER TO ${ownerRole}`);
+    const report = await apply({ tenantRole: appRole });
+    expect(report.failed?.error).toMatch(new RegExp(`orders: ${appRole} owns orders \\(or is a member of its owner\\) and FORCE ROW LEVEL SECURITY is off`));
+    expect(await totals()).toEqual([{ total: 52 }]);
+    await query(url, `ALTER TABLE orders OWNER TO postgres; REVOKE ${ownerRole} FROM ${appRole}`);
+  });
+
+  it("runs as the configured tenantRole, so each tenant's run changes only that tenant's orders", async () => {
+    const report = await apply({ tenantRole: appRole });
+    expect(report.failed).toBeUndefined();
+    expect(await totals()).toEqual([{ total: 152 }]);
+    expect(await tenantEvents()).toEqual([{ rows: 4 }, { rows: 4 }, { rows: 4 }]);
+    expect(await query(url, "SELECT applied_by FROM schema_migrations")).toEqual([{ applied_by: "test" }]);
   });
 });

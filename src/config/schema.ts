@@ -61,6 +61,8 @@ export const EnvironmentSchema = z
     minSoakHours: z.number().min(0).default(0),
     requireRollbackProof: z.boolean().default(false),
     breakGlass: z.boolean().default(false),
+    /** The role tenant-scoped files run as (SET LOCAL ROLE), so row level security policies apply to them. */
+    tenantRole: z.string().min(1).optional(),
     windows: z.array(DeploymentWindowSchema).default([]),
   })
   .strict();

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { Statement } from "../analysis/parse.ts";
 import { isUnreachable } from "../db/index.ts";
+import { errorText } from "../errors.ts";
 import { LOCK_NOT_HELD_SQLSTATE, readLedger, recordFailure } from "../ledger/index.ts";
 import { ChecksumMismatchError, TransactionPoolingError, UnknownVersionError } from "./errors.ts";
 import { executeInTransaction } from "./execute-in-transaction.ts";
@@ -84,7 +85,7 @@ async function recordFailedMigration(run: MigrationRun, error: unknown): Promise
   const where = detail.line !== undefined ? `${migration.path}:${detail.line}: ` : `${migration.path}: `;
   const message = exhausted
     ? `${where}could not get its locks within the lock timeout after ${error.retries} retries: another transaction holds them (${(cause as Error).message})`
-    : `${where}${(cause as Error).message}`;
+    : `${where}${errorText(cause)}`;
   const leftover = detail.invalidIndexes?.length
     ? `; it left INVALID index ${detail.invalidIndexes.join(", ")}, dropped before the next attempt`
     : "";

@@ -2,7 +2,8 @@ import type pg from "pg";
 import type { Migration } from "../catalog/index.ts";
 import { withServerBudget } from "../db/index.ts";
 import { RookeryError } from "../errors.ts";
-import { MigrationStatementError, recordAppliedOnItsOwn, type ExecutionResult, type FailureDetail, type MigrationRun } from "./execution.ts";
+import { assertTenantIsolation, tenantRoleSql } from "./tenant-isolation.ts";
+import { LEDGER_WRITER_SQL, MigrationStatementError, recordAppliedOnItsOwn, type ExecutionResult, type FailureDetail, type MigrationRun } from "./execution.ts";
 import { LockRetriesExhausted, withLockRetries } from "./retry.ts";
 import { statementsBudgetMs, transactionTimeoutsSql } from "./timeouts.ts";
 
@@ -84,16 +85,19 @@ function affectedRows(result: pg.QueryResult | pg.QueryResult[]): number {
 async function runBatch(run: MigrationRun, batch: string[]): Promise<number> {
   const { client, context, migration } = run;
   let tenantsDone = 0;
+  const asTenantRole = tenantRoleSql(context.environment);
   await client.query(`BEGIN; ${transactionTimeoutsSql(context.environment)}`);
   try {
     for (const tenantId of batch) {
       await client.query("SELECT set_config('app.current_tenant_id', $1, true)", [tenantId]);
+      if (asTenantRole) await client.query(asTenantRole);
       let rows: number;
       try {
         rows = affectedRows(await withServerBudget(client, statementsBudgetMs(context.environment, run.statements.length), () => client.query(migration.sql)));
       } catch (error) {
         throw Object.assign(error as Error, { tenantId });
       }
+      await client.query(LEDGER_WRITER_SQL);
       await client.query(
         `INSERT INTO public.migration_events (version, event, actor, detail, migration_type, affected_tenants, tenant_context, success)
          VALUES ($1, 'tenant_applied', $2, $3, 'tenant_safe', 1, $4, true)`,
@@ -111,7 +115,8 @@ async function runBatch(run: MigrationRun, batch: string[]): Promise<number> {
 
 /**
  * The executor of a `-- rookery:tenant-scoped` file: once per tenant of the `tenants` table, with
- * `app.current_tenant_id` set (so row level security policies and the file itself see one tenant), in
+ * `app.current_tenant_id` set (so row level security policies and the file itself see one tenant), as
+ * the environment's tenantRole when there is one, once row level security is known to apply, in
  * batches of one transaction each, every tenant recorded with its affected rows. A batch that waits too
  * long for a lock is retried like any migration. On a failure the failing batch is undone and a
  * TenantMigrationError names the done tenants; the ledger row is written once every tenant is done.
@@ -119,6 +124,7 @@ async function runBatch(run: MigrationRun, batch: string[]): Promise<number> {
 export async function applyTenantScoped(run: MigrationRun): Promise<ExecutionResult> {
   const { client, context, migration } = run;
   const all = await tenantIds(client, migration.version);
+  await assertTenantIsolation(client, context.environment, migration, run.statements);
   const done = await doneTenants(client, migration.version);
   const doneIds = all.filter((id) => done.has(id));
   const todo = all.filter((id) => !done.has(id));
