@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { isUtf8 } from "node:buffer";
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from "node:fs";
 import path from "node:path";
 import { RookeryError, UsageError } from "../errors.ts";
 import { checksumOf, normaliseLineEndings } from "./checksum.ts";
@@ -28,20 +29,62 @@ interface SqlFile {
   text: string;
 }
 
-function listSqlFiles(dir: string): SqlFile[] {
+/**
+ * A file's text, refused when it is not UTF-8: decoding would replace the bad bytes with U+FFFD and
+ * apply (and checksum) text the author never wrote. Returns the problem instead of the text then.
+ */
+function readUtf8(full: string, relative: string): { text: string } | { problem: string } {
+  const bytes = readFileSync(full);
+  if (isUtf8(bytes)) return { text: normaliseLineEndings(bytes.toString("utf8")).replace(/^\uFEFF/, "") };
+  // Everything before the first replacement that is not an encoded U+FFFD decoded exactly, so its byte length is the offset.
+  const decoded = bytes.toString("utf8");
+  let offset = 0;
+  for (let index = decoded.indexOf("\uFFFD"); index !== -1; index = decoded.indexOf("\uFFFD", index + 1)) {
+    offset = Buffer.byteLength(decoded.slice(0, index), "utf8");
+    if (!(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd)) break;
+  }
+  const line = bytes.subarray(0, offset).toString("utf8").split("\n").length;
+  return {
+    problem: `${relative}: not valid UTF-8 at byte ${offset} (line ${line}, byte 0x${bytes[offset]!.toString(16).padStart(2, "0")}); save the file as UTF-8 (e.g. \`iconv -f latin1 -t utf-8\`)`,
+  };
+}
+
+/**
+ * Every .sql file under `dir`. Symbolic links are followed (a link to a folder is walked, once);
+ * a .sql entry that cannot be read as a file (a broken link, a socket) is a problem, never skipped.
+ */
+function listSqlFiles(dir: string, problems: string[], refused: Set<string>): SqlFile[] {
   const files: SqlFile[] = [];
+  const walked = new Set<string>();
   const walk = (folder: string) => {
+    const real = realpathSync(folder);
+    if (walked.has(real)) return;
+    walked.add(real);
     for (const entry of readdirSync(folder, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const full = path.join(folder, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && entry.name.toLowerCase().endsWith(".sql")) {
-        const relative = path.relative(dir, full).split(path.sep).join("/");
-        files.push({
-          relative,
-          folder: path.basename(path.dirname(full)),
-          base: entry.name,
-          text: normaliseLineEndings(readFileSync(full, "utf8")).replace(/^\uFEFF/, ""),
-        });
+      const relative = path.relative(dir, full).split(path.sep).join("/");
+      const isSql = entry.name.toLowerCase().endsWith(".sql");
+      let target: Stats | undefined = entry.isSymbolicLink() ? undefined : statSync(full);
+      if (entry.isSymbolicLink()) {
+        try {
+          target = statSync(full);
+        } catch {
+          if (isSql) problems.push(`${relative}: a symbolic link to ${readlinkSync(full)}, which does not exist`);
+          refused.add(relative);
+          continue;
+        }
+      }
+      if (target!.isDirectory()) walk(full);
+      else if (!isSql) continue;
+      else if (!target!.isFile()) {
+        problems.push(`${relative}: not a regular file, so it cannot be read as a migration`);
+        refused.add(relative);
+      } else {
+        const read = readUtf8(full, relative);
+        if ("problem" in read) {
+          problems.push(read.problem);
+          refused.add(relative);
+        } else files.push({ relative, folder: path.basename(path.dirname(full)), base: entry.name, text: read.text });
       }
     }
   };
@@ -76,8 +119,11 @@ export function isBlank(sql: string): boolean {
  * each naming its file, so one run tells the author everything to fix.
  */
 export function readCatalog(dir: string): Catalog {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+  if (!existsSync(dir)) {
     throw new UsageError(`migrations folder ${dir} does not exist`, { hint: "Pass --dir DIR or set MIGRATIONS_DIR." });
+  }
+  if (!statSync(dir).isDirectory()) {
+    throw new UsageError(`migrations folder ${dir} is not a directory (it is a file)`, { hint: "Pass the folder that holds the migrations with --dir DIR (or MIGRATIONS_DIR), not one file." });
   }
   const problems: string[] = [];
   const migrations: Migration[] = [];
@@ -86,7 +132,7 @@ export function readCatalog(dir: string): Catalog {
   // Migrations refused above: their rollback files are not orphans, and one problem per file is enough.
   const refused = new Set<string>();
 
-  for (const file of listSqlFiles(dir)) {
+  for (const file of listSqlFiles(dir, problems, refused)) {
     if (/^rollback_/i.test(file.base)) {
       rollbacks.set(path.posix.join(path.posix.dirname(file.relative), file.base.slice("rollback_".length)), file);
       continue;
