@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readCatalog } from "../src/catalog/index.ts";
@@ -65,6 +65,29 @@ describe("backups before an apply", () => {
     const intoItself = await rookery(["backup", "restore", backup.name, "--into", url, "--env", "production"], { ROOKERY_CONFIG: config, MIGRATIONS_DIR: dir });
     expect(intoItself.code).toBe(2);
     expect(intoItself.stderr).toMatch(/refusing to restore into production's own database/);
+
+    // The same database through the Unix socket: another URL, the same system_identifier and oid.
+    const socketDir = "/var/run/postgresql";
+    const port = new URL(url).port || "5432";
+    if (existsSync(path.join(socketDir, `.s.PGSQL.${port}`))) {
+      const viaSocket = `postgresql://postgres@${encodeURIComponent(socketDir)}:${port}${new URL(url).pathname}`;
+      const before = await query(url, "SELECT count(*)::int AS n FROM migration_events");
+      const throughSocket = await rookery(["backup", "restore", backup.name, "--into", viaSocket, "--env", "production"], { ROOKERY_CONFIG: config, MIGRATIONS_DIR: dir });
+      expect(throughSocket.stderr).toMatch(/refusing to restore into production's own database .*same database as production's databaseUrl/);
+      expect(throughSocket.code).toBe(2);
+      expect(await query(url, "SELECT count(*)::int AS n FROM migration_events")).toEqual(before);
+    }
+  });
+
+  it("refuses to restore when the environment's own database cannot be reached to compare", async () => {
+    const backupDir = path.join(scratchFolder(), "backups");
+    mkdirSync(backupDir, { recursive: true });
+    writeFileSync(path.join(backupDir, "production_20251101T000000Z_20251101_000001.dump"), "not a dump");
+    const config = path.join(scratchFolder(), "rookery.config.yml");
+    writeFileSync(config, `environments:\n  production:\n    databaseUrl: postgres://postgres@127.0.0.1:1/nowhere\n    backupDir: ${backupDir}\n`);
+    const run = await rookery(["backup", "restore", "production_20251101T000000Z_20251101_000001.dump", "--into", inspection, "--env", "production"], { ROOKERY_CONFIG: config });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/cannot tell whether .* is production's own database, so nothing was restored/);
   });
 
   it("stops the apply when the backup fails, with nothing applied", async () => {

@@ -5,6 +5,7 @@ import type pg from "pg";
 import { z } from "zod";
 import type { Environment } from "../config/index.ts";
 import { RookeryError, UsageError } from "../errors.ts";
+import { withClient } from "../db/index.ts";
 import { redactUrl } from "../log/logger.ts";
 import type { RunContext } from "./types.ts";
 
@@ -149,11 +150,38 @@ export function listBackups(environment: Environment): BackupFile[] {
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.name.localeCompare(a.name));
 }
 
-/** Host, port and database name: two URLs naming the same three are the same database. */
-function databaseIdentity(url: string): string {
-  const parsed = new URL(url);
-  const host = parsed.hostname === "localhost" ? "127.0.0.1" : parsed.hostname;
-  return `${host}:${parsed.port || "5432"}/${decodeURIComponent(parsed.pathname.replace(/^\//, ""))}`;
+/**
+ * Which database a URL reaches, as the server itself says: the cluster's system_identifier and the
+ * database's oid. Two URLs that look nothing alike (localhost over TCP, the Unix socket, another host
+ * name or port for the same server) reach the same database exactly when these match.
+ */
+async function databaseIdentity(url: string): Promise<string> {
+  return withClient(url, async (client) => {
+    const { rows } = await client.query<{ identity: string }>(
+      `SELECT s.system_identifier::text || '/' || d.oid::text AS identity
+       FROM pg_catalog.pg_control_system() s, pg_catalog.pg_database d WHERE d.datname = current_database()`,
+    );
+    return rows[0]!.identity;
+  });
+}
+
+/** A restore must not reach the environment's own database, whichever URL names it; unsure is a refusal. */
+async function assertNotOwnDatabase(environment: Environment, intoUrl: string): Promise<void> {
+  const refusal = `refusing to restore into ${environment.name}'s own database (${redactUrl(intoUrl)})`;
+  const into = await databaseIdentity(intoUrl);
+  let own: string;
+  try {
+    own = await databaseIdentity(environment.databaseUrl);
+  } catch (error) {
+    throw new RookeryError(`cannot tell whether ${redactUrl(intoUrl)} is ${environment.name}'s own database, so nothing was restored: ${(error as Error).message}`, {
+      hint: `The restore compares both databases' identity on the server; run it when ${environment.name}'s database answers, or run pg_restore yourself.`,
+    });
+  }
+  if (into === own) {
+    throw new UsageError(`${refusal}: it is the same database as ${environment.name}'s databaseUrl, reached by another URL`, {
+      hint: "Create an empty database for inspection and pass its URL with --into.",
+    });
+  }
 }
 
 /**
@@ -163,17 +191,12 @@ function databaseIdentity(url: string): string {
 export async function restoreBackup(environment: Environment, name: string, intoUrl: string): Promise<BackupFile> {
   const parsedName = BACKUP_NAME.safeParse(name);
   if (!parsedName.success) throw new UsageError(`"${name}" is not a backup name`, { hint: parsedName.error.issues[0]?.message });
-  let into: string;
   try {
-    into = databaseIdentity(intoUrl);
+    new URL(intoUrl);
   } catch {
     throw new UsageError("--into is not a Postgres connection URL", { hint: "Use postgres://user@host:5432/database." });
   }
-  if (into === databaseIdentity(environment.databaseUrl)) {
-    throw new UsageError(`refusing to restore into ${environment.name}'s own database (${redactUrl(intoUrl)})`, {
-      hint: "Create an empty database for inspection and pass its URL with --into.",
-    });
-  }
+  await assertNotOwnDatabase(environment, intoUrl);
   const backup = listBackups(environment).find((candidate) => candidate.name === name);
   if (!backup) {
     throw new UsageError(`no backup named ${name} in ${backupDirOf(environment)}`, { hint: `See \`rookery backup list --env ${environment.name}\`.` });
