@@ -22,8 +22,8 @@ describe("the ledger's SQL functions, as a DBA calls them at psql", async () => 
   const url = await createTestDatabase("engine-functions");
 
   it("creates the ledger once, even when two runners create it at the same moment", async () => {
-    await withClients(url, 3, (clients) => Promise.all(clients.map(ensureLedger)));
-    await withClients(url, 1, (clients) => ensureLedger(clients[0]!));
+    await withClients(url, 3, (clients) => Promise.all(clients.map((client) => ensureLedger(client, "public"))));
+    await withClients(url, 1, (clients) => ensureLedger(clients[0]!, "public"));
     expect(await query(url, "SELECT id, current_version, applied_by FROM schema_version")).toEqual([{ id: 1, current_version: null, applied_by: "system" }]);
   });
 

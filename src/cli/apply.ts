@@ -16,6 +16,10 @@ failure; the failure is recorded in the ledger with its error.
 Options:
   --all           every pending migration
   --reason TEXT   why the policy is overridden (with --override-policy)
+  --ignore-foreign-ledger
+                  apply although Rookery's ledger is empty and another tool's ledger (golang-migrate,
+                  Flyway, ...) holds rows; without it such a run is refused, since it would replay a
+                  history that is already applied (\`rookery import\` or \`rookery baseline\` first)
 
 ${POLICY_HELP}
 
@@ -64,7 +68,7 @@ export const applyCommand: CliCommand = {
   summary: "apply migrations (named versions, or --all pending)",
   help: HELP,
   run: (args, io) =>
-    runCommand(args, io, { all: { type: "boolean", default: false }, reason: { type: "string" }, ...POLICY_OPTIONS }, async ({ values, positionals }) => {
+    runCommand(args, io, { all: { type: "boolean", default: false }, reason: { type: "string" }, "ignore-foreign-ledger": { type: "boolean", default: false }, ...POLICY_OPTIONS }, async ({ values, positionals }) => {
       const versions = versionsToApply(values.all, positionals);
       const { environment, catalog, config } = targetFor(values, io);
       // Deployment policy (src/policy): refused like chat unless --override-policy --reason.
@@ -76,7 +80,7 @@ export const applyCommand: CliCommand = {
       });
       const report = await applyMigrations(
         { environment, catalog, actor: cliActor(io.env), onProgress: progressTo(io) },
-        { versions },
+        { versions, ignoreForeignLedger: values["ignore-foreign-ledger"] },
       );
       if (values.json) printJson(io, { ok: !report.failed, ...report, failed: report.failed ?? null });
       else printReport(io, report);

@@ -39,6 +39,17 @@ function printStatus(io: CliIO, report: Omit<StatusReport, "migrations"> & { mig
   ]);
   io.stdout(table(rows, ["VERSION", "STATE", "APPLIED", "BY", "TYPE", "LINT", "DESCRIPTION", "FLAGS"]));
   io.stdout(analysisNotes(report.migrations));
+  io.stdout(foreignLedgerNotes(report));
+}
+
+/** Other tools' ledgers found here; what to do is said while Rookery's own ledger is still empty. */
+function foreignLedgerNotes(report: Pick<StatusReport, "foreignLedgers" | "counts">): string {
+  if (report.foreignLedgers.length === 0) return "";
+  const empty = report.counts.applied + report.counts.failed + report.counts.rolledBack === 0;
+  const lines = report.foreignLedgers.map(
+    (ledger) => `  ${ledger.tool}: ${ledger.table}, ${ledger.rows} row(s)${empty ? `; ${ledger.advice}` : ""}`,
+  );
+  return `\nOther migration tools' ledgers in this database (left as they are):\n${lines.join("\n")}\n`;
 }
 
 export const statusCommand: CliCommand = {

@@ -30,6 +30,12 @@ export const DeploymentWindowSchema = z
 export const EnvironmentSchema = z
   .object({
     databaseUrl: z.string().min(1, "a Postgres connection URL"),
+    /** The schema of Rookery's ledger tables and functions: another tool's `public.schema_migrations` can stay beside it. */
+    ledgerSchema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, "a lower-case schema name like rookery")
+      .refine((name) => !name.startsWith("pg_") && name !== "information_schema", "not a system schema")
+      .default("public"),
     // The engine
     /** Short, so an application query queued behind a migration waiting for its lock stalls at most this long. */
     lockTimeout: duration.default(500),

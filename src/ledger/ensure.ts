@@ -1,4 +1,4 @@
-import type pg from "pg";
+import pg from "pg";
 import { ALERT_MIGRATION_ISSUES } from "./functions/alert-migration-issues.ts";
 import { APPLY_MIGRATION } from "./functions/apply-migration.ts";
 import { APPLY_TENANT_SAFE_MIGRATION } from "./functions/apply-tenant-safe-migration.ts";
@@ -8,6 +8,8 @@ import { RECORD_MIGRATION } from "./functions/record-migration.ts";
 import { ROLLBACK_MIGRATION } from "./functions/rollback-migration.ts";
 import { LEDGER_DDL_KEY } from "./lock-keys.ts";
 import { TEST_MIGRATION_INTEGRITY } from "./functions/test-migration-integrity.ts";
+import { DEFAULT_LEDGER_SCHEMA, inLedgerSchema } from "./place.ts";
+import { findForeignLedgers, ForeignLedgerTableError } from "./foreign.ts";
 import { MIGRATION_EVENTS, MIGRATION_HEALTH, SCHEMA_MIGRATIONS, SCHEMA_VERSION, SYSTEM_NOTIFICATIONS } from "./tables.ts";
 
 /** Bump when any ledger object changes: databases on an older revision get the DDL again. */
@@ -30,9 +32,10 @@ const LEDGER_DDL = [
   `CREATE OR REPLACE FUNCTION public.rookery_ledger_revision() RETURNS INTEGER LANGUAGE sql IMMUTABLE AS 'SELECT ${LEDGER_REVISION}';`,
 ].join("\n");
 
-async function ledgerIsCurrent(client: pg.ClientBase): Promise<boolean> {
+async function ledgerIsCurrent(client: pg.ClientBase, schema: string): Promise<boolean> {
   const { rows } = await client.query<{ revision: string | null }>(
-    "SELECT prosrc AS revision FROM pg_catalog.pg_proc WHERE oid = to_regprocedure('public.rookery_ledger_revision()')",
+    "SELECT prosrc AS revision FROM pg_catalog.pg_proc WHERE oid = to_regprocedure($1)",
+    [`${pg.escapeIdentifier(schema)}.rookery_ledger_revision()`],
   );
   return rows[0]?.revision === `SELECT ${LEDGER_REVISION}`;
 }
@@ -43,24 +46,32 @@ async function ledgerIsCurrent(client: pg.ClientBase): Promise<boolean> {
  * colliding on the DDL. Call it outside a transaction. A role that may not create or replace the
  * ledger's objects still reads an existing ledger.
  */
-export async function ensureLedger(client: pg.ClientBase): Promise<void> {
-  if (await ledgerIsCurrent(client)) return;
+export async function ensureLedger(client: pg.ClientBase, schema: string): Promise<void> {
+  if (await ledgerIsCurrent(client, schema)) return;
+  // Another tool's schema_migrations where the document's belongs: say whose it is, change nothing.
+  const occupant = (await findForeignLedgers(client)).find((ledger) => ledger.table === `${schema}.schema_migrations`);
+  if (occupant) throw new ForeignLedgerTableError(occupant, schema);
   await client.query("BEGIN");
   try {
     await client.query("SELECT pg_advisory_xact_lock($1)", [LEDGER_DDL_KEY.toString()]);
-    if (!(await ledgerIsCurrent(client))) await client.query(LEDGER_DDL);
+    if (!(await ledgerIsCurrent(client, schema))) {
+      if (schema !== DEFAULT_LEDGER_SCHEMA) await client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(schema)}`);
+      await client.query(inLedgerSchema(LEDGER_DDL, schema));
+    }
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
     // A read-only role (a dashboard, the health poll) reads an existing ledger it may not upgrade.
-    if ((error as { code?: string }).code === INSUFFICIENT_PRIVILEGE && (await ledgerExists(client))) return;
+    if ((error as { code?: string }).code === INSUFFICIENT_PRIVILEGE && (await ledgerExists(client, schema))) return;
     throw error;
   }
 }
 
 const INSUFFICIENT_PRIVILEGE = "42501";
 
-async function ledgerExists(client: pg.ClientBase): Promise<boolean> {
-  const { rows } = await client.query<{ exists: boolean }>("SELECT to_regclass('public.schema_migrations') IS NOT NULL AS exists");
+async function ledgerExists(client: pg.ClientBase, schema: string): Promise<boolean> {
+  const { rows } = await client.query<{ exists: boolean }>("SELECT to_regclass($1) IS NOT NULL AS exists", [
+    `${pg.escapeIdentifier(schema)}.schema_migrations`,
+  ]);
   return rows[0]?.exists === true;
 }

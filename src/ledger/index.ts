@@ -1,4 +1,13 @@
 export { ensureLedger, LEDGER_REVISION } from "./ensure.ts";
+export { DEFAULT_LEDGER_SCHEMA, inLedgerSchema } from "./place.ts";
+export {
+  adoptionAdvice,
+  findForeignLedgers,
+  ForeignLedgerTableError,
+  UnadoptedForeignLedgerError,
+  type ForeignLedger,
+  type ForeignTool,
+} from "./foreign.ts";
 export { advisoryKey, MIGRATION_LOCK_KEY } from "./lock-keys.ts";
 export {
   bindActor,

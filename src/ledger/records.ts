@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { LedgerRow, LedgerStatus } from "../runner/types.ts";
+import { inLedgerSchema } from "./place.ts";
 
 /**
  * Reads and writes of ledger rows and history events. Values that can come from a person (actor,
@@ -53,13 +54,13 @@ function toEntry(row: LedgerRecord): LedgerEntry {
 const SELECT_LEDGER =
   "SELECT version, description, applied_at, applied_by, status, checksum, rollback_script FROM public.schema_migrations";
 
-export async function readLedger(client: pg.ClientBase): Promise<Map<string, LedgerEntry>> {
-  const { rows } = await client.query<LedgerRecord>(`${SELECT_LEDGER} ORDER BY version`);
+export async function readLedger(client: pg.ClientBase, schema: string): Promise<Map<string, LedgerEntry>> {
+  const { rows } = await client.query<LedgerRecord>(inLedgerSchema(`${SELECT_LEDGER} ORDER BY version`, schema));
   return new Map(rows.map((row) => [row.version, toEntry(row)]));
 }
 
-export async function readLedgerEntry(client: pg.ClientBase, version: string, lock = false): Promise<LedgerEntry | undefined> {
-  const { rows } = await client.query<LedgerRecord>(`${SELECT_LEDGER} WHERE version = $1${lock ? " FOR UPDATE" : ""}`, [version]);
+export async function readLedgerEntry(client: pg.ClientBase, schema: string, version: string, lock = false): Promise<LedgerEntry | undefined> {
+  const { rows } = await client.query<LedgerRecord>(inLedgerSchema(`${SELECT_LEDGER} WHERE version = $1${lock ? " FOR UPDATE" : ""}`, schema), [version]);
   return rows[0] ? toEntry(rows[0]) : undefined;
 }
 
@@ -79,11 +80,11 @@ export interface AppliedRecord {
  * executed anyway) or from Rookery itself; the actor comes from the session's bound setting. It
  * first checks that this transaction runs on the server process that holds the migration lock.
  */
-export function appliedRecordSql(record: AppliedRecord): string {
+export function appliedRecordSql(record: AppliedRecord, schema: string): string {
   const literal = pg.escapeLiteral;
   const rollback = record.rollbackScript === null ? "NULL" : literal(record.rollbackScript);
   return `
-SELECT public.rookery_record_applied(${Math.trunc(record.lockPid)}, ${literal(record.version)}, ${literal(record.description)}, ${rollback}, ${literal(record.checksum)}, ${literal(JSON.stringify(record.detail))});`;
+SELECT ${inLedgerSchema("public.", schema)}rookery_record_applied(${Math.trunc(record.lockPid)}, ${literal(record.version)}, ${literal(record.description)}, ${rollback}, ${literal(record.checksum)}, ${literal(JSON.stringify(record.detail))});`;
 }
 
 export interface FailedRecord {
@@ -100,11 +101,11 @@ export interface FailedRecord {
  * Records a failed apply in a transaction of its own, after the migration's transaction was rolled
  * back, so the record persists. A failed version stays re-appliable (the row is upserted again).
  */
-export async function recordFailure(client: pg.ClientBase, record: FailedRecord): Promise<void> {
+export async function recordFailure(client: pg.ClientBase, schema: string, record: FailedRecord): Promise<void> {
   await client.query(
-    `WITH row AS (SELECT public.rookery_record_migration($1, $2, $3, $4, $5, 'failed'))
+    inLedgerSchema(`WITH row AS (SELECT public.rookery_record_migration($1, $2, $3, $4, $5, 'failed'))
      INSERT INTO public.migration_events (migration_type, version, event, actor, success, error_message, detail)
-     SELECT 'apply', $1, 'failed', $5, FALSE, $6, $7::jsonb FROM row`,
+     SELECT 'apply', $1, 'failed', $5, FALSE, $6, $7::jsonb FROM row`, schema),
     [record.version, record.description, record.rollbackScript, record.checksum, fitActor(record.actor), record.error, JSON.stringify(record.detail)],
   );
 }
@@ -121,9 +122,9 @@ export interface RollbackRecord {
  * original applied_at kept (the rollback's own time is the event's), the reason verbatim as a bound
  * parameter, and the document's rollback notification.
  */
-export async function recordRollback(client: pg.ClientBase, record: RollbackRecord): Promise<void> {
+export async function recordRollback(client: pg.ClientBase, schema: string, record: RollbackRecord): Promise<void> {
   await client.query(
-    `WITH marked AS (
+    inLedgerSchema(`WITH marked AS (
        UPDATE public.schema_migrations SET status = 'rolled_back' WHERE version = $1 RETURNING version
      ), current AS (
        INSERT INTO public.schema_version (id, current_version, applied_at, applied_by)
@@ -136,21 +137,21 @@ export async function recordRollback(client: pg.ClientBase, record: RollbackReco
      INSERT INTO public.system_notifications (category, title, message, severity, metadata)
      SELECT 'migration', 'Migration Rollback', format('Migration %s rolled back: %s', version, $3::text), 'warning',
             jsonb_build_object('version', version, 'reason', $3::text, 'rolled_back_at', NOW(), 'rolled_back_by', $2::text)
-     FROM marked`,
+     FROM marked`, schema),
     [record.version, fitActor(record.actor), record.reason, JSON.stringify(record.detail)],
   );
 }
 
 /** A failed rollback, recorded after its transaction was rolled back: an event and a critical notification. */
-export async function recordRollbackFailure(client: pg.ClientBase, record: RollbackRecord & { error: string }): Promise<void> {
+export async function recordRollbackFailure(client: pg.ClientBase, schema: string, record: RollbackRecord & { error: string }): Promise<void> {
   await client.query(
-    `WITH event AS (
+    inLedgerSchema(`WITH event AS (
        INSERT INTO public.migration_events (migration_type, version, event, actor, reason, success, error_message, detail)
        VALUES ('rollback', $1, 'rollback_failed', $2, $3, FALSE, $5, $4::jsonb)
      )
      INSERT INTO public.system_notifications (category, title, message, severity, metadata)
      VALUES ('migration', 'Rollback Failed', format('Rollback of migration %s failed: %s', $1::text, $5::text), 'critical',
-             jsonb_build_object('version', $1::text, 'error', $5::text, 'rollback_failed_at', NOW()))`,
+             jsonb_build_object('version', $1::text, 'error', $5::text, 'rollback_failed_at', NOW()))`, schema),
     [record.version, fitActor(record.actor), record.reason, JSON.stringify(record.detail), record.error],
   );
 }

@@ -1,6 +1,6 @@
 import type { Config, Environment } from "../config/index.ts";
 import { createPool, withClient } from "../db/index.ts";
-import { ensureLedger } from "../ledger/index.ts";
+import { ensureLedger, inLedgerSchema } from "../ledger/index.ts";
 import { audit, ensureControlSchema } from "../requests/index.ts";
 
 export interface PolicyOverride {
@@ -22,19 +22,19 @@ export interface PolicyOverride {
 export async function recordPolicyOverride(config: Config, environment: Environment, override: PolicyOverride): Promise<void> {
   const detail = { kind: override.kind, versions: override.versions, overridden: override.overridden };
   await withClient(environment.databaseUrl, async (client) => {
-    await ensureLedger(client);
+    await ensureLedger(client, environment.ledgerSchema);
     await client.query("BEGIN");
     try {
       for (const version of override.versions.length > 0 ? override.versions : [null]) {
         await client.query(
-          `INSERT INTO public.migration_events (version, event, actor, reason, detail, success, migration_type)
-           VALUES ($1, 'policy_override', $2, $3, $4, true, $5)`,
+          inLedgerSchema(`INSERT INTO public.migration_events (version, event, actor, reason, detail, success, migration_type)
+           VALUES ($1, 'policy_override', $2, $3, $4, true, $5)`, environment.ledgerSchema),
           [version, override.actor, override.reason, JSON.stringify(detail), override.kind],
         );
       }
       await client.query(
-        `INSERT INTO public.system_notifications (category, title, message, severity, metadata)
-         VALUES ('policy', $1, $2, 'warning', $3)`,
+        inLedgerSchema(`INSERT INTO public.system_notifications (category, title, message, severity, metadata)
+         VALUES ('policy', $1, $2, 'warning', $3)`, environment.ledgerSchema),
         [
           `Deployment policy overridden on ${environment.name}`,
           `${override.actor} ran ${override.kind} ${override.versions.join(", ") || "(all pending)"} setting aside: ${override.overridden.join("; ") || "no rule that applied at the time"}. Reason: ${override.reason}`,

@@ -1,6 +1,7 @@
 import type { Catalog } from "../catalog/index.ts";
 import type { Config, Environment } from "../config/index.ts";
 import { withClient } from "../db/index.ts";
+import { inLedgerSchema } from "../ledger/index.ts";
 import { describeError } from "../errors.ts";
 import { verifyMigrations } from "../runner/index.ts";
 
@@ -24,7 +25,7 @@ async function readStagingLedger(staging: Environment, versions: string[]): Prom
   return withClient(staging.databaseUrl, async (client) => {
     try {
       const { rows } = await client.query<StagingRow>(
-        "SELECT version, checksum, status, applied_at FROM schema_migrations WHERE version = ANY($1::text[])",
+        inLedgerSchema("SELECT version, checksum, status, applied_at FROM public.schema_migrations WHERE version = ANY($1::text[])", staging.ledgerSchema),
         [versions],
       );
       return new Map(rows.map((row) => [row.version, row]));

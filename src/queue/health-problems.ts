@@ -3,6 +3,7 @@ import { readCatalog } from "../catalog/index.ts";
 import type { Config, Environment } from "../config/index.ts";
 import { listRequests, type AlertLevel } from "../requests/index.ts";
 import { getHealth, getStatus } from "../runner/index.ts";
+import { inLedgerSchema } from "../ledger/index.ts";
 import { withLedgerClient } from "../runner/session.ts";
 import type { MigrationState } from "../runner/types.ts";
 
@@ -52,7 +53,7 @@ function driftProblems(environment: Environment, migrations: MigrationState[]): 
 /** Keeps system_notifications in step with the ledger, and lists indexes a failed CONCURRENTLY build left INVALID. */
 async function databaseProblems(environment: Environment): Promise<HealthProblem[]> {
   return withLedgerClient(environment, async (client) => {
-    await client.query("SELECT public.alert_migration_issues()");
+    await client.query(inLedgerSchema("SELECT public.alert_migration_issues()", environment.ledgerSchema));
     const { rows } = await client.query<{ index: string; table: string }>(
       `SELECT format('%I.%I', n.nspname, c.relname) AS index, i.indrelid::regclass::text AS table
          FROM pg_catalog.pg_index i

@@ -2,7 +2,7 @@ import type pg from "pg";
 import type { Statement } from "../analysis/parse.ts";
 import { isUnreachable } from "../db/index.ts";
 import { errorText } from "../errors.ts";
-import { LOCK_NOT_HELD_SQLSTATE, readLedger, recordFailure } from "../ledger/index.ts";
+import { findForeignLedgers, LOCK_NOT_HELD_SQLSTATE, readLedger, recordFailure, UnadoptedForeignLedgerError } from "../ledger/index.ts";
 import { ChecksumMismatchError, TransactionPoolingError, UnknownVersionError } from "./errors.ts";
 import { executeInTransaction } from "./execute-in-transaction.ts";
 import { executeOutsideTransaction, needsOutsideTransaction } from "./execute-outside-transaction.ts";
@@ -89,7 +89,7 @@ async function recordFailedMigration(run: MigrationRun, error: unknown): Promise
   const leftover = detail.invalidIndexes?.length
     ? `; it left INVALID index ${detail.invalidIndexes.join(", ")}, dropped before the next attempt`
     : "";
-  await recordFailure(client, {
+  await recordFailure(client, context.environment.ledgerSchema, {
     version: migration.version,
     description: migration.description,
     checksum: migration.checksum,
@@ -119,7 +119,12 @@ export async function applyMigrations(ctx: RunContext, options: ApplyOptions = {
 
 async function applySelected(ctx: RunContext, options: ApplyOptions, selected: Migration[], parsing: ParseAhead): Promise<ApplyReport> {
   return withRunnerSession(ctx, async (client, lockPid) => {
-    const ledger = await readLedger(client);
+    const ledger = await readLedger(client, ctx.environment.ledgerSchema);
+    if (ledger.size === 0 && !options.ignoreForeignLedger) {
+      // Another tool's history with nothing in Rookery's: running it all again would break the database.
+      const foreign = (await findForeignLedgers(client)).filter((found) => found.rows > 0);
+      if (foreign.length > 0) throw new UnadoptedForeignLedgerError(foreign);
+    }
     const report: ApplyReport = { environment: ctx.environment.name, applied: [], skipped: [] };
     const pending: Migration[] = [];
     for (const migration of selected) {

@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { Environment } from "../config/index.ts";
 import { RookeryError, UsageError } from "../errors.ts";
 import { withClient } from "../db/index.ts";
+import { inLedgerSchema } from "../ledger/index.ts";
 import { redactUrl } from "../log/logger.ts";
 import type { RunContext } from "./types.ts";
 
@@ -111,8 +112,8 @@ export async function backupBeforeApply(ctx: RunContext, client: pg.ClientBase, 
   if (!ctx.environment.backup || versions.length === 0) return undefined;
   const backup = await takeBackup(ctx.environment, `before_${versions[0]}`);
   await client.query(
-    `INSERT INTO migration_events (version, event, actor, detail, migration_type, success)
-     VALUES ($1, 'backup', $2, $3, 'backup', true)`,
+    inLedgerSchema(`INSERT INTO public.migration_events (version, event, actor, detail, migration_type, success)
+     VALUES ($1, 'backup', $2, $3, 'backup', true)`, ctx.environment.ledgerSchema),
     [versions[0], ctx.actor, JSON.stringify({ name: backup.name, path: backup.path, sizeBytes: backup.sizeBytes, versions })],
   );
   await ctx.onProgress?.({

@@ -40,7 +40,7 @@ export function appliedRecordFor(run: MigrationRun, detail: Record<string, unkno
     rollbackScript: migration.rollback?.sql ?? null,
     lockPid: run.lockPid,
     detail: { checksum: migration.checksum, path: migration.path, ...detail },
-  });
+  }, run.context.environment.ledgerSchema);
 }
 
 /** The same writes in a transaction of their own, for files whose statements ran outside one. */

@@ -1,4 +1,5 @@
 import type { Environment } from "../config/index.ts";
+import { inLedgerSchema } from "../ledger/index.ts";
 import { withLedgerClient } from "./session.ts";
 import type { HealthRow } from "./types.ts";
 
@@ -14,7 +15,7 @@ export async function getHealth(environment: Environment): Promise<HealthRow[]> 
       hours_since_application: string | null;
       health_status: HealthRow["healthStatus"];
       alert_level: HealthRow["alertLevel"];
-    }>("SELECT * FROM public.migration_health"),
+    }>(inLedgerSchema("SELECT * FROM public.migration_health", environment.ledgerSchema)),
   );
   return rows.map((row) => ({
     version: row.version,

@@ -1,4 +1,5 @@
 import type { Environment } from "../config/index.ts";
+import { inLedgerSchema } from "../ledger/index.ts";
 import { withLedgerClient } from "./session.ts";
 import type { HistoryEvent } from "./types.ts";
 
@@ -38,12 +39,12 @@ export async function getHistory(environment: Environment, options: { limit?: nu
   const limit = Math.max(1, Math.min(options.limit ?? 50, 10_000));
   const { rows } = await withLedgerClient(environment, (client) =>
     client.query<EventRecord>(
-      `SELECT executed_at, version, event, migration_type, actor, reason, success, error_message, affected_tenants,
+      inLedgerSchema(`SELECT executed_at, version, event, migration_type, actor, reason, success, error_message, affected_tenants,
               tenant_context::text AS tenant_context, detail
        FROM public.migration_events
        WHERE $1::text IS NULL OR version = $1
        ORDER BY id DESC
-       LIMIT $2`,
+       LIMIT $2`, environment.ledgerSchema),
       [options.version ?? null, limit],
     ),
   );

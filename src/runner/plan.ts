@@ -20,7 +20,7 @@ function runsOutsideTransaction(migration: Migration): boolean {
 /** What `apply --all` would do, in order: never applied, failed and rolled back files alike. */
 export async function planMigrations(environment: Environment, catalog: Catalog): Promise<PlanStep[]> {
   await loadParser();
-  const ledger = await withLedgerClient(environment, readLedger);
+  const ledger = await withLedgerClient(environment, (client) => readLedger(client, environment.ledgerSchema));
   return catalog.migrations
     .filter((migration) => isPending(ledger.get(migration.version)))
     .map((migration) => ({

@@ -6,7 +6,7 @@ import type { Catalog } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
 import { withClient } from "../db/index.ts";
 import { RookeryError, UsageError } from "../errors.ts";
-import { ensureLedger } from "../ledger/index.ts";
+import { ensureLedger, inLedgerSchema } from "../ledger/index.ts";
 import { pgToolConnection, runPgTool } from "./backup.ts";
 import { applyMigrations, rollbackMigration } from "./index.ts";
 import { compareSnapshots, snapshotSchema } from "./schema-snapshot.ts";
@@ -50,9 +50,9 @@ async function dropScratch(environment: Environment, database: string): Promise<
 /** The proof replays the change on today's schema, which already holds an applied migration's change. */
 async function refuseWhenApplied(environment: Environment, version: string): Promise<void> {
   const applied = await withClient(environment.databaseUrl, async (client) => {
-    const ledger = await client.query("SELECT to_regclass('public.schema_migrations') IS NOT NULL AS present");
+    const ledger = await client.query(inLedgerSchema("SELECT to_regclass('public.schema_migrations') IS NOT NULL AS present", environment.ledgerSchema));
     if (ledger.rows[0]?.present !== true) return false;
-    const { rowCount } = await client.query("SELECT 1 FROM public.schema_migrations WHERE version = $1 AND status = 'applied'", [version]);
+    const { rowCount } = await client.query(inLedgerSchema("SELECT 1 FROM public.schema_migrations WHERE version = $1 AND status = 'applied'", environment.ledgerSchema), [version]);
     return (rowCount ?? 0) > 0;
   });
   if (applied) {
@@ -81,7 +81,7 @@ export async function proveRollback(environment: Environment, catalog: Catalog, 
     const ctx = { environment: scratch, catalog, actor: PROVE_ACTOR };
     const before = await withClient(url, async (client) => {
       // The ledger is the engine's, not the migration's: create it before the first snapshot.
-      await ensureLedger(client);
+      await ensureLedger(client, scratch.ledgerSchema);
       return snapshotSchema(client);
     });
     const differences: string[] = [];

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { Environment } from "../config/index.ts";
-import { readLedgerEntry, type LedgerEntry } from "../ledger/index.ts";
+import { inLedgerSchema, readLedgerEntry, type LedgerEntry } from "../ledger/index.ts";
 import { NoRollbackScriptError, NothingToRollbackError } from "./errors.ts";
 import { withLedgerClient } from "./session.ts";
 import type { RollbackReport } from "./types.ts";
@@ -15,12 +15,12 @@ export interface RollbackPreview {
 }
 
 /** The applied ledger row with its stored rollback script, or the refusal a user can act on. */
-export async function rollbackCandidate(client: pg.ClientBase, version: string, lock = false): Promise<LedgerEntry & { rollbackScript: string; safety: RollbackReport["safety"] }> {
-  const entry = await readLedgerEntry(client, version, lock);
+export async function rollbackCandidate(client: pg.ClientBase, schema: string, version: string, lock = false): Promise<LedgerEntry & { rollbackScript: string; safety: RollbackReport["safety"] }> {
+  const entry = await readLedgerEntry(client, schema, version, lock);
   if (!entry || entry.status !== "applied") throw new NothingToRollbackError(version, entry?.status);
   if (entry.rollbackScript === null) throw new NoRollbackScriptError(version);
   const { rows } = await client.query<{ recent: boolean }>(
-    "SELECT applied_at > NOW() - INTERVAL '1 hour' AS recent FROM public.schema_migrations WHERE version = $1",
+    inLedgerSchema("SELECT applied_at > NOW() - INTERVAL '1 hour' AS recent FROM public.schema_migrations WHERE version = $1", schema),
     [version],
   );
   return { ...entry, rollbackScript: entry.rollbackScript, safety: rows[0]?.recent ? "RECENT_MIGRATION_CAUTION" : "SAFE_TO_ROLLBACK" };
@@ -28,7 +28,7 @@ export async function rollbackCandidate(client: pg.ClientBase, version: string, 
 
 /** What a rollback would do, shown before asking for confirmation (CLI, Slack). Throws the same refusals. */
 export async function previewRollback(environment: Environment, version: string): Promise<RollbackPreview> {
-  const candidate = await withLedgerClient(environment, (client) => rollbackCandidate(client, version));
+  const candidate = await withLedgerClient(environment, (client) => rollbackCandidate(client, environment.ledgerSchema, version));
   return {
     version,
     description: candidate.description,

@@ -2,7 +2,7 @@ import type pg from "pg";
 import { loadParser } from "../analysis/parse.ts";
 import { withServerBudget } from "../db/index.ts";
 import { UsageError } from "../errors.ts";
-import { LOCK_NOT_HELD_SQLSTATE, MIGRATION_LOCK_GUARD_SQL, recordRollback, recordRollbackFailure } from "../ledger/index.ts";
+import { inLedgerSchema, LOCK_NOT_HELD_SQLSTATE, MIGRATION_LOCK_GUARD_SQL, recordRollback, recordRollbackFailure } from "../ledger/index.ts";
 import { restoreArchive, wantsArchiveRestore } from "./archive.ts";
 import { RollbackFailedError, TransactionPoolingError } from "./errors.ts";
 import { needsOutsideTransaction, runStatementsOutsideTransaction } from "./execute-outside-transaction.ts";
@@ -37,7 +37,8 @@ export async function rollbackMigration(ctx: RunContext, options: RollbackOption
   await loadParser();
   return withRunnerSession(ctx, async (client) => {
     const { version } = options;
-    const candidate = await rollbackCandidate(client, version);
+    const schema = ctx.environment.ledgerSchema;
+    const candidate = await rollbackCandidate(client, schema, version);
     const statements = runnableStatements(candidate.rollbackScript, `stored rollback script of ${version}`);
     const outside = needsOutsideTransaction(statements);
     const label = { version, onProgress: ctx.onProgress };
@@ -53,18 +54,18 @@ export async function rollbackMigration(ctx: RunContext, options: RollbackOption
       await client.query(LEDGER_WRITER_SQL);
       // Production safety (src/runner/archive.ts): rows a data change archived go back in the rollback's transaction.
       const restored = wantsArchiveRestore(candidate.rollbackScript) ? await restoreArchive(client, version) : undefined;
-      await recordRollback(client, { version, actor: ctx.actor, reason, detail: { lockRetries, outsideTransaction: outside, safety: candidate.safety, restored } });
+      await recordRollback(client, schema, { version, actor: ctx.actor, reason, detail: { lockRetries, outsideTransaction: outside, safety: candidate.safety, restored } });
     };
     try {
       await resetSession(client, ctx.actor, ctx.environment);
       if (outside) {
         lockRetries = await runStatementsOutsideTransaction(client, ctx.environment, statements, label);
-        await inTransaction(client, `BEGIN; ${MIGRATION_LOCK_GUARD_SQL}`, record);
+        await inTransaction(client, `BEGIN; ${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)}`, record);
       } else {
         await withLockRetries(ctx.environment, label, async (retry) => {
           lockRetries = retry;
           await withServerBudget(client, statementsBudgetMs(ctx.environment, statements.length + 1), () =>
-            inTransaction(client, `BEGIN; ${MIGRATION_LOCK_GUARD_SQL} ${transactionTimeoutsSql(ctx.environment)}\n${candidate.rollbackScript}\n;`, record),
+            inTransaction(client, `BEGIN; ${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)} ${transactionTimeoutsSql(ctx.environment)}\n${candidate.rollbackScript}\n;`, record),
           );
         });
       }
@@ -76,7 +77,7 @@ export async function rollbackMigration(ctx: RunContext, options: RollbackOption
       }
       const message = error instanceof LockRetriesExhausted ? error.message : (cause as Error).message;
       await resetSession(client, ctx.actor, ctx.environment).catch(() => {});
-      await recordRollbackFailure(client, { version, actor: ctx.actor, reason, error: message, detail: { sqlstate, outsideTransaction: outside } });
+      await recordRollbackFailure(client, schema, { version, actor: ctx.actor, reason, error: message, detail: { sqlstate, outsideTransaction: outside } });
       throw new RollbackFailedError(version, message, sqlstate);
     }
     const report: RollbackReport = {

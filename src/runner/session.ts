@@ -41,7 +41,7 @@ export async function withLedgerClient<T>(environment: Environment, use: (client
   const client = await connectClient(environment.databaseUrl, "rookery", sessionDeadline(environment));
   try {
     await client.query(sessionGuardSql(environment));
-    await ensureLedger(client);
+    await ensureLedger(client, environment.ledgerSchema);
     return await use(client);
   } finally {
     await client.end().catch(() => {});

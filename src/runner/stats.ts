@@ -1,5 +1,6 @@
 import type { Environment } from "../config/index.ts";
 import { withClient } from "../db/index.ts";
+import { inLedgerSchema } from "../ledger/index.ts";
 
 export interface StatsHour {
   /** ISO time of the hour's start. */
@@ -34,7 +35,7 @@ WITH outcomes AS (
          CASE WHEN event = 'applied'
               THEN executed_at - lag(executed_at) OVER (PARTITION BY event = 'applied' ORDER BY executed_at, id)
          END AS gap
-  FROM migration_events
+  FROM public.migration_events
   WHERE event IN ('applied', 'failed', 'rolled_back')
 )
 SELECT date_trunc('hour', executed_at) AS hour,
@@ -50,7 +51,7 @@ ORDER BY 1 DESC`;
 const PER_DAY_SQL = `
 SELECT count(e.id) FILTER (WHERE e.event = 'applied')::int AS applied
 FROM generate_series(date_trunc('day', now()) - make_interval(days => $1 - 1), date_trunc('day', now()), interval '1 day') AS day
-LEFT JOIN migration_events e ON e.executed_at >= day AND e.executed_at < day + interval '1 day' AND e.event = 'applied'
+LEFT JOIN public.migration_events e ON e.executed_at >= day AND e.executed_at < day + interval '1 day' AND e.event = 'applied'
 GROUP BY day
 ORDER BY day`;
 
@@ -65,11 +66,11 @@ interface HourRow {
 export async function getStats(environment: Environment, options: { days?: number } = {}): Promise<StatsReport> {
   const days = Math.max(1, Math.floor(options.days ?? 30));
   return withClient(environment.databaseUrl, async (client) => {
-    const present = await client.query("SELECT to_regclass('public.migration_events') IS NOT NULL AS present");
+    const present = await client.query(inLedgerSchema("SELECT to_regclass('public.migration_events') IS NOT NULL AS present", environment.ledgerSchema));
     const hours: StatsHour[] = [];
     let appliedPerDay: number[] = Array.from({ length: days }, () => 0);
     if (present.rows[0]?.present === true) {
-      const { rows } = await client.query<HourRow>(DASHBOARD_SQL, [days]);
+      const { rows } = await client.query<HourRow>(inLedgerSchema(DASHBOARD_SQL, environment.ledgerSchema), [days]);
       for (const row of rows) {
         hours.push({
           hour: row.hour.toISOString(),
@@ -79,7 +80,7 @@ export async function getStats(environment: Environment, options: { days?: numbe
           avgHoursBetween: row.avg_hours_between,
         });
       }
-      appliedPerDay = (await client.query<{ applied: number }>(PER_DAY_SQL, [days])).rows.map((row) => row.applied);
+      appliedPerDay = (await client.query<{ applied: number }>(inLedgerSchema(PER_DAY_SQL, environment.ledgerSchema), [days])).rows.map((row) => row.applied);
     }
     const totals = hours.reduce(
       (sum, hour) => ({ applied: sum.applied + hour.applied, failed: sum.failed + hour.failed, rolledBack: sum.rolledBack + hour.rolledBack }),

@@ -1,5 +1,5 @@
 import type { Environment } from "../config/index.ts";
-import { readLedger, type LedgerEntry } from "../ledger/index.ts";
+import { adoptionAdvice, findForeignLedgers, readLedger, type LedgerEntry } from "../ledger/index.ts";
 import { withLedgerClient } from "./session.ts";
 import type { Catalog, Migration, MigrationState, StatusReport } from "./types.ts";
 
@@ -28,11 +28,15 @@ export function migrationStates(catalog: Catalog, ledger: Map<string, LedgerEntr
 }
 
 export async function getStatus(environment: Environment, catalog: Catalog): Promise<StatusReport> {
-  const ledger = await withLedgerClient(environment, readLedger);
+  const { ledger, foreign } = await withLedgerClient(environment, async (client) => ({
+    ledger: await readLedger(client, environment.ledgerSchema),
+    foreign: await findForeignLedgers(client),
+  }));
   const migrations = migrationStates(catalog, ledger);
   const applied = migrations.filter((migration) => migration.state === "applied");
   return {
     environment: environment.name,
+    foreignLedgers: foreign.map((found) => ({ ...found, advice: adoptionAdvice(found) })),
     currentVersion: applied.at(-1)?.version ?? null,
     migrations,
     counts: {

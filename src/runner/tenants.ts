@@ -3,6 +3,7 @@ import type { Migration } from "../catalog/index.ts";
 import { withServerBudget } from "../db/index.ts";
 import { RookeryError } from "../errors.ts";
 import { assertTenantIsolation, tenantRoleSql } from "./tenant-isolation.ts";
+import { inLedgerSchema } from "../ledger/index.ts";
 import { LEDGER_WRITER_SQL, MigrationStatementError, recordAppliedOnItsOwn, type ExecutionResult, type FailureDetail, type MigrationRun } from "./execution.ts";
 import { LockRetriesExhausted, withLockRetries } from "./retry.ts";
 import { statementsBudgetMs, transactionTimeoutsSql } from "./timeouts.ts";
@@ -63,11 +64,11 @@ async function tenantIds(client: pg.ClientBase, version: string): Promise<string
  * Tenants done since the version was last applied or rolled back as a whole: a run that stopped on a
  * failure is continued, a run after a rollback starts again from the first tenant.
  */
-async function doneTenants(client: pg.ClientBase, version: string): Promise<Set<string>> {
+async function doneTenants(client: pg.ClientBase, schema: string, version: string): Promise<Set<string>> {
   const { rows } = await client.query<{ tenant: string }>(
-    `SELECT detail->>'tenantId' AS tenant FROM public.migration_events
+    inLedgerSchema(`SELECT detail->>'tenantId' AS tenant FROM public.migration_events
      WHERE version = $1 AND event = 'tenant_applied'
-       AND id > COALESCE((SELECT max(id) FROM public.migration_events WHERE version = $1 AND event IN ('applied', 'rolled_back')), 0)`,
+       AND id > COALESCE((SELECT max(id) FROM public.migration_events WHERE version = $1 AND event IN ('applied', 'rolled_back')), 0)`, schema),
     [version],
   );
   return new Set(rows.map((row) => row.tenant));
@@ -99,8 +100,8 @@ async function runBatch(run: MigrationRun, batch: string[]): Promise<number> {
       }
       await client.query(LEDGER_WRITER_SQL);
       await client.query(
-        `INSERT INTO public.migration_events (version, event, actor, detail, migration_type, affected_tenants, tenant_context, success)
-         VALUES ($1, 'tenant_applied', $2, $3, 'tenant_safe', 1, $4, true)`,
+        inLedgerSchema(`INSERT INTO public.migration_events (version, event, actor, detail, migration_type, affected_tenants, tenant_context, success)
+         VALUES ($1, 'tenant_applied', $2, $3, 'tenant_safe', 1, $4, true)`, context.environment.ledgerSchema),
         [migration.version, context.actor, JSON.stringify({ tenantId, affectedRows: rows, checksum: migration.checksum }), UUID.test(tenantId) ? tenantId : null],
       );
       tenantsDone++;
@@ -125,7 +126,7 @@ export async function applyTenantScoped(run: MigrationRun): Promise<ExecutionRes
   const { client, context, migration } = run;
   const all = await tenantIds(client, migration.version);
   await assertTenantIsolation(client, context.environment, migration, run.statements);
-  const done = await doneTenants(client, migration.version);
+  const done = await doneTenants(client, run.context.environment.ledgerSchema, migration.version);
   const doneIds = all.filter((id) => done.has(id));
   const todo = all.filter((id) => !done.has(id));
   const batchSize = tenantBatchSize(migration);

@@ -1,6 +1,7 @@
 import type { Catalog, Migration } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
 import type { Logger } from "../log/logger.ts";
+import type { ForeignLedger } from "../ledger/foreign.ts";
 
 /**
  * The engine's contract with whoever drives it: the CLI, the queue worker, tests.
@@ -36,6 +37,11 @@ export interface ApplyOptions {
    * never applied.
    */
   expectedChecksums?: Record<string, string>;
+  /**
+   * Apply although Rookery's ledger is empty and another tool's ledger holds rows (that table belongs
+   * to something else). Without it such a run is refused: it would replay a history already applied.
+   */
+  ignoreForeignLedger?: boolean;
 }
 
 export interface AppliedMigration {
@@ -107,6 +113,8 @@ export interface MigrationState {
 
 export interface StatusReport {
   environment: string;
+  /** Other migration tools' ledgers in the database (golang-migrate, Flyway, ...), with what to do about them. */
+  foreignLedgers: (ForeignLedger & { advice: string })[];
   currentVersion: string | null;
   migrations: MigrationState[];
   counts: { applied: number; pending: number; failed: number; rolledBack: number; drift: number };

@@ -1,5 +1,5 @@
 import type { Environment } from "../config/index.ts";
-import { readLedger, type LedgerEntry } from "../ledger/index.ts";
+import { inLedgerSchema, readLedger, type LedgerEntry } from "../ledger/index.ts";
 import { withLedgerClient } from "./session.ts";
 import { hasDrifted } from "./status.ts";
 import type { Catalog, IntegrityCheck, VerifyReport } from "./types.ts";
@@ -30,11 +30,11 @@ export async function verifyMigrations(environment: Environment, catalog: Catalo
   const { database, ledger } = await withLedgerClient(environment, async (client) => ({
     database: (
       await client.query<IntegrityCheck & { test_name: string }>(
-        "SELECT test_name, status, details FROM public.test_migration_integrity($1, $2::text[])",
+        inLedgerSchema("SELECT test_name, status, details FROM public.test_migration_integrity($1, $2::text[])", environment.ledgerSchema),
         [version ?? null, environment.criticalTables],
       )
     ).rows,
-    ledger: await readLedger(client),
+    ledger: await readLedger(client, environment.ledgerSchema),
   }));
   const applied = [...ledger.values()].filter((entry) => entry.status === "applied" && (!version || entry.version === version));
   const checks: IntegrityCheck[] = [
