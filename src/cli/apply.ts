@@ -64,8 +64,6 @@ function printReport(io: CliIO, report: ApplyReport): void {
 }
 
 export const applyCommand: CliCommand = {
-  name: "apply",
-  summary: "apply migrations (named versions, or --all pending)",
   help: HELP,
   run: (args, io) =>
     runCommand(args, io, { all: { type: "boolean", default: false }, reason: { type: "string" }, "ignore-foreign-ledger": { type: "boolean", default: false }, ...POLICY_OPTIONS }, async ({ values, positionals }) => {

@@ -1,7 +1,7 @@
 import { formatBytes, listBackups, restoreBackup } from "../runner/backup.ts";
 import { UsageError } from "../errors.ts";
-import { COMMON_HELP, configFor, EXIT, printJson, type CliCommand } from "./command.ts";
-import { runCommand, shortTime, table } from "./format.ts";
+import { COMMON_HELP, EXIT, printJson, type CliCommand } from "./command.ts";
+import { configFor, runCommand, shortTime, table } from "./format.ts";
 
 const HELP = `Usage: rookery backup list [--env NAME]
        rookery backup restore NAME --into DATABASE_URL [--env NAME]
@@ -13,8 +13,6 @@ the environment's own database.
 ${COMMON_HELP}`;
 
 export const backupCommand: CliCommand = {
-  name: "backup",
-  summary: "list the environment's backups, or restore one into another database",
   help: HELP,
   run: (args, io) =>
     runCommand(args, io, { into: { type: "string" } }, async ({ values, positionals }) => {

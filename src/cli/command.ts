@@ -1,5 +1,4 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { loadConfig, selectEnvironment, type Config, type Environment } from "../config/index.ts";
 import { describeError, RookeryError, UsageError } from "../errors.ts";
 
 /** Exit codes of every command, as documented in `rookery help` and the README. */
@@ -13,12 +12,11 @@ export interface CliIO {
 }
 
 /**
- * One command of the `rookery` command line, in a file of its own under src/cli/.
- * `run` does the work and returns the exit code; it never calls process.exit, so tests call it directly.
+ * One command of the `rookery` command line, in a file of its own under src/cli/, listed with its
+ * name and one-line summary in the registry (src/cli/main.ts), which loads the file only when needed.
+ * `run` does the work and returns the exit code; it never calls process.exit.
  */
 export interface CliCommand {
-  name: string;
-  summary: string;
   /** Full help: usage line, options, exit codes. */
   help: string;
   run(args: string[], io: CliIO): Promise<number>;
@@ -46,18 +44,6 @@ export function parseCommandArgs<O extends NonNullable<ParseArgsConfig["options"
   } catch (error) {
     throw new UsageError((error as Error).message, { hint: "See `rookery help` for the options." });
   }
-}
-
-export interface CommonValues {
-  env?: string;
-  dir?: string;
-  config?: string;
-}
-
-/** The config and the chosen environment, from the common options. */
-export function configFor(values: CommonValues, io: CliIO): { config: Config; environment: Environment } {
-  const config = loadConfig({ env: io.env, cwd: io.cwd, migrationsDir: values.dir, configFile: values.config });
-  return { config, environment: selectEnvironment(config, values.env) };
 }
 
 export function printJson(io: CliIO, value: unknown): void {

@@ -3,9 +3,9 @@ import type { ParseArgsConfig } from "node:util";
 import { analyzeMigration, loadParser, type MigrationType } from "../analysis/index.ts";
 import type { MigrationTypeInfo, SyntaxErrorReport } from "../analysis/types.ts";
 import { readCatalog, type Catalog, type Migration } from "../catalog/index.ts";
-import type { Config, Environment } from "../config/index.ts";
+import { loadConfig, selectEnvironment, type Config, type Environment } from "../config/index.ts";
 import type { ProgressListener } from "../runner/types.ts";
-import { COMMON_OPTIONS, configFor, guard, parseCommandArgs, type CliIO } from "./command.ts";
+import { COMMON_OPTIONS, guard, parseCommandArgs, type CliIO } from "./command.ts";
 
 /**
  * What every database command shares: parse the options (a bad option is a usage error, in JSON
@@ -20,6 +20,18 @@ export function runCommand<O extends NonNullable<ParseArgsConfig["options"]>>(
   // Known before parsing, so even an unknown option is reported in the shape the caller asked for.
   const json = args.includes("--json");
   return guard(io, json, () => body(parseCommandArgs(args, { ...COMMON_OPTIONS, ...options })));
+}
+
+export interface CommonValues {
+  env?: string;
+  dir?: string;
+  config?: string;
+}
+
+/** The config and the chosen environment, from the common options. */
+export function configFor(values: CommonValues, io: CliIO): { config: Config; environment: Environment } {
+  const config = loadConfig({ env: io.env, cwd: io.cwd, migrationsDir: values.dir, configFile: values.config });
+  return { config, environment: selectEnvironment(config, values.env) };
 }
 
 export interface CommandTarget {

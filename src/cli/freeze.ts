@@ -2,8 +2,8 @@ import { loadConfig, type Config } from "../config/index.ts";
 import { withClient } from "../db/index.ts";
 import { UsageError } from "../errors.ts";
 import { activeFreeze, describeFreeze, freezeEnvironment, unfreezeEnvironment, type Freeze } from "../policy/freeze.ts";
-import { COMMON_HELP, configFor, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
-import { cliActor, runCommand } from "./format.ts";
+import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
+import { cliActor, configFor, runCommand } from "./format.ts";
 
 const HELP = `Usage: rookery freeze --env NAME --reason TEXT   freeze an environment
        rookery freeze --env NAME --lift            lift its freeze
@@ -40,8 +40,6 @@ async function showFreezes(io: CliIO, config: Config, json: boolean): Promise<nu
 }
 
 export const freezeCommand: CliCommand = {
-  name: "freeze",
-  summary: "freeze an environment (--reason) or lift its freeze (--lift)",
   help: HELP,
   run: (args, io) =>
     runCommand(args, io, { reason: { type: "string" }, lift: { type: "boolean", default: false } }, async ({ values, positionals }) => {

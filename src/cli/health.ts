@@ -1,7 +1,7 @@
 import { getHealth } from "../runner/index.ts";
 import type { HealthRow } from "../runner/types.ts";
-import { COMMON_HELP, configFor, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
-import { runCommand, shortTime, table } from "./format.ts";
+import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
+import { configFor, runCommand, shortTime, table } from "./format.ts";
 
 const HELP = `Usage: rookery health
 
@@ -37,8 +37,6 @@ function printHealth(io: CliIO, environment: string, rows: HealthRow[]): void {
 }
 
 export const healthCommand: CliCommand = {
-  name: "health",
-  summary: "the migration_health view and its alerts",
   help: HELP,
   run: (args, io) =>
     runCommand(args, io, {}, async ({ values }) => {

@@ -3,8 +3,8 @@ import { parseVersion } from "../catalog/index.ts";
 import { UsageError } from "../errors.ts";
 import { getHistory } from "../runner/index.ts";
 import type { HistoryEvent } from "../runner/types.ts";
-import { COMMON_HELP, configFor, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
-import { runCommand, shortTime, table } from "./format.ts";
+import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
+import { configFor, runCommand, shortTime, table } from "./format.ts";
 
 const HELP = `Usage: rookery history [--limit N] [--version VERSION]
 
@@ -42,8 +42,6 @@ function printHistory(io: CliIO, environment: string, events: HistoryEvent[]): v
 }
 
 export const historyCommand: CliCommand = {
-  name: "history",
-  summary: "what was applied, failed, rolled back: by whom, when, why",
   help: HELP,
   run: (args, io) =>
     runCommand(args, io, { limit: { type: "string" }, version: { type: "string" } }, async ({ values }) => {

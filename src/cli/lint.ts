@@ -4,8 +4,8 @@ import { analyzeMigration, analyzeSql, loadParser, type Finding, type MigrationA
 import { readCatalog, type Catalog } from "../catalog/index.ts";
 import { UsageError } from "../errors.ts";
 import { getStatus } from "../runner/index.ts";
-import { COMMON_HELP, configFor, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
-import { findingsText, runCommand, table } from "./format.ts";
+import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
+import { configFor, findingsText, runCommand, table } from "./format.ts";
 
 const HELP = `Usage: rookery lint [FILES...] [--all]
 
@@ -94,8 +94,6 @@ function printReport(io: CliIO, linted: Linted[]): void {
 }
 
 export const lintCommand: CliCommand = {
-  name: "lint",
-  summary: "classify migrations and lint them for changes that lock or break a live database",
   help: HELP,
   run: (args, io) =>
     runCommand(args, io, { all: { type: "boolean", default: false } }, async ({ values, positionals }) => {

@@ -1,46 +1,38 @@
 import type { CliCommand, CliIO } from "./command.ts";
 import { EXIT } from "./command.ts";
-import { applyCommand } from "./apply.ts";
-import { rollbackCommand } from "./rollback.ts";
-import { statusCommand } from "./status.ts";
-import { planCommand } from "./plan.ts";
-import { lintCommand } from "./lint.ts";
-import { historyCommand } from "./history.ts";
-import { verifyCommand } from "./verify.ts";
-import { healthCommand } from "./health.ts";
-import { backupCommand } from "./backup.ts";
-import { proveCommand } from "./prove.ts";
-import { statsCommand } from "./stats.ts";
-import { freezeCommand } from "./freeze.ts";
-import { rehearseCommand } from "./rehearse.ts";
-import { workerCommand } from "./worker.ts";
-import { startCommand } from "./start.ts";
-import { shellCommand } from "./shell.ts";
+
+/** A command as `rookery help` lists it; its file is loaded only when it runs or its help is asked for. */
+interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<CliCommand>;
+}
 
 /**
- * The command registry: one import and one entry per command file.
- * Keep it in the order `rookery help` shows.
+ * The command registry: one entry per command file (src/cli/<name>.ts, exporting <name>Command).
+ * Nothing is imported up front: `rookery --help` loads no command, `rookery status` no Slack, no
+ * BullMQ, no parser it does not need. Keep it in the order `rookery help` shows.
  */
-const commands: CliCommand[] = [
-  applyCommand,
-  rollbackCommand,
-  statusCommand,
-  planCommand,
-  lintCommand,
-  historyCommand,
-  verifyCommand,
-  healthCommand,
-  freezeCommand,
-  rehearseCommand,
-  workerCommand,
-  startCommand,
-  shellCommand,
-  backupCommand,
-  proveCommand,
-  statsCommand,
+const commands: CommandEntry[] = [
+  { name: "apply", summary: "apply migrations (named versions, or --all pending)", load: async () => (await import("./apply.ts")).applyCommand },
+  { name: "rollback", summary: "roll one migration back with its stored script (--reason required)", load: async () => (await import("./rollback.ts")).rollbackCommand },
+  { name: "status", summary: "current version, applied / pending / failed / rolled back migrations, drift", load: async () => (await import("./status.ts")).statusCommand },
+  { name: "plan", summary: "what apply --all would do, in order, with rollback availability", load: async () => (await import("./plan.ts")).planCommand },
+  { name: "lint", summary: "classify migrations and lint them for changes that lock or break a live database", load: async () => (await import("./lint.ts")).lintCommand },
+  { name: "history", summary: "what was applied, failed, rolled back: by whom, when, why", load: async () => (await import("./history.ts")).historyCommand },
+  { name: "verify", summary: "integrity checks, checksum drift, INVALID indexes (exit 1 on any FAIL)", load: async () => (await import("./verify.ts")).verifyCommand },
+  { name: "health", summary: "the migration_health view and its alerts", load: async () => (await import("./health.ts")).healthCommand },
+  { name: "freeze", summary: "freeze an environment (--reason) or lift its freeze (--lift)", load: async () => (await import("./freeze.ts")).freezeCommand },
+  { name: "rehearse", summary: "apply a migration under a probe workload, measure the impact, roll it back", load: async () => (await import("./rehearse.ts")).rehearseCommand },
+  { name: "worker", summary: "run a queue worker (apply / rollback / verify / health-poll jobs) until SIGTERM", load: async () => (await import("./worker.ts")).workerCommand },
+  { name: "start", summary: "run the Slack bot, worker and scheduler (or the local shell without Slack tokens)", load: async () => (await import("./start.ts")).startCommand },
+  { name: "shell", summary: "try the Slack app locally: /migrate as any user, click buttons, no workspace needed", load: async () => (await import("./shell.ts")).shellCommand },
+  { name: "backup", summary: "list the environment's backups, or restore one into another database", load: async () => (await import("./backup.ts")).backupCommand },
+  { name: "prove", summary: "prove on a scratch copy that a migration's rollback restores the schema", load: async () => (await import("./prove.ts")).proveCommand },
+  { name: "stats", summary: "the migration dashboard: applied, failed, rolled back per hour, with a sparkline", load: async () => (await import("./stats.ts")).statsCommand },
 ];
 
-export function registeredCommands(): readonly CliCommand[] {
+export function registeredCommands(): readonly CommandEntry[] {
   return commands;
 }
 
@@ -70,15 +62,16 @@ export function processIO(): CliIO {
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    const topic = rest[0] && commands.find((command) => command.name === rest[0]);
-    io.stdout(`${topic ? topic.help : helpText()}\n`);
+    const topic = rest[0] ? commands.find((command) => command.name === rest[0]) : undefined;
+    io.stdout(`${topic ? (await topic.load()).help : helpText()}\n`);
     return EXIT.ok;
   }
-  const command = commands.find((candidate) => candidate.name === name);
-  if (!command) {
+  const entry = commands.find((candidate) => candidate.name === name);
+  if (!entry) {
     io.stderr(`rookery: unknown command "${name}"\n\n${helpText()}\n`);
     return EXIT.usage;
   }
+  const command = await entry.load();
   if (rest.includes("--help") || rest.includes("-h")) {
     io.stdout(`${command.help}\n`);
     return EXIT.ok;

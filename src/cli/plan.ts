@@ -44,8 +44,6 @@ function printPlan(io: CliIO, environment: string, steps: SummarizedStep[]): voi
 }
 
 export const planCommand: CliCommand = {
-  name: "plan",
-  summary: "what apply --all would do, in order, with rollback availability",
   help: HELP,
   run: (args, io) =>
     runCommand(args, io, {}, async ({ values }) => {

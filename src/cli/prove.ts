@@ -15,8 +15,6 @@ ${COMMON_HELP}
 Exit 1 when the rollback does not restore the schema; every difference is named.`;
 
 export const proveCommand: CliCommand = {
-  name: "prove",
-  summary: "prove on a scratch copy that a migration's rollback restores the schema",
   help: HELP,
   run: (args, io) =>
     runCommand(args, io, {}, async ({ values, positionals }) => {

@@ -44,8 +44,6 @@ function parseNumbers(values: { clients?: string; seconds?: string; "slow-ms"?: 
 }
 
 export const rehearseCommand: CliCommand = {
-  name: "rehearse",
-  summary: "apply a migration under a probe workload, measure the impact, roll it back",
   help: HELP,
   run: (args, io) =>
     runCommand(

@@ -47,8 +47,6 @@ function requiredVersion(positionals: string[]): string {
 }
 
 export const rollbackCommand: CliCommand = {
-  name: "rollback",
-  summary: "roll one migration back with its stored script (--reason required)",
   help: HELP,
   run: (args, io) =>
     runCommand(args, io, { reason: { type: "string" }, ...POLICY_OPTIONS }, async ({ values, positionals }) => {

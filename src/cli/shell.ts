@@ -40,8 +40,6 @@ export async function shellFromCli(args: string[], io: CliIO, input: Readable = 
 }
 
 export const shellCommand: CliCommand = {
-  name: "shell",
-  summary: "try the Slack app locally: /migrate as any user, click buttons, no workspace needed",
   help: HELP,
   run: (args, io) => guard(io, false, () => shellFromCli(args, io)),
 };

@@ -45,8 +45,6 @@ async function start(args: string[], io: CliIO): Promise<number> {
 }
 
 export const startCommand: CliCommand = {
-  name: "start",
-  summary: "run the Slack bot, worker and scheduler (or the local shell without Slack tokens)",
   help: HELP,
   run: (args, io) => guard(io, false, () => start(args, io)),
 };

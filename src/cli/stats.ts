@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { UsageError } from "../errors.ts";
 import { getStats, sparkline, type StatsReport } from "../runner/stats.ts";
-import { COMMON_HELP, configFor, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
-import { runCommand, shortTime, table } from "./format.ts";
+import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
+import { configFor, runCommand, shortTime, table } from "./format.ts";
 
 const HELP = `Usage: rookery stats [--env NAME] [--days N]
 
@@ -27,8 +27,6 @@ function printStats(io: CliIO, report: StatsReport): void {
 }
 
 export const statsCommand: CliCommand = {
-  name: "stats",
-  summary: "the migration dashboard: applied, failed, rolled back per hour, with a sparkline",
   help: HELP,
   run: (args, io) =>
     runCommand(args, io, { days: { type: "string" } }, async ({ values, positionals }) => {

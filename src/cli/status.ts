@@ -53,8 +53,6 @@ function foreignLedgerNotes(report: Pick<StatusReport, "foreignLedgers" | "count
 }
 
 export const statusCommand: CliCommand = {
-  name: "status",
-  summary: "current version, applied / pending / failed / rolled back migrations, drift",
   help: HELP,
   run: (args, io) =>
     runCommand(args, io, {}, async ({ values }) => {

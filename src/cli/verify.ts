@@ -20,8 +20,6 @@ function printVerify(io: CliIO, report: VerifyReport): void {
 }
 
 export const verifyCommand: CliCommand = {
-  name: "verify",
-  summary: "integrity checks, checksum drift, INVALID indexes (exit 1 on any FAIL)",
   help: HELP,
   run: (args, io) =>
     runCommand(args, io, {}, async ({ values, positionals }) => {

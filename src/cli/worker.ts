@@ -77,8 +77,6 @@ async function runWorker(args: string[], io: CliIO): Promise<number> {
 }
 
 export const workerCommand: CliCommand = {
-  name: "worker",
-  summary: "run a queue worker (apply / rollback / verify / health-poll jobs) until SIGTERM",
   help: HELP,
   run: (args, io) => guard(io, false, () => runWorker(args, io)),
 };
