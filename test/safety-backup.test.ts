@@ -117,7 +117,7 @@ describe("backups before an apply", () => {
     const report = await applyMigrations({ environment: env, catalog, actor: "test" });
     expect(report.failed).toBeUndefined();
     expect(await query(archived, "SELECT id, name FROM widgets ORDER BY id")).toEqual([{ id: 1, name: "renamed" }]);
-    expect(await query(archived, "SELECT id, name FROM rookery_archive.\"20251101_000002_1\" ORDER BY id")).toEqual([
+    expect(await query(archived, "SELECT (\"row\"->>'id')::int AS id, \"row\"->>'name' AS name FROM rookery_archive.\"20251101_000002_1\" ORDER BY 1")).toEqual([
       { id: 2, name: "two" },
       { id: 3, name: "three" },
     ]);
@@ -165,6 +165,67 @@ describe("backups before an apply", () => {
     expect(await query(archived, "SELECT id, name, label FROM widgets ORDER BY id")).toEqual(
       [1, 2, 3, 4, 5, 6].map((id) => ({ id, name: `w${id}`, label: `W${id}` })),
     );
+  });
+
+  it("keeps no dependency on the table's enum: a migration rebuilding the enum applies, and rolling back restores the values", async () => {
+    const archived = await createTestDatabase("archiveenum");
+    const rebuild = (labels: string) =>
+      "ALTER TYPE order_status RENAME TO order_status_old;\n" +
+      `CREATE TYPE order_status AS ENUM (${labels});\n` +
+      "ALTER TABLE orders ALTER COLUMN status TYPE order_status USING status::text::order_status;\nDROP TYPE order_status_old;\n";
+    const dir = migrationsFolder({
+      "2025_11_01/001_orders.sql":
+        "CREATE TYPE order_status AS ENUM ('pending', 'paid', 'void');\n" +
+        "CREATE TABLE orders (id int PRIMARY KEY, status order_status NOT NULL);\nINSERT INTO orders VALUES (1, 'pending'), (2, 'pending'), (3, 'paid');\n",
+      "2025_11_01/002_void_pending.sql": "UPDATE orders SET status = 'void' WHERE status = 'pending';\n",
+      "2025_11_01/rollback_002_void_pending.sql": "-- rookery:restore-archive\nANALYZE orders;\n",
+      "2025_11_01/003_add_refunded.sql": rebuild("'pending', 'paid', 'void', 'refunded'"),
+      "2025_11_01/rollback_003_add_refunded.sql": rebuild("'pending', 'paid', 'void'"),
+    });
+    const catalog = readCatalog(dir);
+    const env = environment(archived, { backup: true, backupDir: path.join(scratchFolder(), "backups") });
+
+    const report = await applyMigrations({ environment: env, catalog, actor: "test" });
+    expect(report.failed).toBeUndefined();
+    expect(report.applied.map((each) => each.version)).toEqual(["20251101_000001", "20251101_000002", "20251101_000003"]);
+
+    await rollbackMigration({ environment: env, catalog, actor: "test" }, { version: "20251101_000003", reason: "refunds later" });
+    await rollbackMigration({ environment: env, catalog, actor: "test" }, { version: "20251101_000002", reason: "they were not void" });
+    expect(await query(archived, "SELECT id, status::text FROM orders ORDER BY id")).toEqual([
+      { id: 1, status: "pending" },
+      { id: 2, status: "pending" },
+      { id: 3, status: "paid" },
+    ]);
+  });
+
+  it("keeps the archives of the newest archiveKeep versions only, and says so when a pruned one is asked back", async () => {
+    const archived = await createTestDatabase("archivekeep");
+    const files: Record<string, string> = {
+      "2025_11_01/001_counters.sql": "CREATE TABLE counters (id int PRIMARY KEY, n int NOT NULL);\nINSERT INTO counters VALUES (1, 0);\n",
+    };
+    for (const step of [2, 3, 4]) {
+      files[`2025_11_01/00${step}_bump.sql`] = `UPDATE counters SET n = ${step} WHERE id = 1;\n`;
+      files[`2025_11_01/rollback_00${step}_bump.sql`] = "-- rookery:restore-archive\nANALYZE counters;\n";
+    }
+    const catalog = readCatalog(migrationsFolder(files));
+    const env = environment(archived, { backup: true, backupDir: path.join(scratchFolder(), "backups"), archiveKeep: 2 });
+    expect((await applyMigrations({ environment: env, catalog, actor: "test" })).failed).toBeUndefined();
+
+    const tables = await query<{ name: string }>(archived, "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'rookery_archive' AND tablename <> 'archives' ORDER BY 1");
+    expect(tables.map((table) => table.name)).toEqual(["20251101_000003_1", "20251101_000004_1"]);
+    expect(await query(archived, "SELECT version, removed_at IS NOT NULL AS removed FROM rookery_archive.archives ORDER BY version")).toEqual([
+      { version: "20251101_000002", removed: true },
+      { version: "20251101_000003", removed: false },
+      { version: "20251101_000004", removed: false },
+    ]);
+
+    await rollbackMigration({ environment: env, catalog, actor: "test" }, { version: "20251101_000004", reason: "too far" });
+    expect(await query(archived, "SELECT n FROM counters")).toEqual([{ n: 3 }]);
+    await rollbackMigration({ environment: env, catalog, actor: "test" }, { version: "20251101_000003", reason: "too far" });
+    await expect(rollbackMigration({ environment: env, catalog, actor: "test" }, { version: "20251101_000002", reason: "too far" })).rejects.toThrow(
+      /the rows 20251101_000002 changed can no longer be restored: its archive was removed/,
+    );
+    expect(await query(archived, "SELECT n FROM counters")).toEqual([{ n: 2 }]);
   });
 
   it("hands pg_dump and pg_restore the password through the environment, never on the command line", () => {

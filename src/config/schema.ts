@@ -63,6 +63,8 @@ export const EnvironmentSchema = z
     // Production safety
     backup: z.boolean().default(false),
     backupDir: z.string().default("./backups"),
+    /** Versions whose data-change archive (rookery_archive) is kept; older archives are dropped. */
+    archiveKeep: z.number().int().min(1).default(20),
     requireStaging: z.string().min(1).optional(),
     minSoakHours: z.number().min(0).default(0),
     requireRollbackProof: z.boolean().default(false),

@@ -13,6 +13,12 @@ import { transactionTimeoutsSql } from "./timeouts.ts";
  * transaction), the rows it will touch are copied into `rookery_archive."<version>_<n>"`, so a rollback
  * of a data change puts them back without a full restore. A rollback script that says
  * `-- rookery:restore-archive` restores them before the rest of the script runs.
+ *
+ * Each archived row is one jsonb value (`row`), not a copy of the table's column types: a typed copy
+ * would depend on the table's enums and domains, and a later migration that rebuilds the enum could
+ * not drop the old type. Restoring reads the values back into the table's types of the day.
+ * Only the newest `archiveKeep` versions keep their archive; older ones are dropped, and the registry
+ * remembers that they were.
  */
 
 export const ARCHIVE_SCHEMA = "rookery_archive";
@@ -30,7 +36,8 @@ CREATE TABLE IF NOT EXISTS ${ARCHIVE_SCHEMA}.archives (
     row_count BIGINT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY (version, seq)
-);`;
+);
+ALTER TABLE ${ARCHIVE_SCHEMA}.archives ADD COLUMN IF NOT EXISTS removed_at TIMESTAMPTZ;`;
 
 interface RangeVar {
   schemaname?: string;
@@ -104,7 +111,7 @@ function archiveSelect(statement: Statement): string | undefined {
   const target = pg.escapeIdentifier(node.relation.alias?.aliasname ?? node.relation.relname);
   // A join can match a row more than once; a partitioned table repeats ctids across partitions.
   const distinct = others ? `DISTINCT ON (${target}.tableoid, ${target}.ctid) ` : "";
-  return `${withPrefix ? `${withPrefix} ` : ""}SELECT ${distinct}${target}.* FROM ${relationText(node.relation)}${others} WHERE ${where}`;
+  return `${withPrefix ? `${withPrefix} ` : ""}SELECT ${distinct}to_jsonb(${target}.*) AS "row" FROM ${relationText(node.relation)}${others} WHERE ${where}`;
 }
 
 /** The data-only statements of a migration whose rows can be archived before they run. */
@@ -128,11 +135,23 @@ export function archivesDataChanges(environment: Environment, statements: Statem
   return environment.backup && planArchives(statements).length > 0;
 }
 
+/** Drops the archives of all but the newest `keep` versions; their registry rows stay, marked removed. */
+async function pruneArchives(client: pg.ClientBase, keep: number): Promise<void> {
+  const { rows } = await client.query<{ archive_table: string }>(
+    `UPDATE ${ARCHIVE_SCHEMA}.archives SET removed_at = now()
+     WHERE removed_at IS NULL AND version NOT IN (
+       SELECT version FROM ${ARCHIVE_SCHEMA}.archives WHERE removed_at IS NULL GROUP BY version ORDER BY max(created_at) DESC, version DESC LIMIT $1)
+     RETURNING archive_table`,
+    [keep],
+  );
+  for (const row of rows) await client.query(`DROP TABLE IF EXISTS ${ARCHIVE_SCHEMA}.${pg.escapeIdentifier(row.archive_table)}`);
+}
+
 /**
  * Runs the statements inside the caller's transaction one by one, archiving the rows of each
  * UPDATE/DELETE first. A re-apply after a rollback replaces that version's earlier archive.
  */
-export async function runWithArchive(client: pg.ClientBase, migration: Migration, statements: Statement[]): Promise<{ table: string; rows: number }[]> {
+export async function runWithArchive(client: pg.ClientBase, migration: Migration, statements: Statement[], archiveKeep = Infinity): Promise<{ table: string; rows: number }[]> {
   const plans = planArchives(statements);
   await client.query(ARCHIVE_REGISTRY);
   await client.query(`DELETE FROM ${ARCHIVE_SCHEMA}.archives WHERE version = $1`, [migration.version]);
@@ -154,6 +173,7 @@ export async function runWithArchive(client: pg.ClientBase, migration: Migration
         [migration.version, plan.seq, table, sourceSchema, plan.sourceTable, plan.statement.kind === "UpdateStmt" ? "update" : "delete", result.rowCount ?? 0],
       );
       archived.push({ table: `${ARCHIVE_SCHEMA}.${table}`, rows: result.rowCount ?? 0 });
+      if (plan.seq === 1 && Number.isFinite(archiveKeep)) await pruneArchives(client, archiveKeep);
     }
     try {
       await client.query(statement.sql);
@@ -176,7 +196,7 @@ export async function executeWithArchive(run: MigrationRun): Promise<ExecutionRe
     lockRetries = retry;
     await client.query(`BEGIN; ${transactionTimeoutsSql(context.environment)}`);
     try {
-      const archived = await runWithArchive(client, migration, statements);
+      const archived = await runWithArchive(client, migration, statements, context.environment.archiveKeep);
       await client.query(
         appliedRecordFor(run, { lockRetries: retry, outsideTransaction: false, archived }),
       );
@@ -205,6 +225,7 @@ interface ArchiveRow {
   source_schema: string;
   source_table: string;
   statement_kind: string;
+  removed_at: Date | null;
 }
 
 async function keyColumns(client: pg.ClientBase, source: string): Promise<string[]> {
@@ -217,14 +238,25 @@ async function keyColumns(client: pg.ClientBase, source: string): Promise<string
   return rows.map((row) => row.name);
 }
 
+/** An archive of rows as jsonb (this version's); archives made before it copied the table's columns. */
+async function holdsJsonRows(client: pg.ClientBase, archive: string): Promise<boolean> {
+  const { rows } = await client.query<{ json: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'row' AND atttypid = 'jsonb'::regtype AND NOT attisdropped) AS json`,
+    [archive],
+  );
+  return rows[0]?.json === true;
+}
+
 /** Columns the archive and the table still share, minus generated ones (Postgres computes those). */
-async function sharedColumns(client: pg.ClientBase, source: string, archive: string): Promise<string[]> {
+async function sharedColumns(client: pg.ClientBase, source: string, archive: string, json: boolean): Promise<string[]> {
+  const inArchive = json
+    ? `EXISTS (SELECT 1 FROM ${archive} x WHERE x."row" ? a.attname)`
+    : "EXISTS (SELECT 1 FROM pg_attribute b WHERE b.attrelid = $2::regclass AND b.attname = a.attname AND NOT b.attisdropped)";
   const { rows } = await client.query<{ name: string }>(
     `SELECT a.attname AS name FROM pg_attribute a
-     WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
-       AND EXISTS (SELECT 1 FROM pg_attribute b WHERE b.attrelid = $2::regclass AND b.attname = a.attname AND NOT b.attisdropped)
+     WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' AND ${inArchive}
      ORDER BY a.attnum`,
-    [source, archive],
+    json ? [source] : [source, archive],
   );
   return rows.map((row) => row.name);
 }
@@ -236,15 +268,23 @@ async function sharedColumns(client: pg.ClientBase, source: string, archive: str
 export async function restoreArchive(client: pg.ClientBase, version: string): Promise<{ table: string; rows: number }[]> {
   const registry = await client.query("SELECT to_regclass('rookery_archive.archives') IS NOT NULL AS present");
   if (registry.rows[0]?.present !== true) return [];
+  await client.query(ARCHIVE_REGISTRY);
   const { rows } = await client.query<ArchiveRow>(
-    `SELECT archive_table, source_schema, source_table, statement_kind FROM ${ARCHIVE_SCHEMA}.archives WHERE version = $1 ORDER BY seq DESC`,
+    `SELECT archive_table, source_schema, source_table, statement_kind, removed_at FROM ${ARCHIVE_SCHEMA}.archives WHERE version = $1 ORDER BY seq DESC`,
     [version],
   );
+  const removed = rows.find((row) => row.removed_at !== null);
+  if (removed) {
+    throw new RookeryError(`the rows ${version} changed can no longer be restored: its archive was removed on ${removed.removed_at!.toISOString()} (only the newest archiveKeep versions keep theirs)`, {
+      hint: "Restore the rows from the pre-apply backup (rookery backup list), or roll back without -- rookery:restore-archive.",
+    });
+  }
   const restored: { table: string; rows: number }[] = [];
   for (const row of rows) {
     const source = `${pg.escapeIdentifier(row.source_schema)}.${pg.escapeIdentifier(row.source_table)}`;
     const archive = `${ARCHIVE_SCHEMA}.${pg.escapeIdentifier(row.archive_table)}`;
-    const columns = await sharedColumns(client, source, archive);
+    const json = await holdsJsonRows(client, archive);
+    const columns = await sharedColumns(client, source, archive, json);
     const keys = await keyColumns(client, source);
     if (keys.length === 0 && row.statement_kind === "update") {
       throw new RookeryError(`cannot restore the rows archived from ${source} by ${version}: the table has no primary key to match them on`, {
@@ -257,7 +297,9 @@ export async function restoreArchive(client: pg.ClientBase, version: string): Pr
       keys.length === 0
         ? ""
         : ` ON CONFLICT (${keys.map((key) => pg.escapeIdentifier(key)).join(", ")}) ${updates.length ? `DO UPDATE SET ${updates.join(", ")}` : "DO NOTHING"}`;
-    const result = await client.query(`INSERT INTO ${source} (${list}) OVERRIDING SYSTEM VALUE SELECT ${list} FROM ${archive}${conflict}`);
+    const rowsOf = json ? `${archive} a, jsonb_populate_record(NULL::${source}, a."row") r` : archive;
+    const picked = json ? columns.map((column) => `r.${pg.escapeIdentifier(column)}`).join(", ") : list;
+    const result = await client.query(`INSERT INTO ${source} (${list}) OVERRIDING SYSTEM VALUE SELECT ${picked} FROM ${rowsOf}${conflict}`);
     restored.push({ table: `${row.source_schema}.${row.source_table}`, rows: result.rowCount ?? 0 });
   }
   return restored;
