@@ -1,12 +1,11 @@
 import type pg from "pg";
 import type { Statement } from "../analysis/parse.ts";
-import { isUnreachable } from "../db/index.ts";
 import { errorText } from "../errors.ts";
 import { findForeignLedgers, LOCK_NOT_HELD_SQLSTATE, readLedger, recordFailure, UnadoptedForeignLedgerError } from "../ledger/index.ts";
 import { ChecksumMismatchError, TransactionPoolingError, UnknownVersionError } from "./errors.ts";
 import { executeInTransaction } from "./execute-in-transaction.ts";
 import { executeOutsideTransaction, needsOutsideTransaction } from "./execute-outside-transaction.ts";
-import { MigrationStatementError, sqlstateOf, type MigrationExecutor, type MigrationRun } from "./execution.ts";
+import { isConnectionLost, MigrationStatementError, sqlstateOf, type MigrationExecutor, type MigrationRun } from "./execution.ts";
 import { LockRetriesExhausted } from "./retry.ts";
 import { archivesDataChanges, executeWithArchive } from "./archive.ts";
 import { backupBeforeApply } from "./backup.ts";
@@ -53,13 +52,6 @@ function executorFor(migration: Migration, statements: Statement[], environment:
  */
 async function beforeApplying(ctx: RunContext, client: pg.Client, migrations: Migration[]): Promise<void> {
   await backupBeforeApply(ctx, client, migrations.map((migration) => migration.version));
-}
-
-function isConnectionLost(error: unknown): boolean {
-  const cause = error instanceof MigrationStatementError ? error.cause : error;
-  const code = sqlstateOf(error) ?? "";
-  return isUnreachable(cause) || code.startsWith("08") || code === "57P01" || code === "57P02" ||
-    /Connection terminated|connection error/i.test((cause as Error).message ?? "");
 }
 
 /**

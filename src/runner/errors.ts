@@ -77,12 +77,30 @@ export class NoRollbackScriptError extends RookeryError {
 /** The rollback script failed; its transaction was rolled back and the failure recorded. */
 export class RollbackFailedError extends RookeryError {
   readonly sqlstate: string | undefined;
+  /** Its locks were not granted within the lock retries: worth trying again as it is, like an apply. */
+  readonly transient: boolean;
 
-  constructor(version: string, message: string, sqlstate: string | undefined) {
+  constructor(version: string, message: string, sqlstate: string | undefined, transient = false) {
     super(`the rollback of ${version} failed and was undone: ${message}`, {
-      hint: "Nothing changed; the failure is recorded in migration_events. Fix the cause and roll back again.",
+      hint: transient
+        ? "Nothing changed; the failure is recorded in migration_events. Another transaction held the locks: rolling back again later is safe."
+        : "Nothing changed; the failure is recorded in migration_events. Fix the cause and roll back again.",
     });
     this.sqlstate = sqlstate;
+    this.transient = transient;
+  }
+}
+
+/**
+ * The connection died in the middle of a run (a terminated backend, a reset, a silent network).
+ * Nothing could be recorded on it; `ledgerSays` is what the ledger holds, read again on a new connection.
+ */
+export class ConnectionLostError extends RookeryError {
+  constructor(doing: string, cause: unknown, ledgerSays: string) {
+    super(`the connection was lost while ${doing} (${(cause as Error)?.message ?? String(cause)}); ${ledgerSays}`, {
+      hint: "A transient failure: a worker retries it by itself, and running it again is safe (the ledger is read again under the lock). `rookery status` shows the ledger.",
+      cause,
+    });
   }
 }
 

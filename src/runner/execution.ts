@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { isUnreachable } from "../db/index.ts";
 import type { Statement } from "../analysis/parse.ts";
 import { appliedRecordSql, type LedgerEntry } from "../ledger/index.ts";
 import { LockRetriesExhausted } from "./retry.ts";
@@ -76,6 +77,14 @@ export class MigrationStatementError extends Error {
     super((cause as Error).message, { cause });
     this.detail = detail;
   }
+}
+
+/** The session is gone (terminated, reset, silent): nothing more can be sent on it, and a retry may succeed. */
+export function isConnectionLost(error: unknown): boolean {
+  const cause = error instanceof MigrationStatementError ? error.cause : error instanceof LockRetriesExhausted ? error.lastError : error;
+  const code = sqlstateOf(error) ?? "";
+  return isUnreachable(cause) || code.startsWith("08") || code === "57P01" || code === "57P02" ||
+    /Connection terminated|connection error|not queryable/i.test((cause as Error)?.message ?? "");
 }
 
 /** The SQLSTATE of a failure, wherever the engine wrapped it. */

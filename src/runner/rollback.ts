@@ -1,14 +1,14 @@
 import type pg from "pg";
 import { loadParser } from "../analysis/parse.ts";
-import { withServerBudget } from "../db/index.ts";
+import { connectClient, withServerBudget } from "../db/index.ts";
 import { UsageError } from "../errors.ts";
-import { inLedgerSchema, LOCK_NOT_HELD_SQLSTATE, MIGRATION_LOCK_GUARD_SQL, recordRollback, recordRollbackFailure } from "../ledger/index.ts";
+import { inLedgerSchema, LOCK_NOT_HELD_SQLSTATE, MIGRATION_LOCK_GUARD_SQL, readLedgerEntry, recordRollback, recordRollbackFailure } from "../ledger/index.ts";
 import { restoreArchive, wantsArchiveRestore } from "./archive.ts";
-import { RollbackFailedError, TransactionPoolingError } from "./errors.ts";
+import { ConnectionLostError, RollbackFailedError, TransactionPoolingError } from "./errors.ts";
 import { needsOutsideTransaction, runStatementsOutsideTransaction } from "./execute-outside-transaction.ts";
 import { LockRetriesExhausted, withLockRetries } from "./retry.ts";
 import { rollbackCandidate } from "./rollback-safety.ts";
-import { LEDGER_WRITER_SQL, sqlstateOf } from "./execution.ts";
+import { isConnectionLost, LEDGER_WRITER_SQL, sqlstateOf } from "./execution.ts";
 import { databaseLabel, resetSession, withRunnerSession } from "./session.ts";
 import { runnableStatements } from "./statements.ts";
 import { statementsBudgetMs, transactionTimeoutsSql } from "./timeouts.ts";
@@ -22,6 +22,26 @@ async function inTransaction(client: pg.ClientBase, sql: string, finish: () => P
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
     throw error;
+  }
+}
+
+/**
+ * What the ledger holds for `version` after the run's connection died, read on a new connection:
+ * the lost session may have committed the rollback just before it went, or not at all.
+ */
+async function ledgerAfterLoss(ctx: RunContext, version: string, outside: boolean): Promise<string> {
+  try {
+    const client = await connectClient(ctx.environment.databaseUrl, "rookery", { serverBudgetMs: 5000, graceMs: 5000 });
+    try {
+      const entry = await readLedgerEntry(client, ctx.environment.ledgerSchema, version);
+      if (entry?.status === "rolled_back") return `the rollback had committed: the ledger holds ${version} as rolled back`;
+      const kept = outside ? "; statements it ran outside a transaction before the loss stay" : ", nothing of the rollback stays";
+      return `the rollback was not committed: the ledger still holds ${version} as ${entry?.status.replace("_", " ") ?? "unknown"}${kept}`;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  } catch {
+    return "the database does not answer yet, so whether the rollback committed is unknown: `rookery status` tells once it does";
   }
 }
 
@@ -70,6 +90,9 @@ export async function rollbackMigration(ctx: RunContext, options: RollbackOption
         });
       }
     } catch (error) {
+      if (isConnectionLost(error)) {
+        throw new ConnectionLostError(`rolling back ${version}`, error, await ledgerAfterLoss(ctx, version, outside));
+      }
       const cause = error instanceof LockRetriesExhausted ? error.lastError : error;
       const sqlstate = sqlstateOf(error);
       if (sqlstate === LOCK_NOT_HELD_SQLSTATE) {
@@ -78,7 +101,7 @@ export async function rollbackMigration(ctx: RunContext, options: RollbackOption
       const message = error instanceof LockRetriesExhausted ? error.message : (cause as Error).message;
       await resetSession(client, ctx.actor, ctx.environment).catch(() => {});
       await recordRollbackFailure(client, schema, { version, actor: ctx.actor, reason, error: message, detail: { sqlstate, outsideTransaction: outside } });
-      throw new RollbackFailedError(version, message, sqlstate);
+      throw new RollbackFailedError(version, message, sqlstate, error instanceof LockRetriesExhausted);
     }
     const report: RollbackReport = {
       environment: ctx.environment.name,
