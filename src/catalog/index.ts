@@ -1,4 +1,5 @@
 export { readCatalog, CatalogError } from "./read.ts";
 export { checksumOf, normaliseLineEndings } from "./checksum.ts";
 export { parseVersion, Version, VERSION_PATTERN, versionFromLayout } from "./version.ts";
-export type { Catalog, Migration, RollbackFile } from "./migration.ts";
+export { readChecks } from "./checks.ts";
+export type { Catalog, Migration, MigrationCheck, RollbackFile } from "./migration.ts";

@@ -14,6 +14,16 @@ export interface Migration {
   tenantScoped: boolean;
   /** Empty or comments only: applied and recorded like any other, and changes nothing. */
   noOp: boolean;
+  /** `-- rookery:check NAME: SQL` lines: what the watch after an apply runs (src/catalog/checks.ts). */
+  checks: MigrationCheck[];
+}
+
+export interface MigrationCheck {
+  name: string;
+  /** SQL returning one boolean (true: healthy), optionally a second column: the value to report. */
+  sql: string;
+  /** 1-based line in the migration file. */
+  line: number;
 }
 
 export interface RollbackFile {

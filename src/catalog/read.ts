@@ -2,6 +2,7 @@ import { isUtf8 } from "node:buffer";
 import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from "node:fs";
 import path from "node:path";
 import { RookeryError, UsageError } from "../errors.ts";
+import { readChecks } from "./checks.ts";
 import { checksumOf, normaliseLineEndings } from "./checksum.ts";
 import type { Catalog, Migration, RollbackFile } from "./migration.ts";
 import { Version, versionFromLayout } from "./version.ts";
@@ -165,6 +166,11 @@ export function readCatalog(dir: string): Catalog {
     }
     seen.set(version, file.relative);
     const name = layout ? layout[2]! : file.base.replace(/\.sql$/i, "");
+    const { checks, problems: checkProblems } = readChecks(file.text, file.relative);
+    if (checkProblems.length > 0) {
+      problems.push(...checkProblems);
+      continue;
+    }
     const description = header.map((line) => DESCRIPTION_HEADER.exec(line)?.[1]).find(Boolean) ?? words(name);
     migrations.push({
       version,
@@ -175,6 +181,7 @@ export function readCatalog(dir: string): Catalog {
       checksum: checksumOf(file.text),
       tenantScoped: header.some((line) => TENANT_HEADER.test(line)),
       noOp: isBlank(file.text),
+      checks,
     });
   }
 

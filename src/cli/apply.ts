@@ -1,10 +1,11 @@
 import { parseVersion } from "../catalog/index.ts";
 import { UsageError } from "../errors.ts";
-import { applyMigrations } from "../runner/index.ts";
+import { applyMigrations, watchSucceeded } from "../runner/index.ts";
 import type { ApplyReport } from "../runner/types.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
 import { cliActor, formatMs, progressTo, runCommand, table, targetFor } from "./format.ts";
 import { enforcePolicyAtCli, POLICY_HELP, POLICY_OPTIONS } from "./policy-gate.ts";
+import { checkWatchChoice, watchApplied, WATCH_HELP } from "./watch-after-apply.ts";
 
 const HELP = `Usage: rookery apply VERSION...     apply these migrations, in this order
        rookery apply --all          apply every pending migration, in version order
@@ -23,8 +24,12 @@ Options:
 
 ${POLICY_HELP}
 
+${WATCH_HELP}
+
 ${COMMON_HELP}
-Exit 1 when a migration failed (nothing of it is left applied), 2 for a malformed version.`;
+Exit 1 when a migration failed (nothing of it is left applied) or the watch did not end clean (rolled
+back, not rolled back because a later request built on it, a check that errored), 2 for a malformed
+version or an autoRollback environment without --watch.`;
 
 function versionsToApply(all: boolean, positionals: string[]): string[] | undefined {
   if (all && positionals.length > 0) {
@@ -66,9 +71,10 @@ function printReport(io: CliIO, report: ApplyReport): void {
 export const applyCommand: CliCommand = {
   help: HELP,
   run: (args, io) =>
-    runCommand(args, io, { all: { type: "boolean", default: false }, reason: { type: "string" }, "ignore-foreign-ledger": { type: "boolean", default: false }, ...POLICY_OPTIONS }, async ({ values, positionals }) => {
+    runCommand(args, io, { all: { type: "boolean", default: false }, reason: { type: "string" }, "ignore-foreign-ledger": { type: "boolean", default: false }, watch: { type: "boolean", default: false }, ...POLICY_OPTIONS }, async ({ values, positionals }) => {
       const versions = versionsToApply(values.all, positionals);
       const { environment, catalog, config } = targetFor(values, io);
+      checkWatchChoice(environment, values.watch);
       // Deployment policy (src/policy): refused like chat unless --override-policy --reason.
       await enforcePolicyAtCli(io, { config, environment, catalog }, {
         kind: "apply",
@@ -76,12 +82,13 @@ export const applyCommand: CliCommand = {
         overridePolicy: values["override-policy"],
         reason: values.reason,
       });
-      const report = await applyMigrations(
-        { environment, catalog, actor: cliActor(io.env), onProgress: progressTo(io) },
-        { versions, ignoreForeignLedger: values["ignore-foreign-ledger"] },
-      );
-      if (values.json) printJson(io, { ok: !report.failed, ...report, failed: report.failed ?? null });
-      else printReport(io, report);
-      return report.failed ? EXIT.failed : EXIT.ok;
+      const ctx = { environment, catalog, actor: cliActor(io.env), onProgress: progressTo(io) };
+      const report = await applyMigrations(ctx, { versions, ignoreForeignLedger: values["ignore-foreign-ledger"] });
+      if (!values.json) printReport(io, report);
+      // What did get applied is watched even when a later migration failed: it is live.
+      const watch = values.watch ? await watchApplied(values.json ? { ...io, stdout: () => {} } : io, ctx, catalog, report) : undefined;
+      const ok = !report.failed && (watch === undefined || watchSucceeded(watch));
+      if (values.json) printJson(io, { ok, ...report, failed: report.failed ?? null, ...(values.watch ? { watch: watch ?? null } : {}) });
+      return ok ? EXIT.ok : EXIT.failed;
     }),
 };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CronExpressionParser } from "cron-parser";
 
 const UNIT_MS = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 } as const;
 
@@ -20,3 +21,26 @@ export function formatDuration(ms: number): string {
   if (ms % 1000 === 0 && ms > 0) return `${ms / 1000}s`;
   return `${ms}ms`;
 }
+
+const SCHEDULE_UNIT_MS = { ...UNIT_MS, d: 86_400_000 } as const;
+
+/** A drill's schedule: a period ("7d", "12h", "90min") or a cron expression ("0 3 * * 1"), checked here. */
+export const drillSchedule = z
+  .string()
+  .min(1)
+  .transform((text, context): { everyMs: number } | { pattern: string } => {
+    const period = /^(\d+(?:\.\d+)?)(ms|s|min|h|d)$/.exec(text.trim());
+    if (period) {
+      const everyMs = Math.round(Number(period[1]) * SCHEDULE_UNIT_MS[period[2] as keyof typeof SCHEDULE_UNIT_MS]);
+      if (everyMs >= 1000) return { everyMs };
+      context.addIssue({ code: "custom", message: "a drill period of at least 1s" });
+      return z.NEVER;
+    }
+    try {
+      CronExpressionParser.parse(text.trim());
+      return { pattern: text.trim() };
+    } catch (error) {
+      context.addIssue({ code: "custom", message: `a period like "7d" or a cron expression like "0 3 * * 1" (${(error as Error).message})` });
+      return z.NEVER;
+    }
+  });

@@ -3,7 +3,7 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { UsageError } from "../errors.ts";
-import { ConfigFileSchema, ProcessEnvSchema, type Config, type Environment } from "./schema.ts";
+import { ConfigFileSchema, ProcessEnvSchema, type Config, type Drill, type Environment } from "./schema.ts";
 
 export const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres";
 const DEFAULT_CONFIG_FILE = "rookery.config.yml";
@@ -35,7 +35,7 @@ function expandVariables(text: string, env: NodeJS.ProcessEnv, missing: string[]
   });
 }
 
-function readConfigFile(file: string, env: NodeJS.ProcessEnv): Record<string, Environment> {
+function readConfigFile(file: string, env: NodeJS.ProcessEnv): { environments: Record<string, Environment>; drills: Drill[] } {
   let raw: unknown;
   try {
     raw = parseYaml(readFileSync(file, "utf8"));
@@ -56,9 +56,13 @@ function readConfigFile(file: string, env: NodeJS.ProcessEnv): Record<string, En
       hint: "Fix the keys above; docs/configuration.md lists every key.",
     });
   }
-  return Object.fromEntries(
-    Object.entries(parsed.data.environments).map(([name, environment]) => [name, { ...environment, name }]),
-  );
+  const { drills } = parsed.data;
+  return {
+    environments: Object.fromEntries(
+      Object.entries(parsed.data.environments).map(([name, environment]) => [name, { ...environment, name }]),
+    ),
+    drills: drills ?? [],
+  };
 }
 
 export function loadConfig(options: LoadConfigOptions = {}): Config {
@@ -79,9 +83,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
   const databaseUrl = vars.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   let environments: Record<string, Environment>;
+  let drills: Drill[] = [];
   let source: string;
   if (existsSync(configFile)) {
-    environments = readConfigFile(configFile, env);
+    ({ environments, drills } = readConfigFile(configFile, env));
     source = configFile;
   } else {
     const development = ConfigFileSchema.parse({ environments: { development: { databaseUrl } } });
@@ -105,6 +110,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       apiUrl: vars.SLACK_API_URL,
       botUserId: vars.SLACK_BOT_USER_ID,
     },
+    drills,
     source,
   };
 }

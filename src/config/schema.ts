@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { duration } from "./duration.ts";
+import { drillSchedule, duration } from "./duration.ts";
 
 /** A Slack user id (U…/W…) or user group id (S…). */
 const slackPrincipal = z.string().regex(/^[UWS][A-Z0-9]{2,}$/, "a Slack user id (U…) or user group id (S…)");
@@ -26,6 +26,28 @@ export const DeploymentWindowSchema = z
     timeZone: z.string().refine(isTimeZone, "an IANA time zone like \"Europe/Berlin\"").default("UTC"),
   })
   .strict();
+
+/** A check's name as it appears in messages and events: `no_failed_jobs`, `p95-checkout`. */
+export const CHECK_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/;
+
+/**
+ * Automatic rollback (src/runner/watch.ts): after an apply, verify, the file's own `-- rookery:check` lines
+ * and these checks run every `interval` for `watchMinutes`; a failing one rolls the request back.
+ */
+export const AutoRollbackSchema = z
+  .object({
+    watchMinutes: z.number().positive().max(24 * 60),
+    interval: duration.refine((ms) => ms >= 100, "at least 100ms").default(30_000),
+    /** name -> SQL returning one boolean (true: healthy), run read-only on the target. */
+    checks: z.record(z.string().regex(CHECK_NAME, "a check name like no_failed_jobs"), z.string().min(1, "SQL returning one boolean")).default({}),
+    /** How long one check may run before it counts as an error. */
+    checkTimeout: duration.refine((ms) => ms >= 10, "at least 10ms").default(5000),
+    /** A check that errors (bad SQL, timeout) rolls back like a failing one, or is only alerted. */
+    onCheckError: z.enum(["rollback", "alert"]).default("rollback"),
+  })
+  .strict();
+
+export type AutoRollback = z.infer<typeof AutoRollbackSchema>;
 
 export const EnvironmentSchema = z
   .object({
@@ -72,17 +94,42 @@ export const EnvironmentSchema = z
     /** The role tenant-scoped files run as (SET LOCAL ROLE), so row level security policies apply to them. */
     tenantRole: z.string().min(1).optional(),
     windows: z.array(DeploymentWindowSchema).default([]),
+    /** Off unless present. */
+    autoRollback: AutoRollbackSchema.optional(),
   })
   .strict();
+
+/**
+ * Rollback drills (src/runner/drill.ts): on a schedule, every applied migration with a rollback is proven
+ * again on a scratch copy of the environment's schema. `every`: "7d", "12h", ... or a cron expression.
+ */
+export const DrillSchema = z
+  .object({
+    every: drillSchedule,
+    environment: z.string().min(1),
+    maxMinutes: z.number().positive().max(24 * 60).default(30),
+  })
+  .strict();
+
+export type Drill = z.infer<typeof DrillSchema>;
 
 export type Environment = z.infer<typeof EnvironmentSchema> & { name: string };
 
 export const ConfigFileSchema = z
   .object({
     environments: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, "lower-case environment names"), EnvironmentSchema),
+    /** One drill or a list of them. */
+    drills: z.preprocess((value) => (value === undefined || Array.isArray(value) ? value : [value]), z.array(DrillSchema)).optional(),
   })
   .strict()
-  .refine((file) => Object.keys(file.environments).length > 0, "at least one environment");
+  .refine((file) => Object.keys(file.environments).length > 0, "at least one environment")
+  .superRefine((file, context) => {
+    (file.drills ?? []).forEach((drill, index) => {
+      if (!Object.hasOwn(file.environments, drill.environment)) {
+        context.addIssue({ code: "custom", path: ["drills", index, "environment"], message: `"${drill.environment}" is not one of the environments (${Object.keys(file.environments).join(", ")})` });
+      }
+    });
+  });
 
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
@@ -103,6 +150,8 @@ export interface Config {
   port: number;
   logLevel: string;
   slack: SlackSettings;
+  /** Scheduled rollback drills; none unless the config file has `drills`. */
+  drills?: Drill[];
   /** Where the environments came from, for messages. */
   source: string;
 }

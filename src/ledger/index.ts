@@ -17,6 +17,7 @@ export {
   appliedRecordSql,
   recordFailure,
   recordRollback,
+  recordAutoRollback,
   recordRollbackFailure,
   type LedgerEntry,
   type AppliedRecord,

@@ -142,6 +142,15 @@ export async function recordRollback(client: pg.ClientBase, schema: string, reco
   );
 }
 
+/** Beside `rolled_back`, in the same transaction: the rollback was automatic, and `detail` says which check set it off and its value. */
+export async function recordAutoRollback(client: pg.ClientBase, schema: string, record: RollbackRecord): Promise<void> {
+  await client.query(
+    inLedgerSchema(`INSERT INTO public.migration_events (migration_type, version, event, actor, reason, success, detail)
+     VALUES ('rollback', $1, 'auto_rolled_back', $2, $3, TRUE, $4::jsonb)`, schema),
+    [record.version, fitActor(record.actor), record.reason, JSON.stringify(record.detail)],
+  );
+}
+
 /** A failed rollback, recorded after its transaction was rolled back: an event and a critical notification. */
 export async function recordRollbackFailure(client: pg.ClientBase, schema: string, record: RollbackRecord & { error: string }): Promise<void> {
   await client.query(

@@ -3,6 +3,7 @@ import type { Config, Environment } from "../config/index.ts";
 import { withClient } from "../db/index.ts";
 import { RookeryError } from "../errors.ts";
 import { planMigrations } from "../runner/index.ts";
+import { autoRollbackProblems } from "./auto-rollback.ts";
 import { activeFreeze, describeFreeze } from "./freeze.ts";
 import { recordPolicyOverride } from "./override.ts";
 import { rollbackProofProblems } from "./rollback-proof.ts";
@@ -71,6 +72,7 @@ export async function checkDeployPolicy(input: DeployPolicyInput): Promise<Deplo
   }
   if (input.kind === "apply") {
     reasons.push(...(await stagingProblems({ ...input, now })));
+    reasons.push(...autoRollbackProblems(input));
     reasons.push(...(await rollbackProofProblems(input)));
   }
   return { allowed: reasons.length === 0, reasons, ...(nextOpen ? { nextOpen } : {}) };

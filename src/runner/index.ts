@@ -7,6 +7,22 @@ export { planMigrations } from "./plan.ts";
 export { getHistory } from "./history.ts";
 export { verifyMigrations } from "./verify.ts";
 export { getHealth } from "./health.ts";
+export {
+  planWatch,
+  runWatchRound,
+  concludeRound,
+  rollBackWatched,
+  watchInForeground,
+  missingRollbacks,
+  describeCheck,
+  describeOutcome,
+  watchSucceeded,
+  isConnectionProblem,
+  type WatchPlan,
+  type WatchRound,
+  type WatchOutcome,
+} from "./watch.ts";
+export { type WatchCheck, type CheckResult, WATCH_STARTED_SETTING } from "./watch-checks.ts";
 export { ensureLedger } from "../ledger/index.ts";
 export { findLockHolder, MIGRATION_LOCK_KEY } from "./lock.ts";
 export * from "./errors.ts";

@@ -2,7 +2,7 @@ import type pg from "pg";
 import { loadParser } from "../analysis/parse.ts";
 import { connectClient, withServerBudget } from "../db/index.ts";
 import { UsageError } from "../errors.ts";
-import { inLedgerSchema, LOCK_NOT_HELD_SQLSTATE, MIGRATION_LOCK_GUARD_SQL, readLedgerEntry, recordRollback, recordRollbackFailure } from "../ledger/index.ts";
+import { inLedgerSchema, LOCK_NOT_HELD_SQLSTATE, MIGRATION_LOCK_GUARD_SQL, readLedgerEntry, recordAutoRollback, recordRollback, recordRollbackFailure } from "../ledger/index.ts";
 import { restoreArchive, wantsArchiveRestore } from "./archive.ts";
 import { ConnectionLostError, RollbackFailedError, TransactionPoolingError } from "./errors.ts";
 import { needsOutsideTransaction, runStatementsOutsideTransaction } from "./execute-outside-transaction.ts";
@@ -75,6 +75,7 @@ export async function rollbackMigration(ctx: RunContext, options: RollbackOption
       // Production safety (src/runner/archive.ts): rows a data change archived go back in the rollback's transaction.
       const restored = wantsArchiveRestore(candidate.rollbackScript) ? await restoreArchive(client, version) : undefined;
       await recordRollback(client, schema, { version, actor: ctx.actor, reason, detail: { lockRetries, outsideTransaction: outside, safety: candidate.safety, restored } });
+      if (options.trigger) await recordAutoRollback(client, schema, { version, actor: ctx.actor, reason, detail: options.trigger });
     };
     try {
       await resetSession(client, ctx.actor, ctx.environment);

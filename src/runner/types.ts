@@ -73,6 +73,8 @@ export interface ApplyReport {
 export interface RollbackOptions {
   version: string;
   reason: string;
+  /** An automatic rollback (src/runner/watch.ts): what set it off, recorded as an `auto_rolled_back` event beside `rolled_back`. */
+  trigger?: Record<string, unknown>;
 }
 
 export interface RollbackReport {

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { migrationsFolder, rookery } from "./support/cli.ts";
+import { configFile } from "./support/config-file.ts";
+import { eventsOf, ledgerRows } from "./support/engine.ts";
+import { createTestDatabase, query } from "./support/services.ts";
+
+const FILES = {
+  "2025_11_01/001_create_failed_jobs.sql": "CREATE TABLE failed_jobs (id bigserial PRIMARY KEY, failed_at timestamptz NOT NULL DEFAULT now());\n",
+  "2025_11_01/rollback_001_create_failed_jobs.sql": "DROP TABLE failed_jobs;\n",
+  "2025_11_01/002_create_carts.sql": "CREATE TABLE carts (id bigint PRIMARY KEY);\n",
+  "2025_11_01/rollback_002_create_carts.sql": "DROP TABLE carts;\n",
+};
+
+const NO_FAILED_JOBS =
+  "SELECT count(*) = 0, count(*) || ' failed since the apply' FROM failed_jobs WHERE failed_at > current_setting('rookery.watch_started_at')::timestamptz";
+
+function autoRollbackConfig(url: string, watchMinutes = 0.05) {
+  return configFile({
+    production: { databaseUrl: url, autoRollback: { watchMinutes, interval: "200ms", checks: { no_failed_jobs: NO_FAILED_JOBS } } },
+  });
+}
+
+describe("rookery apply in an environment with autoRollback", () => {
+  it("--watch rolls back when a check fails inside the window and exits 1 naming the check and its value", async () => {
+    const url = await createTestDatabase("cliwatch");
+    const dir = migrationsFolder(FILES);
+    const running = rookery(["apply", "--all", "--watch", "--config", autoRollbackConfig(url)], { MIGRATIONS_DIR: dir });
+    // The application starts failing jobs half a second after the apply.
+    setTimeout(() => void query(url, "INSERT INTO failed_jobs DEFAULT VALUES").catch(() => {}), 500);
+    const run = await running;
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("rolled back automatically (20251101_000002, 20251101_000001): no_failed_jobs = 1 failed since the apply");
+    expect(run.stderr).toMatch(/watching production for 3s, every 200ms: verify 20251101_000002, verify 20251101_000001, no_failed_jobs/);
+    expect((await ledgerRows(url)).map((row) => row.status)).toEqual(["rolled_back", "rolled_back"]);
+    expect((await eventsOf(url, "20251101_000001")).map((event) => event.event)).toEqual(["applied", "rolled_back", "auto_rolled_back"]);
+  });
+
+  it("--watch exits 0 once the window passed clean, with the watch in the JSON", async () => {
+    const url = await createTestDatabase("cliwatchok");
+    const dir = migrationsFolder(FILES);
+    const run = await rookery(["apply", "--all", "--watch", "--json", "--config", autoRollbackConfig(url, 0.01)], { MIGRATIONS_DIR: dir });
+    expect(run.code).toBe(0);
+    const output = JSON.parse(run.stdout);
+    expect(output).toMatchObject({ ok: true, watch: { status: "kept", errors: [] } });
+    expect((await ledgerRows(url)).map((row) => row.status)).toEqual(["applied", "applied"]);
+  });
+
+  it("without --watch (and no queue to hand it to) it refuses before applying anything", async () => {
+    const url = await createTestDatabase("clinowatch");
+    const dir = migrationsFolder(FILES);
+    const run = await rookery(["apply", "--all", "--config", autoRollbackConfig(url)], { MIGRATIONS_DIR: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/production rolls back automatically .* would skip that watch/);
+    expect(run.stderr).toContain("--watch");
+    expect(await query(url, "SELECT to_regclass('public.schema_migrations') IS NULL OR NOT EXISTS (SELECT FROM pg_tables WHERE tablename = 'failed_jobs') AS nothing")).toEqual([{ nothing: true }]);
+  });
+
+  it("refuses a migration without a rollback file before it runs, naming the file", async () => {
+    const url = await createTestDatabase("clinorb");
+    const dir = migrationsFolder({ ...FILES, "2025_11_02/001_no_way_back.sql": "CREATE TABLE no_way_back (id bigint);\n" });
+    const run = await rookery(["apply", "20251102_000001", "--watch", "--config", autoRollbackConfig(url)], { MIGRATIONS_DIR: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("2025_11_02/001_no_way_back.sql has no rollback file beside it");
+    expect(await query(url, "SELECT to_regclass('public.no_way_back') AS present")).toEqual([{ present: null }]);
+  });
+
+  it("--watch where nothing is watched is a usage error", async () => {
+    const url = await createTestDatabase("cliwatchnone");
+    const run = await rookery(["apply", "--all", "--watch"], { DATABASE_URL: url, MIGRATIONS_DIR: migrationsFolder(FILES) });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("has no autoRollback configured");
+  });
+});
