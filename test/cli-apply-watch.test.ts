@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { migrationsFolder, rookery } from "./support/cli.ts";
 import { configFile } from "./support/config-file.ts";
 import { eventsOf, ledgerRows } from "./support/engine.ts";
+import { waitUntil } from "./support/queue.ts";
 import { createTestDatabase, query } from "./support/services.ts";
 
 const FILES = {
@@ -25,8 +26,13 @@ describe("rookery apply in an environment with autoRollback", () => {
     const url = await createTestDatabase("cliwatch");
     const dir = migrationsFolder(FILES);
     const running = rookery(["apply", "--all", "--watch", "--config", autoRollbackConfig(url)], { MIGRATIONS_DIR: dir });
-    // The application starts failing jobs half a second after the apply.
-    setTimeout(() => void query(url, "INSERT INTO failed_jobs DEFAULT VALUES").catch(() => {}), 500);
+    // The application starts failing jobs a moment after the apply.
+    await waitUntil(async () => {
+      const rows = await query(url, "SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'schema_migrations'");
+      return rows[0]!.n === 1 && (await query(url, "SELECT count(*)::int AS n FROM schema_migrations WHERE status = 'applied'"))[0]!.n === 2;
+    }, "the apply", 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await query(url, "INSERT INTO failed_jobs DEFAULT VALUES");
     const run = await running;
 
     expect(run.code).toBe(1);
