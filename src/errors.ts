@@ -46,6 +46,5 @@ export function errorText(error: unknown, message = error instanceof Error ? err
 
 export function describeError(error: unknown): string {
   if (error instanceof RookeryError) return error.hint ? `${error.message}\n${error.hint}` : error.message;
-  if (error instanceof Error) return error.message;
-  return String(error);
+  return errorText(error);
 }

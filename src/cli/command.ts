@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { describeError, RookeryError, UsageError } from "../errors.ts";
+import { describeError, postgresDetail, RookeryError, UsageError } from "../errors.ts";
 
 /** Exit codes of every command, as documented in `rookery help` and the README. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -57,7 +57,8 @@ export async function guard(io: CliIO, json: boolean, body: () => Promise<number
   } catch (error) {
     const exitCode = error instanceof RookeryError ? error.exitCode : EXIT.failed;
     if (json) {
-      printJson(io, { ok: false, error: { message: (error as Error).message, hint: (error as RookeryError).hint ?? null } });
+      const postgres = postgresDetail(error);
+      printJson(io, { ok: false, error: { message: (error as Error).message, detail: postgres.detail ?? null, hint: (error as RookeryError).hint ?? postgres.hint ?? null } });
     } else {
       io.stderr(`rookery: ${describeError(error)}\n`);
     }

@@ -67,7 +67,8 @@ export function progressTo(io: CliIO): ProgressListener {
 
 /** Rows as aligned columns; the last column is never padded. */
 export function table(rows: string[][], header?: string[]): string {
-  const all = header ? [header, ...rows] : rows;
+  // One line per row: a cell of several lines (an error with its DETAIL and HINT) is joined on one.
+  const all = (header ? [header, ...rows] : rows).map((row) => row.map((cell) => cell.replace(/\s*\n\s*/g, "  ")));
   if (all.length === 0) return "";
   const widths: number[] = [];
   for (const row of all) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, cell.length)));

@@ -36,7 +36,8 @@ function printHistory(io: CliIO, environment: string, events: HistoryEvent[]): v
     event.version ?? "-",
     event.event,
     event.actor,
-    event.reason ?? (typeof event.detail.error === "string" ? event.detail.error : ""),
+    // A failed rollback has both: why it was asked for, and what went wrong.
+    [event.reason, typeof event.detail.error === "string" ? event.detail.error : undefined].filter(Boolean).join(": "),
   ]);
   io.stdout(table(rows, ["AT", "VERSION", "EVENT", "BY", "REASON"]));
 }

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { Statement } from "../analysis/parse.ts";
-import { errorText } from "../errors.ts";
+import { errorText, postgresDetail } from "../errors.ts";
 import { findForeignLedgers, LOCK_NOT_HELD_SQLSTATE, readLedger, recordFailure, UnadoptedForeignLedgerError } from "../ledger/index.ts";
 import { ChecksumMismatchError, TransactionPoolingError, UnknownVersionError } from "./errors.ts";
 import { executeInTransaction } from "./execute-in-transaction.ts";
@@ -75,22 +75,25 @@ async function recordFailedMigration(run: MigrationRun, error: unknown): Promise
   const cause = exhausted ? error.lastError : error;
   const detail = error instanceof MigrationStatementError ? error.detail : { sqlstate: (cause as { code?: string }).code };
   const where = detail.line !== undefined ? `${migration.path}:${detail.line}: ` : `${migration.path}: `;
-  const message = exhausted
+  const headline = exhausted
     ? `${where}could not get its locks within the lock timeout after ${error.retries} retries: another transaction holds them (${(cause as Error).message})`
-    : `${where}${errorText(cause)}`;
+    : `${where}${(cause as Error).message}`;
   const leftover = detail.invalidIndexes?.length
     ? `; it left INVALID index ${detail.invalidIndexes.join(", ")}, dropped before the next attempt`
     : "";
+  // Postgres's DETAIL and HINT (the duplicated key, the dependent view) go wherever the message goes.
+  const message = errorText(cause, headline + leftover);
+  const postgres = postgresDetail(cause);
   await recordFailure(client, context.environment.ledgerSchema, {
     version: migration.version,
     description: migration.description,
     checksum: migration.checksum,
     rollbackScript: migration.rollback?.sql ?? null,
     actor: context.actor,
-    error: message + leftover,
-    detail: { ...detail, path: migration.path, transient: exhausted, lockRetries: exhausted ? error.retries : undefined },
+    error: message,
+    detail: { ...detail, path: migration.path, transient: exhausted, lockRetries: exhausted ? error.retries : undefined, postgresDetail: postgres.detail, postgresHint: postgres.hint },
   });
-  return { version: migration.version, error: message + leftover, sqlstate: detail.sqlstate, transient: exhausted };
+  return { version: migration.version, error: message, sqlstate: detail.sqlstate, postgresDetail: postgres.detail, postgresHint: postgres.hint, transient: exhausted };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { loadParser } from "../analysis/parse.ts";
 import { connectClient, withServerBudget } from "../db/index.ts";
-import { UsageError } from "../errors.ts";
+import { errorText, postgresDetail, UsageError } from "../errors.ts";
 import { inLedgerSchema, LOCK_NOT_HELD_SQLSTATE, MIGRATION_LOCK_GUARD_SQL, readLedgerEntry, recordAutoRollback, recordRollback, recordRollbackFailure } from "../ledger/index.ts";
 import { restoreArchive, wantsArchiveRestore } from "./archive.ts";
 import { ConnectionLostError, RollbackFailedError, TransactionPoolingError } from "./errors.ts";
@@ -99,9 +99,10 @@ export async function rollbackMigration(ctx: RunContext, options: RollbackOption
       if (sqlstate === LOCK_NOT_HELD_SQLSTATE) {
         throw new TransactionPoolingError(databaseLabel(ctx.environment.databaseUrl), `the rollback of ${version} ran on a server connection that does not hold the migration lock; it was undone`);
       }
-      const message = error instanceof LockRetriesExhausted ? error.message : (cause as Error).message;
+      const message = error instanceof LockRetriesExhausted ? error.message : errorText(cause);
       await resetSession(client, ctx.actor, ctx.environment).catch(() => {});
-      await recordRollbackFailure(client, schema, { version, actor: ctx.actor, reason, error: message, detail: { sqlstate, outsideTransaction: outside } });
+      const postgres = postgresDetail(cause);
+      await recordRollbackFailure(client, schema, { version, actor: ctx.actor, reason, error: message, detail: { sqlstate, outsideTransaction: outside, postgresDetail: postgres.detail, postgresHint: postgres.hint } });
       throw new RollbackFailedError(version, message, sqlstate, error instanceof LockRetriesExhausted);
     }
     const report: RollbackReport = {

@@ -56,8 +56,12 @@ export interface AppliedMigration {
 
 export interface MigrationFailure {
   version: string;
+  /** What went wrong, with Postgres's DETAIL and HINT on lines of their own when it gave them. */
   error: string;
   sqlstate?: string;
+  /** Postgres's DETAIL and HINT of the failure, also for --json readers. */
+  postgresDetail?: string;
+  postgresHint?: string;
   /** Worth retrying later as it is (lock waits exhausted, connection lost), unlike a SQL error. */
   transient: boolean;
 }
