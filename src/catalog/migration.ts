@@ -16,6 +16,8 @@ export interface Migration {
   noOp: boolean;
   /** `-- rookery:check NAME: SQL` lines: what the watch after an apply runs (src/catalog/checks.ts). */
   checks: MigrationCheck[];
+  /** `-- rookery:expand-contract` in the header: run in two phases, expand then complete (src/expand/). */
+  expandContract: boolean;
 }
 
 export interface MigrationCheck {

@@ -22,6 +22,7 @@ const FILE_PATTERN = /^(\d{1,6})_([a-z0-9][a-z0-9_]*)\.sql$/i;
 const VERSION_HEADER = /^--\s*version:\s*(\S+)\s*$/i;
 const DESCRIPTION_HEADER = /^--\s*description:\s*(.+?)\s*$/i;
 const TENANT_HEADER = /^--\s*rookery:tenant-scoped\b/i;
+const EXPAND_CONTRACT_HEADER = /^--\s*rookery:expand-contract\b/i;
 
 interface SqlFile {
   relative: string;
@@ -94,7 +95,7 @@ function listSqlFiles(dir: string, problems: string[], refused: Set<string>): Sq
 }
 
 /** The leading comment block: directives live only there, never in the SQL below. */
-function headerLines(text: string): string[] {
+export function headerLines(text: string): string[] {
   const lines: string[] = [];
   for (const line of text.split("\n")) {
     const trimmed = line.trim();
@@ -182,6 +183,7 @@ export function readCatalog(dir: string): Catalog {
       tenantScoped: header.some((line) => TENANT_HEADER.test(line)),
       noOp: isBlank(file.text),
       checks,
+      expandContract: header.some((line) => EXPAND_CONTRACT_HEADER.test(line)),
     });
   }
 

@@ -96,6 +96,9 @@ export const EnvironmentSchema = z
     windows: z.array(DeploymentWindowSchema).default([]),
     /** Off unless present. */
     autoRollback: AutoRollbackSchema.optional(),
+    // Expand-contract migrations (docs/expand-contract.md)
+    backfillBatchSize: z.number().int().min(1).max(100_000).default(1000),
+    maxExpandedHours: z.number().positive().default(24),
   })
   .strict();
 

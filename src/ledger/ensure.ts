@@ -7,13 +7,14 @@ import { RECORD_APPLIED } from "./functions/record-applied.ts";
 import { RECORD_MIGRATION } from "./functions/record-migration.ts";
 import { ROLLBACK_MIGRATION } from "./functions/rollback-migration.ts";
 import { LEDGER_DDL_KEY } from "./lock-keys.ts";
+import { ROOKERY_EXPANSIONS } from "./expansions.ts";
 import { TEST_MIGRATION_INTEGRITY } from "./functions/test-migration-integrity.ts";
 import { DEFAULT_LEDGER_SCHEMA, inLedgerSchema } from "./place.ts";
 import { findForeignLedgers, ForeignLedgerTableError } from "./foreign.ts";
 import { MIGRATION_EVENTS, MIGRATION_HEALTH, SCHEMA_MIGRATIONS, SCHEMA_VERSION, SYSTEM_NOTIFICATIONS } from "./tables.ts";
 
 /** Bump when any ledger object changes: databases on an older revision get the DDL again. */
-export const LEDGER_REVISION = 6;
+export const LEDGER_REVISION = 7;
 
 const LEDGER_DDL = [
   SCHEMA_MIGRATIONS,
@@ -21,6 +22,7 @@ const LEDGER_DDL = [
   MIGRATION_EVENTS,
   SYSTEM_NOTIFICATIONS,
   MIGRATION_HEALTH,
+  ROOKERY_EXPANSIONS,
   RECORD_MIGRATION,
   APPLY_MIGRATION,
   ROLLBACK_MIGRATION,

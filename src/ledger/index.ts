@@ -25,3 +25,17 @@ export {
   type RollbackRecord,
 } from "./records.ts";
 export { LOCK_NOT_HELD_SQLSTATE, MIGRATION_LOCK_GUARD_SQL } from "./functions/assert-migration-lock.ts";
+export {
+  readExpansion,
+  readExpansions,
+  openExpansionOn,
+  earlierVersionSchemas,
+  recordExpansionStarted,
+  recordStepDone,
+  recordBackfillProgress,
+  recordExpansionState,
+  recordExpansionEvent,
+  type ExpansionRow,
+  type ExpansionState,
+  type BackfillProgress,
+} from "./expansions.ts";

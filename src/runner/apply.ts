@@ -14,6 +14,7 @@ import { databaseLabel, resetSession, withRunnerSession } from "./session.ts";
 import { isPending } from "./statements.ts";
 import { ParseAhead } from "./parse-ahead.ts";
 import type { Environment } from "../config/index.ts";
+import { executeExpandContract, operationsOf } from "../expand/index.ts";
 import type { ApplyOptions, ApplyReport, Migration, MigrationFailure, RunContext } from "./types.ts";
 
 /** The migrations asked for, in the order asked (or the whole catalog, in version order). */
@@ -41,6 +42,8 @@ function checkPinnedChecksums(migrations: Migration[], expected: Record<string, 
 function executorFor(migration: Migration, statements: Statement[], environment: Environment): MigrationExecutor {
   // Production safety (src/runner/tenants.ts, src/runner/archive.ts): once per tenant; data changes archived first.
   if (migration.tenantScoped) return applyTenantScoped;
+  // Expand-contract (src/expand/): this runs the expand phase; `rookery complete` the contract.
+  if (migration.expandContract) return executeExpandContract;
   if (needsOutsideTransaction(statements)) return executeOutsideTransaction;
   return archivesDataChanges(environment, statements) ? executeWithArchive : executeInTransaction;
 }
@@ -137,6 +140,8 @@ async function applySelected(ctx: RunContext, options: ApplyOptions, selected: M
       lockPid,
     }));
     checkPinnedChecksums(todo.map((run) => run.migration), options.expectedChecksums);
+    // An expand-contract file with a statement that cannot run in two phases is refused before anything runs.
+    for (const run of todo) if (run.migration.expandContract) operationsOf(run.migration, run.statements);
     await beforeApplying(ctx, client, todo.map((run) => run.migration));
 
     for (const [index, run] of todo.entries()) {

@@ -3,6 +3,7 @@ import { loadParser } from "../analysis/parse.ts";
 import { connectClient, withServerBudget } from "../db/index.ts";
 import { errorText, postgresDetail, UsageError } from "../errors.ts";
 import { inLedgerSchema, LOCK_NOT_HELD_SQLSTATE, MIGRATION_LOCK_GUARD_SQL, readLedgerEntry, recordAutoRollback, recordRollback, recordRollbackFailure } from "../ledger/index.ts";
+import { abortExpansion, hasOpenExpansion } from "../expand/index.ts";
 import { restoreArchive, wantsArchiveRestore } from "./archive.ts";
 import { ConnectionLostError, RollbackFailedError, TransactionPoolingError } from "./errors.ts";
 import { needsOutsideTransaction, runStatementsOutsideTransaction } from "./execute-outside-transaction.ts";
@@ -58,6 +59,8 @@ export async function rollbackMigration(ctx: RunContext, options: RollbackOption
   return withRunnerSession(ctx, async (client) => {
     const { version } = options;
     const schema = ctx.environment.ledgerSchema;
+    // Expand-contract (src/expand/): rolling back an expanded version aborts its expansion.
+    if (await hasOpenExpansion(client, schema, version)) return abortExpansion(ctx, client, version, reason);
     const candidate = await rollbackCandidate(client, schema, version);
     const statements = runnableStatements(candidate.rollbackScript, `stored rollback script of ${version}`);
     const outside = needsOutsideTransaction(statements);

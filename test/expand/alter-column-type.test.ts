@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { completeExpansion } from "../../src/expand/index.ts";
+import { applyMigrations, rollbackMigration } from "../../src/runner/index.ts";
+import { compareSnapshots } from "../../src/runner/schema-snapshot.ts";
+import { migrationsFolder } from "../support/cli.ts";
+import { runContext, testEnvironment } from "../support/engine.ts";
+import { queryAs, schemaOf } from "../support/expand.ts";
+import { createTestDatabase, query } from "../support/services.ts";
+
+const VERSION = "20251201_000001";
+const NEW = `rookery_${VERSION},public`;
+
+describe("ALTER COLUMN TYPE under expand-contract", async () => {
+  const url = await createTestDatabase("exp-type");
+  await query(url, "CREATE TABLE orders (id bigint PRIMARY KEY, amount integer NOT NULL DEFAULT 0, note text); INSERT INTO orders SELECT g, g * 10, 'n' || g FROM generate_series(1, 2500) g");
+  const dir = migrationsFolder({
+    "2025_12_01/001_amount_to_numeric.sql":
+      "-- rookery:expand-contract\n-- rookery:down amount = round(amount)::integer\nALTER TABLE orders ALTER COLUMN amount TYPE numeric(12,2) USING amount / 10.0;\n",
+  });
+  const environment = testEnvironment(url, { backfillBatchSize: 1000 });
+  const before = await schemaOf(url);
+
+  it("expands: the old shape is unchanged, the new version sees the converted values through its view", async () => {
+    const report = await applyMigrations(runContext(environment, dir), { versions: [VERSION] });
+    expect(report.failed).toBeUndefined();
+    const old = await query(url, "SELECT amount FROM orders WHERE id = 25");
+    expect(old[0]?.amount).toBe(250);
+    const viaNew = await queryAs(url, NEW, "SELECT amount FROM orders WHERE id = 25");
+    expect(viaNew[0]?.amount).toBe("25.00");
+    const unconverted = await query(url, "SELECT count(*)::int AS n FROM orders WHERE _rookery_amount IS NULL");
+    expect(unconverted[0]?.n).toBe(0);
+  });
+
+  it("keeps writes through either shape visible through the other", async () => {
+    await query(url, "INSERT INTO orders (id, amount) VALUES (9001, 70)");
+    await queryAs(url, NEW, "INSERT INTO orders (id, amount) VALUES (9002, 3.4)");
+    await queryAs(url, NEW, "UPDATE orders SET amount = 12.6 WHERE id = 1");
+    await query(url, "UPDATE orders SET amount = 990 WHERE id = 2");
+    expect(await queryAs(url, NEW, "SELECT id, amount FROM orders WHERE id IN (2, 9001) ORDER BY id")).toEqual([{ id: "2", amount: "99.00" }, { id: "9001", amount: "7.00" }]);
+    expect(await query(url, "SELECT id, amount FROM orders WHERE id IN (1, 9002) ORDER BY id")).toEqual([{ id: "1", amount: 13 }, { id: "9002", amount: 3 }]);
+    // A new-release insert that leaves the column out gets its default, in both shapes.
+    await queryAs(url, NEW, "INSERT INTO orders (id) VALUES (9003)");
+    expect(await query(url, "SELECT amount, _rookery_amount FROM orders WHERE id = 9003")).toEqual([{ amount: 0, _rookery_amount: "0.00" }]);
+  });
+
+  it("aborts back to exactly the old schema, keeping the rows written meanwhile", async () => {
+    await rollbackMigration(runContext(environment, dir), { version: VERSION, reason: "try again later" });
+    expect(compareSnapshots(before, await schemaOf(url), "after abort")).toEqual([]);
+    expect(await query(url, "SELECT id, amount FROM orders WHERE id IN (9001, 9002) ORDER BY id")).toEqual([{ id: "9001", amount: 70 }, { id: "9002", amount: 3 }]);
+    expect((await query(url, "SELECT status FROM schema_migrations WHERE version = $1", [VERSION]))[0]?.status).toBe("rolled_back");
+  });
+
+  it("expands again and completes: the table takes the new type, the new version's schema keeps working", async () => {
+    const again = await applyMigrations(runContext(environment, dir), { versions: [VERSION] });
+    expect(again.failed).toBeUndefined();
+    await completeExpansion(runContext(environment, dir), { version: VERSION });
+    const column = await query(url, "SELECT data_type, is_nullable, column_default FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'orders' AND column_name = 'amount'");
+    expect(column).toEqual([{ data_type: "numeric", is_nullable: "NO", column_default: "(0)::numeric(12,2)" }]);
+    expect(await query(url, "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'orders' AND column_name LIKE '_rookery%'")).toEqual([]);
+    expect(await query(url, "SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'orders'::regclass AND NOT tgisinternal")).toEqual([{ n: 0 }]);
+    expect((await queryAs(url, NEW, "SELECT amount FROM orders WHERE id = 25"))[0]?.amount).toBe("25.00");
+    await queryAs(url, NEW, "INSERT INTO orders (id, amount) VALUES (9004, 1.25)");
+    expect((await query(url, "SELECT amount FROM orders WHERE id = 9004"))[0]?.amount).toBe("1.25");
+  });
+});
