@@ -1,0 +1,47 @@
+import { expect } from "vitest";
+import { expandContractStory } from "../support/expand.ts";
+
+expandContractStory("ADD COLUMN NOT NULL under expand-contract, filled by a backfill expression", {
+  setup: "CREATE TABLE people (id bigint PRIMARY KEY, email text NOT NULL); INSERT INTO people SELECT g, 'User' || g || '@X.org' FROM generate_series(1, 250) g",
+  migration: "-- rookery:expand-contract\n-- rookery:backfill email_lower = lower(email)\nALTER TABLE people ADD COLUMN email_lower text NOT NULL;\n",
+  async whileExpanded(shapes) {
+    expect(await shapes.new("SELECT email_lower FROM people WHERE id = 7")).toEqual([{ email_lower: "user7@x.org" }]);
+    // The old release does not know the column: its writes get it computed.
+    await shapes.old("INSERT INTO people (id, email) VALUES (1001, 'New@X.org')");
+    await shapes.old("UPDATE people SET email = 'Changed@X.org', email_lower = NULL WHERE id = 1");
+    await shapes.new("INSERT INTO people (id, email, email_lower) VALUES (1002, 'b@x', 'b@x')");
+    expect(await shapes.new("SELECT id, email_lower FROM people WHERE id IN (1, 1001) ORDER BY id")).toEqual([
+      { id: "1", email_lower: "changed@x.org" },
+      { id: "1001", email_lower: "new@x.org" },
+    ]);
+    expect(await shapes.old("SELECT email FROM people WHERE id = 1002")).toEqual([{ email: "b@x" }]);
+  },
+  async afterAbort(shapes) {
+    expect(await shapes.old("SELECT count(*)::int AS n FROM people")).toEqual([{ n: 252 }]);
+  },
+  async afterComplete(shapes) {
+    expect(await shapes.old("SELECT is_nullable FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'people' AND column_name = 'email_lower'")).toEqual([{ is_nullable: "NO" }]);
+    expect(await shapes.new("SELECT count(*)::int AS n FROM people WHERE email_lower IS NULL")).toEqual([{ n: 0 }]);
+  },
+});
+
+expandContractStory("ADD COLUMN NOT NULL DEFAULT under expand-contract", {
+  setup: "CREATE TABLE items (id bigint PRIMARY KEY, name text); INSERT INTO items SELECT g, 'i' || g FROM generate_series(1, 50) g",
+  migration: "-- rookery:expand-contract\nALTER TABLE items ADD COLUMN stock integer NOT NULL DEFAULT 0;\n",
+  async whileExpanded(shapes) {
+    await shapes.old("INSERT INTO items (id, name) VALUES (1001, 'old')");
+    await shapes.new("INSERT INTO items (id, name, stock) VALUES (1002, 'new', 5)");
+    expect(await shapes.new("SELECT id, stock FROM items WHERE id IN (1, 1001, 1002) ORDER BY id")).toEqual([
+      { id: "1", stock: 0 },
+      { id: "1001", stock: 0 },
+      { id: "1002", stock: 5 },
+    ]);
+    expect(await shapes.old("SELECT name FROM items WHERE id = 1002")).toEqual([{ name: "new" }]);
+  },
+  async afterAbort(shapes) {
+    expect(await shapes.old("SELECT count(*)::int AS n FROM items")).toEqual([{ n: 52 }]);
+  },
+  async afterComplete(shapes) {
+    expect(await shapes.old("SELECT stock FROM items WHERE id = 1")).toEqual([{ stock: 0 }]);
+  },
+});
