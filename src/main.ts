@@ -57,7 +57,7 @@ export async function startRookery(config: Config, options: StartOptions = {}): 
     config,
     control,
     logger,
-    loadCatalog: async () => readCatalog(config.migrationsDir),
+    loadCatalog: async () => readCatalog(config.migrationsDir, config.layout),
     now: () => new Date(),
     ...(queue
       ? {

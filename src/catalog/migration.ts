@@ -1,3 +1,5 @@
+import type { LayoutName } from "./layouts/index.ts";
+
 /** One migration file on disk, with the rollback file beside it when there is one. */
 export interface Migration {
   version: string;
@@ -14,6 +16,8 @@ export interface Migration {
   tenantScoped: boolean;
   /** Empty or comments only: applied and recorded like any other, and changes nothing. */
   noOp: boolean;
+  /** The layout the file was read in and the version as it names it (`000042`, `1.1`): what another tool's ledger holds. */
+  origin: { layout: LayoutName; version: string };
   /** `-- rookery:check NAME: SQL` lines: what the watch after an apply runs (src/catalog/checks.ts). */
   checks: MigrationCheck[];
   /** `-- rookery:expand-contract` in the header: run in two phases, expand then complete (src/expand/). */
@@ -38,6 +42,8 @@ export interface RollbackFile {
 
 export interface Catalog {
   dir: string;
+  /** The layout the folder was read in. */
+  layout: LayoutName;
   /** In version order. */
   migrations: Migration[];
   byVersion: Map<string, Migration>;

@@ -4,32 +4,23 @@ import path from "node:path";
 import { RookeryError, UsageError } from "../errors.ts";
 import { readChecks } from "./checks.ts";
 import { checksumOf, normaliseLineEndings } from "./checksum.ts";
-import type { Catalog, Migration, RollbackFile } from "./migration.ts";
-import { Version, versionFromLayout } from "./version.ts";
+import { layoutOf, type LayoutName, type SqlFile } from "./layouts/index.ts";
+import type { Catalog, Migration } from "./migration.ts";
 
 export class CatalogError extends RookeryError {
   readonly problems: string[];
 
   constructor(dir: string, problems: string[]) {
     super(`the migrations in ${dir} cannot be read:\n${problems.map((problem) => `  ${problem}`).join("\n")}`, {
-      hint: "Files are named migrations/YYYY_MM_DD/NNN_name.sql (rollback_NNN_name.sql beside them), or start with `-- version: YYYYMMDD_HHMMSS`.",
+      hint: "Files are named migrations/YYYY_MM_DD/NNN_name.sql (rollback_NNN_name.sql beside them), or start with `-- version: YYYYMMDD_HHMMSS`; another tool's layout (golang-migrate, Flyway, dbmate, goose, node-pg-migrate) is read in place (docs/migration-files.md).",
     });
     this.problems = problems;
   }
 }
 
-const FILE_PATTERN = /^(\d{1,6})_([a-z0-9][a-z0-9_]*)\.sql$/i;
-const VERSION_HEADER = /^--\s*version:\s*(\S+)\s*$/i;
 const DESCRIPTION_HEADER = /^--\s*description:\s*(.+?)\s*$/i;
 const TENANT_HEADER = /^--\s*rookery:tenant-scoped\b/i;
 const EXPAND_CONTRACT_HEADER = /^--\s*rookery:expand-contract\b/i;
-
-interface SqlFile {
-  relative: string;
-  folder: string;
-  base: string;
-  text: string;
-}
 
 /**
  * A file's text, refused when it is not UTF-8: decoding would replace the bad bytes with U+FFFD and
@@ -117,10 +108,11 @@ export function isBlank(sql: string): boolean {
 }
 
 /**
- * Reads the migrations folder into a catalog. Every problem is collected and reported at once,
- * each naming its file, so one run tells the author everything to fix.
+ * Reads the migrations folder into a catalog, in the folder's layout (the document's, or another
+ * tool's read in place: `layout`, detected when "auto"). Every problem is collected and reported at
+ * once, each naming its file, so one run tells the author everything to fix.
  */
-export function readCatalog(dir: string): Catalog {
+export function readCatalog(dir: string, layoutName: LayoutName | "auto" = "auto"): Catalog {
   if (!existsSync(dir)) {
     throw new UsageError(`migrations folder ${dir} does not exist`, { hint: "Pass --dir DIR or set MIGRATIONS_DIR." });
   }
@@ -128,83 +120,44 @@ export function readCatalog(dir: string): Catalog {
     throw new UsageError(`migrations folder ${dir} is not a directory (it is a file)`, { hint: "Pass the folder that holds the migrations with --dir DIR (or MIGRATIONS_DIR), not one file." });
   }
   const problems: string[] = [];
-  const migrations: Migration[] = [];
-  const rollbacks = new Map<string, SqlFile>();
-  const seen = new Map<string, string>();
-  // Migrations refused above: their rollback files are not orphans, and one problem per file is enough.
+  // Files refused for their own reason: what belongs to them (a rollback) is not reported again.
   const refused = new Set<string>();
-
-  for (const file of listSqlFiles(dir, problems, refused)) {
-    if (/^rollback_/i.test(file.base)) {
-      rollbacks.set(path.posix.join(path.posix.dirname(file.relative), file.base.slice("rollback_".length)), file);
-      continue;
-    }
-    const header = headerLines(file.text);
-    const versionLine = header[0] !== undefined ? VERSION_HEADER.exec(header[0]) : null;
-    const layout = FILE_PATTERN.exec(file.base);
-    let version: string | undefined;
-    if (versionLine) {
-      const parsed = Version.safeParse(versionLine[1]);
-      if (!parsed.success) {
-        problems.push(`${file.relative}: "-- version: ${versionLine[1]}" is not a version like 20251101_143000`);
-        refused.add(file.relative);
-        continue;
-      }
-      version = parsed.data;
-    } else if (layout) {
-      version = versionFromLayout(file.folder, layout[1]!);
-    }
-    if (!version) {
-      problems.push(`${file.relative}: the name fits neither YYYY_MM_DD/NNN_name.sql nor a "-- version: YYYYMMDD_HHMMSS" first line`);
-      refused.add(file.relative);
-      continue;
-    }
-    const duplicate = seen.get(version);
+  const files = listSqlFiles(dir, problems, refused);
+  const layout = layoutOf(files, layoutName, dir);
+  const migrations: Migration[] = [];
+  const seen = new Map<string, string>();
+  for (const entry of layout.read(files, problems, refused)) {
+    const duplicate = seen.get(entry.version);
     if (duplicate) {
-      problems.push(`${file.relative}: version ${version} is already used by ${duplicate}`);
-      refused.add(file.relative);
+      const mapped = entry.sourceVersion === entry.version ? "" : ` (${entry.sourceVersion} maps onto it)`;
+      problems.push(`${entry.path}: version ${entry.version}${mapped} is already used by ${duplicate}`);
       continue;
     }
-    seen.set(version, file.relative);
-    const name = layout ? layout[2]! : file.base.replace(/\.sql$/i, "");
-    const { checks, problems: checkProblems } = readChecks(file.text, file.relative);
+    seen.set(entry.version, entry.path);
+    const header = headerLines(entry.sql);
+    const { checks, problems: checkProblems } = readChecks(entry.sql, entry.path);
     if (checkProblems.length > 0) {
       problems.push(...checkProblems);
       continue;
     }
-    const description = header.map((line) => DESCRIPTION_HEADER.exec(line)?.[1]).find(Boolean) ?? words(name);
     migrations.push({
-      version,
-      name,
-      description,
-      path: file.relative,
-      sql: file.text,
-      checksum: checksumOf(file.text),
+      version: entry.version,
+      name: entry.name,
+      description: header.map((line) => DESCRIPTION_HEADER.exec(line)?.[1]).find(Boolean) ?? words(entry.name),
+      path: entry.path,
+      sql: entry.sql,
+      checksum: checksumOf(entry.sql),
       tenantScoped: header.some((line) => TENANT_HEADER.test(line)),
-      noOp: isBlank(file.text),
+      noOp: isBlank(entry.sql),
       checks,
       expandContract: header.some((line) => EXPAND_CONTRACT_HEADER.test(line)),
+      origin: { layout: layout.name, version: entry.sourceVersion },
+      ...(entry.rollback
+        ? { rollback: { ...entry.rollback, checksum: checksumOf(entry.rollback.sql), nothingToUndo: isBlank(entry.rollback.sql) } }
+        : {}),
     });
   }
-
-  for (const migration of migrations) {
-    const rollback = rollbacks.get(migration.path);
-    if (!rollback) continue;
-    rollbacks.delete(migration.path);
-    const file: RollbackFile = {
-      path: rollback.relative,
-      sql: rollback.text,
-      checksum: checksumOf(rollback.text),
-      nothingToUndo: isBlank(rollback.text),
-    };
-    migration.rollback = file;
-  }
-  for (const [target, orphan] of rollbacks) {
-    if (refused.has(target)) continue;
-    problems.push(`${orphan.relative}: a rollback file without its migration (${orphan.base.slice("rollback_".length)} is missing)`);
-  }
-
   if (problems.length > 0) throw new CatalogError(dir, problems);
   migrations.sort((a, b) => a.version.localeCompare(b.version));
-  return { dir, migrations, byVersion: new Map(migrations.map((migration) => [migration.version, migration])) };
+  return { dir, layout: layout.name, migrations, byVersion: new Map(migrations.map((migration) => [migration.version, migration])) };
 }

@@ -15,7 +15,8 @@ function isRealDate(yyyymmdd: string): boolean {
 export const Version = z
   .string()
   .regex(VERSION_PATTERN, "a version looks like 20251101_000001 (YYYYMMDD_HHMMSS)")
-  .refine((version) => isRealDate(version.slice(0, 8)), "the version's date is not a real date");
+  // Year 0000 is no date: it is where another tool's sequence numbers map (`000042` -> `00000000_000042`).
+  .refine((version) => isRealDate(version.slice(0, 8)) || version.startsWith("0000"), "the version's date is not a real date");
 
 /** A version typed by a user, checked, or a usage error saying what a version looks like. */
 export function parseVersion(text: string): string {

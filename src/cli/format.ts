@@ -43,7 +43,7 @@ export interface CommandTarget {
 /** The config, the chosen environment and the migrations folder read into a catalog. */
 export function targetFor(values: { env?: string; dir?: string; config?: string }, io: CliIO): CommandTarget {
   const { config, environment } = configFor(values, io);
-  return { config, environment, catalog: readCatalog(config.migrationsDir) };
+  return { config, environment, catalog: readCatalog(config.migrationsDir, config.layout) };
 }
 
 /** Who the ledger records as having done it: ROOKERY_ACTOR, else `cli:<login name>`. */

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { analyzeMigration, analyzeSql, loadParser, type Finding, type MigrationAnalysis } from "../analysis/index.ts";
-import { readCatalog, type Catalog } from "../catalog/index.ts";
+import { readCatalog, type Catalog, type LayoutName } from "../catalog/index.ts";
 import { UsageError } from "../errors.ts";
 import { getStatus } from "../runner/index.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
@@ -54,9 +54,9 @@ function lintFiles(files: string[], catalog: Catalog | undefined, io: CliIO): Li
 }
 
 /** The folder's catalog when it can be read; lone files are still linted when it cannot. */
-function catalogIfReadable(dir: string): Catalog | undefined {
+function catalogIfReadable(dir: string, layout: LayoutName | "auto" | undefined): Catalog | undefined {
   try {
-    return readCatalog(dir);
+    return readCatalog(dir, layout);
   } catch {
     return undefined;
   }
@@ -104,9 +104,9 @@ export const lintCommand: CliCommand = {
       const { config, environment } = configFor(values, io);
       let linted: Linted[];
       if (positionals.length > 0) {
-        linted = lintFiles(positionals, catalogIfReadable(config.migrationsDir), io);
+        linted = lintFiles(positionals, catalogIfReadable(config.migrationsDir, config.layout), io);
       } else {
-        const catalog = readCatalog(config.migrationsDir);
+        const catalog = readCatalog(config.migrationsDir, config.layout);
         const versions = values.all
           ? catalog.migrations.map((migration) => migration.version)
           : (await getStatus(environment, catalog)).migrations

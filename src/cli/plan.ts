@@ -31,15 +31,18 @@ function printPlan(io: CliIO, environment: string, steps: SummarizedStep[]): voi
     return;
   }
   io.stdout(`${environment}: ${steps.length} migration(s) to apply, in this order\n\n`);
+  // Files of another tool's layout: show the version each file names beside the ledger version it maps onto.
+  const mapped = steps.some((step) => step.origin.version !== step.version);
   const rows = steps.map((step, index) => [
     `${index + 1}.`,
     step.version,
+    ...(mapped ? [`${step.origin.version} (${step.origin.layout})`] : []),
     step.type ?? "-",
     findingsText(step.findings),
     step.path,
     notes(step),
   ]);
-  io.stdout(table(rows, ["#", "VERSION", "TYPE", "LINT", "FILE", "NOTES"]));
+  io.stdout(table(rows, ["#", "VERSION", ...(mapped ? ["FILE VERSION"] : []), "TYPE", "LINT", "FILE", "NOTES"]));
   io.stdout(analysisNotes(steps));
 }
 

@@ -35,7 +35,7 @@ function expandVariables(text: string, env: NodeJS.ProcessEnv, missing: string[]
   });
 }
 
-function readConfigFile(file: string, env: NodeJS.ProcessEnv): { environments: Record<string, Environment>; drills: Drill[] } {
+function readConfigFile(file: string, env: NodeJS.ProcessEnv): { environments: Record<string, Environment>; drills: Drill[]; layout?: Config["layout"] } {
   let raw: unknown;
   try {
     raw = parseYaml(readFileSync(file, "utf8"));
@@ -62,6 +62,7 @@ function readConfigFile(file: string, env: NodeJS.ProcessEnv): { environments: R
       Object.entries(parsed.data.environments).map(([name, environment]) => [name, { ...environment, name }]),
     ),
     drills: drills ?? [],
+    layout: parsed.data.layout,
   };
 }
 
@@ -85,8 +86,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   let environments: Record<string, Environment>;
   let drills: Drill[] = [];
   let source: string;
+  let layout: Config["layout"] | undefined;
   if (existsSync(configFile)) {
-    ({ environments, drills } = readConfigFile(configFile, env));
+    ({ environments, drills, layout } = readConfigFile(configFile, env));
     source = configFile;
   } else {
     const development = ConfigFileSchema.parse({ environments: { development: { databaseUrl } } });
@@ -98,6 +100,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   return {
     environments,
     migrationsDir: path.resolve(cwd, options.migrationsDir ?? vars.MIGRATIONS_DIR ?? "migrations"),
+    layout: vars.MIGRATIONS_LAYOUT ?? layout ?? "auto",
     controlDatabaseUrl: vars.CONTROL_DATABASE_URL ?? vars.DATABASE_URL ?? firstUrl,
     redisUrl: vars.REDIS_URL,
     queuePrefix: vars.QUEUE_PREFIX,

@@ -1,5 +1,9 @@
 import { z } from "zod";
+import { LAYOUT_NAMES, type LayoutName } from "../catalog/layouts/layout.ts";
 import { drillSchedule, duration } from "./duration.ts";
+
+/** How the migrations folder is laid out: the document's, another tool's read in place, or detected. */
+export const MigrationsLayoutSchema = z.enum([...LAYOUT_NAMES, "auto"]);
 
 /** A Slack user id (U…/W…) or user group id (S…). */
 const slackPrincipal = z.string().regex(/^[UWS][A-Z0-9]{2,}$/, "a Slack user id (U…) or user group id (S…)");
@@ -123,6 +127,8 @@ export const ConfigFileSchema = z
     environments: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, "lower-case environment names"), EnvironmentSchema),
     /** One drill or a list of them. */
     drills: z.preprocess((value) => (value === undefined || Array.isArray(value) ? value : [value]), z.array(DrillSchema)).optional(),
+    /** The migrations folder's layout (docs/migration-files.md); detected when absent. */
+    layout: MigrationsLayoutSchema.optional(),
   })
   .strict()
   .refine((file) => Object.keys(file.environments).length > 0, "at least one environment")
@@ -147,6 +153,8 @@ export interface SlackSettings {
 export interface Config {
   environments: Record<string, Environment>;
   migrationsDir: string;
+  /** The migrations folder's layout: one of the layouts, or "auto" (detected; a mixed folder is refused). Absent: "auto". */
+  layout?: LayoutName | "auto";
   controlDatabaseUrl: string;
   redisUrl: string;
   queuePrefix: string;
@@ -163,6 +171,7 @@ export const ProcessEnvSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   ROOKERY_CONFIG: z.string().min(1).optional(),
   MIGRATIONS_DIR: z.string().min(1).optional(),
+  MIGRATIONS_LAYOUT: MigrationsLayoutSchema.optional(),
   CONTROL_DATABASE_URL: z.string().min(1).optional(),
   REDIS_URL: z.string().min(1).default("redis://127.0.0.1:6379"),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default("rookery"),

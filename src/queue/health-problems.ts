@@ -96,7 +96,7 @@ async function failedJobProblems(controlPool: pg.Pool, environment: Environment,
 
 /** Everything the health poll checks in one environment: ledger health, drift, INVALID indexes, failed jobs. */
 export async function collectHealthProblems(config: Config, controlPool: pg.Pool, environment: Environment): Promise<HealthProblem[]> {
-  const status = await getStatus(environment, readCatalog(config.migrationsDir));
+  const status = await getStatus(environment, readCatalog(config.migrationsDir, config.layout));
   const [ledger, database, jobs] = await Promise.all([
     ledgerProblems(environment),
     databaseProblems(environment),

@@ -25,7 +25,7 @@ function environmentOf(config: Config, name: string): Environment {
 
 export async function processVerifyJob(deps: CheckJobDeps, payload: JobPayload<"verify">): Promise<VerifyReport> {
   const environment = environmentOf(deps.config, payload.environment);
-  return verifyMigrations(environment, readCatalog(deps.config.migrationsDir), payload.version);
+  return verifyMigrations(environment, readCatalog(deps.config.migrationsDir, deps.config.layout), payload.version);
 }
 
 /**

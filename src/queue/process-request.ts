@@ -39,7 +39,7 @@ function isLastAttempt(job: Job): boolean {
 function runContext(deps: RequestJobDeps, request: ChangeRequest, environment: Environment): RunContext {
   return {
     environment,
-    catalog: readCatalog(deps.config.migrationsDir),
+    catalog: readCatalog(deps.config.migrationsDir, deps.config.layout),
     actor: request.requestedBy.includes(":") ? request.requestedBy : `slack:${request.requestedBy}`,
     logger: deps.logger,
     onProgress: (event) => tell(deps.logger, "progress", () => deps.notifier.progress(request, event)),

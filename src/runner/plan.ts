@@ -31,5 +31,6 @@ export async function planMigrations(environment: Environment, catalog: Catalog)
       hasRollback: Boolean(migration.rollback),
       outsideTransaction: runsOutsideTransaction(migration),
       reapply: ledger.has(migration.version),
+      origin: migration.origin,
     }));
 }

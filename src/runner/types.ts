@@ -135,6 +135,8 @@ export interface PlanStep {
   outsideTransaction: boolean;
   /** Re-applying after a rollback or failure. */
   reapply: boolean;
+  /** The layout the file was read in and the version as the file names it, which maps onto `version`. */
+  origin: Migration["origin"];
 }
 
 export interface IntegrityCheck {

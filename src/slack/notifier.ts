@@ -100,6 +100,6 @@ export function slackNotifierFromConfig(config: Config, logger: Logger): { notif
   if (!config.slack.botToken) return undefined;
   const client = new webApi.WebClient(config.slack.botToken, config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {});
   const control = createPool(config.controlDatabaseUrl, { max: 2, applicationName: "rookery-notifier" });
-  const sources = { config, control, loadCatalog: async () => readCatalog(config.migrationsDir), now: () => new Date() };
+  const sources = { config, control, loadCatalog: async () => readCatalog(config.migrationsDir, config.layout), now: () => new Date() };
   return { notifier: slackNotifier(sources, client, logger), close: () => control.end() };
 }
