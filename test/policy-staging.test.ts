@@ -73,6 +73,18 @@ describe("staging first", () => {
     ]);
   });
 
+  it("refuses when the rollback file changed after staging applied the version", async () => {
+    writeAccounts("CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n");
+    expect((await productionDecision(new Date(Date.now() + 48 * HOUR))).allowed).toBe(true);
+    writeMigration(dir, "2025_11_01/rollback_001_add_accounts.sql", "DROP TABLE IF EXISTS accounts CASCADE;\n");
+    const decision = await productionDecision(new Date(Date.now() + 48 * HOUR));
+    expect(decision.allowed).toBe(false);
+    expect(decision.reasons).toEqual([
+      `${VERSION}: the rollback file changed after staging applied the version (staging stored another rollback script); roll back and apply it on staging again, so the rollback that production would run is the one staging has`,
+    ]);
+    writeMigration(dir, "2025_11_01/rollback_001_add_accounts.sql", "DROP TABLE IF EXISTS accounts;\n");
+  });
+
   it("refuses when verification fails on staging, naming the check", async () => {
     writeAccounts("CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n");
     const staging = config.environments.staging!;
@@ -89,6 +101,32 @@ describe("staging first", () => {
     });
     expect(decision.allowed).toBe(false);
     expect(decision.reasons.join("\n")).toMatch(new RegExp(`^${VERSION}: verification on staging fails: .*tenants`));
+  });
+
+  it("refuses production, saying why, when staging cannot be read or is not configured", async () => {
+    const catalog = readCatalog(dir);
+    const migrations = await pinnedMigrations(config.environments.production!, catalog);
+    const unreachable = { ...config.environments.staging!, databaseUrl: "postgres://postgres@127.0.0.1:1/staging" };
+    const down = await checkDeployPolicy({
+      config: { ...config, environments: { ...config.environments, staging: unreachable } },
+      environment: config.environments.production!,
+      catalog,
+      migrations,
+      kind: "apply",
+      now: new Date(Date.now() + 48 * HOUR),
+    });
+    expect(down.allowed).toBe(false);
+    expect(down.reasons).toEqual([expect.stringMatching(/^cannot read staging's ledger to check staging first: cannot connect to the database at postgres:\/\/postgres@127\.0\.0\.1:1\/staging/)]);
+
+    const misnamed = await checkDeployPolicy({
+      config,
+      environment: { ...config.environments.production!, requireStaging: "stagign" },
+      catalog,
+      migrations,
+      kind: "apply",
+      now: new Date(Date.now() + 48 * HOUR),
+    });
+    expect(misnamed).toEqual({ allowed: false, reasons: ['requireStaging names "stagign", which is not a configured environment; fix the config'] });
   });
 
   it("a rollback on production does not need staging", async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCatalog } from "../src/catalog/index.ts";
 import { EnvironmentSchema } from "../src/config/index.ts";
 import { applyMigrations } from "../src/runner/index.ts";
-import { migrationsFolder } from "./support/cli.ts";
+import { migrationsFolder, writeMigration } from "./support/cli.ts";
 import { adminDatabaseUrl, createTestDatabase, query } from "./support/services.ts";
 
 const ALPHA = "00000000-0000-4000-8000-00000000000a";
@@ -59,6 +59,30 @@ describe("a tenant-scoped migration", () => {
       { tenant: CHARLIE, rows: 1 },
     ]);
     expect(await query(url, "SELECT body FROM notes ORDER BY id")).toEqual([{ body: "A1" }, { body: "A2" }, { body: "FIXED" }, { body: "B2" }, { body: "C1" }]);
+  });
+
+  it("refuses to continue a partial run with a file edited since the done tenants ran it", async () => {
+    const edited = await createTestDatabase("tenantedit");
+    await query(edited, "CREATE TABLE tenants (id uuid PRIMARY KEY, name text NOT NULL)");
+    await query(edited, "CREATE TABLE notes (id serial PRIMARY KEY, tenant_id uuid NOT NULL REFERENCES tenants, body text NOT NULL CHECK (body <> 'BOOM'))");
+    await query(edited, "INSERT INTO tenants VALUES ($1, 'alpha'), ($2, 'bravo'), ($3, 'charlie')", [ALPHA, BRAVO, CHARLIE]);
+    await query(edited, "INSERT INTO notes (tenant_id, body) VALUES ($1, 'a1'), ($2, 'boom'), ($3, 'c1')", [ALPHA, BRAVO, CHARLIE]);
+    const dir = migrationsFolder({ "2025_11_01/001_shout_notes.sql": SHOUT_NOTES });
+    const environment = { ...EnvironmentSchema.parse({ databaseUrl: edited }), name: "production" };
+    const first = await applyMigrations({ environment, catalog: readCatalog(dir), actor: "test" });
+    expect(first.failed?.error).toMatch(/failed for tenant/);
+
+    writeMigration(dir, "2025_11_01/001_shout_notes.sql", SHOUT_NOTES.replace("upper(body)", "upper(body) || '!'"));
+    const second = await applyMigrations({ environment, catalog: readCatalog(dir), actor: "test" });
+    expect(second.failed?.error).toMatch(/001_shout_notes\.sql changed after 1 tenant\(s\) ran it \(00000000-0000-4000-8000-00000000000a\).*so no tenant was run/);
+    expect(second.failed?.error).toContain("Put the file back as those tenants ran it");
+    expect(await query(edited, "SELECT body FROM notes ORDER BY id")).toEqual([{ body: "A1" }, { body: "boom" }, { body: "c1" }]);
+
+    writeMigration(dir, "2025_11_01/001_shout_notes.sql", SHOUT_NOTES);
+    await query(edited, "UPDATE notes SET body = 'fixed' WHERE body = 'boom'");
+    const third = await applyMigrations({ environment, catalog: readCatalog(dir), actor: "test" });
+    expect(third.failed).toBeUndefined();
+    expect(await query(edited, "SELECT body FROM notes ORDER BY id")).toEqual([{ body: "A1" }, { body: "FIXED" }, { body: "C1" }]);
   });
 
   it("refuses clearly when the database has no tenants table", async () => {

@@ -1,4 +1,4 @@
-import type { Catalog } from "../catalog/index.ts";
+import { checksumOf, type Catalog, type Migration } from "../catalog/index.ts";
 import type { Config, Environment } from "../config/index.ts";
 import { withClient } from "../db/index.ts";
 import { inLedgerSchema } from "../ledger/index.ts";
@@ -14,6 +14,8 @@ export interface PinnedMigration {
 interface StagingRow {
   version: string;
   checksum: string | null;
+  /** The rollback script staging stored when it applied the version: the one it would run. */
+  rollback_script: string | null;
   status: string;
   applied_at: Date;
 }
@@ -25,7 +27,7 @@ async function readStagingLedger(staging: Environment, versions: string[]): Prom
   return withClient(staging.databaseUrl, async (client) => {
     try {
       const { rows } = await client.query<StagingRow>(
-        inLedgerSchema("SELECT version, checksum, status, applied_at FROM public.schema_migrations WHERE version = ANY($1::text[])", staging.ledgerSchema),
+        inLedgerSchema("SELECT version, checksum, rollback_script, status, applied_at FROM public.schema_migrations WHERE version = ANY($1::text[])", staging.ledgerSchema),
         [versions],
       );
       return new Map(rows.map((row) => [row.version, row]));
@@ -40,13 +42,28 @@ function hoursText(hours: number): string {
   return hours < 1 ? `${Math.round(hours * 60)} min` : `${Math.floor(hours * 10) / 10} h`;
 }
 
+/**
+ * The rollback file is part of what staging vouches for: production stores today's rollback file,
+ * and an incident runs it. Undefined when staging stored the same one (or the folder does not have the version).
+ */
+function rollbackProblem(version: string, row: StagingRow, file: Migration | undefined, stagingName: string): string | undefined {
+  if (!file) return undefined;
+  const stored = row.rollback_script === null ? null : checksumOf(row.rollback_script);
+  const current = file.rollback?.checksum ?? null;
+  if (stored === current) return undefined;
+  const what = current === null ? "was removed" : stored === null ? "was added" : "changed";
+  return `${version}: the rollback file ${what} after ${stagingName} applied the version (${stagingName} stored another rollback script); roll back and apply it on ${stagingName} again, so the rollback that production would run is the one staging has`;
+}
+
 /** Why one version may not go on yet, judged by its staging row; undefined when the row is good enough. */
-function rowProblem(migration: PinnedMigration, row: StagingRow | undefined, minSoakHours: number, now: Date, stagingName: string): string | undefined {
+function rowProblem(migration: PinnedMigration, row: StagingRow | undefined, minSoakHours: number, now: Date, stagingName: string, file: Migration | undefined): string | undefined {
   if (!row || row.status === "rolled_back") return `${migration.version} is not applied on ${stagingName}`;
   if (row.status !== "applied") return `${migration.version} ${row.status} on ${stagingName}; apply it there successfully first`;
   if (row.checksum !== migration.checksum) {
     return `${migration.version}: checksum on ${stagingName} differs: the file changed after ${stagingName}; apply the current file on ${stagingName} first`;
   }
+  const rollback = rollbackProblem(migration.version, row, file, stagingName);
+  if (rollback) return rollback;
   const soakedHours = (now.getTime() - row.applied_at.getTime()) / 3_600_000;
   if (soakedHours < minSoakHours) {
     const ready = new Date(row.applied_at.getTime() + minSoakHours * 3_600_000);
@@ -88,7 +105,7 @@ export async function stagingProblems(input: {
   }
   const problems: string[] = [];
   for (const migration of input.migrations) {
-    const problem = rowProblem(migration, rows.get(migration.version), input.environment.minSoakHours, input.now, stagingName);
+    const problem = rowProblem(migration, rows.get(migration.version), input.environment.minSoakHours, input.now, stagingName, input.catalog.byVersion.get(migration.version));
     if (problem) problems.push(problem);
     else problems.push(...(await verificationProblems(staging, input.catalog, migration.version)));
   }

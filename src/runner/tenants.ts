@@ -64,14 +64,34 @@ async function tenantIds(client: pg.ClientBase, version: string): Promise<string
  * Tenants done since the version was last applied or rolled back as a whole: a run that stopped on a
  * failure is continued, a run after a rollback starts again from the first tenant.
  */
-async function doneTenants(client: pg.ClientBase, schema: string, version: string): Promise<Set<string>> {
-  const { rows } = await client.query<{ tenant: string }>(
-    inLedgerSchema(`SELECT detail->>'tenantId' AS tenant FROM public.migration_events
+async function doneTenants(client: pg.ClientBase, schema: string, version: string): Promise<Map<string, string | null>> {
+  const { rows } = await client.query<{ tenant: string; checksum: string | null }>(
+    inLedgerSchema(`SELECT detail->>'tenantId' AS tenant, detail->>'checksum' AS checksum FROM public.migration_events
      WHERE version = $1 AND event = 'tenant_applied'
        AND id > COALESCE((SELECT max(id) FROM public.migration_events WHERE version = $1 AND event IN ('applied', 'rolled_back')), 0)`, schema),
     [version],
   );
-  return new Set(rows.map((row) => row.tenant));
+  return new Map(rows.map((row) => [row.tenant, row.checksum]));
+}
+
+/**
+ * A run that continues after a failure must run the text the done tenants ran: a file edited in
+ * between would leave tenants 1-4 on the old text and 5-8 on the new, silently. Refused until the
+ * file is put back; a different change is a new migration.
+ */
+function assertSameTextAsDoneTenants(migration: Migration, done: Map<string, string | null>): void {
+  const ranOther = [...done].filter(([, checksum]) => checksum !== migration.checksum);
+  if (ranOther.length === 0) return;
+  const earlier = ranOther[0]![1];
+  throw new RookeryError(
+    `${migration.path} changed after ${ranOther.length} tenant(s) ran it (${abbreviate(ranOther.map(([tenant]) => tenant))}): ` +
+      `they ran checksum ${earlier?.slice(0, 12) ?? "unknown"}, the file now has ${migration.checksum.slice(0, 12)}; continuing would run two texts on one version, so no tenant was run`,
+    {
+      hint:
+        `Put the file back as those tenants ran it (git log ${migration.path}) and apply again to finish the other tenants; ` +
+        "write the new change as a migration of its own.",
+    },
+  );
 }
 
 /** Rows changed by the file's INSERT/UPDATE/DELETE/MERGE statements (a multi-statement file yields one result each). */
@@ -127,6 +147,7 @@ export async function applyTenantScoped(run: MigrationRun): Promise<ExecutionRes
   const all = await tenantIds(client, migration.version);
   await assertTenantIsolation(client, context.environment, migration, run.statements);
   const done = await doneTenants(client, run.context.environment.ledgerSchema, migration.version);
+  assertSameTextAsDoneTenants(migration, done);
   const doneIds = all.filter((id) => done.has(id));
   const todo = all.filter((id) => !done.has(id));
   const batchSize = tenantBatchSize(migration);
