@@ -19,6 +19,7 @@ import { readCatalog } from "../src/catalog/index.ts";
 import { DEFAULT_DATABASE_URL, EnvironmentSchema, type Environment } from "../src/config/index.ts";
 import { SCHEMA_MIGRATIONS } from "../src/ledger/tables.ts";
 import { applyMigrations } from "../src/runner/index.ts";
+import { median, seconds } from "./measure.ts";
 
 const MIGRATIONS = Number(process.env.BENCH_MIGRATIONS ?? 500);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -134,16 +135,6 @@ async function nodePgMigrate(workload: Workload, url: string): Promise<void> {
     log: () => {},
   });
   if (applied.length !== MIGRATIONS) throw new Error(`node-pg-migrate applied ${applied.length}/${MIGRATIONS}`);
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(2)}s`;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 interface Contender {

@@ -5,6 +5,7 @@
 import * as engineApply from "./engine-apply.ts";
 import * as stall from "./stall.ts";
 import * as slackAck from "./slack-ack.ts";
+import * as cli from "./cli.ts";
 
 interface Bench {
   name: string;
@@ -15,6 +16,7 @@ const benches: Bench[] = [
   { name: "engine-apply", run: engineApply.run },
   { name: "stall", run: stall.run },
   { name: "slack-ack", run: slackAck.run },
+  { name: "cli", run: cli.run },
 ];
 
 const wanted = process.argv.slice(2);

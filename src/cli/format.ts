@@ -1,7 +1,6 @@
 import os from "node:os";
 import type { ParseArgsConfig } from "node:util";
-import { analyzeMigration, loadParser, type MigrationType } from "../analysis/index.ts";
-import type { MigrationTypeInfo, SyntaxErrorReport } from "../analysis/types.ts";
+import type { MigrationType, MigrationTypeInfo, SyntaxErrorReport } from "../analysis/types.ts";
 import { readCatalog, type Catalog, type Migration } from "../catalog/index.ts";
 import { loadConfig, selectEnvironment, type Config, type Environment } from "../config/index.ts";
 import type { ProgressListener } from "../runner/types.ts";
@@ -106,8 +105,13 @@ export interface MigrationSummary {
   syntaxError: SyntaxErrorReport | null;
 }
 
-/** Summaries of these migrations by version, for plan and status. */
+/**
+ * Summaries of these migrations by version, for plan and status. The analysis (the WebAssembly
+ * parser and the rules) is loaded only when there is something to analyse.
+ */
 export async function summarize(migrations: Migration[]): Promise<Map<string, MigrationSummary>> {
+  if (migrations.length === 0) return new Map();
+  const { analyzeMigration, loadParser } = await import("../analysis/index.ts");
   await loadParser();
   return new Map(
     migrations.map((migration) => {

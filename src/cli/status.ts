@@ -1,4 +1,4 @@
-import { getStatus } from "../runner/index.ts";
+import { getStatus } from "../runner/status.ts";
 import type { MigrationState, StatusReport } from "../runner/types.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
 import { analysisNotes, findingsText, runCommand, shortTime, summarize, table, targetFor, type MigrationSummary } from "./format.ts";
@@ -58,10 +58,16 @@ export const statusCommand: CliCommand = {
     runCommand(args, io, {}, async ({ values }) => {
       const { environment, catalog } = targetFor(values, io);
       const status = await getStatus(environment, catalog);
-      const summaries = await summarize(catalog.migrations);
+      // An applied file whose checksum is the one recorded is the text that ran: parsing it again says
+      // nothing new and costs the most on the largest files. What would run (or drifted) is analysed.
+      const summaries = await summarize(
+        status.migrations.flatMap((migration) =>
+          migration.state === "applied" && !migration.drift ? [] : (catalog.byVersion.get(migration.version) ?? []),
+        ),
+      );
       const report = {
         ...status,
-        // A migration applied here whose file is gone cannot be analysed: null, not a guess.
+        // Null where nothing was analysed (applied and unchanged, or the file is gone), not a guess.
         migrations: status.migrations.map((migration): SummarizedState => {
           const summary = summaries.get(migration.version);
           return {

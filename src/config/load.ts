@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
-import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { UsageError } from "../errors.ts";
 import { ConfigFileSchema, ProcessEnvSchema, type Config, type Drill, type Environment } from "./schema.ts";
@@ -33,6 +33,12 @@ function expandVariables(text: string, env: NodeJS.ProcessEnv, missing: string[]
     missing.push(name);
     return "";
   });
+}
+
+/** Loaded only when there is a config file to read: most CLI runs have none, and every start-up pays for a module. */
+function parseYaml(text: string): unknown {
+  const yaml = createRequire(import.meta.url)("yaml") as typeof import("yaml");
+  return yaml.parse(text);
 }
 
 function readConfigFile(file: string, env: NodeJS.ProcessEnv): { environments: Record<string, Environment>; drills: Drill[]; layout?: Config["layout"] } {

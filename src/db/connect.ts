@@ -1,6 +1,6 @@
 import pg from "pg";
 import { RookeryError } from "../errors.ts";
-import { redactUrl } from "../log/logger.ts";
+import { redactUrl } from "../log/redact-url.ts";
 import { armDeadlines, ConnectionSilentError, DEFAULT_DEADLINE, type QueryDeadline } from "./deadline.ts";
 
 /** Network-level failures: the server is not there, not a SQL problem. Worth retrying later. */

@@ -1,8 +1,11 @@
 import pino, { type Logger } from "pino";
 
+export { redactUrl } from "./redact-url.ts";
+
 /**
  * Secrets never reach a log line: every key that can hold one is censored wherever it sits,
- * and connection strings are logged only through `redactUrl`.
+ * and connection strings are logged only through `redactUrl` (its own file: printing an error
+ * needs it, and should not load pino).
  */
 export const REDACTED_KEYS = [
   "password",
@@ -32,17 +35,6 @@ export function createLogger(options: { level?: string; name?: string } = {}, de
     },
     destination ?? pino.destination(2),
   );
-}
-
-/** A connection URL fit for output: the password replaced, everything else kept. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "<unparseable url>";
-  }
 }
 
 export type { Logger };

@@ -7,7 +7,7 @@ import type { Environment } from "../config/index.ts";
 import { RookeryError, UsageError } from "../errors.ts";
 import { withClient } from "../db/index.ts";
 import { inLedgerSchema } from "../ledger/index.ts";
-import { redactUrl } from "../log/logger.ts";
+import { redactUrl } from "../log/redact-url.ts";
 import type { RunContext } from "./types.ts";
 
 /** One pg_dump file in the environment's backupDir. */

@@ -7,6 +7,12 @@ import type { Migration } from "./types.ts";
 const TURN_MS = 4;
 
 /**
+ * Files larger than this are not parsed ahead: before the ledger is read nobody knows whether they are
+ * pending, and an applied 50 MB file cost seconds and gigabytes at every run. They are parsed once known pending.
+ */
+const AHEAD_MAX_CHARS = 256 * 1024;
+
+/**
  * Parses a run's files while its session is being set up: connecting, creating the ledger, taking the
  * lock and reading the ledger again are round trips the parser fills, a few milliseconds of parsing per turn of the
  * event loop so their replies are handled soon after they arrive. Once the pending files are known, the
@@ -26,7 +32,7 @@ export class ParseAhead {
     await loadParser();
     let turnStarted = performance.now();
     for (const migration of this.migrations) {
-      if (this.wanted && !this.wanted(migration)) continue;
+      if (this.wanted ? !this.wanted(migration) : migration.sql.length > AHEAD_MAX_CHARS) continue;
       this.results.set(migration, parseOrError(migration));
       if (performance.now() - turnStarted > TURN_MS) {
         await nextTurn();
