@@ -29,6 +29,8 @@ export interface RunningRookery {
   deps: SlackDeps;
   /** Stops taking commands and jobs, lets the current job finish, closes every connection. */
   stop(): Promise<void>;
+  /** After a `stop` that did not finish in time: drops the Redis connections at once (see RunningWorker.abandon). */
+  abandon(): void;
 }
 
 /** Stop order matters: no new commands first, then no new jobs, then the connections they used. */
@@ -67,10 +69,10 @@ export async function startRookery(config: Config, options: StartOptions = {}): 
         }
       : {}),
   };
-  const ops = opsRoutes(config);
-  const slack = await createSlackApp(deps, { routes: ops.routes, port: options.port });
   let worker: RunningWorker | undefined;
   let scheduler: RunningScheduler | undefined;
+  const ops = opsRoutes(config, undefined, () => scheduler);
+  const slack = await createSlackApp(deps, { routes: ops.routes, port: options.port });
   if (runJobs) {
     worker = await startWorker(config, { ...options.worker, logger, notifier: slackNotifier(deps, slack.client, logger) });
     scheduler = await startScheduler(config, { logger });
@@ -94,5 +96,9 @@ export async function startRookery(config: Config, options: StartOptions = {}): 
         ["ops routes", ops.close],
         ["control pool", () => control.end()],
       ]),
+    abandon() {
+      worker?.abandon();
+      scheduler?.abandon();
+    },
   };
 }

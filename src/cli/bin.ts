@@ -9,3 +9,6 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 process.exitCode = await main(process.argv.slice(2));
+// The command is done: a connection still retrying (Redis down after a worker's shutdown grace) must not
+// keep the process alive. Unref'd, so a process with nothing left exits at once, output flushed.
+setTimeout(() => process.exit(), 1000).unref();

@@ -2,7 +2,8 @@ import { loadConfig } from "../config/index.ts";
 import { createLogger } from "../log/logger.ts";
 import { EXIT, guard, parseCommandArgs, type CliCommand, type CliIO } from "./command.ts";
 import { shellFromCli } from "./shell.ts";
-import { untilStopSignal } from "./signals.ts";
+import { stopWithin, untilStopSignal } from "./signals.ts";
+import { describeError } from "../errors.ts";
 
 const HELP = `Usage: rookery start [--config FILE] [--dir DIR]     (also: npm start)
 
@@ -11,7 +12,8 @@ With SLACK_BOT_TOKEN set: the Slack bot, the worker and the health-poll schedule
   requests at POST /slack/events (SLACK_SIGNING_SECRET checks them). GET /healthz and GET /metrics
   are served on PORT in both modes.
 Without Slack tokens: the local shell (\`rookery shell\`), to try everything without a workspace.
-SIGTERM or SIGINT: stop taking commands and jobs, let the current job finish, close connections, exit 0.
+SIGTERM or SIGINT: stop taking commands and jobs, let the current job finish, close connections, exit 0
+(after SHUTDOWN_GRACE, default 30s, it exits 0 anyway, leaving running jobs to stalled-job recovery).
 
 Options:
   --config FILE   config file (default: ROOKERY_CONFIG or ./rookery.config.yml when present)
@@ -39,8 +41,10 @@ async function start(args: string[], io: CliIO): Promise<number> {
   io.stdout(`rookery: ready (${rookery.mode === "socket" ? "Socket Mode" : "HTTP mode"}${rookery.port !== undefined ? `, port ${rookery.port}` : ""})\n`);
   const received = await signal;
   io.stdout(`rookery: ${received} received, finishing the current job\n`);
-  await rookery.stop();
-  io.stdout("rookery: stopped\n");
+  const graceMs = config.shutdownGraceMs ?? 30_000;
+  const stopped = await stopWithin(graceMs, () => rookery.stop(), (error) => logger.warn({ err: describeError(error) }, "stopping failed"));
+  if (!stopped) rookery.abandon();
+  io.stdout(stopped ? "rookery: stopped\n" : "rookery: stopped after the shutdown grace, leaving running jobs to stalled-job recovery\n");
   return EXIT.ok;
 }
 

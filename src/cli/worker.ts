@@ -2,7 +2,8 @@ import { loadConfig } from "../config/index.ts";
 import { createLogger } from "../log/logger.ts";
 import { EXIT, guard, parseCommandArgs, type CliCommand, type CliIO } from "./command.ts";
 import { UsageError } from "../errors.ts";
-import { untilStopSignal } from "./signals.ts";
+import { stopWithin, untilStopSignal } from "./signals.ts";
+import { describeError } from "../errors.ts";
 
 const HELP = `Usage: rookery worker [options]
 
@@ -10,7 +11,9 @@ Runs a queue worker until SIGTERM or SIGINT: takes apply, rollback, verify and h
 Redis (REDIS_URL, QUEUE_PREFIX), dispatches approved requests from the outbox and re-enqueues approved
 requests whose job is missing. Run as many as you like against one Redis; jobs on one database still
 run one at a time. With SLACK_BOT_TOKEN set it updates the request messages in Slack and posts health
-alerts itself (SLACK_API_URL applies); without it, progress and alerts go to its log. On SIGTERM it stops taking jobs, lets the current ones finish, and exits 0.
+alerts itself (SLACK_API_URL applies); without it, progress and alerts go to its log. On SIGTERM it stops taking jobs, lets the current ones finish, and exits 0;
+after SHUTDOWN_GRACE (default 30s) it exits 0 anyway, whatever Redis does, leaving jobs still running to another
+worker's stalled-job recovery.
 
 Options:
   --concurrency N          jobs at once in this process (default 4)
@@ -63,16 +66,28 @@ async function runWorker(args: string[], io: CliIO): Promise<number> {
   const worker = await startWorker(config, { logger, notifier, concurrency, workerOptions: { lockDuration, stalledInterval } });
   const signal = untilStopSignal();
   const scheduler = values.scheduler ? await startScheduler(config, { logger }) : undefined;
-  const ops = port ? opsRoutes(config) : undefined;
+  const ops = port ? opsRoutes(config, undefined, () => scheduler) : undefined;
   const server = ops && port ? await serveOpsRoutes(ops.routes, port) : undefined;
   io.stdout(`rookery worker: ready (queue prefix ${config.queuePrefix}, concurrency ${concurrency ?? 4}${port ? `, port ${port}` : ""})\n`);
 
   const received = await signal;
-  io.stdout(`rookery worker: ${received} received, finishing the current jobs\n`);
+  const graceMs = config.shutdownGraceMs ?? 30_000;
+  io.stdout(`rookery worker: ${received} received, finishing the current jobs (at most ${graceMs / 1000} s)\n`);
   server?.close();
-  await Promise.all([worker.close(), scheduler?.close(), ops?.close()]);
-  await slack?.close();
-  io.stdout("rookery worker: stopped\n");
+  const stopped = await stopWithin(
+    graceMs,
+    async () => {
+      await Promise.all([worker.close(), scheduler?.close(), ops?.close()]);
+      await slack?.close();
+    },
+    (error) => logger.warn({ err: describeError(error) }, "stopping failed"),
+  );
+  if (!stopped) {
+    worker.abandon();
+    scheduler?.abandon();
+    logger.warn({ graceMs }, "not stopped within the shutdown grace; jobs still running are handed on by stalled-job recovery");
+  }
+  io.stdout(stopped ? "rookery worker: stopped\n" : "rookery worker: stopped after the shutdown grace, leaving running jobs to stalled-job recovery\n");
   return EXIT.ok;
 }
 

@@ -112,6 +112,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     queuePrefix: vars.QUEUE_PREFIX,
     port: vars.PORT,
     logLevel: vars.LOG_LEVEL,
+    shutdownGraceMs: vars.SHUTDOWN_GRACE,
     slack: {
       botToken: vars.SLACK_BOT_TOKEN,
       appToken: vars.SLACK_APP_TOKEN,

@@ -160,6 +160,8 @@ export interface Config {
   queuePrefix: string;
   port: number;
   logLevel: string;
+  /** After SIGTERM, how long a worker waits for its jobs and connections before it exits anyway (default 30 s). */
+  shutdownGraceMs?: number;
   slack: SlackSettings;
   /** Scheduled rollback drills; none unless the config file has `drills`. */
   drills?: Drill[];
@@ -177,6 +179,7 @@ export const ProcessEnvSchema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default("rookery"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SHUTDOWN_GRACE: duration.default(30_000),
   SLACK_BOT_TOKEN: z.string().min(1).optional(),
   SLACK_APP_TOKEN: z.string().min(1).optional(),
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),

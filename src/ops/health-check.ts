@@ -3,7 +3,7 @@ import type pg from "pg";
 import { describeError } from "../errors.ts";
 
 export interface DependencyCheck {
-  name: "postgres" | "redis";
+  name: "postgres" | "redis" | "scheduler";
   ok: boolean;
   error?: string;
 }
@@ -28,7 +28,24 @@ async function probe(name: DependencyCheck["name"], run: () => Promise<unknown>)
   }
 }
 
-/** Ready only when both the control database and Redis answer. */
-export function checkDependencies(pool: pg.Pool, redis: Redis): Promise<DependencyCheck[]> {
-  return Promise.all([probe("postgres", () => pool.query("SELECT 1")), probe("redis", () => redis.ping())]);
+/** The health-poll schedulers this process keeps, when it keeps them (`--scheduler`, `npm start`). */
+export interface SchedulerProbe {
+  missing(): Promise<string[]>;
+}
+
+async function schedulersPresent(scheduler: SchedulerProbe): Promise<void> {
+  const missing = await scheduler.missing();
+  if (missing.length > 0) {
+    throw new Error(`${missing.join(", ")} missing from Redis, so no health poll runs; the scheduler re-creates it within its next round`);
+  }
+}
+
+/** Ready only when the control database and Redis answer, and Redis holds the schedulers this process keeps. */
+export function checkDependencies(pool: pg.Pool, redis: Redis, scheduler?: () => SchedulerProbe | undefined): Promise<DependencyCheck[]> {
+  const keeping = scheduler?.();
+  return Promise.all([
+    probe("postgres", () => pool.query("SELECT 1")),
+    probe("redis", () => redis.ping()),
+    ...(keeping ? [probe("scheduler", () => schedulersPresent(keeping))] : []),
+  ]);
 }

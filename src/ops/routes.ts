@@ -3,7 +3,7 @@ import type { Registry } from "prom-client";
 import type { Config } from "../config/index.ts";
 import { createPool } from "../db/index.ts";
 import { metricsRegistry, redisConnection } from "../queue/index.ts";
-import { checkDependencies } from "./health-check.ts";
+import { checkDependencies, type SchedulerProbe } from "./health-check.ts";
 
 /** The shape of Bolt's `customRoutes` entries, so the same handlers serve the app's port or a plain server. */
 export interface OpsRoute {
@@ -18,14 +18,18 @@ export interface OpsRoutes {
 }
 
 /** GET /healthz (200 ready, 503 naming what is down) and GET /metrics (Prometheus text). */
-export function opsRoutes(config: Pick<Config, "controlDatabaseUrl" | "redisUrl">, registry: Registry = metricsRegistry): OpsRoutes {
+export function opsRoutes(
+  config: Pick<Config, "controlDatabaseUrl" | "redisUrl">,
+  registry: Registry = metricsRegistry,
+  scheduler?: () => SchedulerProbe | undefined,
+): OpsRoutes {
   const pool = createPool(config.controlDatabaseUrl, { max: 1, applicationName: "rookery-healthz" });
   const redis = redisConnection(config.redisUrl, "probe");
   const healthz: OpsRoute = {
     path: "/healthz",
     method: "GET",
     async handler(_req, res) {
-      const checks = await checkDependencies(pool, redis);
+      const checks = await checkDependencies(pool, redis, scheduler);
       const down = checks.filter((check) => !check.ok);
       res.writeHead(down.length === 0 ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" });
       res.end(JSON.stringify({ ok: down.length === 0, down: down.map((check) => check.name), checks }));

@@ -1,5 +1,7 @@
 import type { RedisOptions as BullRedisOptions } from "bullmq";
 import { Redis } from "ioredis";
+import { describeError } from "../errors.ts";
+import type { Logger } from "../log/logger.ts";
 
 /** worker: blocks and waits through outages; producer: fails fast; probe: waits for the first connect, briefly. */
 type Role = "worker" | "producer" | "probe";
@@ -23,10 +25,64 @@ export function redisOptions(url: string, role: Role): BullRedisOptions {
   return { url, ...roleOptions(role) };
 }
 
+/**
+ * One log line when Redis goes away and one when it answers again, however many connections report
+ * it and however often they retry: an outage must not fill the log (or stderr) with a line per retry.
+ */
+export interface RedisOutageLog {
+  error(error: unknown): void;
+  ready(): void;
+}
+
+export function redisOutageLog(logger: Logger | undefined, what: string): RedisOutageLog {
+  let down = false;
+  return {
+    error(error) {
+      if (down) return;
+      down = true;
+      logger?.warn({ err: describeError(error) }, `${what}: Redis does not answer; retrying until it does`);
+    },
+    ready() {
+      if (!down) return;
+      down = false;
+      logger?.info(`${what}: Redis answers again`);
+    },
+  };
+}
+
 /** A connection of our own (health checks); the caller disconnects it. */
-export function redisConnection(url: string, role: Role): Redis {
+export function redisConnection(url: string, role: Role, outages?: RedisOutageLog): Redis {
   const redis = new Redis(url, roleOptions(role));
   // Connection errors surface on the commands that need Redis; an unhandled 'error' event would crash the process.
-  redis.on("error", () => {});
+  redis.on("error", (error) => outages?.error(error));
+  redis.on("ready", () => outages?.ready());
   return redis;
+}
+
+interface BullConnection {
+  _client?: { on(event: string, listener: (...args: unknown[]) => void): unknown; disconnect(): void };
+}
+
+/** The ioredis clients under a BullMQ Queue or Worker (its backend's connection and blocking connection). */
+function clientsOf(owner: { getBackend(): unknown }): NonNullable<BullConnection["_client"]>[] {
+  const backend = owner.getBackend() as { connection?: BullConnection; blockingConnection?: BullConnection } | undefined;
+  return [backend?.connection?._client, backend?.blockingConnection?._client].filter((client) => client !== undefined);
+}
+
+/**
+ * Every ioredis client of a BullMQ Queue or Worker reports to `outages`, for good. BullMQ removes its own
+ * 'error' listener when it closes a client; a client still reconnecting during an outage would then
+ * print "[ioredis] Unhandled error event" to stderr, outside the log.
+ */
+export function watchRedisClients(owner: { getBackend(): unknown; on(event: "error", listener: (error: Error) => void): unknown }, outages: RedisOutageLog): void {
+  owner.on("error", (error) => outages.error(error));
+  for (const client of clientsOf(owner)) {
+    client.on("error", (error) => outages.error(error));
+    client.on("ready", () => outages.ready());
+  }
+}
+
+/** Ends the clients' reconnecting at once: for a shutdown that cannot wait for Redis any longer. */
+export function dropRedisClients(owner: { getBackend(): unknown }): void {
+  for (const client of clientsOf(owner)) client.disconnect();
 }

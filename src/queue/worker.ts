@@ -5,7 +5,7 @@ import { createPool } from "../db/index.ts";
 import { describeError } from "../errors.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { ensureControlSchema, expirePendingRequests } from "../requests/index.ts";
-import { redisOptions } from "./connection.ts";
+import { dropRedisClients, redisOptions, redisOutageLog, watchRedisClients } from "./connection.ts";
 import { reconcileJobs } from "./dispatcher.ts";
 import { createJobQueue, type RetryPolicy } from "./jobs-queue.ts";
 import { jobDuration, jobsTotal, trackQueue, untrackQueue } from "./metrics.ts";
@@ -32,6 +32,11 @@ export interface RunningWorker {
   reconcile(): Promise<void>;
   /** Stops taking jobs, lets the current ones finish, closes every connection. */
   close(): Promise<void>;
+  /**
+   * Gives up on `close` (Redis does not answer, the shutdown grace is over): Redis connections are dropped
+   * at once; jobs still running are handed on by another worker's stalled-job check.
+   */
+  abandon(): void;
 }
 
 function processor(config: Config, controlPool: pg.Pool, notifier: Notifier, logger: Logger) {
@@ -104,7 +109,9 @@ export async function startWorker(config: Config, deps: WorkerDeps = {}): Promis
     await closeAll().catch(() => {});
     throw error;
   }
-  worker.on("error", (error) => logger.warn({ err: describeError(error) }, "worker connection problem"));
+  const outages = redisOutageLog(logger, "worker");
+  watchRedisClients(worker, outages);
+  watchRedisClients(queue, outages);
   worker.on("failed", (job, error) => logger.warn({ jobId: job?.id, kind: job?.name, attemptsMade: job?.attemptsMade, err: error.message }, "job failed"));
   countOutcomes(worker);
 
@@ -128,6 +135,11 @@ export async function startWorker(config: Config, deps: WorkerDeps = {}): Promis
     async close() {
       if (timer) clearInterval(timer);
       await closeAll();
+    },
+    abandon() {
+      if (timer) clearInterval(timer);
+      dropRedisClients(worker);
+      if (queue) dropRedisClients(queue);
     },
   };
 }
