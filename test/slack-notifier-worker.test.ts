@@ -45,7 +45,7 @@ describe("a worker without the bot still updates the request's Slack message whe
     const worker = await startWorker(config, { notifier: slack.notifier, logger: quietLogger(), reconcileEverySeconds: 1 });
     try {
       expect((await waitForRequest(pool, request.id, ["succeeded", "failed"])).status).toBe("succeeded");
-      await fake.waitForCall((call) => call.method === "chat.postMessage" && call.body.thread_ts === posted.ts && String(call.body.text).includes("applied in"));
+      await fake.waitForCall((call) => call.method === "chat.postMessage" && call.body.thread_ts === posted.ts && textOf(call.body).includes("applied in"));
       const update = await fake.waitForCall((call) => call.method === "chat.update" && call.body.ts === posted.ts && textOf(call.body).includes("done"));
       expect(textOf(update.body)).toContain("Apply 20251101_000001 on production");
     } finally {

@@ -44,38 +44,45 @@ export async function postAlerts(
 ): Promise<HealthAlert[]> {
   const posted = await openAlerts(controlPool, environment.name);
   const postedByKey = new Map(posted.map((state) => [state.key, state]));
-  const sent: HealthAlert[] = [];
-  for (const { problem, state } of decideAlerts(problems, posted, environment.alertRepeatHours, now)) {
+  const alerts: HealthAlert[] = decideAlerts(problems, posted, environment.alertRepeatHours, now).map(({ problem, state }) => {
     const previous = postedByKey.get(problem.key);
-    const since = previous && previous.level === problem.level ? previous.firstSeenAt : now;
-    const alert: HealthAlert = {
+    return {
       key: problem.key,
       level: problem.level,
       state,
       version: problem.version,
       message: problem.message,
-      since,
+      since: previous && previous.level === problem.level ? previous.firstSeenAt : now,
       suggestedCommand: "suggestedCommand" in problem ? problem.suggestedCommand : null,
     };
-    try {
-      await notifier.alert(environment, alert);
-    } catch (error) {
-      logger.warn({ environment: environment.name, key: alert.key, err: describeError(error) }, "alert not posted; the next poll retries");
-      continue;
-    }
-    if (state === "resolved") await recordAlertResolved(controlPool, environment.name, problem.key, now);
+  });
+  const remember = async (alert: HealthAlert) => {
+    if (alert.state === "resolved") await recordAlertResolved(controlPool, environment.name, alert.key, now);
     else {
       await recordAlertPosted(controlPool, {
         environment: environment.name,
-        key: problem.key,
-        level: problem.level,
-        version: problem.version,
-        message: problem.message,
-        firstSeenAt: since,
+        key: alert.key,
+        level: alert.level,
+        version: alert.version,
+        message: alert.message,
+        firstSeenAt: alert.since,
         lastPostedAt: now,
       });
     }
-    sent.push(alert);
+  };
+  const sent: HealthAlert[] = [];
+  // Alerts found together go out together (one message for a burst) where the notifier can.
+  const batches = notifier.alerts && alerts.length > 0 ? [alerts] : alerts.map((alert) => [alert]);
+  for (const batch of batches) {
+    try {
+      if (notifier.alerts) await notifier.alerts(environment, batch);
+      else await notifier.alert(environment, batch[0]!);
+    } catch (error) {
+      logger.warn({ environment: environment.name, keys: batch.map((alert) => alert.key), err: describeError(error) }, "alert not posted; the next poll retries");
+      continue;
+    }
+    for (const alert of batch) await remember(alert);
+    sent.push(...batch);
   }
   return sent;
 }

@@ -40,6 +40,8 @@ export interface Notifier {
   expired?(request: ChangeRequest): Promise<void>;
   /** Posted to environment.alertChannel; called once per change of state, not on every poll. */
   alert(environment: Environment, alert: HealthAlert): Promise<void>;
+  /** The alerts one poll found, together (one message for a burst); when absent, `alert` is called for each. */
+  alerts?(environment: Environment, alerts: HealthAlert[]): Promise<void>;
 }
 
 export function logNotifier(logger: Logger): Notifier {

@@ -1,11 +1,15 @@
 import { EventEmitter } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { messageViolation, type LimitViolation } from "../slack/views/limits.ts";
 
 /**
  * A loopback stand-in for the Slack Web API: the methods Rookery calls, answered the way Slack answers,
  * every call recorded. The local shell renders from it and the tests assert on it; Slack itself is
- * never reachable from here.
+ * never reachable from here. It is as strict as Slack: a payload over a limit is refused with
+ * `invalid_blocks` / `msg_too_long` (the same check as the app's, src/slack/views/limits.ts), posting
+ * faster than Slack allows gets HTTP 429 with `Retry-After`, and a response_url takes 5 answers, each
+ * a valid message, then answers 400.
  */
 
 export interface RecordedCall {
@@ -16,6 +20,8 @@ export interface RecordedCall {
   responseId?: string;
   /** What the fake answered (`ts` of a posted message, `ok: false` with the error). */
   response: Record<string, unknown>;
+  /** The HTTP status when it was not 200 (429 rate limited, 400 a refused response_url post). */
+  status?: number;
 }
 
 export interface FakeMessage {
@@ -40,18 +46,63 @@ export interface FakeSlackApi {
   readonly closedChannels: Set<string>;
   /** A fresh response_url; posts to it are recorded as `response_url` calls with this id. */
   newResponseUrl(): { url: string; id: string };
+  /** The next `times` calls to `method` get HTTP 429 with `Retry-After: retryAfterSeconds`, whatever the rate. */
+  rateLimitNext(method: string, retryAfterSeconds: number, times?: number): void;
+  /** The next call to `method` fails with Slack error `error` (e.g. `invalid_blocks`, `channel_not_found`). */
+  failNext(method: string, error: string): void;
+  /** The calls to `method` that were answered (rate-limited attempts left out; `calls` has them). */
   callsTo(method: string): RecordedCall[];
-  /** Resolves with the first call (past or future) matching `predicate`; rejects after `timeoutMs`. */
+  /** Resolves with the first answered call (past or future) matching `predicate`; rejects after `timeoutMs`. */
   waitForCall(predicate: (call: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
   onCall(listener: (call: RecordedCall) => void): () => void;
   close(): Promise<void>;
 }
+
+/** Slack's per-method rates (token buckets); `false` turns rate limiting off. */
+export interface FakeRateLimits {
+  /** chat.postMessage: about one a second per channel, with short bursts. */
+  postMessagePerChannel: { burst: number; perSecond: number };
+  /** chat.update: Tier 3, about 50 a minute for the workspace. */
+  update: { burst: number; perSecond: number };
+}
+
+export const SLACK_RATES: FakeRateLimits = {
+  postMessagePerChannel: { burst: 4, perSecond: 1 },
+  update: { burst: 20, perSecond: 50 / 60 },
+};
 
 export interface FakeSlackOptions {
   botUserId?: string;
   botId?: string;
   teamId?: string;
   userGroups?: Record<string, string[]>;
+  rateLimits?: FakeRateLimits | false;
+}
+
+/** Answers a response_url takes before it is used up (Slack: 5 within 30 minutes). */
+const RESPONSE_URL_USES = 5;
+
+class TokenBucket {
+  private tokens: number;
+  private at = Date.now();
+  constructor(private readonly rate: { burst: number; perSecond: number }) {
+    this.tokens = rate.burst;
+  }
+  /** 0 when a call may go now (and takes its token), else the seconds to wait (Retry-After). */
+  take(): number {
+    const now = Date.now();
+    this.tokens = Math.min(this.rate.burst, this.tokens + ((now - this.at) / 1000) * this.rate.perSecond);
+    this.at = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - this.tokens) / this.rate.perSecond));
+  }
+}
+
+function refusal(violation: LimitViolation): Record<string, unknown> {
+  return { ok: false, error: violation.error, errors: violation.messages, response_metadata: { messages: violation.messages } };
 }
 
 const JSON_FIELDS = new Set(["blocks", "attachments", "metadata"]);
@@ -110,6 +161,8 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
       const channel = text(body.channel);
       if (!channel) return { ok: false, error: "channel_not_found" };
       if (closedChannels.has(channel)) return { ok: false, error: "not_in_channel" };
+      const violation = messageViolation(body);
+      if (violation) return refusal(violation);
       const ts = nextTs();
       const message: FakeMessage = { channel, ts, text: text(body.text), blocks: asArray(body.blocks) };
       if (body.thread_ts) message.threadTs = text(body.thread_ts);
@@ -119,6 +172,8 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     "chat.update": (body) => {
       const message = messages.get(key(text(body.channel), text(body.ts)));
       if (!message) return { ok: false, error: "message_not_found" };
+      const violation = messageViolation(body);
+      if (violation) return refusal(violation);
       message.text = text(body.text);
       message.blocks = asArray(body.blocks);
       return { ok: true, channel: message.channel, ts: message.ts, text: message.text };
@@ -126,6 +181,8 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     "chat.postEphemeral": (body) => {
       const channel = text(body.channel);
       if (!channel || !body.user) return { ok: false, error: "channel_not_found" };
+      const violation = messageViolation(body);
+      if (violation) return refusal(violation);
       const ts = nextTs();
       messages.set(key(channel, ts), {
         channel,
@@ -147,6 +204,37 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     events.emit("call", call);
   };
 
+  const rates = options.rateLimits === undefined ? SLACK_RATES : options.rateLimits;
+  const buckets = new Map<string, TokenBucket>();
+  const forced = new Map<string, { retryAfter: number; times: number }>();
+  const failures = new Map<string, string>();
+  const responseUses = new Map<string, number>();
+  /** Seconds to wait before this call may be made, or 0. */
+  const retryAfter = (method: string, body: Record<string, unknown>): number => {
+    const force = forced.get(method);
+    if (force && force.times > 0) {
+      force.times -= 1;
+      return force.retryAfter;
+    }
+    if (!rates) return 0;
+    const rate = method === "chat.postMessage" ? rates.postMessagePerChannel : method === "chat.update" ? rates.update : undefined;
+    if (!rate) return 0;
+    const bucketKey = method === "chat.postMessage" ? `${method}/${text(body.channel)}` : method;
+    let bucket = buckets.get(bucketKey);
+    if (!bucket) buckets.set(bucketKey, (bucket = new TokenBucket(rate)));
+    return bucket.take();
+  };
+
+  /** A response_url post: a valid message, at most five times; otherwise 400 as Slack answers. */
+  const answerResponseUrl = (responseId: string, body: Record<string, unknown>): { status: number; payload: Record<string, unknown> } => {
+    const uses = (responseUses.get(responseId) ?? 0) + 1;
+    responseUses.set(responseId, uses);
+    if (uses > RESPONSE_URL_USES) return { status: 400, payload: { ok: false, error: "used_url" } };
+    const violation = messageViolation(body);
+    if (violation) return { status: 400, payload: refusal(violation) };
+    return { status: 200, payload: { ok: true } };
+  };
+
   const server = http.createServer(async (request, response) => {
     const raw = await readBody(request);
     const url = new URL(request.url ?? "/", "http://localhost");
@@ -163,8 +251,9 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     }
     const responseMatch = /^\/response\/([A-Za-z0-9]+)$/.exec(url.pathname);
     if (responseMatch) {
-      record({ method: "response_url", body, responseId: responseMatch[1]!, response: { ok: true } });
-      reply(200, { ok: true });
+      const { status, payload } = answerResponseUrl(responseMatch[1]!, body);
+      record({ method: "response_url", body, responseId: responseMatch[1]!, response: payload, ...(status !== 200 ? { status } : {}) });
+      reply(status, payload);
       return;
     }
     const method = url.pathname.replace(/^\/api\//, "");
@@ -175,8 +264,18 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
       reply(200, refusal);
       return;
     }
+    const wait = retryAfter(method, body);
+    if (wait > 0) {
+      const limited = { ok: false, error: "ratelimited" };
+      record({ method, body, response: limited, status: 429 });
+      response.writeHead(429, { "content-type": "application/json", "retry-after": String(wait) });
+      response.end(JSON.stringify(limited));
+      return;
+    }
+    const failure = failures.get(method);
+    failures.delete(method);
     // Recorded before it is answered, so a waiter sees the call as soon as the app made it.
-    const result = handler ? handler(body) : { ok: false, error: "unknown_method" };
+    const result = failure ? { ok: false, error: failure } : handler ? handler(body) : { ok: false, error: "unknown_method" };
     record({ method, body, response: result });
     reply(200, result);
   });
@@ -194,8 +293,16 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
       const id = `r${++responseCounter}`;
       return { url: `${base}/response/${id}`, id };
     },
-    callsTo: (method) => calls.filter((call) => call.method === method),
-    waitForCall(predicate, timeoutMs = 15_000) {
+    rateLimitNext(method, retryAfterSeconds, times = 1) {
+      forced.set(method, { retryAfter: retryAfterSeconds, times });
+    },
+    failNext(method, error) {
+      failures.set(method, error);
+    },
+    callsTo: (method) => calls.filter((call) => call.method === method && call.status !== 429),
+    waitForCall(wanted, timeoutMs = 15_000) {
+      // A rate-limited attempt is not the call: the client makes it again after Retry-After.
+      const predicate = (call: RecordedCall) => call.status !== 429 && wanted(call);
       const found = calls.find(predicate);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {

@@ -5,63 +5,149 @@ import { createPool } from "../db/index.ts";
 import type { Logger } from "../log/logger.ts";
 import type { HealthAlert, JobOutcome, Notifier } from "../queue/index.ts";
 import { audit, getRequest, type ChangeRequest } from "../requests/index.ts";
-import type { ApplyReport, ProgressEvent, RollbackReport } from "../runner/types.ts";
+import type { ApplyReport, ProgressEvent, RollbackReport, StepName } from "../runner/types.ts";
 import type { SlackDeps } from "./deps.ts";
-import { refreshRequestMessage, replyInThread } from "./request-updates.ts";
-import { alertMessage } from "./views/alert-message.ts";
-import { code, escapeMrkdwn, section, type SlackMessage } from "./views/blocks.ts";
+import { channelPacer, Coalescer } from "./pacing.ts";
+import { refreshRequestMessage } from "./request-updates.ts";
+import { postMessage } from "./send.ts";
+import { slackErrorHint } from "./slack-errors.ts";
+import { alertMessage, alertsMessage } from "./views/alert-message.ts";
+import { andMore, code, escapeMrkdwn, inertExcerpt, MAX_LISTED, section, sections, type SlackMessage } from "./views/blocks.ts";
 
 type Sources = Pick<SlackDeps, "config" | "control" | "loadCatalog" | "now">;
 
+/** chat.update of one request's message: at most one this often (Slack's Tier 3 allows ~50 a minute). */
+export const UPDATE_EVERY_MS = 2000;
+/** The phases that get a reply in the request's thread; applying each migration only updates the message. */
+const THREAD_PHASES: readonly StepName[] = ["lock", "backup", "rollback", "verify"];
+
 function line(text: string): SlackMessage {
-  return { text, blocks: [section(text)] };
+  return { text, blocks: [section(escapeMrkdwn(text))] };
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 function resultLines(report: ApplyReport | RollbackReport): string[] {
   if ("applied" in report) {
+    const applied = report.applied.slice(0, MAX_LISTED).map(
+      (migration) =>
+        `:white_check_mark: ${code(migration.version)} applied in ${seconds(migration.durationMs)}${migration.lockRetries > 0 ? ` after ${migration.lockRetries} lock retries` : ""}${migration.outsideTransaction ? " (outside a transaction)" : ""}`,
+    );
+    const skipped = report.skipped.slice(0, MAX_LISTED).map((skip) => `:fast_forward: ${code(skip.version)} skipped: ${inertExcerpt(skip.reason, 300)}`);
+    const history = `rookery history --env ${report.environment}`;
     return [
-      ...report.applied.map(
-        (migration) =>
-          `:white_check_mark: ${code(migration.version)} applied in ${(migration.durationMs / 1000).toFixed(1)} s${migration.lockRetries > 0 ? ` after ${migration.lockRetries} lock retries` : ""}${migration.outsideTransaction ? " (outside a transaction)" : ""}`,
-      ),
-      ...report.skipped.map((skip) => `:fast_forward: ${code(skip.version)} skipped: ${escapeMrkdwn(skip.reason)}`),
-    ];
+      ...(report.applied.length > 1 ? [`*${report.applied.length} applied* in ${seconds(report.applied.reduce((sum, m) => sum + m.durationMs, 0))}`] : []),
+      ...applied,
+      andMore(report.applied.length, applied.length, history),
+      ...skipped,
+      andMore(report.skipped.length, skipped.length, history),
+    ].filter(Boolean);
   }
-  return [`:leftwards_arrow_with_hook: ${code(report.version)} rolled back in ${(report.durationMs / 1000).toFixed(1)} s — reason: ${escapeMrkdwn(report.reason)}`];
+  return [`:leftwards_arrow_with_hook: ${code(report.version)} rolled back in ${seconds(report.durationMs)} — reason: ${inertExcerpt(report.reason, 1500)}`];
 }
 
+function appliedCount(report: ApplyReport | RollbackReport | undefined): string {
+  if (!report) return "";
+  return "applied" in report ? `${report.applied.length} applied` : `${report.version} rolled back`;
+}
+
+/** The result in the thread: what ran (summarised past MAX_LISTED), and an error whole, however long. */
 function outcomeMessage(outcome: JobOutcome): SlackMessage {
   if (outcome.status === "succeeded") {
     const lines = resultLines(outcome.report);
-    return { text: lines.join("\n").replace(/:[a-z_]+: /g, ""), blocks: [section(lines.join("\n") || "Done; nothing needed to change.")] };
+    return { text: `Done: ${appliedCount(outcome.report) || "nothing needed to change"}`, blocks: [section(lines.join("\n") || "Done; nothing needed to change.")] };
   }
   const partial = outcome.report ? resultLines(outcome.report) : [];
   const next = outcome.willRetry ? "It is retried automatically (a transient failure)." : "Nothing of the failed migration remains applied.";
-  return line(`:x: ${escapeMrkdwn(outcome.error)}\n${[...partial, next].join("\n")}`);
+  return {
+    text: `Failed${outcome.report ? ` after ${appliedCount(outcome.report)}` : ""}: ${outcome.error.slice(0, 300)}`,
+    blocks: [...sections(`:x: ${escapeMrkdwn(outcome.error)}`), section([...partial, next].join("\n"))].slice(0, 45),
+  };
+}
+
+/** One line per alert in a combined message. */
+function alertLine(alert: HealthAlert): string {
+  return `${alert.state === "resolved" ? ":large_green_circle: resolved" : alert.level === "CRITICAL" ? ":red_circle:" : ":large_orange_circle:"} ${alert.version ? `${code(alert.version)} ` : ""}${inertExcerpt(alert.message, 200)}`;
 }
 
 /**
- * The Slack side of the worker: a request's own message is edited in place as its job moves on (so
- * the response_url's 5 replies are never needed), the details go to its thread, and health alerts to
- * the environment's alert channel.
+ * The Slack side of the worker, rate-aware. A request's own message is edited in place, coalesced to
+ * at most one chat.update every UPDATE_EVERY_MS and always rendered from the request as the control
+ * database holds it now (a re-delivered job or a worker on another machine cannot leave it stale);
+ * its thread gets one reply per phase (lock, backup, result), not one per statement; alerts found
+ * together go out as one message. Nothing here makes a job wait for Slack except the final update
+ * and result, which are never dropped: the Web API client waits out a 429's Retry-After and retries.
  */
 export function slackNotifier(sources: Sources, client: webApi.WebClient, logger: Logger): Notifier {
+  const paced = channelPacer();
+  const jobs = new Map<string, { updates: Coalescer; progress?: string; phases: Set<StepName>; replies: Promise<unknown>[] }>();
+  const warn = (what: string) => (error: unknown) =>
+    logger.warn({ err: error instanceof Error ? error.message : String(error), hint: slackErrorHint(error) }, `Slack ${what} failed`);
+
+  const jobOf = (requestId: string) => {
+    let job = jobs.get(requestId);
+    if (!job) {
+      const state = { progress: undefined as string | undefined, phases: new Set<StepName>(), replies: [] as Promise<unknown>[] };
+      const render = async () => {
+        const current = await getRequest(sources.control, requestId);
+        if (current) await refreshRequestMessage(sources, client, current, current.status === "running" ? state.progress : undefined);
+      };
+      job = Object.assign(state, { updates: new Coalescer(render, UPDATE_EVERY_MS, warn("chat.update")) });
+      jobs.set(requestId, job);
+    }
+    return job;
+  };
   // A request approved at once may reach the worker before its message reference was saved.
   const withMessage = async (request: ChangeRequest) =>
     request.messageTs ? request : ((await getRequest(sources.control, request.id)) ?? request);
-  const update = async (request: ChangeRequest, progress?: string) => {
-    const current = await withMessage(request);
-    await refreshRequestMessage(sources, client, current, progress);
-    return current;
+  const reply = (request: ChangeRequest, message: SlackMessage) => {
+    const job = jobOf(request.id);
+    const sent = withMessage(request).then((current) =>
+      current.channelId && current.messageTs
+        ? paced(current.channelId, () => postMessage(client, { channel: current.channelId!, threadTs: current.messageTs! }, message))
+        : undefined,
+    );
+    const settled = sent.catch(warn("thread reply"));
+    job.replies.push(settled);
+    return settled;
   };
+  /** The final render and the result: after every earlier reply, never coalesced away. */
+  const finish = async (request: ChangeRequest, message?: SlackMessage) => {
+    const job = jobOf(request.id);
+    await job.updates.now();
+    if (message) await reply(request, message);
+    await Promise.all(job.replies);
+    jobs.delete(request.id);
+  };
+
+  const postAlerts = async (environment: Environment, alerts: HealthAlert[]) => {
+    if (alerts.length === 0) return;
+    if (!environment.alertChannel) {
+      logger.warn({ environment: environment.name, keys: alerts.map((alert) => alert.key) }, "no alertChannel configured; alerts only logged");
+      return;
+    }
+    const channel = environment.alertChannel;
+    const message = alerts.length === 1 ? alertMessage(environment, alerts[0]!, sources.now()) : alertsMessage(environment, alerts, alertLine);
+    await paced(channel, () => postMessage(client, { channel }, message));
+  };
+
   return {
     async started(request, attempt) {
-      const current = await update(request, attempt > 1 ? `attempt ${attempt} starting` : "starting");
-      await replyInThread(client, current, line(`:gear: job started${attempt > 1 ? ` (attempt ${attempt})` : ""}`));
+      const job = jobOf(request.id);
+      job.progress = attempt > 1 ? `attempt ${attempt} starting` : "starting";
+      job.updates.soon();
+      if (attempt > 1) void reply(request, line(`Attempt ${attempt} started (the previous one did not finish).`));
     },
     async progress(request: ChangeRequest, event: ProgressEvent) {
-      const current = await update(request, event.message);
-      await replyInThread(client, current, line(escapeMrkdwn(event.message)));
+      const job = jobOf(request.id);
+      job.progress = event.message;
+      job.updates.soon();
+      if (THREAD_PHASES.includes(event.step) && !job.phases.has(event.step)) {
+        job.phases.add(event.step);
+        void reply(request, line(event.message));
+      }
     },
     async finished(request, outcome) {
       // The result joins the request's commands and clicks in the audit log, whatever Slack does next.
@@ -73,21 +159,14 @@ export function slackNotifier(sources: Sources, client: webApi.WebClient, logger
         environment: request.environment,
         detail: outcome.status === "succeeded" ? { report: outcome.report } : { error: outcome.error },
       });
-      const current = await update(request);
-      await replyInThread(client, current, outcomeMessage(outcome));
+      await finish(request, outcomeMessage(outcome));
     },
     /** Nobody approved in time: the buttons go, the message says so. */
     async expired(request) {
-      await update(request);
+      await finish(request);
     },
-    async alert(environment: Environment, alert: HealthAlert) {
-      if (!environment.alertChannel) {
-        logger.warn({ environment: environment.name, key: alert.key }, "no alertChannel configured; alert only logged");
-        return;
-      }
-      const message = alertMessage(environment, alert, sources.now());
-      await client.chat.postMessage({ channel: environment.alertChannel, text: message.text, blocks: message.blocks });
-    },
+    alert: (environment, alert) => postAlerts(environment, [alert]),
+    alerts: postAlerts,
   };
 }
 

@@ -8,10 +8,12 @@ import { checkDeployPolicy, describeRefusal } from "../policy/deploy.ts";
 import { audit, cancelRequest, createRequest, setMessageRef, type ChangeRequest, type RequestKind } from "../requests/index.ts";
 import type { SlackDeps } from "./deps.ts";
 import { assessMigrations, buildRequestCard } from "./request-card.ts";
+import { postMessage } from "./send.ts";
+import { slackErrorHint } from "./slack-errors.ts";
 import { slackGroupResolver } from "./user-groups.ts";
 import { breakGlassAlert } from "./views/break-glass-alert.ts";
 import type { SlackMessage } from "./views/blocks.ts";
-import { requestMessage } from "./views/request-message.ts";
+import { reasonIsLong, reasonReply, requestMessage } from "./views/request-message.ts";
 
 export interface ChangeRequestInput {
   kind: RequestKind;
@@ -57,7 +59,7 @@ async function authoriseEmergency(deps: SlackDeps, client: webApi.WebClient, inp
     now: deps.now(),
   });
   const alert = breakGlassAlert(input.environment.name, migration.version, input.userId, input.reason ?? "", bypassed);
-  await client.chat.postMessage({ channel: input.environment.alertChannel ?? input.channelId, ...alert });
+  await postMessage(client, { channel: input.environment.alertChannel ?? input.channelId }, alert);
   return true;
 }
 
@@ -68,13 +70,22 @@ async function authoriseEmergency(deps: SlackDeps, client: webApi.WebClient, inp
  */
 async function postRequestMessage(deps: SlackDeps, client: webApi.WebClient, request: ChangeRequest, message: SlackMessage) {
   try {
-    return await client.chat.postMessage({ channel: request.channelId ?? "", text: message.text, blocks: message.blocks });
+    return await postMessage(client, { channel: request.channelId ?? "" }, message);
   } catch (error) {
     const cancelled = request.status === "pending" && (await cancelRequest(deps.control, request.id, "rookery", deps.now())).outcome === "rejected";
     throw new RookeryError(`could not post the request in this channel: ${(error as Error).message}`, {
-      hint: `${cancelled ? "The request was cancelled. " : ""}Invite the bot to the channel (\`/invite @rookery\`) and ask again.`,
+      hint: `${cancelled ? "The request was cancelled. " : ""}${slackErrorHint(error)}`,
       cause: error,
     });
+  }
+}
+
+/** A reason too long for the request message, whole in its thread; the request stands if Slack refuses it. */
+async function replyWithReason(deps: SlackDeps, client: webApi.WebClient, channel: string, threadTs: string, reason: string) {
+  try {
+    await postMessage(client, { channel, threadTs }, reasonReply(reason));
+  } catch (error) {
+    deps.logger.warn({ err: error }, "could not post the whole reason in the request's thread");
   }
 }
 
@@ -124,6 +135,7 @@ export async function openChangeRequest(deps: SlackDeps, client: webApi.WebClien
     await setMessageRef(deps.control, request.id, posted.channel ?? input.channelId, posted.ts);
     request.channelId = posted.channel ?? input.channelId;
     request.messageTs = posted.ts;
+    if (reasonIsLong(request.reason)) await replyWithReason(deps, client, request.channelId, posted.ts, request.reason);
   }
   if (request.status === "approved") await deps.dispatchOutbox?.();
   return request;

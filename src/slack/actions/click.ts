@@ -3,6 +3,7 @@ import { z } from "zod";
 import { describeError, RookeryError } from "../../errors.ts";
 import { audit, getRequest, type ChangeRequest } from "../../requests/index.ts";
 import type { SlackDeps } from "../deps.ts";
+import { respondWith } from "../send.ts";
 import type { SlackMessage } from "../views/blocks.ts";
 import { errorMessage, noticeMessage } from "../views/error-message.ts";
 
@@ -39,8 +40,7 @@ type ActionArgs = SlackActionMiddlewareArgs & AllMiddlewareArgs;
 export function buttonListener(action: string, deps: SlackDeps, handler: ClickHandler) {
   return async function onClick({ ack, body, respond, client }: ActionArgs): Promise<void> {
     await ack();
-    const tell = (message: SlackMessage) =>
-      respond({ response_type: "ephemeral", replace_original: false, text: message.text, blocks: message.blocks }).then(() => {});
+    const tell = (message: SlackMessage) => respondWith(respond, message, "ephemeral");
     const parsed = ButtonClickSchema.safeParse(body);
     if (!parsed.success) {
       deps.logger.warn({ action, issues: parsed.error.issues.length }, "button payload rejected");

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { mayApprove } from "../../policy/approval.ts";
 import { describeFreeze, freezeEnvironment } from "../../policy/freeze.ts";
 import { slackGroupResolver } from "../user-groups.ts";
-import { context, escapeMrkdwn, section, userMention, type SlackMessage } from "../views/blocks.ts";
+import { context, escapeMrkdwn, sections, userMention, type SlackMessage } from "../views/blocks.ts";
 import { noticeMessage } from "../views/error-message.ts";
 import { environmentArg, environmentNamed, parseArguments } from "./parse.ts";
 import { defineSubcommand } from "./subcommand.ts";
@@ -18,7 +18,7 @@ function frozenMessage(environment: string, userId: string, reason: string): Sla
   return {
     text: `${environment} is frozen by ${userId}: ${reason}`,
     blocks: [
-      section(`:snowflake: *${escapeMrkdwn(environment)}* is frozen by ${userMention(userId)}: ${escapeMrkdwn(reason)}`),
+      ...sections(`:snowflake: *${escapeMrkdwn(environment)}* is frozen by ${userMention(userId)}: ${escapeMrkdwn(reason)}`),
       context(`Every apply and rollback is refused until \`/migrate unfreeze ${escapeMrkdwn(environment)}\`; only a break-glass rollback still runs.`),
     ],
   };

@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from "@slack/bolt"
 import { UsageError } from "../../errors.ts";
 import { audit } from "../../requests/index.ts";
 import { commandSlots } from "../command-slots.ts";
+import { respondWith } from "../send.ts";
 import type { SlackDeps } from "../deps.ts";
 import type { SlackMessage } from "../views/blocks.ts";
 import { errorMessage } from "../views/error-message.ts";
@@ -30,14 +31,13 @@ const COMMAND_SLOTS = 2;
 
 /** Parses, audits and runs one acknowledged command; every answer goes through its response_url. */
 async function answerCommand(subcommands: readonly Subcommand[], deps: SlackDeps, { command, respond, client }: CommandArgs): Promise<void> {
-  const send = (message: SlackMessage, responseType: "in_channel" | "ephemeral") =>
-    respond({ response_type: responseType, replace_original: false, text: message.text, blocks: message.blocks }).then(() => {});
+  const send = (message: SlackMessage, responseType: "in_channel" | "ephemeral") => respondWith(respond, message, responseType);
   let invocation: Invocation;
   try {
     invocation = invocationFrom(command);
   } catch (error) {
     deps.logger.warn({ err: error }, "slash command payload rejected");
-    await send(errorMessage(new UsageError("this command came without a valid user, team or channel")), "ephemeral");
+    await send(errorMessage(error), "ephemeral");
     return;
   }
   const { name, words, rest } = splitCommandText(invocation.text);

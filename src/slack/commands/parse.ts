@@ -10,17 +10,30 @@ import type { Invocation } from "./subcommand.ts";
  * reason) is taken verbatim from the text, so quotes in it survive as typed.
  */
 
+/** What a slash command's text may hold, as typed (Slack's own limit on the text box). */
+export const MAX_COMMAND_TEXT = 4000;
+
 /** The fields of Slack's slash command payload Rookery relies on; anything else is ignored. */
 export const SlashCommandPayloadSchema = z.object({
   user_id: z.string().regex(/^[UW][A-Z0-9]+$/, "a Slack user id"),
   team_id: z.string().min(1),
   channel_id: z.string().min(1),
-  text: z.string().max(4000).default(""),
+  // Slack sends `&` as `&amp;`: the limit is on what was typed, not on its escaped form.
+  text: z
+    .string()
+    .default("")
+    .transform((text) => unescapeSlack(text))
+    .pipe(z.string().max(MAX_COMMAND_TEXT, `the command is longer than ${MAX_COMMAND_TEXT} characters`)),
 });
 
 export function invocationFrom(payload: unknown): Invocation {
-  const parsed = SlashCommandPayloadSchema.parse(payload);
-  return { userId: parsed.user_id, teamId: parsed.team_id, channelId: parsed.channel_id, text: unescapeSlack(parsed.text) };
+  const parsed = SlashCommandPayloadSchema.safeParse(payload);
+  if (!parsed.success) {
+    const tooLong = parsed.error.issues.find((issue) => issue.path[0] === "text");
+    if (tooLong) throw new UsageError(tooLong.message, { hint: "Shorten it: a reason of a few sentences is enough; put the rest in the ticket." });
+    throw new UsageError("this command came without a valid user, team or channel", { cause: parsed.error });
+  }
+  return { userId: parsed.data.user_id, teamId: parsed.data.team_id, channelId: parsed.data.channel_id, text: parsed.data.text };
 }
 
 export function unescapeSlack(text: string): string {

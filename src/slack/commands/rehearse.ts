@@ -7,8 +7,9 @@ import { mayApprove, mayRequest } from "../../policy/approval.ts";
 import { checkDeployPolicy, describeRefusal } from "../../policy/deploy.ts";
 import { rehearsalLines, rehearsalRefusal, rehearse, type RehearsalReport } from "../../runner/rehearse.ts";
 import type { SlackDeps } from "../deps.ts";
+import { postMessage, updateMessage } from "../send.ts";
 import { slackGroupResolver } from "../user-groups.ts";
-import { code, context, escapeMrkdwn, section, userMention, type SlackMessage } from "../views/blocks.ts";
+import { code, codeBlock, context, escapeMrkdwn, inertExcerpt, section, sections, userMention, type SlackMessage } from "../views/blocks.ts";
 import { noticeMessage } from "../views/error-message.ts";
 import { environmentArg, environmentNamed, noExtraWords, parseArguments, versionArg } from "./parse.ts";
 import { defineSubcommand } from "./subcommand.ts";
@@ -36,7 +37,7 @@ function reportMessage(report: RehearsalReport): SlackMessage {
     text: `Rehearsal of ${report.version} on ${report.environment}: ${ok ? "done" : "needs attention"}`,
     blocks: [
       section(`${ok ? ":white_check_mark:" : ":x:"} ${escapeMrkdwn(title ?? "")}`),
-      section(`\`\`\`${escapeMrkdwn(lines.join("\n"))}\`\`\``),
+      ...sections(codeBlock(lines.join("\n"))),
     ],
   };
 }
@@ -44,7 +45,7 @@ function reportMessage(report: RehearsalReport): SlackMessage {
 function failedMessage(version: string, environment: string, error: unknown): SlackMessage {
   return {
     text: `Rehearsal of ${version} on ${environment} failed: ${describeError(error)}`,
-    blocks: [section(`:x: Rehearsal of ${code(version)} on *${escapeMrkdwn(environment)}* failed: ${escapeMrkdwn(describeError(error))}`)],
+    blocks: [section(`:x: Rehearsal of ${code(version)} on *${escapeMrkdwn(environment)}* failed: ${inertExcerpt(describeError(error), 2500)}`)],
   };
 }
 
@@ -91,7 +92,7 @@ export const rehearseSubcommand = defineSubcommand({
     }
     const catalog = await deps.loadCatalog();
     await refuseOutsidePolicy(deps, environment, catalog, args.version);
-    const posted = await client.chat.postMessage({ channel: invocation.channelId, ...startedMessage(args.version, environment.name, invocation.userId) });
+    const posted = await postMessage(client, { channel: invocation.channelId }, startedMessage(args.version, environment.name, invocation.userId));
     let outcome: SlackMessage;
     try {
       const report = await rehearse(environment, catalog, args.version, {
@@ -103,6 +104,6 @@ export const rehearseSubcommand = defineSubcommand({
     } catch (error) {
       outcome = failedMessage(args.version, environment.name, error);
     }
-    await client.chat.update({ channel: posted.channel ?? invocation.channelId, ts: posted.ts!, ...outcome });
+    await updateMessage(client, { channel: posted.channel ?? invocation.channelId, ts: posted.ts! }, outcome);
   },
 });

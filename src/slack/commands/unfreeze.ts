@@ -2,7 +2,7 @@ import { z } from "zod";
 import { mayApprove } from "../../policy/approval.ts";
 import { unfreezeEnvironment } from "../../policy/freeze.ts";
 import { slackGroupResolver } from "../user-groups.ts";
-import { context, escapeMrkdwn, section, userMention, type SlackMessage } from "../views/blocks.ts";
+import { context, escapeMrkdwn, inertExcerpt, section, userMention, type SlackMessage } from "../views/blocks.ts";
 import { noticeMessage } from "../views/error-message.ts";
 import { environmentArg, environmentNamed, noExtraWords, parseArguments } from "./parse.ts";
 import { defineSubcommand } from "./subcommand.ts";
@@ -16,7 +16,7 @@ function unfrozenMessage(environment: string, userId: string, frozenBy: string, 
     text: `${environment} is unfrozen by ${userId}`,
     blocks: [
       section(`:sunny: *${escapeMrkdwn(environment)}* is unfrozen by ${userMention(userId)}.`),
-      context(`It was frozen by ${userMention(frozenBy)}: ${escapeMrkdwn(reason)}`),
+      context(`It was frozen by ${userMention(frozenBy)}: ${inertExcerpt(reason, 2900)}`),
     ],
   };
 }

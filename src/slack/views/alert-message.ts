@@ -1,6 +1,6 @@
 import type { Environment } from "../../config/index.ts";
 import type { HealthAlert } from "../../queue/notifier.ts";
-import { age, code, context, escapeMrkdwn, section, type SlackMessage } from "./blocks.ts";
+import { age, andMore, code, context, escapeMrkdwn, inertExcerpt, MAX_LISTED, section, type SlackMessage } from "./blocks.ts";
 
 function icon(alert: HealthAlert): string {
   if (alert.state === "resolved") return ":large_green_circle:";
@@ -11,9 +11,9 @@ export function alertMessage(environment: Environment, alert: HealthAlert, now: 
   const state = alert.state === "resolved" ? "RESOLVED" : alert.state === "repeat" ? `${alert.level} (still unresolved)` : alert.level;
   const headline = `${icon(alert)} *${state}* on *${escapeMrkdwn(environment.name)}*${alert.version ? ` — ${code(alert.version)}` : ""}`;
   return {
-    text: `${state} ${environment.name}${alert.version ? ` ${alert.version}` : ""}: ${alert.message}`,
+    text: `${state} ${environment.name}${alert.version ? ` ${alert.version}` : ""}: ${alert.message.slice(0, 300)}`,
     blocks: [
-      section(`${headline}\n${escapeMrkdwn(alert.message)}`),
+      section(`${headline}\n${inertExcerpt(alert.message, 2500)}`),
       context(
         [
           `age ${age(alert.since, now)}`,
@@ -22,6 +22,24 @@ export function alertMessage(environment: Environment, alert: HealthAlert, now: 
           .filter(Boolean)
           .join(" · "),
       ),
+    ],
+  };
+}
+
+/** Alerts found together, as one message: counts, the first few, and where to see them all. */
+export function alertsMessage(environment: Environment, alerts: HealthAlert[], line: (alert: HealthAlert) => string): SlackMessage {
+  const critical = alerts.filter((alert) => alert.state !== "resolved" && alert.level === "CRITICAL").length;
+  const resolved = alerts.filter((alert) => alert.state === "resolved").length;
+  const warning = alerts.length - critical - resolved;
+  const counts = [critical ? `${critical} CRITICAL` : "", warning ? `${warning} WARNING` : "", resolved ? `${resolved} resolved` : ""].filter(Boolean).join(", ");
+  const shown = alerts.slice(0, MAX_LISTED);
+  const where = `/migrate health ${environment.name}`;
+  return {
+    text: `${environment.name}: ${alerts.length} health alerts (${counts})`,
+    blocks: [
+      section(`${critical ? ":red_circle:" : warning ? ":large_orange_circle:" : ":large_green_circle:"} *${alerts.length} health alerts* on *${escapeMrkdwn(environment.name)}*: ${counts}`),
+      section(shown.map(line).join("\n")),
+      context(andMore(alerts.length, shown.length, where) || `${code(where)} shows them all`),
     ],
   };
 }

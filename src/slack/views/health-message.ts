@@ -1,5 +1,5 @@
 import type { HealthRow } from "../../runner/types.ts";
-import { code, context, escapeMrkdwn, monospaceTable, section, type SlackMessage } from "./blocks.ts";
+import { andMore, code, escapeMrkdwn, MAX_LISTED, monospaceTable, section, type SlackMessage } from "./blocks.ts";
 
 export function healthMessage(environment: string, rows: HealthRow[]): SlackMessage {
   const alerts = rows.filter((row) => row.alertLevel === "CRITICAL" || row.alertLevel === "WARNING");
@@ -16,17 +16,30 @@ export function healthMessage(environment: string, rows: HealthRow[]): SlackMess
             section(
               monospaceTable(
                 rows.map((row) => [row.version, row.alertLevel, row.healthStatus, `${Math.round(row.hoursSinceApplication)} h`, row.description.slice(0, 36)]),
+                2800,
+                `rookery health --env ${environment}`,
               ),
             ),
           ]
         : []),
-      ...alerts.map((row) =>
-        context(
-          row.status === "failed"
-            ? `${code(row.version)} failed: fix the file and \`/migrate apply ${row.version} ${environment}\` again`
-            : `${code(row.version)} ${row.healthStatus.toLowerCase().replace("_", " ")}: keep an eye on it`,
-        ),
-      ),
+      ...(alerts.length > 0
+        ? [
+            section(
+              [
+                ...alerts
+                  .slice(0, MAX_LISTED)
+                  .map((row) =>
+                    row.status === "failed"
+                      ? `${code(row.version)} failed: fix the file and ${code(`/migrate apply ${row.version} ${environment}`)} again`
+                      : `${code(row.version)} ${escapeMrkdwn(row.healthStatus.toLowerCase().replace("_", " "))}: keep an eye on it`,
+                  ),
+                andMore(alerts.length, MAX_LISTED, `rookery health --env ${environment}`),
+              ]
+                .filter(Boolean)
+                .join("\n"),
+            ),
+          ]
+        : []),
     ],
   };
 }

@@ -14,6 +14,9 @@ export function historyMessage(environment: string, events: HistoryEvent[]): Sla
   ]);
   return {
     text: `${environment}: last ${events.length} events`,
-    blocks: [section(`*${escapeMrkdwn(environment)}* — last ${events.length} events, newest first`), section(monospaceTable(rows))],
+    blocks: [
+      section(`*${escapeMrkdwn(environment)}* — last ${events.length} events, newest first`),
+      section(monospaceTable(rows, 2800, `rookery history --env ${environment}`)),
+    ],
   };
 }

@@ -3,12 +3,16 @@ import type { ChangeRequest, RequestStatus } from "../../requests/index.ts";
 import { ACTION } from "./action-ids.ts";
 import {
   actions,
+  andMore,
   code,
   context,
   divider,
   escapeMrkdwn,
   header,
+  inertExcerpt,
+  MAX_LISTED,
   section,
+  sections,
   shortChecksum,
   sqlPreview,
   userMention,
@@ -67,21 +71,70 @@ const STATUS_LINE: Record<RequestStatus, string> = {
   cancelled: ":heavy_multiplication_x: cancelled",
 };
 
+/** A reason longer than this (once made inert) is shortened on the message and shown whole in its thread. */
+export const REASON_INLINE_CHARS = 600;
+
+/** Whether the request's reason is too long for its message, so `reasonReply` goes to the thread. */
+export function reasonIsLong(reason: string | null): reason is string {
+  return reason !== null && escapeMrkdwn(reason).length > REASON_INLINE_CHARS;
+}
+
+/** The reason whole, in as many sections as it needs, for the request's thread. */
+export function reasonReply(reason: string): SlackMessage {
+  return { text: `Reason (${reason.length} characters)`, blocks: sections(`*Reason, whole:*\n${escapeMrkdwn(reason)}`) };
+}
+
+function reasonLine(reason: string): string {
+  if (!reasonIsLong(reason)) return `*Reason:* ${escapeMrkdwn(reason)}`;
+  return `*Reason:* ${inertExcerpt(reason, REASON_INLINE_CHARS)} _(${reason.length} characters; the whole reason is in the thread)_`;
+}
+
 function title(request: ChangeRequest): string {
   const what = request.kind === "apply" ? `Apply ${request.versions.length === 1 ? request.versions[0] : `${request.versions.length} migrations`}` : `Roll back ${request.versions[0]}`;
   return `${what} on ${request.environment}`;
 }
 
-function statusLine(card: RequestCard): string {
+function statusLine(card: RequestCard, who: (userId: string) => string = userMention): string {
   const { request } = card;
   const base = STATUS_LINE[request.status];
   if (request.status === "pending") {
     return `${base} (${request.approvals.length} of ${request.approvalsRequired})`;
   }
   if (request.status === "rejected" || request.status === "cancelled") {
-    return `${base}${request.decidedBy ? ` by ${userMention(request.decidedBy)}` : ""}`;
+    return `${base}${request.decidedBy ? ` by ${who(request.decidedBy)}` : ""}`;
   }
   return base;
+}
+
+/** Past MAX_LISTED migrations, the rest of a request is counted, not listed: a message holds 50 blocks. */
+function remainingMigrations(card: RequestCard): SlackBlock[] {
+  const rest = card.migrations.slice(MAX_LISTED);
+  if (rest.length === 0) return [];
+  const { request } = card;
+  const byType = new Map<string, number>();
+  for (const migration of rest) {
+    const type = migration.analysis?.type ?? "unknown type";
+    byType.set(type, (byType.get(type) ?? 0) + 1);
+  }
+  const withoutRollback = rest.filter((migration) => !migration.hasRollback).length;
+  const changed = rest.filter((migration) => migration.changedSinceRequest).length;
+  const findings = rest.reduce((sum, migration) => sum + (migration.analysis?.findings.length ?? 0), 0);
+  const where = request.status === "pending" ? `rookery plan --env ${request.environment}` : `rookery status --env ${request.environment}`;
+  return [
+    section(
+      [
+        `${andMore(card.migrations.length, MAX_LISTED, where)} (up to ${code(rest.at(-1)!.version)})`,
+        [...byType].map(([type, count]) => `${count} ${escapeMrkdwn(type)}`).join(" · "),
+        [
+          withoutRollback > 0 ? `*${withoutRollback} without a rollback file*` : "all with a rollback file",
+          findings > 0 ? `${findings} lint findings` : "",
+          changed > 0 ? `:rotating_light: ${changed} changed since this request` : "",
+        ]
+          .filter(Boolean)
+          .join(" · "),
+      ].join("\n"),
+    ),
+  ];
 }
 
 function migrationBlock(migration: CardMigration, request: ChangeRequest): SlackBlock[] {
@@ -97,7 +150,7 @@ function migrationBlock(migration: CardMigration, request: ChangeRequest): Slack
         : "*no stored rollback script*",
   ].filter(Boolean);
   const lines = [
-    `${code(migration.version)} ${escapeMrkdwn(migration.description)}`,
+    `${code(migration.version)} ${inertExcerpt(migration.description, 300)}`,
     facts.join(" · "),
     ...(migration.changedSinceRequest ? [":rotating_light: the file changed since this request: the job will refuse it"] : []),
     ...(migration.analysis ? findingLines(migration.analysis) : []),
@@ -134,13 +187,19 @@ function buttonsFor(card: RequestCard): SlackBlock[] {
 
 function outcomeLines(card: RequestCard): string[] {
   const { request } = card;
-  if (request.status === "failed" && request.error) return [`*Error:* ${escapeMrkdwn(request.error.slice(0, 1500))}`];
+  if (request.status === "failed" && request.error) return [`*Error:* ${inertExcerpt(request.error, 1500)}`];
   if (request.status === "expired") return ["Nobody approved it in time; nothing ran. Ask again with the same command."];
-  if (request.status === "running" && card.progress) return [`_${escapeMrkdwn(card.progress)}_`];
+  if (request.status === "running" && card.progress) return [inertExcerpt(card.progress, 1000)];
   if ((request.status === "queued" || request.status === "approved") && request.error) {
-    return [`Waiting to retry: ${escapeMrkdwn(request.error.slice(0, 500))}`];
+    return [`Waiting to retry: ${inertExcerpt(request.error, 500)}`];
   }
   return [];
+}
+
+/** Lint findings that block a request: the first few, then a count. */
+function blockingLines(lines: string[]): string {
+  const shown = lines.slice(0, 5).map((line) => `• ${inertExcerpt(line, 400)}`);
+  return [...shown, ...(lines.length > shown.length ? [`… and ${lines.length - shown.length} more (\`rookery lint\`)`] : [])].join("\n");
 }
 
 export function requestMessage(card: RequestCard): SlackMessage {
@@ -148,7 +207,7 @@ export function requestMessage(card: RequestCard): SlackMessage {
   const approvals = request.approvals.map((approval) => userMention(approval.userId)).join(", ");
   const intro = [
     `Requested by ${userMention(request.requestedBy)} · environment *${escapeMrkdwn(request.environment)}* · request \`${request.id.slice(0, 8)}\``,
-    ...(request.reason ? [`*Reason:* ${escapeMrkdwn(request.reason)}`] : []),
+    ...(request.reason ? [reasonLine(request.reason)] : []),
   ];
   const safety = card.rollbackSafety
     ? [
@@ -165,16 +224,17 @@ export function requestMessage(card: RequestCard): SlackMessage {
           section(
             card.overriddenBy
               ? `:unlock: lint findings overridden by ${userMention(card.overriddenBy)}`
-              : `:no_entry: *Blocked by lint findings* — an approver must override before approving:\n${card.blocking.map((line) => `• ${escapeMrkdwn(line)}`).join("\n")}`,
+              : `:no_entry: *Blocked by lint findings* — an approver must override before approving:\n${blockingLines(card.blocking)}`,
           ),
         ]
       : [];
   return {
-    text: `${title(request)}: ${statusLine(card).replace(/:[a-z_]+: /, "")}`,
+    text: `${title(request)}: ${statusLine(card, (userId) => userId).replace(/:[a-z_]+: /, "")}`,
     blocks: [
       header(title(request), requestBlockId(request.id)),
       section(`*${statusLine(card)}*\n${intro.join("\n")}`),
-      ...card.migrations.flatMap((migration) => migrationBlock(migration, request)),
+      ...card.migrations.slice(0, MAX_LISTED).flatMap((migration) => migrationBlock(migration, request)),
+      ...remainingMigrations(card),
       ...safety,
       ...blocking,
       ...outcomeLines(card).map((line) => section(line)),

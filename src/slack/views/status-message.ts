@@ -1,5 +1,5 @@
 import type { MigrationState, StatusReport } from "../../runner/types.ts";
-import { code, context, escapeMrkdwn, monospaceTable, section, type SlackMessage } from "./blocks.ts";
+import { andMore, code, context, escapeMrkdwn, MAX_LISTED, monospaceTable, section, type SlackMessage } from "./blocks.ts";
 
 const STATE_EMOJI: Record<MigrationState["state"], string> = {
   applied: ":white_check_mark:",
@@ -26,10 +26,23 @@ export function statusMessage(report: StatusReport): SlackMessage {
     text: `${report.environment}: current version ${report.currentVersion ?? "none"}`,
     blocks: [
       section(`*${escapeMrkdwn(report.environment)}* — current version ${code(report.currentVersion ?? "none")}\n${summary}`),
-      ...(rows.length > 0 ? [section(monospaceTable(rows))] : [section("No migrations in the folder or the ledger.")]),
-      ...problems.map((migration) =>
-        context(`${STATE_EMOJI[migration.state]} ${code(migration.version)} ${migration.drift ? "changed on disk since it was applied" : "failed"}`),
-      ),
+      ...(rows.length > 0
+        ? [section(monospaceTable(rows, 2800, `rookery status --env ${report.environment}`))]
+        : [section("No migrations in the folder or the ledger.")]),
+      ...(problems.length > 0
+        ? [
+            section(
+              [
+                ...problems
+                  .slice(0, MAX_LISTED)
+                  .map((migration) => `${STATE_EMOJI[migration.state]} ${code(migration.version)} ${migration.drift ? "changed on disk since it was applied" : "failed"}`),
+                andMore(problems.length, MAX_LISTED, `rookery status --env ${report.environment}`),
+              ]
+                .filter(Boolean)
+                .join("\n"),
+            ),
+          ]
+        : []),
     ],
   };
 }

@@ -1,0 +1,36 @@
+import type { RespondFn, webApi } from "@slack/bolt";
+import { RookeryError } from "../errors.ts";
+import { fitMessage, type SlackMessage } from "./views/blocks.ts";
+import { messageViolation } from "./views/limits.ts";
+
+/**
+ * The only way a message leaves the app: fitted to Slack's limits (blocks.ts) and checked against them
+ * (limits.ts, the same check the fake Web API makes), so a layout Slack would refuse is a bug caught
+ * here with the offending path named, not a silent `invalid_blocks` in production.
+ */
+export function checkedMessage(message: SlackMessage): SlackMessage {
+  const fitted = fitMessage(message);
+  const violation = messageViolation(fitted);
+  if (violation) {
+    throw new RookeryError(`Rookery built a message Slack would refuse (${violation.error}): ${violation.messages.slice(0, 3).join("; ")}`, {
+      hint: "That is a bug in Rookery, please report it. The request itself is fine and can be followed from the CLI (`rookery status`).",
+    });
+  }
+  return fitted;
+}
+
+export async function postMessage(client: webApi.WebClient, where: { channel: string; threadTs?: string }, message: SlackMessage) {
+  const { text, blocks } = checkedMessage(message);
+  return client.chat.postMessage({ channel: where.channel, ...(where.threadTs ? { thread_ts: where.threadTs } : {}), text, blocks });
+}
+
+export async function updateMessage(client: webApi.WebClient, where: { channel: string; ts: string }, message: SlackMessage) {
+  const { text, blocks } = checkedMessage(message);
+  return client.chat.update({ channel: where.channel, ts: where.ts, text, blocks });
+}
+
+/** An answer through a command's or click's response_url (Slack allows 5 per URL). */
+export async function respondWith(respond: RespondFn, message: SlackMessage, responseType: "in_channel" | "ephemeral"): Promise<void> {
+  const { text, blocks } = checkedMessage(message);
+  await respond({ response_type: responseType, replace_original: false, text, blocks });
+}
