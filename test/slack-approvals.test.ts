@@ -60,8 +60,8 @@ describe("apply through approvals: who may click, and what each click changes", 
 
     // The message was edited in place to the result, the details went to its thread.
     await harness.fake.waitForCall((call) => call.method === "chat.update" && call.body.ts === ref.ts && textOf(call.body).includes(":white_check_mark: done"));
-    const thread = harness.fake.callsTo("chat.postMessage").filter((call) => call.body.thread_ts === ref.ts);
-    expect(thread.map((call) => textOf(call.body)).join("\n")).toMatch(/20251101_000001` applied in \d+\.\d s/);
+    const result = await harness.fake.waitForCall((call) => call.method === "chat.postMessage" && call.body.thread_ts === ref.ts && textOf(call.body).includes("applied in"));
+    expect(textOf(result.body)).toMatch(/20251101_000001` applied in \d+\.\d s/);
 
     const late = await harness.answer((await harness.click(USERS.approver1, ACTION.approve, ref)).responseId);
     expect(late.text).toContain("already succeeded; nothing changed");

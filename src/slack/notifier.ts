@@ -116,9 +116,10 @@ export function slackNotifier(sources: Sources, client: webApi.WebClient, logger
   /** The final render and the result: after every earlier reply, never coalesced away. */
   const finish = async (request: ChangeRequest, message?: SlackMessage) => {
     const job = jobOf(request.id);
-    await job.updates.now();
+    // The thread has the details by the time the message shows the result.
     if (message) await reply(request, message);
     await Promise.all(job.replies);
+    await job.updates.now();
     jobs.delete(request.id);
   };
 

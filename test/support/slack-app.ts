@@ -50,6 +50,17 @@ export interface RequestRef {
   ts: string;
 }
 
+/** Calls real Slack would have refused for a limit (or a used-up response_url): none may happen in a test. */
+export function refusedCalls(fake: FakeSlackApi): RecordedCall[] {
+  const limitErrors = new Set(["invalid_blocks", "msg_too_long", "no_text", "used_url", "invalid_arguments"]);
+  return fake.calls.filter((call) => limitErrors.has(String(call.response.error)) || call.status === 400);
+}
+
+/** How Slack sends typed text to the app: `&`, `<` and `>` escaped. */
+export function slackEscaped(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 export function textOf(body: Record<string, unknown>): string {
   return `${String(body.text ?? "")}\n${JSON.stringify(body.blocks ?? [])}`;
 }
@@ -92,6 +103,11 @@ export async function startSlackHarness(options: {
     await rookery.stop();
     await control.end();
     await fake.close();
+    // No test may pass on a message real Slack would refuse.
+    const refused = refusedCalls(fake);
+    if (refused.length > 0) {
+      throw new Error(`Slack would have refused ${refused.length} call(s): ${refused.map((call) => `${call.method} ${String(call.response.error)} ${JSON.stringify(call.response.errors ?? "")}`).join("; ").slice(0, 2000)}`);
+    }
   });
   const sender = new SignedSlackSender(`http://127.0.0.1:${rookery.port}/slack/events`, signingSecret);
   const isRequestMessage = (call: RecordedCall) => call.method === "chat.postMessage" && !call.body.thread_ts && requestIdOf(call) !== undefined;
