@@ -1,20 +1,29 @@
 import { parseVersion } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
 import { UsageError } from "../errors.ts";
-import { previewRollback, rollbackMigration } from "../runner/index.ts";
+import { previewRollback, rollbackMigration, rollbackMigrations, rollbackTargets, type RollbackManyReport } from "../runner/index.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
 import { cliActor, formatMs, progressTo, runCommand, shortTime, targetFor } from "./format.ts";
 import { enforcePolicyAtCli, POLICY_HELP, POLICY_OPTIONS } from "./policy-gate.ts";
 
 const HELP = `Usage: rookery rollback VERSION --reason TEXT
+       rookery rollback --to VERSION --reason TEXT   every applied version after VERSION, newest first
+       rookery rollback --last N --reason TEXT       the N newest applied versions, newest first
 
 Runs the rollback script stored in the ledger when VERSION was applied (not today's file), in a
 transaction, and marks the version rolled_back. The reason is recorded verbatim in the history.
 Before running it shows the safety check: a migration applied less than an hour ago is
 RECENT_MIGRATION_CAUTION (something may already depend on it), otherwise SAFE_TO_ROLLBACK.
 
+With --to or --last the versions roll back in one run (one hold of the migration lock), each in its
+own transaction with its stored script and the same reason. A version without a stored script
+refuses the whole run before anything runs; the first failure stops it: the newer versions stay
+rolled back, the failed one and the older ones stay applied.
+
 Options:
   --reason TEXT   why (required): recorded in migration_events and shown by \`rookery history\`
+  --to VERSION    roll back every applied version after VERSION (VERSION stays applied)
+  --last N        roll back the N newest applied versions
 
 ${POLICY_HELP} (freezes and windows apply to rollbacks; the --reason above is the override's reason)
 
@@ -49,7 +58,8 @@ function requiredVersion(positionals: string[]): string {
 export const rollbackCommand: CliCommand = {
   help: HELP,
   run: (args, io) =>
-    runCommand(args, io, { reason: { type: "string" }, ...POLICY_OPTIONS }, async ({ values, positionals }) => {
+    runCommand(args, io, { reason: { type: "string" }, to: { type: "string" }, last: { type: "string" }, ...POLICY_OPTIONS }, async ({ values, positionals }) => {
+      if (values.to !== undefined || values.last !== undefined) return rollbackSeveral(io, values, positionals);
       const version = requiredVersion(positionals);
       const reason = requiredReason(values.reason);
       const { environment, catalog, config } = targetFor(values, io);
@@ -70,3 +80,45 @@ export const rollbackCommand: CliCommand = {
       return EXIT.ok;
     }),
 };
+
+function lastCount(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) {
+    throw new UsageError(`--last takes a positive whole number, got "${text}"`, { hint: 'rookery rollback --last 3 --reason "why"' });
+  }
+  return Number(text);
+}
+
+type SeveralValues = { to?: string; last?: string; reason?: string; env?: string; dir?: string; config?: string; json: boolean; "override-policy"?: boolean };
+
+/** `--to VERSION` / `--last N`: the versions are listed before anything runs, then rolled back in one run. */
+async function rollbackSeveral(io: CliIO, values: SeveralValues, positionals: string[]): Promise<number> {
+  if (positionals.length > 0) {
+    throw new UsageError("give either a version or --to / --last, not both", { hint: 'rookery rollback --to 20251101_000001 --reason "why"' });
+  }
+  if (values.to !== undefined && values.last !== undefined) {
+    throw new UsageError("give either --to VERSION or --last N, not both", { hint: 'rookery rollback --last 3 --reason "why"' });
+  }
+  const options = { to: values.to === undefined ? undefined : parseVersion(values.to), last: lastCount(values.last), reason: requiredReason(values.reason) };
+  const { environment, catalog, config } = targetFor(values, io);
+  const versions = await rollbackTargets(environment, options);
+  await enforcePolicyAtCli(io, { config, environment, catalog }, {
+    kind: "rollback",
+    versions,
+    overridePolicy: values["override-policy"] ?? false,
+    reason: options.reason,
+  });
+  io.stderr(versions.length > 0 ? `rolling back ${versions.length} version(s), newest first: ${versions.join(", ")}\n` : "nothing to roll back\n");
+  const report = await rollbackMigrations({ environment, catalog, actor: cliActor(io.env), onProgress: progressTo(io) }, options);
+  if (values.json) printJson(io, { ok: !report.failed, ...report, failed: report.failed ?? null });
+  else printSeveral(io, report);
+  return report.failed ? EXIT.failed : EXIT.ok;
+}
+
+function printSeveral(io: CliIO, report: RollbackManyReport): void {
+  for (const step of report.rolledBack) io.stdout(`${step.version}  rolled_back  ${formatMs(step.durationMs)}  ${step.safety}\n`);
+  if (!report.failed) return;
+  io.stdout(`${report.failed.version}  FAILED  ${report.failed.error}\n`);
+  for (const version of report.notRun) io.stdout(`${version}  not run (still applied)\n`);
+  io.stderr(`rookery: ${report.rolledBack.length} rolled back, then ${report.failed.version} failed: ${report.failed.error}\n`);
+}

@@ -1,6 +1,7 @@
 /** The engine's operations on one database. It knows nothing of Slack or queues. */
 export { applyMigrations } from "./apply.ts";
 export { rollbackMigration } from "./rollback.ts";
+export { rollbackMigrations, rollbackTargets, type RollbackManyOptions, type RollbackManyReport } from "./rollback-many.ts";
 export { previewRollback, type RollbackPreview } from "./rollback-safety.ts";
 export { getStatus } from "./status.ts";
 export { planMigrations } from "./plan.ts";

@@ -56,7 +56,15 @@ export async function rollbackMigration(ctx: RunContext, options: RollbackOption
   const reason = options.reason.trim();
   if (reason === "") throw new UsageError("a rollback needs a reason", { hint: "Say why, e.g. --reason \"checkout latency doubled\"." });
   await loadParser();
-  return withRunnerSession(ctx, async (client) => {
+  return withRunnerSession(ctx, (client) => rollbackInSession(ctx, client, options, reason));
+}
+
+/**
+ * One rollback on the run's session, which holds the migration lock (`rollbackMigration` for one
+ * version, `rollbackMigrations` for several in one run). Throws the refusal or the failure, recorded.
+ */
+export async function rollbackInSession(ctx: RunContext, client: pg.Client, options: RollbackOptions, reason: string): Promise<RollbackReport> {
+  {
     const { version } = options;
     const schema = ctx.environment.ledgerSchema;
     // Expand-contract (src/expand/): rolling back an expanded version aborts its expansion.
@@ -117,5 +125,5 @@ export async function rollbackMigration(ctx: RunContext, options: RollbackOption
     };
     await ctx.onProgress?.({ step: "done", version, message: `${version} rolled back` });
     return report;
-  });
+  }
 }

@@ -1,0 +1,94 @@
+import { loadParser } from "../analysis/parse.ts";
+import { RookeryError, UsageError } from "../errors.ts";
+import { readLedger, type LedgerEntry } from "../ledger/index.ts";
+import { rollbackInSession } from "./rollback.ts";
+import { withLedgerClient, withRunnerSession } from "./session.ts";
+import type { RollbackReport, RunContext } from "./types.ts";
+
+export interface RollbackManyOptions {
+  /** Roll back every applied version newer than this one; it stays applied. */
+  to?: string;
+  /** Roll back the N newest applied versions. */
+  last?: number;
+  /** One reason for every version of the run. */
+  reason: string;
+}
+
+export interface RollbackManyReport {
+  environment: string;
+  reason: string;
+  /** In the order they ran: newest first. */
+  rolledBack: RollbackReport[];
+  /** The version that failed, and why; the run stopped there and older versions stay applied. */
+  failed?: { version: string; error: string };
+  /** Versions that were to be rolled back after the failure, left applied. */
+  notRun: string[];
+}
+
+/** The applied versions to roll back, newest first. */
+function targetsOf(ledger: Map<string, LedgerEntry>, options: RollbackManyOptions): LedgerEntry[] {
+  const applied = [...ledger.values()].filter((entry) => entry.status === "applied").sort((a, b) => b.version.localeCompare(a.version));
+  if (options.to !== undefined) {
+    const target = ledger.get(options.to);
+    if (!target || target.status !== "applied") {
+      throw new UsageError(`${options.to} is not applied here, so there is nothing to roll back to`, {
+        hint: "Name an applied version (`rookery status` lists them): every applied version after it is rolled back.",
+      });
+    }
+    return applied.filter((entry) => entry.version > options.to!);
+  }
+  return applied.slice(0, options.last);
+}
+
+/** The versions a run would roll back, newest first, as the ledger stands now (for the CLI's preview and the policy). */
+export async function rollbackTargets(environment: RunContext["environment"], options: RollbackManyOptions): Promise<string[]> {
+  const ledger = await withLedgerClient(environment, (client) => readLedger(client, environment.ledgerSchema));
+  return targetsOf(ledger, options).map((entry) => entry.version);
+}
+
+/**
+ * Rolls several versions back in one run, newest first, under one hold of the migration lock: each
+ * in its own transaction with the rollback script stored when it was applied, the same reason for
+ * all. Before anything runs, every version must have a stored script (one without refuses the whole
+ * run, naming each). The first failure is recorded and stops the run; the versions before it stay
+ * rolled back, the ones after it stay applied.
+ */
+export async function rollbackMigrations(ctx: RunContext, options: RollbackManyOptions): Promise<RollbackManyReport> {
+  const reason = options.reason.trim();
+  if (reason === "") throw new UsageError("a rollback needs a reason", { hint: "Say why, e.g. --reason \"checkout latency doubled\"." });
+  if ((options.to === undefined) === (options.last === undefined)) {
+    throw new UsageError("give either --to VERSION or --last N", { hint: "rookery rollback --to 20251101_000001 --reason \"why\", or --last 3." });
+  }
+  if (options.last !== undefined && (!Number.isInteger(options.last) || options.last < 1)) {
+    throw new UsageError(`--last takes a positive whole number, got ${options.last}`, { hint: "rookery rollback --last 3 --reason \"why\"" });
+  }
+  await loadParser();
+  return withRunnerSession(ctx, async (client) => {
+    const targets = targetsOf(await readLedger(client, ctx.environment.ledgerSchema), options);
+    const scriptless = targets.filter((entry) => entry.rollbackScript === null).map((entry) => entry.version);
+    if (scriptless.length > 0) {
+      throw new RookeryError(`${scriptless.join(", ")} ${scriptless.length === 1 ? "has" : "have"} no rollback script stored, so the run cannot go past ${scriptless.length === 1 ? "it" : "them"}; nothing was rolled back`, {
+        hint: "Roll back to a version after it, or write a new migration that undoes it.",
+      });
+    }
+    const report: RollbackManyReport = { environment: ctx.environment.name, reason, rolledBack: [], notRun: [] };
+    for (const [index, entry] of targets.entries()) {
+      await ctx.onProgress?.({ step: "rollback", version: entry.version, message: `rolling back ${entry.version} (${index + 1}/${targets.length})` });
+      try {
+        report.rolledBack.push(await rollbackInSession(ctx, client, { version: entry.version, reason }, reason));
+      } catch (error) {
+        if (!(error instanceof RookeryError)) throw error;
+        report.failed = { version: entry.version, error: error.message };
+        report.notRun = targets.slice(index + 1).map((later) => later.version);
+        break;
+      }
+    }
+    await ctx.onProgress?.({
+      step: "done",
+      message: report.failed
+        ? `${report.rolledBack.length} rolled back, ${report.failed.version} failed: ${report.failed.error}`
+        : `${report.rolledBack.length} rolled back`,
+    });
+    return report;
+  });
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { applyMigrations, rollbackMigrations } from "../src/runner/index.ts";
+import { migrationsFolder, rookery } from "./support/cli.ts";
+import { eventsOf, ledgerRows, runContext, testEnvironment } from "./support/engine.ts";
+import { createTestDatabase, query } from "./support/services.ts";
+
+const version = (n: number) => `20251101_${String(n).padStart(6, "0")}`;
+
+/** 20 migrations, each adding a table; the rollback of number 6 fails (it drops a table that is not there). */
+function history(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (let n = 1; n <= 20; n++) {
+    const seq = String(n).padStart(3, "0");
+    files[`2025_11_01/${seq}_create_t${n}.sql`] = `CREATE TABLE t${n} (id bigint PRIMARY KEY);\n`;
+    files[`2025_11_01/rollback_${seq}_create_t${n}.sql`] = n === 6 ? "DROP TABLE not_there;\n" : `DROP TABLE t${n};\n`;
+  }
+  return files;
+}
+
+async function tables(url: string): Promise<string[]> {
+  const rows = await query<{ name: string }>(url, "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename ~ '^t[0-9]+$'");
+  return rows.map((row) => row.name).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+}
+
+describe("rolling back several versions in one run", async () => {
+  const url = await createTestDatabase("rollback-many");
+  const dir = migrationsFolder(history());
+  const environment = testEnvironment(url);
+
+  it("--to over 20 versions: newest first, each in its own transaction, stopping at the failing down file", async () => {
+    expect((await applyMigrations(runContext(environment, dir))).applied).toHaveLength(20);
+    const ctx = runContext(environment, dir);
+    const report = await rollbackMigrations(ctx, { to: version(1), reason: "release 42 is withdrawn" });
+    expect(report.rolledBack.map((step) => step.version)).toEqual(Array.from({ length: 14 }, (_, index) => version(20 - index)));
+    expect(report.failed?.version).toBe(version(6));
+    expect(report.failed?.error).toMatch(/table "not_there" does not exist/);
+    expect(report.notRun).toEqual([version(5), version(4), version(3), version(2)]);
+    expect(await tables(url)).toEqual(["t1", "t2", "t3", "t4", "t5", "t6"]);
+    const rows = new Map((await ledgerRows(url)).map((row) => [row.version, row.status]));
+    expect([...rows.values()].filter((status) => status === "rolled_back")).toHaveLength(14);
+    expect(rows.get(version(6))).toBe("applied");
+    expect((await eventsOf(url, version(6))).map((event) => event.event)).toEqual(["applied", "rollback_failed"]);
+    expect((await eventsOf(url, version(20))).at(-1)).toMatchObject({ event: "rolled_back", reason: "release 42 is withdrawn" });
+    expect(ctx.progress.filter((event) => event.step === "lock")).toHaveLength(1);
+  });
+
+  it("--last N from the command line rolls back the N newest applied versions, exit 0", async () => {
+    await query(url, "CREATE TABLE not_there (id int)");
+    const run = await rookery(["rollback", "--last", "2", "--reason", "two more"], { DATABASE_URL: url, MIGRATIONS_DIR: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`rolling back 2 version(s), newest first: ${version(6)}, ${version(5)}`);
+    expect(run.stdout).toMatch(new RegExp(`^${version(6)}  rolled_back .*\\n${version(5)}  rolled_back`));
+    // Number 6's stored script drops not_there (the bug in its down file), so t6 stays.
+    expect(await tables(url)).toEqual(["t1", "t2", "t3", "t4", "t6"]);
+  });
+
+  it("refuses before anything runs when a version in range has no stored script, naming it", async () => {
+    const url2 = await createTestDatabase("rollback-many-noscript");
+    const dir2 = migrationsFolder({
+      "2025_11_01/001_a.sql": "CREATE TABLE a (id int);\n",
+      "2025_11_01/rollback_001_a.sql": "DROP TABLE a;\n",
+      "2025_11_01/002_b.sql": "CREATE TABLE b (id int);\n",
+      "2025_11_01/003_c.sql": "CREATE TABLE c (id int);\n",
+      "2025_11_01/rollback_003_c.sql": "DROP TABLE c;\n",
+    });
+    await applyMigrations(runContext(testEnvironment(url2), dir2));
+    const run = await rookery(["rollback", "--to", version(1), "--reason", "undo"], { DATABASE_URL: url2, MIGRATIONS_DIR: dir2 });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${version(2)} has no rollback script stored`);
+    expect((await ledgerRows(url2)).map((row) => row.status)).toEqual(["applied", "applied", "applied"]);
+    const usage = await rookery(["rollback", "--last", "0", "--reason", "x"], { DATABASE_URL: url2, MIGRATIONS_DIR: dir2 });
+    expect(usage.code).toBe(2);
+    const both = await rookery(["rollback", version(3), "--last", "1", "--reason", "x"], { DATABASE_URL: url2, MIGRATIONS_DIR: dir2 });
+    expect(both.code).toBe(2);
+  });
+});
