@@ -72,6 +72,16 @@ function readConfigFile(file: string, env: NodeJS.ProcessEnv): { environments: R
   };
 }
 
+/** A target's `dir` is relative to the working folder, like MIGRATIONS_DIR and --dir. */
+function withTargetDirsFrom(cwd: string, environments: Record<string, Environment>): Record<string, Environment> {
+  for (const environment of Object.values(environments)) {
+    for (const target of Object.values(environment.targets ?? {})) {
+      if (target.dir !== undefined) target.dir = path.resolve(cwd, target.dir);
+    }
+  }
+  return environments;
+}
+
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
@@ -101,6 +111,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     environments = { development: { ...development.environments.development!, name: "development" } };
     source = vars.DATABASE_URL ? "DATABASE_URL" : "the default local database";
   }
+  withTargetDirsFrom(cwd, environments);
 
   const firstUrl = Object.values(environments)[0]!.databaseUrl;
   return {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { LAYOUT_NAMES, type LayoutName } from "../catalog/layouts/layout.ts";
 import { drillSchedule, duration } from "./duration.ts";
+import { checkTargetOrder, TargetsSchema, withPrimaryDatabaseUrl } from "./targets.ts";
 
 /** How the migrations folder is laid out: the document's, another tool's read in place, or detected. */
 export const MigrationsLayoutSchema = z.enum([...LAYOUT_NAMES, "auto"]);
@@ -56,6 +57,9 @@ export type AutoRollback = z.infer<typeof AutoRollbackSchema>;
 export const EnvironmentSchema = z
   .object({
     databaseUrl: z.string().min(1, "a Postgres connection URL"),
+    // Many databases (src/config/targets.ts, docs/targets.md)
+    targets: TargetsSchema.optional(),
+    targetOrder: z.array(z.string()).optional(),
     /** The schema of Rookery's ledger tables and functions: another tool's `public.schema_migrations` can stay beside it. */
     ledgerSchema: z
       .string()
@@ -124,7 +128,10 @@ export type Environment = z.infer<typeof EnvironmentSchema> & { name: string };
 
 export const ConfigFileSchema = z
   .object({
-    environments: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, "lower-case environment names"), EnvironmentSchema),
+    environments: z.record(
+      z.string().regex(/^[a-z][a-z0-9_-]*$/, "lower-case environment names"),
+      z.preprocess(withPrimaryDatabaseUrl, EnvironmentSchema).superRefine(checkTargetOrder),
+    ),
     /** One drill or a list of them. */
     drills: z.preprocess((value) => (value === undefined || Array.isArray(value) ? value : [value]), z.array(DrillSchema)).optional(),
     /** The migrations folder's layout (docs/migration-files.md); detected when absent. */
