@@ -6,6 +6,9 @@ import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./com
 import { cliActor, formatMs, progressTo, runCommand, table, targetFor } from "./format.ts";
 import { enforcePolicyAtCli, POLICY_HELP, POLICY_OPTIONS } from "./policy-gate.ts";
 import { checkWatchChoice, watchApplied, WATCH_HELP } from "./watch-after-apply.ts";
+import { printTargetsReport } from "./apply-targets.ts";
+import { TARGET_HELP, TARGET_OPTIONS, targetsFor } from "./targets.ts";
+import { applyTargets, environmentOf, prepareTargets } from "../targets/index.ts";
 
 const HELP = `Usage: rookery apply VERSION...     apply these migrations, in this order
        rookery apply --all          apply every pending migration, in version order
@@ -21,6 +24,13 @@ Options:
                   apply although Rookery's ledger is empty and another tool's ledger (golang-migrate,
                   Flyway, ...) holds rows; without it such a run is refused, since it would replay a
                   history that is already applied (\`rookery import\` or \`rookery baseline\` first)
+
+With several targets (docs/targets.md), --all applies target after target in targetOrder, a fleet
+in waves (canary, then waveSize, at most maxParallel at once); a failure stops what has not started
+and exits 1 naming the databases that failed and those not started. Running it again carries on:
+databases already applied have nothing pending.
+
+${TARGET_HELP}
 
 ${POLICY_HELP}
 
@@ -71,8 +81,30 @@ function printReport(io: CliIO, report: ApplyReport): void {
 export const applyCommand: CliCommand = {
   help: HELP,
   run: (args, io) =>
-    runCommand(args, io, { all: { type: "boolean", default: false }, reason: { type: "string" }, "ignore-foreign-ledger": { type: "boolean", default: false }, watch: { type: "boolean", default: false }, ...POLICY_OPTIONS }, async ({ values, positionals }) => {
+    runCommand(args, io, { all: { type: "boolean", default: false }, reason: { type: "string" }, "ignore-foreign-ledger": { type: "boolean", default: false }, watch: { type: "boolean", default: false }, ...POLICY_OPTIONS, ...TARGET_OPTIONS }, async ({ values, positionals }) => {
       const versions = versionsToApply(values.all, positionals);
+      const resolved = targetsFor(values, io);
+      if (resolved.many) {
+        const { targets, parallel, environment, config } = resolved;
+        if (values.watch || environment.autoRollback) {
+          throw new UsageError(`${environment.name} has targets: the watch after an apply (autoRollback, --watch) covers one database and does not run across targets yet`, {
+            hint: "Apply without --watch and without autoRollback on an environment with targets (docs/targets.md).",
+          });
+        }
+        if (versions && targets.length > 1) {
+          throw new UsageError("versions belong to one target's folder: name it with --target", { hint: `Targets: ${targets.map((target) => target.name).join(", ")}.` });
+        }
+        const prepared = await prepareTargets(targets);
+        for (const target of prepared) {
+          if (target.databases.length === 0) continue;
+          const representative = { config, environment: environmentOf(target, target.databases[0]!), catalog: target.catalog };
+          await enforcePolicyAtCli(io, representative, { kind: "apply", versions, overridePolicy: values["override-policy"], reason: values.reason });
+        }
+        const report = await applyTargets({ environment, targets: prepared, actor: cliActor(io.env), parallel, options: { versions, ignoreForeignLedger: values["ignore-foreign-ledger"] }, onProgress: progressTo(io) });
+        if (values.json) printJson(io, report);
+        else printTargetsReport(io, report);
+        return report.ok ? EXIT.ok : EXIT.failed;
+      }
       const { environment, catalog, config } = targetFor(values, io);
       checkWatchChoice(environment, values.watch);
       // Deployment policy (src/policy): refused like chat unless --override-policy --reason.

@@ -1,12 +1,18 @@
 import { getHealth } from "../runner/index.ts";
 import type { HealthRow } from "../runner/types.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
-import { configFor, runCommand, shortTime, table } from "./format.ts";
+import { runCommand, shortTime, table } from "./format.ts";
+import { printTargets, readTargets, someNames, TARGET_HELP, TARGET_OPTIONS, targetsFor, targetsJson, type TargetResult } from "./targets.ts";
 
 const HELP = `Usage: rookery health
 
 The migration_health view: each version's health (NEWLY_APPLIED, HEALTHY, ROLLED_BACK, FAILED) and
 alert level (CRITICAL for failed, WARNING for rolled back, INFO after a week, OK), alerts first.
+
+With several targets (docs/targets.md) every database of every target is read; a fleet's alerts are
+grouped: one line per version and level, naming the databases.
+
+${TARGET_HELP}
 
 ${COMMON_HELP}
 Exit 0 even with alerts: health reports, \`rookery verify\` gates.`;
@@ -36,14 +42,45 @@ function printHealth(io: CliIO, environment: string, rows: HealthRow[]): void {
   io.stdout(`${environment}: ${alerts === 0 ? "no alerts" : `${alerts} alert(s)`}\n`);
 }
 
+/** A fleet's alerts grouped by level and version: one line for the 40 databases where the same migration failed. */
+export function groupedAlerts(result: TargetResult<HealthRow[]>): { alertLevel: HealthRow["alertLevel"]; version: string; healthStatus: HealthRow["healthStatus"]; databases: string[] }[] {
+  const groups = new Map<string, { alertLevel: HealthRow["alertLevel"]; version: string; healthStatus: HealthRow["healthStatus"]; databases: string[] }>();
+  for (const database of result.databases) {
+    for (const row of alertsOf(database.report ?? [])) {
+      const key = `${row.alertLevel} ${row.version} ${row.healthStatus}`;
+      const group = groups.get(key) ?? { alertLevel: row.alertLevel, version: row.version, healthStatus: row.healthStatus, databases: [] };
+      group.databases.push(database.database);
+      groups.set(key, group);
+    }
+  }
+  return [...groups.values()].sort((a, b) => ALERT_ORDER[a.alertLevel] - ALERT_ORDER[b.alertLevel] || a.version.localeCompare(b.version));
+}
+
+function printFleetHealth(io: CliIO, environment: string, result: TargetResult<HealthRow[]>): void {
+  const groups = groupedAlerts(result);
+  io.stdout(`== ${environment}/${result.target}: fleet of ${result.databases.length} database(s) ==\n`);
+  for (const group of groups) io.stdout(`${group.alertLevel} ${group.version} ${group.healthStatus} on ${group.databases.length} (${someNames(group.databases)})\n`);
+  io.stdout(`${groups.length === 0 ? "no alerts" : `${groups.length} alert group(s)`}\n\n`);
+}
+
 export const healthCommand: CliCommand = {
   help: HELP,
   run: (args, io) =>
-    runCommand(args, io, {}, async ({ values }) => {
-      const { environment } = configFor(values, io);
-      const rows = await getHealth(environment);
-      if (values.json) printJson(io, { ok: true, environment: environment.name, alerts: alertsOf(rows), migrations: rows });
-      else printHealth(io, environment.name, rows);
-      return EXIT.ok;
+    runCommand(args, io, TARGET_OPTIONS, async ({ values }) => {
+      const { environment, targets, many, parallel } = targetsFor(values, io);
+      if (!many) {
+        const rows = await getHealth(environment);
+        if (values.json) printJson(io, { ok: true, environment: environment.name, alerts: alertsOf(rows), migrations: rows });
+        else printHealth(io, environment.name, rows);
+        return EXIT.ok;
+      }
+      const results = await readTargets(targets, parallel, (database) => getHealth(database));
+      const ok = results.every((result) => result.databases.every((database) => !database.error));
+      if (values.json) {
+        printJson(io, targetsJson(environment.name, ok, results, (rows) => ({ alerts: alertsOf(rows ?? []), migrations: rows }), (result) => ({ groupedAlerts: groupedAlerts(result) })));
+      } else {
+        printTargets(io, environment.name, results, { fleet: (result) => printFleetHealth(io, environment.name, result), database: (rows) => printHealth(io, environment.name, rows) });
+      }
+      return ok ? EXIT.ok : EXIT.failed;
     }),
 };

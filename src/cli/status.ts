@@ -1,15 +1,25 @@
+import { readCatalog, type Catalog } from "../catalog/index.ts";
+import type { Environment } from "../config/index.ts";
 import { getStatus } from "../runner/status.ts";
+import { summarizeFleetStatus } from "../targets/index.ts";
 import type { MigrationState, StatusReport } from "../runner/types.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
-import { analysisNotes, findingsText, runCommand, shortTime, summarize, table, targetFor, type MigrationSummary } from "./format.ts";
+import { analysisNotes, findingsText, runCommand, shortTime, summarize, table, type MigrationSummary } from "./format.ts";
+import { printTargets, readTargets, someNames, TARGET_HELP, TARGET_OPTIONS, targetsFor, targetsJson, type TargetResult } from "./targets.ts";
 
 const HELP = `Usage: rookery status
 
 The current version and every migration, in the folder or in the ledger: applied, pending, failed,
 rolled back; drift (the file changed since it was applied) and missing files are flagged.
 
+With several targets (docs/targets.md) every target is shown in targetOrder; a fleet as how many
+databases are at which version, with the failed, pending and drifted ones named.
+
+${TARGET_HELP}
+
 ${COMMON_HELP}
-Exit 0 whatever the states are (use \`rookery verify\` to fail a pipeline on drift).`;
+Exit 0 whatever the states are (use \`rookery verify\` to fail a pipeline on drift); 1 when a
+database of a target could not be read.`;
 
 function flags(migration: MigrationState): string {
   return [migration.drift ? "DRIFT" : "", migration.missingFile ? "MISSING FILE" : "", migration.hasRollback ? "" : "no rollback"]
@@ -52,35 +62,59 @@ function foreignLedgerNotes(report: Pick<StatusReport, "foreignLedgers" | "count
   return `\nOther migration tools' ledgers in this database (left as they are):\n${lines.join("\n")}\n`;
 }
 
+/** The engine's status with the analysis of what is not applied (or drifted): type, findings, syntax error. */
+async function statusWithAnalysis(environment: Environment, catalog: Catalog) {
+  const status = await getStatus(environment, catalog);
+  // An applied file whose checksum is the one recorded is the text that ran: parsing it again says
+  // nothing new and costs the most on the largest files. What would run (or drifted) is analysed.
+  const summaries = await summarize(
+    status.migrations.flatMap((migration) =>
+      migration.state === "applied" && !migration.drift ? [] : (catalog.byVersion.get(migration.version) ?? []),
+    ),
+  );
+  return {
+    ...status,
+    // Null where nothing was analysed (applied and unchanged, or the file is gone), not a guess.
+    migrations: status.migrations.map((migration): SummarizedState => {
+      const summary = summaries.get(migration.version);
+      return {
+        ...migration,
+        type: summary?.type ?? null,
+        typeInfo: summary?.typeInfo ?? null,
+        findings: summary?.findings ?? null,
+        syntaxError: summary?.syntaxError ?? null,
+      };
+    }),
+  };
+}
+
+type StatusWithAnalysis = Awaited<ReturnType<typeof statusWithAnalysis>>;
+
+function printFleetStatus(io: CliIO, environment: string, result: TargetResult<StatusWithAnalysis>): void {
+  const summary = summarizeFleetStatus(result.databases);
+  const lines = [`== ${environment}/${result.target}: fleet of ${summary.databases} database(s) ==`];
+  for (const group of summary.versions) lines.push(`at ${group.version ?? "no version"}: ${group.databases.length} (${someNames(group.databases)})`);
+  if (summary.pending.length > 0) lines.push(`pending: ${summary.pending.length} database(s) (${someNames(summary.pending.map((entry) => `${entry.database} ${entry.count}`))})`);
+  for (const entry of summary.failed) lines.push(`FAILED: ${entry.database} (${entry.versions.join(", ")})`);
+  for (const entry of summary.drift) lines.push(`DRIFT: ${entry.database} (${entry.versions.join(", ")})`);
+  io.stdout(`${lines.join("\n")}\n\n`);
+}
+
 export const statusCommand: CliCommand = {
   help: HELP,
   run: (args, io) =>
-    runCommand(args, io, {}, async ({ values }) => {
-      const { environment, catalog } = targetFor(values, io);
-      const status = await getStatus(environment, catalog);
-      // An applied file whose checksum is the one recorded is the text that ran: parsing it again says
-      // nothing new and costs the most on the largest files. What would run (or drifted) is analysed.
-      const summaries = await summarize(
-        status.migrations.flatMap((migration) =>
-          migration.state === "applied" && !migration.drift ? [] : (catalog.byVersion.get(migration.version) ?? []),
-        ),
-      );
-      const report = {
-        ...status,
-        // Null where nothing was analysed (applied and unchanged, or the file is gone), not a guess.
-        migrations: status.migrations.map((migration): SummarizedState => {
-          const summary = summaries.get(migration.version);
-          return {
-            ...migration,
-            type: summary?.type ?? null,
-            typeInfo: summary?.typeInfo ?? null,
-            findings: summary?.findings ?? null,
-            syntaxError: summary?.syntaxError ?? null,
-          };
-        }),
-      };
-      if (values.json) printJson(io, { ok: true, ...report });
-      else printStatus(io, report);
-      return EXIT.ok;
+    runCommand(args, io, TARGET_OPTIONS, async ({ values }) => {
+      const { environment, targets, many, parallel } = targetsFor(values, io);
+      if (!many) {
+        const report = await statusWithAnalysis(environment, readCatalog(targets[0]!.dir));
+        if (values.json) printJson(io, { ok: true, ...report });
+        else printStatus(io, report);
+        return EXIT.ok;
+      }
+      const results = await readTargets(targets, parallel, statusWithAnalysis);
+      const ok = results.every((result) => result.databases.every((database) => !database.error));
+      if (values.json) printJson(io, targetsJson(environment.name, ok, results, (report) => ({ ...report }), (result) => ({ summary: summarizeFleetStatus(result.databases) })));
+      else printTargets(io, environment.name, results, { fleet: (result) => printFleetStatus(io, environment.name, result), database: (report) => printStatus(io, report) });
+      return ok ? EXIT.ok : EXIT.failed;
     }),
 };

@@ -1,0 +1,103 @@
+import { readCatalog, type Catalog } from "../catalog/index.ts";
+import type { Environment } from "../config/index.ts";
+import type { FleetDatabase } from "../config/targets.ts";
+import type { Logger } from "../log/logger.ts";
+import type { ApplyOptions, ProgressListener } from "../runner/types.ts";
+import { applyDatabase, applyFleet, notStarted, type DatabaseOutcome } from "./apply-fleet.ts";
+import { fleetDatabases } from "./registry.ts";
+import { databaseEnvironment, type Target } from "./resolve.ts";
+
+export type TargetStatus = "succeeded" | "failed" | "not_started";
+
+export interface TargetRun {
+  target: string;
+  kind: Target["kind"];
+  status: TargetStatus;
+  waves: number;
+  halted: string | null;
+  databases: DatabaseOutcome[];
+}
+
+export interface TargetsReport {
+  environment: string;
+  ok: boolean;
+  targets: TargetRun[];
+}
+
+/** A target made ready to run: its folder read and, for a fleet, its databases listed. */
+export interface PreparedTarget {
+  target: Target;
+  catalog: Catalog;
+  /** A fleet's databases in wave order; a single database is a fleet of one. */
+  databases: FleetDatabase[];
+}
+
+/**
+ * Reads every target's folder and lists every fleet before anything runs: a bad file or a registry that
+ * fails refuses the whole run with nothing applied anywhere.
+ */
+export async function prepareTargets(targets: Target[]): Promise<PreparedTarget[]> {
+  const prepared: PreparedTarget[] = [];
+  for (const target of targets) {
+    const catalog = readCatalog(target.dir);
+    const databases = target.kind === "fleet" ? await fleetDatabases(target) : [{ name: target.name, databaseUrl: target.environment.databaseUrl }];
+    prepared.push({ target, catalog, databases });
+  }
+  return prepared;
+}
+
+/** The environment one database of a prepared target runs under. */
+export function environmentOf(prepared: PreparedTarget, database: FleetDatabase): Environment {
+  return prepared.target.kind === "fleet" ? databaseEnvironment(prepared.target, database) : prepared.target.environment;
+}
+
+export interface TargetsRun {
+  environment: Environment;
+  targets: PreparedTarget[];
+  actor: string;
+  parallel?: number;
+  options?: ApplyOptions;
+  onProgress?: ProgressListener;
+  onDatabase?: (outcome: DatabaseOutcome) => void;
+  logger?: Logger;
+}
+
+function skipped(prepared: PreparedTarget): TargetRun {
+  return {
+    target: prepared.target.name,
+    kind: prepared.target.kind,
+    status: "not_started",
+    waves: 0,
+    halted: null,
+    databases: prepared.databases.map((database) => notStarted(prepared.target.name, database.name, database.databaseUrl, 1)),
+  };
+}
+
+/**
+ * Applies target after target in targetOrder; a target that fails (a database failed, a fleet halted)
+ * stops the rest, which are reported as not started.
+ */
+export async function applyTargets(run: TargetsRun): Promise<TargetsReport> {
+  const results: TargetRun[] = [];
+  let stopped = false;
+  for (const prepared of run.targets) {
+    if (stopped) {
+      results.push(skipped(prepared));
+      continue;
+    }
+    const { target, catalog } = prepared;
+    let result: TargetRun;
+    if (target.kind === "fleet") {
+      const fleet = await applyFleet({ ...run, target, databases: prepared.databases, catalog });
+      const failed = fleet.databases.some((outcome) => outcome.status === "failed");
+      result = { target: target.name, kind: "fleet", status: failed ? "failed" : "succeeded", waves: fleet.waves, halted: fleet.halted, databases: fleet.databases };
+    } else {
+      const outcome = await applyDatabase({ ...run, target: target.name, database: target.name, environment: target.environment, catalog, wave: 1 });
+      run.onDatabase?.(outcome);
+      result = { target: target.name, kind: "database", status: outcome.status === "failed" ? "failed" : "succeeded", waves: 1, halted: null, databases: [outcome] };
+    }
+    results.push(result);
+    stopped = result.status === "failed";
+  }
+  return { environment: run.environment.name, ok: results.every((result) => result.status === "succeeded"), targets: results };
+}
