@@ -77,10 +77,18 @@ describe("the ledger's SQL functions, as a DBA calls them at psql", async () => 
     await query(url, "SELECT alert_migration_issues()");
     await query(url, "SELECT alert_migration_issues()");
     const open = () => query<{ severity: string; dedupe_key: string }>(url, "SELECT severity, dedupe_key FROM system_notifications WHERE resolved_at IS NULL AND dedupe_key IS NOT NULL ORDER BY dedupe_key");
-    expect(await open()).toEqual([{ severity: "critical", dedupe_key: "migration_health:20251101_000003:failed" }]);
+    // 000002 is still applied after its rollback failed (above): a CRITICAL too, until it is rolled back.
+    expect(await open()).toEqual([
+      { severity: "critical", dedupe_key: "migration_health:20251101_000002:applied" },
+      { severity: "critical", dedupe_key: "migration_health:20251101_000003:failed" },
+    ]);
     await query(url, "SELECT apply_migration('20251101_000003', 'idx', 'CREATE INDEX gadgets_id ON gadgets (id)')");
     await query(url, "SELECT alert_migration_issues()");
-    expect(await open()).toEqual([]);
+    expect(await open()).toEqual([{ severity: "critical", dedupe_key: "migration_health:20251101_000002:applied" }]);
+    await query(url, "UPDATE schema_migrations SET rollback_script = 'DROP TABLE gadgets CASCADE' WHERE version = '20251101_000002'");
+    expect(await query(url, "SELECT rollback_migration('20251101_000002', 'again') AS ok")).toEqual([{ ok: true }]);
+    await query(url, "SELECT alert_migration_issues()");
+    expect(await open()).toEqual([{ severity: "warning", dedupe_key: "migration_health:20251101_000002:rolled_back" }]);
   });
 
   it("apply_tenant_safe_migration works when the tenant tables are missing", async () => {
@@ -108,8 +116,12 @@ describe("the ledger's SQL functions, as a DBA calls them at psql", async () => 
   it("rookery_assert_migration_lock refuses a transaction whose connection does not hold the migration lock", async () => {
     await withClients(url, 2, async ([holder, other]) => {
       await holder!.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY.toString()]);
-      await expect(holder!.query("SELECT rookery_assert_migration_lock()")).resolves.toBeDefined();
-      await expect(other!.query("SELECT rookery_assert_migration_lock()")).rejects.toMatchObject({ code: "RK001" });
+      const guardedWrite = (client: pg.Client, reason: string) =>
+        client.query(`BEGIN; SELECT rookery_assert_migration_lock(); INSERT INTO migration_events (version, event, actor, reason) VALUES ('20251231_000001', 'note', 'dba', '${reason}'); COMMIT;`);
+      await guardedWrite(holder!, "holder");
+      await expect(guardedWrite(other!, "other")).rejects.toMatchObject({ code: "RK001" });
+      await other!.query("ROLLBACK");
+      expect((await eventsOf(url, "20251231_000001")).map((event) => event.reason)).toEqual(["holder"]);
     });
   });
 

@@ -4,8 +4,9 @@ import { collectHealthProblems } from "../src/queue/health-problems.ts";
 import { startWorker } from "../src/queue/index.ts";
 import { processHealthPollJob } from "../src/queue/process-checks.ts";
 import { createRequest } from "../src/requests/index.ts";
-import { applyMigrations } from "../src/runner/index.ts";
-import { migrationsFolder, writeMigration } from "./support/cli.ts";
+import { readCatalog } from "../src/catalog/index.ts";
+import { applyMigrations, getHealth, getStatus, rollbackMigration } from "../src/runner/index.ts";
+import { migrationsFolder, rookery, writeMigration } from "./support/cli.ts";
 import { runContext } from "./support/engine.ts";
 import { controlPool, queueTestConfig, quietLogger, recordingNotifier, requestInput, waitForRequest } from "./support/queue.ts";
 import { createTestDatabase, query, testQueuePrefix } from "./support/services.ts";
@@ -122,5 +123,49 @@ describe("health alerts: posted once per change of state", async () => {
       ["new", "WARNING", `failed-job:${request.id}`],
       ["resolved", "WARNING", `failed-job:${request.id}`],
     ]);
+  });
+});
+
+describe("a failed rollback", async () => {
+  const [databaseUrl, controlUrl] = await Promise.all([createTestDatabase("rbfail-target"), createTestDatabase("rbfail-control")]);
+  const migrationsDir = migrationsFolder({
+    "2025_11_01/001_create_people.sql": "CREATE TABLE people (id bigint PRIMARY KEY, name text);\nCREATE VIEW people_names AS SELECT name FROM people;\n",
+    "2025_11_01/rollback_001_create_people.sql": "ALTER TABLE people DROP COLUMN name;\n",
+  });
+  const config = queueTestConfig({ databaseUrl, controlUrl, migrationsDir, queuePrefix: testQueuePrefix("rbfail") });
+  const environment = config.environments.production!;
+  const pool = await controlPool(controlUrl);
+  const notifier = recordingNotifier();
+  const poll = () => processHealthPollJob({ config, controlPool: pool, notifier, logger: quietLogger() }, { environment: "production" });
+
+  it("is a CRITICAL in health, status and alerts, not 'OK NEWLY_APPLIED'", async () => {
+    await applyMigrations(runContext(environment, migrationsDir));
+    await expect(rollbackMigration(runContext(environment, migrationsDir), { version: "20251101_000001", reason: "names are personal data" })).rejects.toThrow(
+      /the rollback of 20251101_000001 failed/,
+    );
+
+    const [health] = await getHealth(environment);
+    expect(health).toMatchObject({ version: "20251101_000001", status: "applied", healthStatus: "ROLLBACK_FAILED", alertLevel: "CRITICAL" });
+
+    const status = await getStatus(environment, readCatalog(migrationsDir));
+    expect(status.counts).toMatchObject({ applied: 1, rollbackFailed: 1 });
+    expect(status.migrations[0]).toMatchObject({ state: "applied", rollbackFailed: true });
+    const cli = await rookery(["status"], { DATABASE_URL: databaseUrl, MIGRATIONS_DIR: migrationsDir });
+    expect(cli.stdout).toContain("ROLLBACK FAILED 1 (CRITICAL)");
+    expect(cli.stdout).toMatch(/20251101_000001\s+applied \(rollback FAILED\)/);
+
+    await poll();
+    expect(notifier.events.alerts.map((alert) => [alert.state, alert.level, alert.key])).toEqual([["new", "CRITICAL", "migration_health:20251101_000001:applied"]]);
+    expect(notifier.events.alerts[0]?.message).toMatch(/the rollback of migration 20251101_000001 .* failed: it is still applied/);
+  });
+
+  it("clears once the rollback succeeds", async () => {
+    writeMigration(migrationsDir, "2025_11_01/rollback_001_create_people.sql", "DROP VIEW IF EXISTS people_names;\nDROP TABLE IF EXISTS people;\n");
+    await query(databaseUrl, "UPDATE schema_migrations SET rollback_script = $1 WHERE version = '20251101_000001'", [
+      "DROP VIEW IF EXISTS people_names;\nDROP TABLE IF EXISTS people;\n",
+    ]);
+    await rollbackMigration(runContext(environment, migrationsDir), { version: "20251101_000001", reason: "names are personal data" });
+    expect((await getHealth(environment))[0]).toMatchObject({ healthStatus: "ROLLED_BACK", alertLevel: "WARNING" });
+    expect((await getStatus(environment, readCatalog(migrationsDir))).counts.rollbackFailed).toBe(0);
   });
 });

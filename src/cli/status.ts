@@ -35,11 +35,12 @@ function printStatus(io: CliIO, report: Omit<StatusReport, "migrations"> & { mig
   const { counts } = report;
   io.stdout(
     `${report.environment}: current version ${report.currentVersion ?? "none"}\n` +
-      `applied ${counts.applied}, pending ${counts.pending}, failed ${counts.failed}, rolled back ${counts.rolledBack}, drift ${counts.drift}\n\n`,
+      `applied ${counts.applied}, pending ${counts.pending}, failed ${counts.failed}, rolled back ${counts.rolledBack}, drift ${counts.drift}` +
+      `${counts.rollbackFailed ? `, ROLLBACK FAILED ${counts.rollbackFailed} (CRITICAL)` : ""}\n\n`,
   );
   const rows = report.migrations.map((migration) => [
     migration.version,
-    migration.state,
+    migration.rollbackFailed ? `${migration.state} (rollback FAILED)` : migration.state,
     shortTime(migration.appliedAt),
     migration.appliedBy ?? "-",
     migration.type ?? "-",

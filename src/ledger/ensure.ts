@@ -14,7 +14,7 @@ import { findForeignLedgers, ForeignLedgerTableError } from "./foreign.ts";
 import { MIGRATION_EVENTS, MIGRATION_HEALTH, SCHEMA_MIGRATIONS, SCHEMA_VERSION, SYSTEM_NOTIFICATIONS } from "./tables.ts";
 
 /** Bump when any ledger object changes: databases on an older revision get the DDL again. */
-export const LEDGER_REVISION = 7;
+export const LEDGER_REVISION = 8;
 
 const LEDGER_DDL = [
   SCHEMA_MIGRATIONS,

@@ -81,7 +81,11 @@ ALTER TABLE public.system_notifications
 CREATE UNIQUE INDEX IF NOT EXISTS system_notifications_open_dedupe_key
     ON public.system_notifications (dedupe_key) WHERE resolved_at IS NULL;`;
 
-/** The document's view, unchanged in shape (CREATE OR REPLACE keeps an adopted one's columns). */
+/**
+ * The document's view, unchanged in shape (CREATE OR REPLACE keeps an adopted one's columns). One
+ * state more than the document's: an applied version whose latest rollback failed (its row still
+ * says `applied`, only the `rollback_failed` event tells) is ROLLBACK_FAILED, a CRITICAL.
+ */
 export const MIGRATION_HEALTH = `
 CREATE OR REPLACE VIEW public.migration_health AS
 SELECT
@@ -92,6 +96,8 @@ SELECT
     sm.status,
     EXTRACT(EPOCH FROM (NOW() - sm.applied_at))/3600 as hours_since_application,
     CASE
+        WHEN sm.status = 'applied' AND last_change.event = 'rollback_failed'
+        THEN 'ROLLBACK_FAILED'
         WHEN sm.status = 'applied' AND EXTRACT(EPOCH FROM (NOW() - sm.applied_at))/3600 < 1
         THEN 'NEWLY_APPLIED'
         WHEN sm.status = 'applied'
@@ -103,9 +109,15 @@ SELECT
     END as health_status,
     CASE
         WHEN sm.status = 'failed' THEN 'CRITICAL'
+        WHEN sm.status = 'applied' AND last_change.event = 'rollback_failed' THEN 'CRITICAL'
         WHEN sm.status = 'rolled_back' THEN 'WARNING'
         WHEN sm.status = 'applied' AND EXTRACT(EPOCH FROM (NOW() - sm.applied_at))/3600 > 168 THEN 'INFO'
         ELSE 'OK'
     END as alert_level
 FROM public.schema_migrations sm
+LEFT JOIN LATERAL (
+    SELECT e.event FROM public.migration_events e
+    WHERE e.version = sm.version AND e.event IN ('applied', 'rolled_back', 'rollback_failed')
+    ORDER BY e.id DESC LIMIT 1
+) last_change ON TRUE
 ORDER BY sm.applied_at DESC;`;

@@ -32,9 +32,12 @@ async function ledgerProblems(environment: Environment): Promise<HealthProblem[]
       key: `migration_health:${row.version}:${row.status}`,
       level: row.alertLevel as AlertLevel,
       version: row.version,
-      message: `migration ${row.version} (${row.description}) is ${row.status.replace("_", " ")}, since ${hoursAgo(row.hoursSinceApplication)}`,
+      message:
+        row.healthStatus === "ROLLBACK_FAILED"
+          ? `the rollback of migration ${row.version} (${row.description}) failed: it is still applied (applied ${hoursAgo(row.hoursSinceApplication)})`
+          : `migration ${row.version} (${row.description}) is ${row.status.replace("_", " ")}, since ${hoursAgo(row.hoursSinceApplication)}`,
       suggestedCommand:
-        row.status === "failed" ? `/migrate history ${environment.name}` : `/migrate plan ${environment.name}`,
+        row.status === "failed" || row.healthStatus === "ROLLBACK_FAILED" ? `/migrate history ${environment.name}` : `/migrate plan ${environment.name}`,
     }));
 }
 

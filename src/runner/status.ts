@@ -1,5 +1,6 @@
 import type { Environment } from "../config/index.ts";
-import { adoptionAdvice, findForeignLedgers, readLedger, type LedgerEntry } from "../ledger/index.ts";
+import type pg from "pg";
+import { adoptionAdvice, findForeignLedgers, inLedgerSchema, readLedger, type LedgerEntry } from "../ledger/index.ts";
 import { withLedgerClient } from "./session.ts";
 import type { Catalog, Migration, MigrationState, StatusReport } from "./types.ts";
 
@@ -18,6 +19,7 @@ function stateOf(migration: Migration | undefined, entry: LedgerEntry | undefine
     drift: hasDrifted(migration, entry),
     missingFile: !migration,
     hasRollback: entry?.status === "applied" ? entry.hasRollback : Boolean(migration?.rollback),
+    rollbackFailed: false,
   };
 }
 
@@ -27,12 +29,21 @@ export function migrationStates(catalog: Catalog, ledger: Map<string, LedgerEntr
   return versions.map((version) => stateOf(catalog.byVersion.get(version), ledger.get(version), version));
 }
 
+/** Versions still applied because their latest rollback failed, as the ledger's migration_health says. */
+async function failedRollbacks(client: pg.ClientBase, schema: string): Promise<Set<string>> {
+  const { rows } = await client.query<{ version: string }>(
+    inLedgerSchema("SELECT version FROM public.migration_health WHERE health_status = 'ROLLBACK_FAILED'", schema),
+  );
+  return new Set(rows.map((row) => row.version));
+}
+
 export async function getStatus(environment: Environment, catalog: Catalog): Promise<StatusReport> {
-  const { ledger, foreign } = await withLedgerClient(environment, async (client) => ({
+  const { ledger, foreign, rollbackFailed } = await withLedgerClient(environment, async (client) => ({
     ledger: await readLedger(client, environment.ledgerSchema),
     foreign: await findForeignLedgers(client),
+    rollbackFailed: await failedRollbacks(client, environment.ledgerSchema),
   }));
-  const migrations = migrationStates(catalog, ledger);
+  const migrations = migrationStates(catalog, ledger).map((migration) => ({ ...migration, rollbackFailed: rollbackFailed.has(migration.version) }));
   const applied = migrations.filter((migration) => migration.state === "applied");
   return {
     environment: environment.name,
@@ -45,6 +56,7 @@ export async function getStatus(environment: Environment, catalog: Catalog): Pro
       pending: migrations.filter((migration) => migration.state !== "applied" && !migration.missingFile).length,
       failed: migrations.filter((migration) => migration.state === "failed").length,
       rolledBack: migrations.filter((migration) => migration.state === "rolled_back").length,
+      rollbackFailed: migrations.filter((migration) => migration.rollbackFailed).length,
       drift: migrations.filter((migration) => migration.drift).length,
     },
   };

@@ -115,6 +115,8 @@ export interface MigrationState {
   /** Applied but no longer in the folder. */
   missingFile: boolean;
   hasRollback: boolean;
+  /** Still applied because its latest rollback failed: a CRITICAL until rolled back or re-applied. */
+  rollbackFailed: boolean;
 }
 
 export interface StatusReport {
@@ -123,7 +125,7 @@ export interface StatusReport {
   foreignLedgers: (ForeignLedger & { advice: string })[];
   currentVersion: string | null;
   migrations: MigrationState[];
-  counts: { applied: number; pending: number; failed: number; rolledBack: number; drift: number };
+  counts: { applied: number; pending: number; failed: number; rolledBack: number; rollbackFailed: number; drift: number };
 }
 
 export interface PlanStep {
@@ -159,7 +161,8 @@ export interface HealthRow {
   appliedBy: string;
   status: LedgerStatus;
   hoursSinceApplication: number;
-  healthStatus: "NEWLY_APPLIED" | "HEALTHY" | "ROLLED_BACK" | "FAILED";
+  /** ROLLBACK_FAILED: still applied, and the latest rollback of it failed (a CRITICAL). */
+  healthStatus: "NEWLY_APPLIED" | "HEALTHY" | "ROLLED_BACK" | "FAILED" | "ROLLBACK_FAILED";
   alertLevel: "CRITICAL" | "WARNING" | "INFO" | "OK";
 }
 
