@@ -1,5 +1,5 @@
 import type { Server } from "node:http";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { opsRoutes, serveOpsRoutes } from "../src/ops/index.ts";
 import { createJobQueue, healthPollSchedulerId, startScheduler, startWorker } from "../src/queue/index.ts";
 import { applyMigrations } from "../src/runner/index.ts";
@@ -27,7 +27,7 @@ describe("Redis restarts empty under a running scheduler", async () => {
     const notifier = recordingNotifier();
     const worker = await startWorker(config, { notifier, logger: quietLogger(), reconcileEverySeconds: 0 });
     const scheduler = await startScheduler(config, { logger: quietLogger(), reassertEverySeconds: 1 });
-    afterAll(async () => {
+    onTestFinished(async () => {
       await scheduler.close();
       await worker.close();
     });
@@ -46,7 +46,7 @@ describe("Redis restarts empty under a running scheduler", async () => {
     const scheduler = await startScheduler(config, { logger: quietLogger(), reassertEverySeconds: 0 });
     const ops = opsRoutes(config, undefined, () => scheduler);
     const server: Server = await serveOpsRoutes(ops.routes, 0, "127.0.0.1");
-    afterAll(async () => {
+    onTestFinished(async () => {
       server.close();
       await ops.close();
       await scheduler.close();

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { startWorker } from "../src/queue/index.ts";
 import { applyMigrations } from "../src/runner/index.ts";
 import { migrationsFolder, rookery } from "./support/cli.ts";
@@ -41,7 +41,7 @@ describe("the connection is lost in the middle of a rollback", async () => {
   it("a worker retries the approved rollback like an apply, and it succeeds", async () => {
     const notifier = recordingNotifier();
     const worker = await startWorker(config, { notifier, logger: quietLogger(), reconcileEverySeconds: 0, retry: { attempts: 3, backoffMs: 200 } });
-    afterAll(() => worker.close());
+    onTestFinished(() => worker.close());
     const request = await approvedRequest(pool, config, ["20251101_000001"], { kind: "rollback", reason: "widgets are slow" });
     await worker.reconcile();
     await terminateRollbackOnce(databaseUrl);

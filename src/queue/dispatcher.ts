@@ -5,6 +5,7 @@ import type { Logger } from "../log/logger.ts";
 import {
   FINAL_STATUSES,
   getRequest,
+  hasLiveWorker,
   markFailed,
   markOutboxFailed,
   markOutboxSent,
@@ -65,6 +66,11 @@ export async function reconcileJobs(deps: DispatchDeps): Promise<string[]> {
     }
     // "completed" while the request is unfinished: its worker died between the two writes; running it again is safe.
     if (state === "missing" || state === "unknown" || state === "completed") {
+      // Redis lost the job of a request a live worker is still running: that run reports the outcome.
+      if (await hasLiveWorker(deps.controlPool, request.id)) {
+        deps.logger.info({ requestId: request.id }, "job missing from Redis, but a live worker is running its request; not sent again");
+        continue;
+      }
       if (job) await job.remove().catch(() => {});
       await resendOutbox(deps.controlPool, request.id);
       resent.push(request.id);

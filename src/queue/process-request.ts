@@ -5,7 +5,8 @@ import type { Config, Environment } from "../config/index.ts";
 import { describeError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { activeFreeze, describeFreeze } from "../policy/freeze.ts";
-import { getRequest, markFailed, markRetrying, markRunning, markSucceeded, type ChangeRequest } from "../requests/index.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import { getRequest, HEARTBEAT_EVERY_MS, markFailed, markRetrying, markRunning, markSucceeded, touchRunning, type ChangeRequest } from "../requests/index.ts";
 import { NothingToRollbackError } from "../runner/errors.ts";
 import { applyMigrations, rollbackMigration } from "../runner/index.ts";
 import type { ApplyReport, RollbackReport, RunContext } from "../runner/types.ts";
@@ -18,6 +19,34 @@ export interface RequestJobDeps {
   controlPool: pg.Pool;
   notifier: Notifier;
   logger: Logger;
+  /** How long a job's outcome waits for the control database to answer before the job gives up on recording it (default 5 min). */
+  controlWaitMs?: number;
+}
+
+/**
+ * A write of the job's outcome to the control database, tried again until the database answers (for at
+ * most controlWaitMs): lost, the request would show `running` through a retry's backoff and nobody
+ * would hear of the retry. The job's lock is renewed meanwhile, so no other worker takes it.
+ */
+async function recordOutcome<T>(deps: RequestJobDeps, request: ChangeRequest, what: string, write: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + (deps.controlWaitMs ?? 300_000);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!isTransient(error) || Date.now() > deadline) throw error;
+      if (attempt === 0) {
+        deps.logger.warn({ requestId: request.id, err: describeError(error) }, `the control database does not answer; the ${what} is recorded once it does`);
+      }
+      await sleep(Math.min(5000, 200 * 2 ** attempt));
+    }
+  }
+}
+
+/** While the job runs, the request says a live worker has it (the reconciler leaves it alone). */
+function keepHeartbeat(deps: RequestJobDeps, request: ChangeRequest): () => void {
+  const timer = setInterval(() => void touchRunning(deps.controlPool, request.id).catch(() => {}), HEARTBEAT_EVERY_MS);
+  return () => clearInterval(timer);
 }
 
 /** A job's failure that must not be retried, with the request already marked failed. */
@@ -73,7 +102,9 @@ async function finish(deps: RequestJobDeps, request: ChangeRequest, outcome: Job
 /** Records a failure on the request and decides: retry later (transient, attempts left) or fail for good. */
 async function fail(deps: RequestJobDeps, job: Job, request: ChangeRequest, error: string, transient: boolean, report?: ApplyReport): Promise<never> {
   const willRetry = transient && !isLastAttempt(job);
-  const updated = willRetry ? await markRetrying(deps.controlPool, request.id, error) : await markFailed(deps.controlPool, request.id, error, report ?? null);
+  const updated = await recordOutcome(deps, request, willRetry ? "retry" : "failure", () =>
+    willRetry ? markRetrying(deps.controlPool, request.id, error) : markFailed(deps.controlPool, request.id, error, report ?? null),
+  );
   await finish(deps, updated ?? request, { status: "failed", error, willRetry, report });
   if (willRetry) throw new Error(error);
   throw new FinalFailure(error);
@@ -91,6 +122,15 @@ export async function processRequestJob(deps: RequestJobDeps, job: Job, payload:
     deps.logger.info({ requestId: current.id, status: current.status }, "request is not runnable; job ends without running it");
     return { skipped: `request is ${current.status}` };
   }
+  const stopHeartbeat = keepHeartbeat(deps, request);
+  try {
+    return await runRequest(deps, job, request);
+  } finally {
+    stopHeartbeat();
+  }
+}
+
+async function runRequest(deps: RequestJobDeps, job: Job, request: ChangeRequest): Promise<unknown> {
   await tell(deps.logger, "started", () => deps.notifier.started(request, request.attempts));
 
   const environment = deps.config.environments[request.environment];
@@ -113,7 +153,9 @@ export async function processRequestJob(deps: RequestJobDeps, job: Job, payload:
     const { failed } = report;
     return fail(deps, job, request, `${failed.version}: ${failed.error}`, failed.transient, report);
   }
-  const succeeded = (await markSucceeded(deps.controlPool, request.id, report)) ?? request;
-  await finish(deps, succeeded, { status: "succeeded", report });
+  const succeeded = await recordOutcome(deps, request, "success", () => markSucceeded(deps.controlPool, request.id, report));
+  // Null: another attempt finished the request meanwhile and told everyone; telling again would render and audit twice.
+  if (succeeded) await finish(deps, succeeded, { status: "succeeded", report });
+  else deps.logger.info({ requestId: request.id }, "request already finished by another attempt; not reported again");
   return report;
 }

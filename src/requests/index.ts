@@ -16,6 +16,9 @@ export {
   markSucceeded,
   markFailed,
   markRetrying,
+  touchRunning,
+  hasLiveWorker,
+  HEARTBEAT_EVERY_MS,
 } from "./lifecycle.ts";
 export { unsentOutbox, markOutboxSent, markOutboxFailed, requestsAwaitingJobs, resendOutbox } from "./outbox.ts";
 export { audit, listAudit, type AuditEntry, type AuditRecord } from "./audit.ts";

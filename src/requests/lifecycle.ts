@@ -48,7 +48,29 @@ export function markQueued(pool: pg.Pool, id: string): Promise<ChangeRequest | n
 
 /** A worker starts (or, after a crash or transient failure, restarts) the job. Null: nothing to run. */
 export function markRunning(pool: pg.Pool, id: string): Promise<ChangeRequest | null> {
-  return transition(pool, id, ["approved", "queued", "running"], "status = 'running', attempts = attempts + 1, error = NULL", []);
+  return transition(pool, id, ["approved", "queued", "running"], "status = 'running', attempts = attempts + 1, error = NULL, heartbeat_at = now()", []);
+}
+
+/** How often a worker running a request says so, and how long the reconciler trusts the last time it did. */
+export const HEARTBEAT_EVERY_MS = 10_000;
+const HEARTBEAT_TRUSTED_MS = 3 * HEARTBEAT_EVERY_MS;
+
+/** The running worker is alive: called every HEARTBEAT_EVERY_MS while the job runs. */
+export async function touchRunning(pool: pg.Pool, id: string): Promise<void> {
+  await pool.query(`UPDATE rookery_control.requests SET heartbeat_at = now() WHERE id = $1 AND status = 'running'`, [id]);
+}
+
+/**
+ * A worker is running the request now (its heartbeat is recent). Its job may still have vanished from Redis
+ * (data loss mid-job): sending it again would only start a second attempt that waits for the first one's lock.
+ */
+export async function hasLiveWorker(pool: pg.Pool, id: string): Promise<boolean> {
+  const { rows } = await pool.query<{ live: boolean }>(
+    `SELECT heartbeat_at > now() - make_interval(secs => $2::double precision / 1000) AS live
+       FROM rookery_control.requests WHERE id = $1 AND status = 'running'`,
+    [id, HEARTBEAT_TRUSTED_MS],
+  );
+  return rows[0]?.live === true;
 }
 
 export function markSucceeded(pool: pg.Pool, id: string, result: unknown): Promise<ChangeRequest | null> {

@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS rookery_control.requests (
 );
 -- Control schemas created before emergency rollbacks were recorded on the request.
 ALTER TABLE rookery_control.requests ADD COLUMN IF NOT EXISTS break_glass boolean NOT NULL DEFAULT false;
+-- A running request's worker touches this while it runs: the reconciler re-sends only a request nobody runs.
+ALTER TABLE rookery_control.requests ADD COLUMN IF NOT EXISTS heartbeat_at timestamptz;
 CREATE INDEX IF NOT EXISTS requests_status_idx ON rookery_control.requests (status);
 
 CREATE TABLE IF NOT EXISTS rookery_control.approvals (

@@ -23,6 +23,10 @@ export interface FaultProxy {
   resume(): void;
   /** Ends every open connection with a TCP reset (the proxy keeps accepting new ones). */
   reset(): void;
+  /** The server is gone: open connections reset, new ones refused (ECONNREFUSED) until `up()`. */
+  down(): Promise<void>;
+  /** Accepting again, on the same port. */
+  up(): Promise<void>;
   /** Connections accepted so far. */
   connections(): number;
   close(): Promise<void>;
@@ -102,10 +106,18 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     reset() {
       for (const socket of [...sockets]) socket.resetAndDestroy();
     },
+    async down() {
+      const closed = new Promise((resolve) => server.close(resolve));
+      for (const socket of [...sockets]) socket.resetAndDestroy();
+      await closed;
+    },
+    async up() {
+      await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    },
     connections: () => accepted,
     async close() {
       for (const socket of [...sockets]) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
+      if (server.listening) await new Promise((resolve) => server.close(resolve));
     },
   };
   afterAll(() => proxy.close());
