@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import { migrationsFolder, rookery } from "./support/cli.ts";
 import { configFile } from "./support/config-file.ts";
 import { eventsOf, ledgerRows } from "./support/engine.ts";
-import { waitUntil } from "./support/queue.ts";
-import { createTestDatabase, query } from "./support/services.ts";
+import { startWorker } from "../src/queue/index.ts";
+import { queueTestConfig, quietLogger, waitUntil } from "./support/queue.ts";
+import { createTestDatabase, query, redisUrl, testQueuePrefix } from "./support/services.ts";
 
 const FILES = {
   "2025_11_01/001_create_failed_jobs.sql": "CREATE TABLE failed_jobs (id bigserial PRIMARY KEY, failed_at timestamptz NOT NULL DEFAULT now());\n",
@@ -60,6 +61,38 @@ describe("rookery apply in an environment with autoRollback", () => {
     expect(run.stderr).toMatch(/production rolls back automatically .* would skip that watch/);
     expect(run.stderr).toContain("--watch");
     expect(await query(url, "SELECT to_regclass('public.schema_migrations') IS NULL OR NOT EXISTS (SELECT FROM pg_tables WHERE tablename = 'failed_jobs') AS nothing")).toEqual([{ nothing: true }]);
+  });
+
+  it("without --watch and with REDIS_URL set, hands the watch to the queue, where a worker rolls back", async () => {
+    const url = await createTestDatabase("clihand");
+    const controlUrl = await createTestDatabase("clihandctl");
+    const dir = migrationsFolder(FILES);
+    const prefix = testQueuePrefix("clihand");
+    const env = { MIGRATIONS_DIR: dir, REDIS_URL: redisUrl(), QUEUE_PREFIX: prefix, CONTROL_DATABASE_URL: controlUrl };
+    const run = await rookery(["apply", "--all", "--config", autoRollbackConfig(url, 0.2)], env);
+    expect(run.stderr).not.toMatch(/rookery:/);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/the watch is handed to the queue \(rookery-test-clihand-[0-9a-f]+\): 12s, every 200ms, checks verify 20251101_000002, verify 20251101_000001, no_failed_jobs/);
+    const [watch] = await query<{ id: string; request_id: string | null; actor: string; status: string }>(controlUrl, "SELECT id, request_id, actor, status FROM rookery_control.watches");
+    expect(watch).toMatchObject({ request_id: null, actor: "cli:tester", status: "watching" });
+
+    const config = queueTestConfig({ databaseUrl: url, controlUrl, migrationsDir: dir, queuePrefix: prefix });
+    const worker = await startWorker(config, { logger: quietLogger(), reconcileEverySeconds: 0 });
+    try {
+      await query(url, "INSERT INTO failed_jobs DEFAULT VALUES");
+      await waitUntil(async () => (await query(controlUrl, "SELECT status FROM rookery_control.watches"))[0]!.status === "rolled_back", "the worker's rollback", 20_000);
+    } finally {
+      await worker.close();
+    }
+    expect((await ledgerRows(url)).map((row) => row.status)).toEqual(["rolled_back", "rolled_back"]);
+  });
+
+  it("without --watch and with a Redis that does not answer, refuses before applying", async () => {
+    const url = await createTestDatabase("clihanddown");
+    const run = await rookery(["apply", "--all", "--config", autoRollbackConfig(url)], { MIGRATIONS_DIR: migrationsFolder(FILES), REDIS_URL: "redis://127.0.0.1:1" });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/the queue that would run the watch does not answer .*nothing was applied/);
+    expect(await query(url, "SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'failed_jobs'")).toEqual([{ n: 0 }]);
   });
 
   it("refuses a migration without a rollback file before it runs, naming the file", async () => {

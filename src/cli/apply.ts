@@ -5,7 +5,7 @@ import type { ApplyReport } from "../runner/types.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
 import { cliActor, formatMs, progressTo, runCommand, table, targetFor } from "./format.ts";
 import { enforcePolicyAtCli, POLICY_HELP, POLICY_OPTIONS } from "./policy-gate.ts";
-import { checkWatchChoice, watchApplied, WATCH_HELP } from "./watch-after-apply.ts";
+import { checkWatchChoice, handWatchToQueue, watchApplied, WATCH_HELP } from "./watch-after-apply.ts";
 import { printTargetsReport } from "./apply-targets.ts";
 import { TARGET_HELP, TARGET_OPTIONS, targetsFor } from "./targets.ts";
 import { applyTargets, environmentOf, prepareTargets } from "../targets/index.ts";
@@ -106,7 +106,7 @@ export const applyCommand: CliCommand = {
         return report.ok ? EXIT.ok : EXIT.failed;
       }
       const { environment, catalog, config } = targetFor(values, io);
-      checkWatchChoice(environment, values.watch);
+      const watchChoice = await checkWatchChoice(environment, values.watch, io, config);
       // Deployment policy (src/policy): refused like chat unless --override-policy --reason.
       await enforcePolicyAtCli(io, { config, environment, catalog }, {
         kind: "apply",
@@ -118,9 +118,11 @@ export const applyCommand: CliCommand = {
       const report = await applyMigrations(ctx, { versions, ignoreForeignLedger: values["ignore-foreign-ledger"] });
       if (!values.json) printReport(io, report);
       // What did get applied is watched even when a later migration failed: it is live.
-      const watch = values.watch ? await watchApplied(values.json ? { ...io, stdout: () => {} } : io, ctx, catalog, report) : undefined;
+      const quietIO = values.json ? { ...io, stdout: () => {} } : io;
+      const watch = watchChoice === "foreground" ? await watchApplied(quietIO, ctx, catalog, report) : undefined;
+      const handed = watchChoice === "queue" ? await handWatchToQueue(quietIO, config, ctx, catalog, report) : undefined;
       const ok = !report.failed && (watch === undefined || watchSucceeded(watch));
-      if (values.json) printJson(io, { ok, ...report, failed: report.failed ?? null, ...(values.watch ? { watch: watch ?? null } : {}) });
+      if (values.json) printJson(io, { ok, ...report, failed: report.failed ?? null, ...(watchChoice === "foreground" ? { watch: watch ?? null } : {}), ...(handed ? { watchHandedToQueue: handed } : {}) });
       return ok ? EXIT.ok : EXIT.failed;
     }),
 };

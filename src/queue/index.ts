@@ -5,9 +5,10 @@
  */
 export { startWorker, type RunningWorker, type WorkerDeps } from "./worker.ts";
 export { startScheduler, healthPollSchedulerId, type RunningScheduler, type SchedulerDeps } from "./scheduler.ts";
-export { createJobQueue, enqueueRequestJob, enqueueVerify, DEFAULT_RETRY, type RetryPolicy } from "./jobs-queue.ts";
+export { createJobQueue, enqueueRequestJob, enqueueVerify, enqueueWatchRound, watchJobId, DEFAULT_RETRY, type RetryPolicy } from "./jobs-queue.ts";
+export { beginWatch, reconcileWatches, type WatchJobDeps } from "./process-watch.ts";
 export { dispatchOutbox, reconcileJobs, type DispatchDeps } from "./dispatcher.ts";
-export { logNotifier, type HealthAlert, type JobOutcome, type Notifier } from "./notifier.ts";
+export { logNotifier, describeWatchNews, type HealthAlert, type JobOutcome, type Notifier, type WatchNews } from "./notifier.ts";
 export { JOBS_QUEUE, JOB_KINDS, JobPayloadSchemas, type JobKind, type JobPayload } from "./payloads.ts";
 export { metricsRegistry } from "./metrics.ts";
 export { redisConnection } from "./connection.ts";

@@ -61,3 +61,18 @@ export function enqueueRequestJob(queue: Queue, request: ChangeRequest, retry?: 
 export function enqueueVerify(queue: Queue, payload: JobPayload<"verify">): Promise<Job> {
   return addJob(queue, "verify", payload, { retry: { attempts: 3, backoffMs: 2000 } });
 }
+
+/** BullMQ job ids of a watch: one per round, so a round enqueued twice (reconciler, restart) runs once. */
+export function watchJobId(watchId: string, round: number | "now"): string {
+  return `watch-${watchId}-${round}`;
+}
+
+/** The watch's next round, due at `at`; or at once, for "Roll back now". */
+export function enqueueWatchRound(queue: Queue, watchId: string, round: number | "now", at: Date = new Date()): Promise<Job> {
+  const now = round === "now";
+  return addJob(queue, "watch", { watchId, round: now ? 1 : round, now }, {
+    jobId: watchJobId(watchId, round),
+    delay: Math.max(0, at.getTime() - Date.now()),
+    retry: { attempts: 3, backoffMs: 1000 },
+  });
+}

@@ -1,6 +1,7 @@
 import type { Environment } from "../config/index.ts";
 import type { Logger } from "../log/logger.ts";
-import type { ChangeRequest } from "../requests/index.ts";
+import type { ChangeRequest, WatchRecord } from "../requests/index.ts";
+import { describeCheck, describeOutcome, type CheckResult, type WatchOutcome } from "../runner/index.ts";
 import type { ApplyReport, ProgressEvent, RollbackReport } from "../runner/types.ts";
 
 export type JobOutcome =
@@ -27,6 +28,29 @@ export interface HealthAlert {
   suggestedCommand: string | null;
 }
 
+/** What happened to a watch after an apply, for the request's message and thread. */
+export type WatchNews =
+  | { kind: "started" }
+  /** Checks that errored for the first time in this watch (with onCheckError: alert; else the rollback follows). */
+  | { kind: "check_errored"; errors: CheckResult[] }
+  | { kind: "rolling_back"; failing: CheckResult }
+  | { kind: "finished"; outcome: WatchOutcome; decidedBy: string | null };
+
+/** The news in one line a person can read. */
+export function describeWatchNews(watch: WatchRecord, news: WatchNews): string {
+  const { plan } = watch;
+  switch (news.kind) {
+    case "started":
+      return `watching ${plan.environment} until ${plan.endsAt.toISOString().slice(11, 19)} UTC, every ${Math.round(plan.intervalMs / 1000)} s: ${plan.checks.map((check) => check.name).join(", ")}`;
+    case "check_errored":
+      return `check could not run (it does not count as passing): ${news.errors.map(describeCheck).join("; ")}`;
+    case "rolling_back":
+      return `rolling back ${[...plan.versions].reverse().join(", ")}: ${describeCheck(news.failing)}`;
+    case "finished":
+      return news.decidedBy && news.outcome.status === "kept" ? `watch ended early by ${news.decidedBy}: the change stays` : describeOutcome(news.outcome);
+  }
+}
+
 /**
  * How jobs and the health poll talk to people. The Slack layer implements it (message updates, thread replies,
  * alert channel); `logNotifier` is for the CLI and a worker without Slack. A notifier failure never fails a job.
@@ -42,6 +66,8 @@ export interface Notifier {
   alert(environment: Environment, alert: HealthAlert): Promise<void>;
   /** The alerts one poll found, together (one message for a burst); when absent, `alert` is called for each. */
   alerts?(environment: Environment, alerts: HealthAlert[]): Promise<void>;
+  /** The watch after an apply moved on (request is null for a watch handed over by the CLI). Optional. */
+  watch?(watch: WatchRecord, request: ChangeRequest | null, news: WatchNews): Promise<void>;
 }
 
 export function logNotifier(logger: Logger): Notifier {
@@ -58,6 +84,9 @@ export function logNotifier(logger: Logger): Notifier {
     },
     async expired(request) {
       logger.info({ requestId: request.id, environment: request.environment }, "request expired before it was approved");
+    },
+    async watch(watch, request, news) {
+      logger.info({ watchId: watch.id, requestId: request?.id, environment: watch.plan.environment, kind: news.kind }, describeWatchNews(watch, news));
     },
     async alert(environment, alert) {
       const log = alert.state === "resolved" ? logger.info.bind(logger) : logger.warn.bind(logger);

@@ -15,6 +15,8 @@ export const JobPayloadSchemas = {
   rollback: RequestJobSchema,
   verify: z.object({ environment: environmentName, version: version.optional(), requestedBy: z.string().min(1).max(200) }).strict(),
   "health-poll": z.object({ environment: environmentName }).strict(),
+  /** One round of the watch after an apply; `now`: an approver's "Roll back now", not a timed round. State is in Postgres. */
+  watch: z.object({ watchId: z.uuid(), round: z.number().int().min(1), now: z.boolean().default(false) }).strict(),
 } as const;
 
 export type JobKind = keyof typeof JobPayloadSchemas;

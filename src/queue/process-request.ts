@@ -1,4 +1,4 @@
-import { UnrecoverableError, type Job } from "bullmq";
+import { UnrecoverableError, type Job, type Queue } from "bullmq";
 import type pg from "pg";
 import { readCatalog } from "../catalog/index.ts";
 import type { Config, Environment } from "../config/index.ts";
@@ -8,10 +8,11 @@ import { activeFreeze, describeFreeze } from "../policy/freeze.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { getRequest, HEARTBEAT_EVERY_MS, markFailed, markRetrying, markRunning, markSucceeded, touchRunning, type ChangeRequest } from "../requests/index.ts";
 import { NothingToRollbackError } from "../runner/errors.ts";
-import { applyMigrations, rollbackMigration } from "../runner/index.ts";
+import { applyMigrations, planWatch, rollbackMigration } from "../runner/index.ts";
 import type { ApplyReport, RollbackReport, RunContext } from "../runner/types.ts";
 import type { JobOutcome, Notifier } from "./notifier.ts";
 import type { JobPayload } from "./payloads.ts";
+import { beginWatch } from "./process-watch.ts";
 import { isTransient } from "./transient.ts";
 
 export interface RequestJobDeps {
@@ -21,6 +22,8 @@ export interface RequestJobDeps {
   logger: Logger;
   /** How long a job's outcome waits for the control database to answer before the job gives up on recording it (default 5 min). */
   controlWaitMs?: number;
+  /** Where the watch after an apply (autoRollback) puts its rounds. */
+  queue?: Queue;
 }
 
 /**
@@ -49,6 +52,22 @@ function keepHeartbeat(deps: RequestJobDeps, request: ChangeRequest): () => void
   return () => clearInterval(timer);
 }
 
+/**
+ * Automatic rollback (src/queue/process-watch.ts): an apply in an environment with autoRollback starts its
+ * watch before the request is marked succeeded, so a worker dying in between retries into a watch, never
+ * past one. A retried job watches what an earlier attempt applied.
+ */
+async function watchAfterApply(deps: RequestJobDeps, request: ChangeRequest, environment: Environment, report: ApplyReport, actor: string): Promise<void> {
+  if (!environment.autoRollback || request.kind !== "apply") return;
+  if (!deps.queue) throw new Error(`${environment.name} has autoRollback but this worker has no queue to run the watch on`);
+  const catalog = readCatalog(deps.config.migrationsDir, deps.config.layout);
+  const earlier = request.attempts > 1 ? report.skipped.map((skip) => skip.version) : [];
+  const versions = request.versions.filter((version) => report.applied.some((applied) => applied.version === version) || earlier.includes(version));
+  const plan = planWatch(environment, versions.flatMap((version) => catalog.byVersion.get(version) ?? []));
+  if (!plan) return;
+  await beginWatch({ ...deps, queue: deps.queue }, { requestId: request.id, actor, plan }, request);
+}
+
 /** A job's failure that must not be retried, with the request already marked failed. */
 class FinalFailure extends UnrecoverableError {}
 
@@ -65,11 +84,16 @@ function isLastAttempt(job: Job): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
+/** Who the ledger records: "cli:alice" as it is, a Slack user as "slack:U123". */
+function actorOf(request: ChangeRequest): string {
+  return request.requestedBy.includes(":") ? request.requestedBy : `slack:${request.requestedBy}`;
+}
+
 function runContext(deps: RequestJobDeps, request: ChangeRequest, environment: Environment): RunContext {
   return {
     environment,
     catalog: readCatalog(deps.config.migrationsDir, deps.config.layout),
-    actor: request.requestedBy.includes(":") ? request.requestedBy : `slack:${request.requestedBy}`,
+    actor: actorOf(request),
     logger: deps.logger,
     onProgress: (event) => tell(deps.logger, "progress", () => deps.notifier.progress(request, event)),
   };
@@ -152,6 +176,13 @@ async function runRequest(deps: RequestJobDeps, job: Job, request: ChangeRequest
   if ("failed" in report && report.failed) {
     const { failed } = report;
     return fail(deps, job, request, `${failed.version}: ${failed.error}`, failed.transient, report);
+  }
+  if ("applied" in report) {
+    try {
+      await watchAfterApply(deps, request, environment, report, actorOf(request));
+    } catch (error) {
+      return fail(deps, job, request, `applied, but its watch (autoRollback) could not start: ${describeError(error)}`, true, report);
+    }
   }
   const succeeded = await recordOutcome(deps, request, "success", () => markSucceeded(deps.controlPool, request.id, report));
   // Null: another attempt finished the request meanwhile and told everyone; telling again would render and audit twice.

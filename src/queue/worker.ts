@@ -13,6 +13,7 @@ import { logNotifier, type Notifier } from "./notifier.ts";
 import { JOBS_QUEUE, parseJob } from "./payloads.ts";
 import { processHealthPollJob, processVerifyJob } from "./process-checks.ts";
 import { processRequestJob } from "./process-request.ts";
+import { processWatchJob, reconcileWatches } from "./process-watch.ts";
 
 export interface WorkerDeps {
   notifier?: Notifier;
@@ -39,8 +40,8 @@ export interface RunningWorker {
   abandon(): void;
 }
 
-function processor(config: Config, controlPool: pg.Pool, notifier: Notifier, logger: Logger) {
-  const deps = { config, controlPool, notifier, logger };
+function processor(config: Config, controlPool: pg.Pool, notifier: Notifier, logger: Logger, queue: Queue) {
+  const deps = { config, controlPool, notifier, logger, queue };
   return async (job: Job): Promise<unknown> => {
     const parsed = parseJob(job.name, job.data);
     const stopTimer = jobDuration.startTimer({ kind: parsed.kind });
@@ -53,6 +54,8 @@ function processor(config: Config, controlPool: pg.Pool, notifier: Notifier, log
           return await processVerifyJob(deps, parsed.payload);
         case "health-poll":
           return await processHealthPollJob(deps, parsed.payload);
+        case "watch":
+          return await processWatchJob(deps, parsed.payload);
       }
     } finally {
       stopTimer();
@@ -99,7 +102,7 @@ export async function startWorker(config: Config, deps: WorkerDeps = {}): Promis
     await ensureControlSchema(controlPool);
     queue = createJobQueue(config.redisUrl, config.queuePrefix);
     trackQueue(queue);
-    worker = new Worker(JOBS_QUEUE, processor(config, controlPool, notifier, logger), {
+    worker = new Worker(JOBS_QUEUE, processor(config, controlPool, notifier, logger, queue), {
       connection: redisOptions(config.redisUrl, "worker"),
       prefix: config.queuePrefix,
       concurrency: deps.concurrency ?? 4,
@@ -119,6 +122,7 @@ export async function startWorker(config: Config, deps: WorkerDeps = {}): Promis
   const reconcile = async () => {
     try {
       await reconcileJobs(dispatchDeps);
+      await reconcileWatches({ config, controlPool, notifier, logger, queue: queue! });
       await expireForgottenRequests(controlPool, notifier, logger);
     } catch (error) {
       logger.warn({ err: describeError(error) }, "reconcile round failed; the next one retries");

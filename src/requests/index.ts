@@ -22,6 +22,18 @@ export {
 } from "./lifecycle.ts";
 export { unsentOutbox, markOutboxSent, markOutboxFailed, requestsAwaitingJobs, resendOutbox } from "./outbox.ts";
 export { audit, listAudit, type AuditEntry, type AuditRecord } from "./audit.ts";
+export {
+  createWatch,
+  getWatch,
+  watchOfRequest,
+  openWatches,
+  recordWatchRound,
+  markWatchRollingBack,
+  finishWatch,
+  requestWatchRollback,
+  type WatchRecord,
+  type WatchStatus,
+} from "./watches.ts";
 export { openAlerts, recordAlertPosted, recordAlertResolved, type AlertState, type AlertLevel } from "./alert-state.ts";
 export {
   FINAL_STATUSES,

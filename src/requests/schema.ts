@@ -83,9 +83,40 @@ CREATE TABLE IF NOT EXISTS rookery_control.alert_state (
 );
 `;
 
+/**
+ * The watch after an apply (src/runner/watch.ts, src/queue/process-watch.ts): its plan and progress live here,
+ * not in a worker's memory, so a restarted worker (or another one) runs the next round. One per request.
+ */
+const WATCHES_DDL = `
+CREATE TABLE IF NOT EXISTS rookery_control.watches (
+  id uuid PRIMARY KEY,
+  request_id uuid UNIQUE REFERENCES rookery_control.requests (id) ON DELETE SET NULL,
+  environment text NOT NULL,
+  versions text[] NOT NULL,
+  actor text NOT NULL,
+  started_at timestamptz NOT NULL,
+  ends_at timestamptz NOT NULL,
+  interval_ms integer NOT NULL CHECK (interval_ms > 0),
+  checks jsonb NOT NULL,
+  on_check_error text NOT NULL CHECK (on_check_error IN ('rollback', 'alert')),
+  status text NOT NULL CHECK (status IN ('watching', 'rolling_back', 'kept', 'rolled_back', 'not_rolled_back', 'rollback_failed', 'ended')),
+  rounds integer NOT NULL DEFAULT 0,
+  next_round_at timestamptz NOT NULL,
+  errors jsonb NOT NULL DEFAULT '[]',
+  failing jsonb,
+  outcome jsonb,
+  rollback_requested_by text,
+  decided_by text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS watches_open_idx ON rookery_control.watches (next_round_at) WHERE status IN ('watching', 'rolling_back');
+`;
+
 export async function ensureControlSchema(pool: pg.Pool): Promise<void> {
   await inTransaction(pool, async (client) => {
     await client.query("SELECT pg_advisory_xact_lock(hashtext('rookery_control.schema'))");
     await client.query(DDL);
+    await client.query(WATCHES_DDL);
   });
 }

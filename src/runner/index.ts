@@ -11,7 +11,8 @@ export { getHealth } from "./health.ts";
 export {
   planWatch,
   runWatchRound,
-  concludeRound,
+  decideRound,
+  mergeErrors,
   rollBackWatched,
   watchInForeground,
   missingRollbacks,
@@ -22,6 +23,7 @@ export {
   type WatchPlan,
   type WatchRound,
   type WatchOutcome,
+  type RoundDecision,
 } from "./watch.ts";
 export { type WatchCheck, type CheckResult, WATCH_STARTED_SETTING } from "./watch-checks.ts";
 export { ensureLedger } from "../ledger/index.ts";

@@ -21,7 +21,8 @@ export interface WatchCheck {
 
 export interface CheckResult {
   name: string;
-  source: WatchCheck["source"];
+  /** `approver`: "Roll back now" from the request message, not a check. */
+  source: WatchCheck["source"] | "approver";
   /** pass: returned true; fail: returned false (or verify FAILed); error: could not say (bad SQL, timeout, not a boolean). */
   status: "pass" | "fail" | "error";
   /** What it saw, for the message: the second column when the check returns one, else the boolean; the error for errors. */

@@ -142,14 +142,25 @@ export async function rollBackWatched(ctx: RunContext, plan: WatchPlan, failing:
   return { status: "rolled_back", failing, rolledBack };
 }
 
-/** What a round means for the watch: go on, end, or roll back. */
-export async function concludeRound(ctx: RunContext, plan: WatchPlan, round: WatchRound, rounds: number, errors: CheckResult[]): Promise<WatchOutcome | undefined> {
+export type RoundDecision =
+  | { next: "continue" }
+  | { next: "roll_back"; failing: CheckResult }
+  | { next: "end"; outcome: WatchOutcome };
+
+/** What a round means for the watch: go on, end, or roll back. `errors`: every check that errored so far. */
+export function decideRound(plan: WatchPlan, round: WatchRound, rounds: number, errors: CheckResult[]): RoundDecision {
   if (round.notApplied.length > 0) {
-    return { status: "ended", reason: `${round.notApplied.join(", ")} ${round.notApplied.length === 1 ? "is" : "are"} no longer applied (rolled back by someone else)` };
+    const which = round.notApplied.join(", ");
+    return { next: "end", outcome: { status: "ended", reason: `${which} ${round.notApplied.length === 1 ? "is" : "are"} no longer applied (rolled back by someone else)` } };
   }
-  if (round.failing) return rollBackWatched(ctx, plan, round.failing);
-  if (round.at.getTime() + plan.intervalMs > plan.endsAt.getTime()) return { status: "kept", rounds, errors };
-  return undefined;
+  if (round.failing) return { next: "roll_back", failing: round.failing };
+  if (round.at.getTime() + plan.intervalMs > plan.endsAt.getTime()) return { next: "end", outcome: { status: "kept", rounds, errors } };
+  return { next: "continue" };
+}
+
+/** Errors seen so far plus this round's new ones, each check once. */
+export function mergeErrors(seen: CheckResult[], round: CheckResult[]): CheckResult[] {
+  return [...seen, ...round.filter((error) => !seen.some((known) => known.name === error.name))];
 }
 
 export interface ForegroundHooks {
@@ -168,15 +179,16 @@ const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resol
 export async function watchInForeground(ctx: RunContext, plan: WatchPlan, hooks: ForegroundHooks = {}): Promise<WatchOutcome> {
   if (plan.environment !== ctx.environment.name) throw new UsageError(`the watch is for ${plan.environment}, not ${ctx.environment.name}`);
   const sleep = hooks.sleep ?? sleepFor;
-  const errors: CheckResult[] = [];
+  let errors: CheckResult[] = [];
   for (let index = 1; ; index += 1) {
     const at = new Date();
     try {
       const round = await runWatchRound(ctx, plan, at);
-      for (const error of round.errors) if (!errors.some((seen) => seen.name === error.name)) errors.push(error);
+      errors = mergeErrors(errors, round.errors);
       hooks.onRound?.(round, index);
-      const outcome = await concludeRound(ctx, plan, round, index, errors);
-      if (outcome) return outcome;
+      const decision = decideRound(plan, round, index, errors);
+      if (decision.next === "roll_back") return rollBackWatched(ctx, plan, decision.failing);
+      if (decision.next === "end") return decision.outcome;
     } catch (error) {
       if (!isConnectionProblem(error)) throw error;
       hooks.onUnreachable?.(error);

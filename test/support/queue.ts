@@ -9,8 +9,8 @@ import { stringify as stringifyYaml } from "yaml";
 import { readCatalog } from "../../src/catalog/index.ts";
 import { EnvironmentSchema, type Config } from "../../src/config/index.ts";
 import { createLogger } from "../../src/log/logger.ts";
-import type { HealthAlert, JobOutcome, Notifier } from "../../src/queue/index.ts";
-import { createRequest, ensureControlSchema, getRequest, type ChangeRequest, type NewRequest, type RequestStatus } from "../../src/requests/index.ts";
+import type { HealthAlert, JobOutcome, Notifier, WatchNews } from "../../src/queue/index.ts";
+import { createRequest, ensureControlSchema, getRequest, type ChangeRequest, type NewRequest, type RequestStatus, type WatchRecord } from "../../src/requests/index.ts";
 import type { ProgressEvent } from "../../src/runner/types.ts";
 import { redisUrl } from "./services.ts";
 
@@ -107,7 +107,14 @@ export async function waitUntil(check: () => Promise<boolean>, what: string, tim
 /** A Notifier that keeps what it was told, for assertions (the Slack layer's stand-in, not a mock of a service). */
 export function recordingNotifier(): Notifier & {
   started: Notifier["started"];
-  events: { started: string[]; progress: ProgressEvent[]; finished: { request: ChangeRequest; outcome: JobOutcome }[]; expired: ChangeRequest[]; alerts: HealthAlert[] };
+  events: {
+    started: string[];
+    progress: ProgressEvent[];
+    finished: { request: ChangeRequest; outcome: JobOutcome }[];
+    expired: ChangeRequest[];
+    alerts: HealthAlert[];
+    watch: { watch: WatchRecord; request: ChangeRequest | null; news: WatchNews }[];
+  };
 } {
   const events = {
     started: [] as string[],
@@ -115,6 +122,7 @@ export function recordingNotifier(): Notifier & {
     finished: [] as { request: ChangeRequest; outcome: JobOutcome }[],
     expired: [] as ChangeRequest[],
     alerts: [] as HealthAlert[],
+    watch: [] as { watch: WatchRecord; request: ChangeRequest | null; news: WatchNews }[],
   };
   return {
     events,
@@ -133,6 +141,9 @@ export function recordingNotifier(): Notifier & {
     async alert(_environment, alert) {
       events.alerts.push(alert);
     },
+    async watch(watch, request, news) {
+      events.watch.push({ watch, request, news });
+    },
   };
 }
 
@@ -143,10 +154,16 @@ export interface WorkerProcess {
 }
 
 /** `rookery worker ARGS` as a real child process, resolved once it printed that it is ready. Call it inside a test. */
-export async function spawnWorker(config: Config, args: string[] = [], extraEnv: Record<string, string> = {}): Promise<WorkerProcess> {
+export async function spawnWorker(
+  config: Config,
+  args: string[] = [],
+  extraEnv: Record<string, string> = {},
+  /** More keys of the production environment in the worker's config file (autoRollback, ...). */
+  settings: Record<string, unknown> = {},
+): Promise<WorkerProcess> {
   const folder = mkdtempSync(path.join(os.tmpdir(), "rookery-worker-"));
   const configFile = path.join(folder, "rookery.config.yml");
-  writeFileSync(configFile, stringifyYaml({ environments: { production: { databaseUrl: config.environments.production!.databaseUrl } } }));
+  writeFileSync(configFile, stringifyYaml({ environments: { production: { databaseUrl: config.environments.production!.databaseUrl, ...settings } } }));
   const child = spawn(process.execPath, [path.join(ROOT, "bin/rookery.mjs"), "worker", "--dir", config.migrationsDir, "--config", configFile, ...args], {
     cwd: ROOT,
     env: {
