@@ -16,6 +16,8 @@ interface CommandEntry {
 const commands: CommandEntry[] = [
   { name: "apply", summary: "apply migrations (named versions, or --all pending)", load: async () => (await import("./apply.ts")).applyCommand },
   { name: "rollback", summary: "roll back one migration, or --to VERSION / --last N, with the stored scripts (--reason required)", load: async () => (await import("./rollback.ts")).rollbackCommand },
+  { name: "complete", summary: "complete an expanded expand-contract migration: the old shape goes", load: async () => (await import("./complete.ts")).completeCommand },
+  { name: "schema", summary: "the schema an expand-contract version's release puts on its search_path", load: async () => (await import("./schema.ts")).schemaCommand },
   { name: "status", summary: "current version, applied / pending / failed / rolled back migrations, drift", load: async () => (await import("./status.ts")).statusCommand },
   { name: "plan", summary: "what apply --all would do, in order, with rollback availability", load: async () => (await import("./plan.ts")).planCommand },
   { name: "lint", summary: "classify migrations and lint them for changes that lock or break a live database", load: async () => (await import("./lint.ts")).lintCommand },

@@ -25,6 +25,7 @@ function notes(step: PlanStep): string {
   return [
     step.reapply ? "re-apply" : "",
     step.outsideTransaction ? "outside a transaction" : "",
+    step.expandContract ? "expand-contract: apply expands, `rookery complete` contracts" : "",
     step.hasRollback ? "" : "NO ROLLBACK",
   ]
     .filter(Boolean)

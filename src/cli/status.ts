@@ -1,5 +1,6 @@
 import { readCatalog, type Catalog } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
+import { describeExpansion } from "../expand/index.ts";
 import { getStatus } from "../runner/status.ts";
 import { summarizeFleetStatus } from "../targets/index.ts";
 import type { MigrationState, StatusReport } from "../runner/types.ts";
@@ -40,7 +41,7 @@ function printStatus(io: CliIO, report: Omit<StatusReport, "migrations"> & { mig
   );
   const rows = report.migrations.map((migration) => [
     migration.version,
-    migration.rollbackFailed ? `${migration.state} (rollback FAILED)` : migration.state,
+    migration.rollbackFailed ? `${migration.state} (rollback FAILED)` : (migration.expansion?.phase ?? migration.state),
     shortTime(migration.appliedAt),
     migration.appliedBy ?? "-",
     migration.type ?? "-",
@@ -50,6 +51,9 @@ function printStatus(io: CliIO, report: Omit<StatusReport, "migrations"> & { mig
   ]);
   io.stdout(table(rows, ["VERSION", "STATE", "APPLIED", "BY", "TYPE", "LINT", "DESCRIPTION", "FLAGS"]));
   io.stdout(analysisNotes(report.migrations));
+  for (const migration of report.migrations) {
+    if (migration.expansion) io.stdout(`${migration.version}: ${describeExpansion(migration.expansion)}; next: rookery complete ${migration.version}, or rollback to abort\n`);
+  }
   io.stdout(foreignLedgerNotes(report));
 }
 

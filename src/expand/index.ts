@@ -4,3 +4,4 @@ export { completeExpansion, abortExpansion, hasOpenExpansion, type CompleteRepor
 export { operationsOf } from "./planner.ts";
 export { versionSchemaName } from "./plan.ts";
 export { ExpandRefusedError, ExpansionConflictError, ExpansionStateError } from "./errors.ts";
+export { openExpansions, describeExpansion } from "./summary.ts";

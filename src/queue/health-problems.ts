@@ -35,7 +35,9 @@ async function ledgerProblems(environment: Environment): Promise<HealthProblem[]
       message:
         row.healthStatus === "ROLLBACK_FAILED"
           ? `the rollback of migration ${row.version} (${row.description}) failed: it is still applied (applied ${hoursAgo(row.hoursSinceApplication)})`
-          : `migration ${row.version} (${row.description}) is ${row.status.replace("_", " ")}, since ${hoursAgo(row.hoursSinceApplication)}`,
+          : row.advice
+            ? `migration ${row.version} (${row.description}) is ${row.advice}`
+            : `migration ${row.version} (${row.description}) is ${row.status.replace("_", " ")}, since ${hoursAgo(row.hoursSinceApplication)}`,
       suggestedCommand:
         row.status === "failed" || row.healthStatus === "ROLLBACK_FAILED" ? `/migrate history ${environment.name}` : `/migrate plan ${environment.name}`,
     }));

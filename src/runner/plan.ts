@@ -32,5 +32,6 @@ export async function planMigrations(environment: Environment, catalog: Catalog)
       outsideTransaction: runsOutsideTransaction(migration),
       reapply: ledger.has(migration.version),
       origin: migration.origin,
+      expandContract: migration.expandContract,
     }));
 }

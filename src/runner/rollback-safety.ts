@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { Environment } from "../config/index.ts";
-import { inLedgerSchema, readLedgerEntry, type LedgerEntry } from "../ledger/index.ts";
+import { inLedgerSchema, readExpansion, readLedgerEntry, type LedgerEntry } from "../ledger/index.ts";
 import { NoRollbackScriptError, NothingToRollbackError } from "./errors.ts";
 import { withLedgerClient } from "./session.ts";
 import type { RollbackReport } from "./types.ts";
@@ -28,7 +28,15 @@ export async function rollbackCandidate(client: pg.ClientBase, schema: string, v
 
 /** What a rollback would do, shown before asking for confirmation (CLI, Slack). Throws the same refusals. */
 export async function previewRollback(environment: Environment, version: string): Promise<RollbackPreview> {
-  const candidate = await withLedgerClient(environment, (client) => rollbackCandidate(client, environment.ledgerSchema, version));
+  const candidate = await withLedgerClient(environment, async (client) => {
+    // Expand-contract (src/expand/): rolling back an open expansion aborts it; it needs no rollback script.
+    const expansion = await readExpansion(client, environment.ledgerSchema, version);
+    if (expansion?.state === "expanding" || expansion?.state === "expanded") {
+      const entry = await readLedgerEntry(client, environment.ledgerSchema, version);
+      return { description: entry?.description ?? "", appliedAt: expansion.startedAt, appliedBy: expansion.actor ?? "", safety: "SAFE_TO_ROLLBACK" as const };
+    }
+    return rollbackCandidate(client, environment.ledgerSchema, version);
+  });
   return {
     version,
     description: candidate.description,

@@ -1,6 +1,7 @@
 import type { Environment } from "../config/index.ts";
 import type pg from "pg";
 import { adoptionAdvice, findForeignLedgers, inLedgerSchema, readLedger, type LedgerEntry } from "../ledger/index.ts";
+import { openExpansions } from "../expand/index.ts";
 import { withLedgerClient } from "./session.ts";
 import type { Catalog, Migration, MigrationState, StatusReport } from "./types.ts";
 
@@ -38,12 +39,17 @@ async function failedRollbacks(client: pg.ClientBase, schema: string): Promise<S
 }
 
 export async function getStatus(environment: Environment, catalog: Catalog): Promise<StatusReport> {
-  const { ledger, foreign, rollbackFailed } = await withLedgerClient(environment, async (client) => ({
+  const { ledger, foreign, rollbackFailed, expansions } = await withLedgerClient(environment, async (client) => ({
     ledger: await readLedger(client, environment.ledgerSchema),
     foreign: await findForeignLedgers(client),
     rollbackFailed: await failedRollbacks(client, environment.ledgerSchema),
+    expansions: await openExpansions(client, environment.ledgerSchema),
   }));
-  const migrations = migrationStates(catalog, ledger).map((migration) => ({ ...migration, rollbackFailed: rollbackFailed.has(migration.version) }));
+  // Expand-contract (src/expand/): a version between its phases says so.
+  const migrations = migrationStates(catalog, ledger).map((migration) => {
+    const expansion = expansions.get(migration.version);
+    return { ...migration, rollbackFailed: rollbackFailed.has(migration.version), ...(expansion ? { expansion } : {}) };
+  });
   const applied = migrations.filter((migration) => migration.state === "applied");
   return {
     environment: environment.name,

@@ -117,6 +117,20 @@ export interface MigrationState {
   hasRollback: boolean;
   /** Still applied because its latest rollback failed: a CRITICAL until rolled back or re-applied. */
   rollbackFailed: boolean;
+  /** An expand-contract migration between its phases (docs/expand-contract.md). */
+  expansion?: ExpansionSummary;
+}
+
+/** Where an expand-contract migration stands: expanding (interrupted or running) or expanded, awaiting complete. */
+export interface ExpansionSummary {
+  phase: "expanding" | "expanded";
+  /** When expand finished (expanded) or started (expanding). */
+  since: string;
+  hoursSince: number;
+  /** The schema the new release puts first on its search_path. */
+  versionSchema: string;
+  tables: string[];
+  backfill: { table: string; rows: number; estimate: number; done: boolean }[];
 }
 
 export interface StatusReport {
@@ -139,6 +153,8 @@ export interface PlanStep {
   reapply: boolean;
   /** The layout the file was read in and the version as the file names it, which maps onto `version`. */
   origin: Migration["origin"];
+  /** `-- rookery:expand-contract`: apply expands it; `rookery complete` contracts it. */
+  expandContract: boolean;
 }
 
 export interface IntegrityCheck {
@@ -161,9 +177,11 @@ export interface HealthRow {
   appliedBy: string;
   status: LedgerStatus;
   hoursSinceApplication: number;
-  /** ROLLBACK_FAILED: still applied, and the latest rollback of it failed (a CRITICAL). */
-  healthStatus: "NEWLY_APPLIED" | "HEALTHY" | "ROLLED_BACK" | "FAILED" | "ROLLBACK_FAILED";
+  /** ROLLBACK_FAILED: still applied, and the latest rollback of it failed (a CRITICAL). EXPANDED: between expand and complete. */
+  healthStatus: "NEWLY_APPLIED" | "HEALTHY" | "ROLLED_BACK" | "FAILED" | "ROLLBACK_FAILED" | "EXPANDED";
   alertLevel: "CRITICAL" | "WARNING" | "INFO" | "OK";
+  /** What to do, when the row says more than its status: "expanded for 30.2 h: complete or roll back". */
+  advice?: string;
 }
 
 export interface HistoryEvent {

@@ -31,7 +31,7 @@ export function healthMessage(environment: string, rows: HealthRow[]): SlackMess
                   .map((row) =>
                     row.status === "failed"
                       ? `${code(row.version)} failed: fix the file and ${code(`/migrate apply ${row.version} ${environment}`)} again`
-                      : `${code(row.version)} ${escapeMrkdwn(row.healthStatus.toLowerCase().replace("_", " "))}: keep an eye on it`,
+                      : `${code(row.version)} ${escapeMrkdwn(row.advice ?? `${row.healthStatus.toLowerCase().replace("_", " ")}: keep an eye on it`)}`,
                   ),
                 andMore(alerts.length, MAX_LISTED, `rookery health --env ${environment}`),
               ]
