@@ -9,12 +9,12 @@ import type { ExpansionSummary, HealthRow } from "./types.ts";
  * WARNING until someone completes it or rolls it back.
  */
 function withExpansion(row: HealthRow, expansion: ExpansionSummary | undefined, environment: Environment): HealthRow {
-  if (!expansion) return row;
+  if (!expansion || row.alertLevel === "CRITICAL") return row;
   const overdue = expansion.hoursSince > environment.maxExpandedHours;
   return {
     ...row,
     healthStatus: "EXPANDED",
-    alertLevel: overdue ? "WARNING" : row.alertLevel === "CRITICAL" ? row.alertLevel : "OK",
+    alertLevel: overdue ? "WARNING" : "OK",
     advice: overdue
       ? `expanded for ${expansion.hoursSince.toFixed(1)} h (more than maxExpandedHours ${environment.maxExpandedHours}): complete or roll back`
       : `expanded for ${expansion.hoursSince.toFixed(1)} h: complete it once the new release runs on ${expansion.versionSchema}`,
