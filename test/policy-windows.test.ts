@@ -27,6 +27,20 @@ describe("deployment windows", () => {
     expect(nextOpening(weekdaysBerlin, new Date("2025-10-24T18:00:00Z"))?.toISOString()).toBe("2025-10-27T08:00:00.000Z");
   });
 
+  it("a window that starts in the spring-forward gap opens when the clocks jump past it", () => {
+    // New York skips 02:00-03:00 on Sunday 2026-03-08: a 02:00 window opens at 03:00 EDT (07:00 UTC), not at 01:00 EST.
+    const newYork: DeploymentWindow = { days: ["sun"], from: "02:00", to: "04:00", timeZone: "America/New_York" };
+    const saturday = new Date("2026-03-07T12:00:00Z");
+    expect(nextOpening(newYork, saturday)?.toISOString()).toBe("2026-03-08T07:00:00.000Z");
+    expect(windowRefusal([newYork], saturday)?.reason).toContain("next window opens 2026-03-08 03:00 America/New_York (07:00 UTC)");
+    expect(isInsideWindow(newYork, new Date("2026-03-08T07:00:00Z"))).toBe(true);
+    // Berlin skips 02:00-03:00 on Sunday 2026-03-29: 02:30 opens at 03:00 CEST (01:00 UTC), not 03:30.
+    const berlin: DeploymentWindow = { days: ["sun"], from: "02:30", to: "05:00", timeZone: "Europe/Berlin" };
+    expect(nextOpening(berlin, new Date("2026-03-28T12:00:00Z"))?.toISOString()).toBe("2026-03-29T01:00:00.000Z");
+    // An ordinary Sunday is unchanged.
+    expect(nextOpening(berlin, new Date("2026-04-04T12:00:00Z"))?.toISOString()).toBe("2026-04-05T00:30:00.000Z");
+  });
+
   it("a window past midnight stays open into the next day, and the earliest of several windows wins", () => {
     const nightly: DeploymentWindow = { days: ["sat"], from: "22:00", to: "02:00", timeZone: "America/New_York" };
     // Sunday 2025-11-09 01:00 in New York (EST, UTC-5) is 06:00 UTC: still Saturday's window.

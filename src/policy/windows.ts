@@ -63,14 +63,27 @@ function zoneOffset(instant: Date, timeZone: string): number {
 }
 
 /**
- * The instant at which the wall clock in `timeZone` shows this date and time. Corrected once for a
- * DST change between the guess and the answer; a time skipped by DST lands just after the gap.
+ * The instant at which the wall clock in `timeZone` shows this date and time, corrected for a DST
+ * change between the guess and the answer. A time the clocks skip (New York 02:30 on the spring-forward
+ * Sunday) never shows: the answer is then the first instant the clock is past it, the end of the gap
+ * (03:00 EDT), which is when a window starting then really opens.
  */
 function instantOf(year: number, month: number, day: number, minutes: number, timeZone: string): Date {
   const wall = Date.UTC(year, month - 1, day, 0, minutes);
+  const wallAt = (instant: number) => instant + zoneOffset(new Date(instant), timeZone);
   const first = wall - zoneOffset(new Date(wall), timeZone);
   const second = wall - zoneOffset(new Date(first), timeZone);
-  return new Date(second);
+  if (wallAt(second) === wall) return new Date(second);
+  if (wallAt(first) === wall) return new Date(first);
+  // In the gap: one guess shows a time before it, the other one after; the clock jumps between them.
+  let before = Math.min(first, second);
+  let after = Math.max(first, second);
+  while (after - before > 60_000) {
+    const middle = before + Math.floor((after - before) / 120_000) * 60_000;
+    if (wallAt(middle) >= wall) after = middle;
+    else before = middle;
+  }
+  return new Date(after);
 }
 
 function minutesOf(hhmm: string): number {
