@@ -1,4 +1,5 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCatalog } from "../src/catalog/index.ts";
 import { EnvironmentSchema } from "../src/config/index.ts";
 import { proveRollback } from "../src/runner/prove.ts";
@@ -7,9 +8,10 @@ import { adminDatabaseUrl, createTestDatabase, query } from "./support/services.
 
 const ADD_PRIORITY = "ALTER TABLE campaigns ADD COLUMN priority int NOT NULL DEFAULT 0;\nCREATE INDEX campaigns_priority_idx ON campaigns (priority);\n";
 
-async function scratchDatabases(): Promise<string[]> {
-  const rows = await query<{ datname: string }>(adminDatabaseUrl(), "SELECT datname FROM pg_database WHERE datname LIKE 'rookery_prove_%'");
-  return rows.map((row) => row.datname);
+/** Whether this proof's own scratch database is still on the server (other proofs may run alongside). */
+async function scratchExists(name: string): Promise<boolean> {
+  const rows = await query<{ datname: string }>(adminDatabaseUrl(), "SELECT datname FROM pg_database WHERE datname = $1", [name]);
+  return rows.length > 0;
 }
 
 describe("proving a rollback on a scratch copy", () => {
@@ -25,10 +27,10 @@ describe("proving a rollback on a scratch copy", () => {
       "2025_11_01/001_add_priority.sql": ADD_PRIORITY,
       "2025_11_01/rollback_001_add_priority.sql": "DROP INDEX campaigns_priority_idx;\n",
     });
-    const before = await scratchDatabases();
     const environment = { ...EnvironmentSchema.parse({ databaseUrl: url }), name: "staging" };
+    const scratchDatabase = `rookery_prove_test_${randomBytes(5).toString("hex")}`;
 
-    const proof = await proveRollback(environment, readCatalog(dir), "20251101_000001");
+    const proof = await proveRollback(environment, readCatalog(dir), "20251101_000001", { scratchDatabase });
 
     expect(proof.ok).toBe(false);
     expect(proof.differences).toContain("column campaigns.priority remains after rollback");
@@ -38,7 +40,7 @@ describe("proving a rollback on a scratch copy", () => {
       { column_name: "id" },
       { column_name: "name" },
     ]);
-    expect(await scratchDatabases()).toEqual(before);
+    expect(await scratchExists(scratchDatabase)).toBe(false);
 
     const cli = await rookery(["prove", "20251101_000001"], { DATABASE_URL: url, MIGRATIONS_DIR: dir });
     expect(cli.code).toBe(1);
@@ -71,6 +73,31 @@ describe("proving a rollback on a scratch copy", () => {
     expect(proof.ok).toBe(false);
     expect(proof.differences).toEqual([
       `column campaigns.name differs after rollback: was "text not null", now "text not null default 'unnamed'::text"`,
+    ]);
+  });
+
+  it("catches a rollback that rebuilds a view without its grants, and an owner it does not give back", async () => {
+    const app = `rookery_prove_app_${randomBytes(4).toString("hex")}`;
+    await query(url, `CREATE ROLE ${app} NOLOGIN; CREATE VIEW campaign_names AS SELECT id, name FROM campaigns; GRANT SELECT ON campaign_names TO ${app}`);
+    afterAll(async () => {
+      await query(url, `DROP VIEW IF EXISTS campaign_names; DROP OWNED BY ${app}`).catch(() => {});
+      await query(adminDatabaseUrl(), `DROP ROLE IF EXISTS ${app}`);
+    });
+    const dir = migrationsFolder({
+      "2025_11_01/001_shout_names.sql":
+        `DROP VIEW campaign_names;\nCREATE VIEW campaign_names AS SELECT id, name, upper(name) AS shout FROM campaigns;\nGRANT SELECT ON campaign_names TO ${app};\n` +
+        `ALTER TABLE campaigns OWNER TO ${app};\n`,
+      "2025_11_01/rollback_001_shout_names.sql": "DROP VIEW campaign_names;\nCREATE VIEW campaign_names AS SELECT id, name FROM campaigns;\n",
+    });
+    const environment = { ...EnvironmentSchema.parse({ databaseUrl: url }), name: "staging" };
+
+    const proof = await proveRollback(environment, readCatalog(dir), "20251101_000001");
+
+    expect(proof.ok).toBe(false);
+    expect(proof.differences).toEqual([
+      `owner of campaigns differs after rollback: was "postgres", now "${app}"`,
+      `owner of campaigns_id_seq differs after rollback: was "postgres", now "${app}"`,
+      "privileges on campaign_names is missing after rollback",
     ]);
   });
 });

@@ -26,21 +26,34 @@ function scratchUrl(targetUrl: string, database: string): string {
   return url.toString();
 }
 
-/** A copy of the target's schema (no data) in a new database on the same server. */
+/**
+ * A copy of the target's schema (no data) in a new database on the same server, with its grants and
+ * owners, so a rollback that loses a grant (a view rebuilt without `GRANT SELECT ... TO app`) shows.
+ * Roles are the server's, so they exist for the copy; a prover that may not give objects to their
+ * owners gets a copy owned by itself instead (grants are still compared, ownership changes too).
+ */
 async function createScratchCopy(environment: Environment, database: string): Promise<string> {
   const url = scratchUrl(environment.databaseUrl, database);
-  await withClient(environment.databaseUrl, (client) => client.query(`CREATE DATABASE "${database}" TEMPLATE template0`));
   const folder = mkdtempSync(path.join(tmpdir(), "rookery-prove-"));
-  const dumpFile = path.join(folder, "schema.sql");
   try {
-    const source = pgToolConnection(environment.databaseUrl);
-    await runPgTool("pg_dump", ["--schema-only", "--no-owner", "--no-privileges", "--no-password", `--file=${dumpFile}`, `--dbname=${source.dbname}`], source.env);
-    const target = pgToolConnection(url);
-    await runPgTool("psql", ["--no-psqlrc", "--quiet", "--no-password", "-v", "ON_ERROR_STOP=1", `--file=${dumpFile}`, `--dbname=${target.dbname}`], target.env);
+    try {
+      await copySchema(environment, database, url, path.join(folder, "schema.sql"), []);
+    } catch {
+      await dropScratch(environment, database);
+      await copySchema(environment, database, url, path.join(folder, "schema-no-owner.sql"), ["--no-owner"]);
+    }
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
   return url;
+}
+
+async function copySchema(environment: Environment, database: string, url: string, dumpFile: string, options: string[]): Promise<void> {
+  await withClient(environment.databaseUrl, (client) => client.query(`CREATE DATABASE "${database}" TEMPLATE template0`));
+  const source = pgToolConnection(environment.databaseUrl);
+  await runPgTool("pg_dump", ["--schema-only", ...options, "--no-password", `--file=${dumpFile}`, `--dbname=${source.dbname}`], source.env);
+  const target = pgToolConnection(url);
+  await runPgTool("psql", ["--no-psqlrc", "--quiet", "--no-password", "-v", "ON_ERROR_STOP=1", `--file=${dumpFile}`, `--dbname=${target.dbname}`], target.env);
 }
 
 async function dropScratch(environment: Environment, database: string): Promise<void> {
@@ -67,14 +80,14 @@ async function refuseWhenApplied(environment: Environment, version: string): Pro
  * as it was, and that the migration can be applied again afterwards. The scratch database is dropped
  * whatever happens. The target itself is only read (by pg_dump).
  */
-export async function proveRollback(environment: Environment, catalog: Catalog, version: string): Promise<RollbackProof> {
+export async function proveRollback(environment: Environment, catalog: Catalog, version: string, options: { scratchDatabase?: string } = {}): Promise<RollbackProof> {
   const migration = catalog.byVersion.get(version);
   if (!migration) throw new UsageError(`no migration ${version} in ${catalog.dir}`, { hint: "See `rookery plan` for the versions." });
   if (!migration.rollback) {
     return { version, ok: false, differences: [`${migration.path} has no rollback file beside it, so there is nothing to prove`] };
   }
   await refuseWhenApplied(environment, version);
-  const database = `rookery_prove_${randomBytes(6).toString("hex")}`;
+  const database = options.scratchDatabase ?? `rookery_prove_${randomBytes(6).toString("hex")}`;
   try {
     const url = await createScratchCopy(environment, database);
     const scratch: Environment = { ...environment, name: `${environment.name}-scratch`, databaseUrl: url, backup: false };

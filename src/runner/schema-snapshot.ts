@@ -94,13 +94,55 @@ const QUERIES: { kind: string; sql: string }[] = [
             AND ${NOT_FROM_EXTENSION("t.oid", "pg_type")}`,
   },
   {
+    // Who may read and write what: a rollback that rebuilds a view without its grants locks the application out.
+    kind: "privileges on",
+    sql: `SELECT n.nspname || '.' || c.relname AS name, (SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(c.relacl) a) AS definition
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND ${USER_SCHEMAS} AND ${NOT_FROM_EXTENSION("c.oid", "pg_class")}
+          UNION ALL
+          SELECT n.nspname || '.' || c.relname || '.' || at.attname, (SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(at.attacl) a)
+          FROM pg_attribute at JOIN pg_class c ON c.oid = at.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE at.attacl IS NOT NULL AND at.attnum > 0 AND NOT at.attisdropped AND ${USER_SCHEMAS}
+          UNION ALL
+          SELECT 'schema ' || n.nspname, (SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(n.nspacl) a)
+          FROM pg_namespace n WHERE n.nspacl IS NOT NULL AND ${USER_SCHEMAS}
+          UNION ALL
+          SELECT n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', (SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(p.proacl) a)
+          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+          WHERE p.proacl IS NOT NULL AND ${USER_SCHEMAS} AND ${NOT_FROM_EXTENSION("p.oid", "pg_proc")}`,
+  },
+  {
+    kind: "default privileges",
+    sql: `SELECT pg_get_userbyid(d.defaclrole) || ' in ' || COALESCE(n.nspname, 'every schema') || ' for ' ||
+                 CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences' WHEN 'f' THEN 'functions' WHEN 'T' THEN 'types' WHEN 'n' THEN 'schemas' ELSE d.defaclobjtype::text END AS name,
+                 (SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(d.defaclacl) a) AS definition
+          FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace`,
+  },
+  {
+    kind: "owner of",
+    sql: `SELECT n.nspname || '.' || c.relname AS name, pg_get_userbyid(c.relowner) AS definition
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND ${USER_SCHEMAS} AND ${NOT_FROM_EXTENSION("c.oid", "pg_class")}
+          UNION ALL
+          SELECT 'schema ' || n.nspname, pg_get_userbyid(n.nspowner) FROM pg_namespace n WHERE ${USER_SCHEMAS}
+          UNION ALL
+          SELECT n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', pg_get_userbyid(p.proowner)
+          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ${USER_SCHEMAS} AND ${NOT_FROM_EXTENSION("p.oid", "pg_proc")}
+          UNION ALL
+          SELECT n.nspname || '.' || t.typname, pg_get_userbyid(t.typowner)
+          FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+          WHERE t.typtype IN ('e', 'd', 'c', 'r') AND ${USER_SCHEMAS}
+            AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind <> 'c')
+            AND ${NOT_FROM_EXTENSION("t.oid", "pg_type")}`,
+  },
+  {
     kind: "extension",
     sql: `SELECT e.extname AS name, e.extversion AS definition FROM pg_extension e`,
   },
 ];
 
 function readable(name: string): string {
-  return name.startsWith("public.") ? name.slice("public.".length) : name;
+  return name.replace(/^(schema )?public\./, "$1");
 }
 
 export async function snapshotSchema(client: pg.ClientBase): Promise<SchemaSnapshot> {
