@@ -39,3 +39,4 @@ export {
   type ExpansionState,
   type BackfillProgress,
 } from "./expansions.ts";
+export { recordAdopted, type AdoptedRecord } from "./adopted.ts";

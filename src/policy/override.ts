@@ -1,7 +1,7 @@
 import type { Config, Environment } from "../config/index.ts";
-import { createPool, withClient } from "../db/index.ts";
+import { withClient } from "../db/index.ts";
 import { ensureLedger, inLedgerSchema } from "../ledger/index.ts";
-import { audit, ensureControlSchema } from "../requests/index.ts";
+import { auditOnce } from "../requests/index.ts";
 
 export interface PolicyOverride {
   /** "cli:alice", "slack:U123": who overrode. */
@@ -56,16 +56,10 @@ async function auditOverride(
   override: PolicyOverride,
   detail: Record<string, unknown>,
 ): Promise<void> {
-  const pool = createPool(config.controlDatabaseUrl, { max: 1 });
-  try {
-    await ensureControlSchema(pool);
-    await audit(pool, {
-      actor: override.actor,
-      action: `policy.override.${override.kind}`,
-      environment: environment.name,
-      detail: { ...detail, reason: override.reason },
-    });
-  } finally {
-    await pool.end();
-  }
+  await auditOnce(config.controlDatabaseUrl, {
+    actor: override.actor,
+    action: `policy.override.${override.kind}`,
+    environment: environment.name,
+    detail: { ...detail, reason: override.reason },
+  });
 }

@@ -1,4 +1,6 @@
 import type pg from "pg";
+import { createPool } from "../db/index.ts";
+import { ensureControlSchema } from "./schema.ts";
 
 export interface AuditEntry {
   /** Slack user id, "cli:alice", or "worker". */
@@ -23,6 +25,17 @@ export async function audit(pool: pg.Pool, entry: AuditEntry): Promise<void> {
      VALUES ($1, $2, $3, $4, $5, $6)`,
     [entry.actor, entry.teamId ?? null, entry.action, entry.requestId ?? null, entry.environment ?? null, JSON.stringify(entry.detail ?? {})],
   );
+}
+
+/** One audit line from a command that has no control pool of its own (the CLI): a short-lived one, created if need be. */
+export async function auditOnce(controlDatabaseUrl: string, entry: AuditEntry): Promise<void> {
+  const pool = createPool(controlDatabaseUrl, { max: 1 });
+  try {
+    await ensureControlSchema(pool);
+    await audit(pool, entry);
+  } finally {
+    await pool.end();
+  }
 }
 
 export async function listAudit(pool: pg.Pool, filter: { requestId?: string; limit?: number } = {}): Promise<AuditRecord[]> {

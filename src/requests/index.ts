@@ -21,7 +21,7 @@ export {
   HEARTBEAT_EVERY_MS,
 } from "./lifecycle.ts";
 export { unsentOutbox, markOutboxSent, markOutboxFailed, requestsAwaitingJobs, resendOutbox } from "./outbox.ts";
-export { audit, listAudit, type AuditEntry, type AuditRecord } from "./audit.ts";
+export { audit, auditOnce, listAudit, type AuditEntry, type AuditRecord } from "./audit.ts";
 export {
   createWatch,
   getWatch,
