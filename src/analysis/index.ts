@@ -1,4 +1,5 @@
 import type { Migration } from "../catalog/index.ts";
+import { isExpandContract } from "../catalog/read.ts";
 import { createdTables, migrationType, statementType } from "./classify.ts";
 import { MIGRATION_TYPES } from "./migration-types.ts";
 import { isNonTransactional, parseStatements, positionOfLocation, SqlSyntaxError } from "./parse.ts";
@@ -46,6 +47,18 @@ function byPosition(migrationPath: string) {
     Number(a.file !== migrationPath) - Number(b.file !== migrationPath) || a.line - b.line || a.column - b.column;
 }
 
+/** Rules whose danger the two phases of expand-contract remove: each change is additive until complete, and abort needs no rollback file. */
+const MADE_SAFE_BY_EXPAND_CONTRACT = new Set([
+  "changing-column-type",
+  "renaming-column-or-table",
+  "setting-not-null-without-check",
+  "adding-not-nullable-field",
+  "dropping-column-or-table",
+  "adding-constraint-without-not-valid",
+  "adding-unique-constraint-without-index",
+  "ddl-without-rollback-file",
+]);
+
 export interface AnalyzeOptions {
   version?: string;
   /** The rollback file; `null` when the migration has none, left out when unknown (a lone file). */
@@ -74,7 +87,9 @@ export function analyzeSql(sql: string, file: string, options: AnalyzeOptions = 
       rollbackMissing: options.rollback === null,
       type,
     };
-    ruleFindings = RULES.flatMap((rule) => rule.check(context).map((hit) => toFinding(rule, hit, context)));
+    // An expand-contract file runs these changes in two phases (src/expand/): what they warn of cannot happen.
+    const rules = isExpandContract(sql) ? RULES.filter((rule) => !MADE_SAFE_BY_EXPAND_CONTRACT.has(rule.id)) : RULES;
+    ruleFindings = rules.flatMap((rule) => rule.check(context).map((hit) => toFinding(rule, hit, context)));
   }
 
   const allows = [...readAllows(sql, file), ...(options.rollback ? readAllows(options.rollback.sql, options.rollback.path) : [])];

@@ -85,6 +85,11 @@ function listSqlFiles(dir: string, problems: string[], refused: Set<string>): Sq
   return files;
 }
 
+/** `-- rookery:expand-contract` in the file's header (src/expand/). */
+export function isExpandContract(text: string): boolean {
+  return headerLines(text).some((line) => EXPAND_CONTRACT_HEADER.test(line));
+}
+
 /** The leading comment block: directives live only there, never in the SQL below. */
 export function headerLines(text: string): string[] {
   const lines: string[] = [];

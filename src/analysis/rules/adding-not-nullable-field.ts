@@ -9,7 +9,7 @@ export const addingNotNullableField: Rule = {
   severity: "error",
   why: "A NOT NULL column without a default fails on a table with rows, and breaks inserts from code that does not know the column yet.",
   safeWay:
-    "Add the column with a constant DEFAULT (Postgres 11+ fills it without a rewrite), or add it nullable, backfill in batches, then add a NOT VALID check, validate it and SET NOT NULL.",
+    "Add the column with a constant DEFAULT (Postgres 11+ fills it without a rewrite), or add it nullable, backfill in batches, then add a NOT VALID check, validate it and SET NOT NULL. Or let Rookery run it in two phases: `-- rookery:expand-contract` in the header (docs/expand-contract.md).",
   check: ({ migration, newTables }) =>
     commandsOnExistingTables(migration.statements, newTables, ["AT_AddColumn"])
       .flatMap(({ statement, relation, cmd }) => {

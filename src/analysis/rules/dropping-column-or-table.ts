@@ -14,7 +14,7 @@ export const droppingColumnOrTable: Rule = {
   severity: "error",
   why: "Running code that still reads the column or table fails, and the data is gone: a rollback cannot bring it back.",
   safeWay:
-    "Deprecation first: remove every use from the application and ship that, let it soak, then drop in a later migration with a backup; allow it then with `-- rookery:allow dropping-column-or-table <release that stopped using it>`.",
+    "Deprecation first: remove every use from the application and ship that, let it soak, then drop in a later migration with a backup; allow it then with `-- rookery:allow dropping-column-or-table <release that stopped using it>`. Or let Rookery run it in two phases: `-- rookery:expand-contract` in the header (docs/expand-contract.md).",
   check: ({ migration, newTables }) => {
     const tables: RuleHit[] = migration.statements
       .filter((statement) => statement.kind === "DropStmt" && statement.node.removeType === "OBJECT_TABLE")

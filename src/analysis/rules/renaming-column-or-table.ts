@@ -6,7 +6,7 @@ export const renamingColumnOrTable: Rule = {
   severity: "error",
   why: "Application instances already running still use the old name; their queries fail from the moment the rename commits.",
   safeWay:
-    "Expand and contract: add the new column (or a view with the new table name), write both, move the readers, and drop the old name in a later migration.",
+    "Expand and contract: add the new column (or a view with the new table name), write both, move the readers, and drop the old name in a later migration. Or let Rookery run it in two phases: `-- rookery:expand-contract` in the header (docs/expand-contract.md).",
   check: ({ migration, newTables }) =>
     migration.statements
       .filter((statement) => statement.kind === "RenameStmt")

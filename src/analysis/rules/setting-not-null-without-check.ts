@@ -13,7 +13,7 @@ export const settingNotNullWithoutCheck: Rule = {
   severity: "error",
   why: "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock, unless a validated CHECK (col IS NOT NULL) already proves it.",
   safeWay:
-    "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT c; then SET NOT NULL (Postgres 12+ skips the scan) and drop the check.",
+    "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT c; then SET NOT NULL (Postgres 12+ skips the scan) and drop the check. Or let Rookery run it in two phases: `-- rookery:expand-contract` in the header (docs/expand-contract.md).",
   check: ({ migration, newTables }) => {
     /** `table.column` of CHECK (col IS NOT NULL) constraints seen so far, by constraint name, and whether validated. */
     const checks = new Map<string, { column: string; validated: boolean }>();
