@@ -93,6 +93,16 @@ export const EnvironmentSchema = z
     // Production safety
     backup: z.boolean().default(false),
     backupDir: z.string().default("./backups"),
+    /** Retention of pre-apply dumps: how many to keep (a count) or how long ("14d", "48h"); unset keeps all. */
+    backupKeep: z
+      .union([
+        z.number().int().min(1),
+        z
+          .string()
+          .regex(/^\d+(d|h)$/, 'a count like 10, or an age like "14d" or "48h"')
+          .transform((text) => ({ maxAgeMs: Number(text.slice(0, -1)) * (text.endsWith("d") ? 86_400_000 : 3_600_000) })),
+      ])
+      .optional(),
     /** Versions whose data-change archive (rookery_archive) is kept; older archives are dropped. */
     archiveKeep: z.number().int().min(1).default(20),
     requireStaging: z.string().min(1).optional(),

@@ -1,6 +1,9 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { createWriteStream, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { z } from "zod";
 import type { Environment } from "../config/index.ts";
@@ -8,6 +11,7 @@ import { RookeryError, UsageError } from "../errors.ts";
 import { withClient } from "../db/index.ts";
 import { inLedgerSchema } from "../ledger/index.ts";
 import { redactUrl } from "../log/redact-url.ts";
+import { keepSessionAlive } from "./session.ts";
 import type { RunContext } from "./types.ts";
 
 /** One pg_dump file in the environment's backupDir. */
@@ -16,7 +20,12 @@ export interface BackupFile {
   path: string;
   sizeBytes: number;
   createdAt: string;
+  /** SHA-256 hex of the file, when just taken (also in its 'backup' event). */
+  sha256?: string;
 }
+
+/** A dump being written: renamed to its .dump name only once `pg_restore --list` read it back. */
+const PARTIAL = ".partial";
 
 export class BackupFailedError extends RookeryError {
   constructor(environment: Environment, reason: string) {
@@ -71,25 +80,112 @@ function backupDirOf(environment: Environment): string {
 }
 
 /**
- * A custom-format pg_dump of the environment's database, checked by reading its table of contents
- * back with `pg_restore --list`: a file that cannot be listed cannot be restored either.
+ * pg_dump writing to our stdout pipe, which this process writes to `file`: should this process die
+ * (SIGKILL), pg_dump's next write fails on the closed pipe and it exits, so no orphan goes on writing a
+ * dump that no event records. Returns the size and SHA-256 of what was written.
+ */
+async function dumpInto(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ sizeBytes: number; sha256: string }> {
+  const child = spawn("pg_dump", args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  const err: Buffer[] = [];
+  child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on("error", (error) => reject(new Error(`pg_dump could not be started: ${error.message}`)));
+    child.on("close", (code) => resolve(code));
+  });
+  const hash = createHash("sha256");
+  let sizeBytes = 0;
+  const measure = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      sizeBytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(child.stdout, measure, createWriteStream(file, { flags: "wx" }));
+  } catch (error) {
+    child.kill("SIGKILL");
+    await exited.catch(() => {});
+    throw error;
+  }
+  const code = await exited;
+  if (code !== 0) {
+    const words = Buffer.concat(err).toString("utf8").trim().split("\n").slice(-3).join(" ");
+    throw new Error(`pg_dump exited with ${code}: ${words || "no message"}`);
+  }
+  return { sizeBytes, sha256: hash.digest("hex") };
+}
+
+/**
+ * Dumps left by a run that died (a worker killed mid-backup). Backups of one environment are taken
+ * under its migration lock, so a partial file of the environment found by the lock's holder belongs
+ * to nobody alive.
+ */
+function removeAbandonedDumps(environment: Environment, dir: string): void {
+  for (const name of readdirSafe(dir)) {
+    if (name.startsWith(`${environment.name}_`) && name.endsWith(`.dump${PARTIAL}`)) rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A custom-format pg_dump of the environment's database, written under a temporary name, checked by
+ * reading its table of contents back with `pg_restore --list` (a file that cannot be listed cannot be
+ * restored either), then renamed: a dump cut short (a full disk) never looks like a backup, and its
+ * partial file is deleted so it does not keep the disk full.
  */
 export async function takeBackup(environment: Environment, label: string, now = new Date()): Promise<BackupFile> {
   const dir = backupDirOf(environment);
   const safeLabel = label.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 60);
   const name = `${environment.name}_${safeLabel}_${timestamp(now)}.dump`;
   const file = path.join(dir, name);
+  const partial = `${file}${PARTIAL}`;
+  let written: { sizeBytes: number; sha256: string };
   try {
     mkdirSync(dir, { recursive: true });
+    removeAbandonedDumps(environment, dir);
     const { dbname, env } = pgToolConnection(environment.databaseUrl);
     // A table held by someone else must fail the backup, not hang the run while it holds the migration lock.
     const lockWait = `--lock-wait-timeout=${Math.round(environment.statementTimeout)}`;
-    await runPgTool("pg_dump", ["--format=custom", "--no-password", lockWait, `--file=${file}`, `--dbname=${dbname}`], env);
-    await runPgTool("pg_restore", ["--list", file], env);
+    written = await dumpInto(partial, ["--format=custom", "--no-password", lockWait, `--dbname=${dbname}`], env);
+    await runPgTool("pg_restore", ["--list", partial], env);
+    renameSync(partial, file);
   } catch (error) {
+    try {
+      rmSync(partial, { force: true });
+    } catch {
+      // backupDir itself is unusable (not a folder): there is no partial file.
+    }
     throw new BackupFailedError(environment, scrub((error as Error).message, environment.databaseUrl));
   }
-  return { name, path: file, sizeBytes: statSync(file).size, createdAt: now.toISOString() };
+  return { name, path: file, sizeBytes: written.sizeBytes, sha256: written.sha256, createdAt: now.toISOString() };
+}
+
+/**
+ * Keeps the newest `backupKeep` dumps of the environment (a count) or those younger than it (an
+ * age); the one just taken always stays. Returns the names deleted.
+ */
+export function pruneBackups(environment: Environment, keepName: string, now = new Date()): string[] {
+  const keep = environment.backupKeep;
+  if (keep === undefined) return [];
+  const backups = listBackups(environment);
+  const doomed = typeof keep === "number"
+    ? backups.slice(keep)
+    : backups.filter((backup) => now.getTime() - Date.parse(backup.createdAt) > keep.maxAgeMs);
+  const deleted: string[] = [];
+  for (const backup of doomed) {
+    if (backup.name === keepName) continue;
+    rmSync(backup.path, { force: true });
+    deleted.push(backup.name);
+  }
+  return deleted;
 }
 
 /** Tool messages may quote the connection string; never pass its password on. */
@@ -110,11 +206,19 @@ function scrub(message: string, url: string): string {
  */
 export async function backupBeforeApply(ctx: RunContext, client: pg.ClientBase, versions: string[]): Promise<BackupFile | undefined> {
   if (!ctx.environment.backup || versions.length === 0) return undefined;
-  const backup = await takeBackup(ctx.environment, `before_${versions[0]}`);
+  // pg_dump may take longer than the session may sit idle (src/runner/session.ts): keep it alive meanwhile.
+  const stopKeepingAlive = keepSessionAlive(client, ctx.environment);
+  let backup: BackupFile;
+  try {
+    backup = await takeBackup(ctx.environment, `before_${versions[0]}`);
+  } finally {
+    stopKeepingAlive();
+  }
+  const pruned = pruneBackups(ctx.environment, backup.name);
   await client.query(
     inLedgerSchema(`INSERT INTO public.migration_events (version, event, actor, detail, migration_type, success)
      VALUES ($1, 'backup', $2, $3, 'backup', true)`, ctx.environment.ledgerSchema),
-    [versions[0], ctx.actor, JSON.stringify({ name: backup.name, path: backup.path, sizeBytes: backup.sizeBytes, versions })],
+    [versions[0], ctx.actor, JSON.stringify({ name: backup.name, path: backup.path, sizeBytes: backup.sizeBytes, sha256: backup.sha256, verified: true, versions, pruned })],
   );
   await ctx.onProgress?.({
     step: "backup",
@@ -142,6 +246,7 @@ export function listBackups(environment: Environment): BackupFile[] {
     return [];
   }
   return names
+    // Only renamed, hence verified, dumps end in .dump; one being written ends in .dump.partial.
     .filter((name) => name.startsWith(`${environment.name}_`) && name.endsWith(".dump"))
     .map((name) => {
       const file = path.join(dir, name);
@@ -206,8 +311,12 @@ export async function restoreBackup(environment: Environment, name: string, into
   try {
     await runPgTool("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", "--no-password", `--dbname=${dbname}`, backup.path], env);
   } catch (error) {
-    throw new RookeryError(`restoring ${name} into ${redactUrl(intoUrl)} failed: ${scrub((error as Error).message, intoUrl)}`, {
-      hint: "Restore into an empty database (objects already there make pg_restore stop).",
+    const message = scrub((error as Error).message, intoUrl);
+    const damaged = /end of file|not a valid archive|could not read input|did not find magic string/i.test(message);
+    throw new RookeryError(`restoring ${name} into ${redactUrl(intoUrl)} failed: ${message}`, {
+      hint: damaged
+        ? "The dump file is cut short or damaged: restore another one (`rookery backup list`); dumps Rookery takes now are verified before they are listed."
+        : "Restore into an empty database (objects already there make pg_restore stop).",
     });
   }
   return backup;

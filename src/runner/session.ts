@@ -22,8 +22,23 @@ export function sessionDeadline(environment: Environment): QueryDeadline {
  * open transaction) past statementTimeout plus queryDeadlineGrace is ended even when TCP stays up.
  * Settings a server does not have (idle_session_timeout before Postgres 14) are skipped.
  */
+function idleLimitMs(environment: Environment): number {
+  return environment.statementTimeout > 0 ? Math.round(environment.statementTimeout + environment.queryDeadlineGrace) : 0;
+}
+
+/**
+ * For a step that leaves the session idle for long while the run goes on (pg_dump): a query every
+ * third of the idle limit, so the server does not end the session (and free the lock) under it.
+ */
+export function keepSessionAlive(client: pg.ClientBase, environment: Environment): () => void {
+  const limit = idleLimitMs(environment);
+  if (limit === 0) return () => {};
+  const timer = setInterval(() => void client.query("SELECT 1").catch(() => {}), Math.max(200, Math.floor(limit / 3)));
+  return () => clearInterval(timer);
+}
+
 function sessionGuardSql(environment: Environment): string {
-  const idleMs = environment.statementTimeout > 0 ? Math.round(environment.statementTimeout + environment.queryDeadlineGrace) : 0;
+  const idleMs = idleLimitMs(environment);
   const settings = {
     tcp_keepalives_idle: "10",
     tcp_keepalives_interval: "5",
