@@ -6,7 +6,7 @@ import { createPool } from "./db/index.ts";
 import { describeError } from "./errors.ts";
 import { createLogger, type Logger } from "./log/logger.ts";
 import { opsRoutes, serveOpsRoutes } from "./ops/index.ts";
-import { createJobQueue, dispatchOutbox, startScheduler, startWorker, type RunningScheduler, type RunningWorker, type WorkerDeps } from "./queue/index.ts";
+import { createJobQueue, dispatchOutbox, enqueueWatchRound, startScheduler, startWorker, type RunningScheduler, type RunningWorker, type WorkerDeps } from "./queue/index.ts";
 import { ensureControlSchema } from "./requests/index.ts";
 import { createSlackApp } from "./slack/app.ts";
 import type { SlackDeps } from "./slack/deps.ts";
@@ -65,6 +65,9 @@ export async function startRookery(config: Config, options: StartOptions = {}): 
       ? {
           dispatchOutbox: async () => {
             await dispatchOutbox({ controlPool: control, queue, logger });
+          },
+          wakeWatch: async (watchId: string) => {
+            await enqueueWatchRound(queue, watchId, "now");
           },
         }
       : {}),

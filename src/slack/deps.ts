@@ -17,4 +17,6 @@ export interface SlackDeps {
    * reconciler picks them up on its next round; nothing is lost either way.
    */
   dispatchOutbox?(): Promise<void>;
+  /** Runs a watch's next job at once ("Roll back now"); without it the watch's next round does it. */
+  wakeWatch?(watchId: string): Promise<void>;
 }

@@ -4,6 +4,7 @@ import type { Config, Environment } from "../config/index.ts";
 import { createPool } from "../db/index.ts";
 import type { Logger } from "../log/logger.ts";
 import type { HealthAlert, JobOutcome, Notifier } from "../queue/index.ts";
+import { describeWatchNews } from "../queue/notifier.ts";
 import { audit, getRequest, type ChangeRequest } from "../requests/index.ts";
 import type { ApplyReport, ProgressEvent, RollbackReport, StepName } from "../runner/types.ts";
 import type { SlackDeps } from "./deps.ts";
@@ -168,6 +169,10 @@ export function slackNotifier(sources: Sources, client: webApi.WebClient, logger
     },
     alert: (environment, alert) => postAlerts(environment, [alert]),
     alerts: postAlerts,
+    /** The watch after an apply: a line in the thread, and the message redrawn (its Keep / Roll back now buttons, its outcome). */
+    async watch(watch, request, news) {
+      if (request) await finish(request, line(describeWatchNews(watch, news)));
+    },
   };
 }
 

@@ -3,10 +3,11 @@ import type { Migration } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
 import { describeLastApproval } from "../policy/approval.ts";
 import { lintGate } from "../policy/lint-gate.ts";
-import { listAudit, type ChangeRequest, type RequestStatus } from "../requests/index.ts";
+import { describeWatchNews } from "../queue/notifier.ts";
+import { listAudit, watchOfRequest, type ChangeRequest, type RequestStatus } from "../requests/index.ts";
 import { previewRollback } from "../runner/index.ts";
 import type { SlackDeps } from "./deps.ts";
-import type { CardMigration, RequestCard } from "./views/request-message.ts";
+import type { CardMigration, CardWatch, RequestCard } from "./views/request-message.ts";
 
 /** Audit action written when an approver sets lint findings aside, before the message is redrawn; the card reads it back. */
 export const OVERRIDE_ACTION = "lint.override";
@@ -89,5 +90,15 @@ export async function buildRequestCard(sources: CardSources, request: ChangeRequ
     overriddenBy: await overriddenBy(sources, request.id),
     lastApprovalDoes: describeLastApproval(request.approvalsRequired, request.notBefore),
     ...(progress ? { progress } : {}),
+    ...(await watchFacts(sources, request)),
   };
+}
+
+/** The watch after an apply (autoRollback), as the card shows it. */
+async function watchFacts(sources: CardSources, request: ChangeRequest): Promise<{ watch?: CardWatch }> {
+  if (request.kind !== "apply" || request.status !== "succeeded") return {};
+  const watch = await watchOfRequest(sources.control, request.id);
+  if (!watch) return {};
+  const outcome = watch.outcome ? describeWatchNews(watch, { kind: "finished", outcome: watch.outcome, decidedBy: watch.decidedBy }) : undefined;
+  return { watch: { status: watch.status, endsAt: watch.plan.endsAt, checks: watch.plan.checks.map((check) => check.name), ...(outcome ? { outcome } : {}) } };
 }

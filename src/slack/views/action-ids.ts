@@ -4,4 +4,6 @@ export const ACTION = {
   reject: "request_reject",
   override: "request_override_lint",
   requestRollback: "request_rollback_after_failure",
+  keepWatch: "watch_keep",
+  rollBackNow: "watch_roll_back_now",
 } as const;

@@ -1,5 +1,5 @@
 import type { MigrationAnalysis } from "../../analysis/index.ts";
-import type { ChangeRequest, RequestStatus } from "../../requests/index.ts";
+import type { ChangeRequest, RequestStatus, WatchStatus } from "../../requests/index.ts";
 import { ACTION } from "./action-ids.ts";
 import {
   actions,
@@ -46,6 +46,16 @@ export interface RequestCard {
   lastApprovalDoes: string;
   /** The latest progress line of a running job. */
   progress?: string;
+  /** The watch after the apply (autoRollback), while it runs and once it ended. */
+  watch?: CardWatch;
+}
+
+export interface CardWatch {
+  status: WatchStatus;
+  endsAt: Date;
+  checks: string[];
+  /** How it ended, in one line (src/queue/notifier.ts describeWatchNews). */
+  outcome?: string;
 }
 
 /** The request's id on its message (header block id), so any message can be traced to its request. */
@@ -182,7 +192,26 @@ function buttonsFor(card: RequestCard): SlackBlock[] {
   if (request.status === "failed" && request.kind === "apply") {
     return [actions("request_actions", [{ text: "Request rollback", actionId: ACTION.requestRollback, value: request.id }])];
   }
+  if (card.watch?.status === "watching") {
+    return [
+      actions("watch_actions", [
+        { text: "Keep", actionId: ACTION.keepWatch, value: request.id, style: "primary" },
+        { text: "Roll back now", actionId: ACTION.rollBackNow, value: request.id, style: "danger" },
+      ]),
+    ];
+  }
   return [];
+}
+
+/** Automatic rollback: what the watch looks at until when, or how it ended. */
+function watchLines(watch: CardWatch | undefined): string[] {
+  if (!watch) return [];
+  if (watch.status === "watching") {
+    return [`:eyes: watching until <!date^${Math.floor(watch.endsAt.getTime() / 1000)}^{time}|${watch.endsAt.toISOString().slice(11, 16)} UTC>: ${inertExcerpt(watch.checks.join(", "), 600)}; a failing check rolls it back`];
+  }
+  if (watch.status === "rolling_back") return [":leftwards_arrow_with_hook: rolling back automatically"];
+  const icon = watch.status === "kept" ? ":white_check_mark:" : watch.status === "rolled_back" ? ":leftwards_arrow_with_hook:" : ":rotating_light:";
+  return [`${icon} ${inertExcerpt(watch.outcome ?? watch.status, 1200)}`];
 }
 
 function outcomeLines(card: RequestCard): string[] {
@@ -193,7 +222,7 @@ function outcomeLines(card: RequestCard): string[] {
   if ((request.status === "queued" || request.status === "approved") && request.error) {
     return [`Waiting to retry: ${inertExcerpt(request.error, 500)}`];
   }
-  return [];
+  return watchLines(card.watch);
 }
 
 /** Lint findings that block a request: the first few, then a count. */
