@@ -1,5 +1,5 @@
 import { loadConfig } from "../config/index.ts";
-import { createLogger } from "../log/logger.ts";
+import { createLogger, redactUrl } from "../log/logger.ts";
 import { EXIT, guard, parseCommandArgs, type CliCommand, type CliIO } from "./command.ts";
 import { shellFromCli } from "./shell.ts";
 import { stopWithin, untilStopSignal } from "./signals.ts";
@@ -34,6 +34,11 @@ async function start(args: string[], io: CliIO): Promise<number> {
     return shellFromCli(args, io);
   }
   const logger = createLogger({ level: config.logLevel });
+  const { GET_A_REDIS_HINT, redisAnswers } = await import("../queue/connection.ts");
+  // The worker in this process waits through a Redis outage, but says so once, plainly.
+  if (!(await redisAnswers(config.redisUrl))) {
+    io.stderr(`rookery start: Redis at ${redactUrl(config.redisUrl)} does not answer; approved requests wait for it.\n${GET_A_REDIS_HINT}\n`);
+  }
   const signal = untilStopSignal();
   // Loaded here, not at the top: every other command starts without Bolt and BullMQ.
   const { startRookery } = await import("../main.ts");

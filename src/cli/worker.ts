@@ -1,5 +1,5 @@
 import { loadConfig } from "../config/index.ts";
-import { createLogger } from "../log/logger.ts";
+import { createLogger, redactUrl } from "../log/logger.ts";
 import { EXIT, guard, parseCommandArgs, type CliCommand, type CliIO } from "./command.ts";
 import { UsageError } from "../errors.ts";
 import { stopWithin, untilStopSignal } from "./signals.ts";
@@ -54,11 +54,16 @@ async function runWorker(args: string[], io: CliIO): Promise<number> {
   const config = loadConfig({ env: io.env, cwd: io.cwd, migrationsDir: values.dir, configFile: values.config });
   const logger = createLogger({ level: config.logLevel, name: "rookery-worker" });
   // Loaded here, not at the top: every other command starts without BullMQ and Bolt.
-  const [{ opsRoutes, serveOpsRoutes }, { startScheduler, startWorker }, { slackNotifierFromConfig }] = await Promise.all([
+  const [{ opsRoutes, serveOpsRoutes }, { startScheduler, startWorker }, { slackNotifierFromConfig }, { GET_A_REDIS_HINT, redisAnswers }] = await Promise.all([
     import("../ops/index.ts"),
     import("../queue/index.ts"),
     import("../slack/notifier.ts"),
+    import("../queue/connection.ts"),
   ]);
+  // A worker waits through a Redis outage (that is its job in production), but says so once, plainly.
+  if (!(await redisAnswers(config.redisUrl))) {
+    io.stderr(`rookery worker: Redis at ${redactUrl(config.redisUrl)} does not answer; the worker waits for it.\n${GET_A_REDIS_HINT}\n`);
+  }
 
   // With a bot token, a worker on another machine updates the request messages and posts alerts itself.
   const slack = slackNotifierFromConfig(config, logger);

@@ -12,13 +12,34 @@ export function isUnreachable(error: unknown): boolean {
   return code !== undefined && UNREACHABLE_CODES.has(code);
 }
 
+/** What a newcomer without the services needs to read: how to get a Postgres, or where to point Rookery. */
+export const GET_A_DATABASE_HINT =
+  "No Postgres yet? `docker-compose up -d postgres redis` in the Rookery folder starts one on 127.0.0.1:5432 (user postgres, trust auth); " +
+  "or set DATABASE_URL (CONTROL_DATABASE_URL for the bot's own tables) to one you have, see docs/configuration.md.";
+
 export class DatabaseUnreachableError extends RookeryError {
-  constructor(url: string, cause: unknown) {
+  /** `role` names which database it is: the environment's, or the control database of the bot and worker. */
+  constructor(url: string, cause: unknown, role = "the database") {
     const reason = (cause as Error)?.message ?? String(cause);
-    super(`cannot connect to the database at ${redactUrl(url)}: ${reason}`, {
-      hint: "Check that Postgres is running and that the environment's databaseUrl (or DATABASE_URL) is right.",
+    super(`cannot connect to ${role} at ${redactUrl(url)}: ${reason}`, {
+      hint: `Check that Postgres is running and that the environment's databaseUrl (or DATABASE_URL) is right.\n${GET_A_DATABASE_HINT}`,
       cause,
     });
+  }
+}
+
+/**
+ * A pool's first query (creating a schema, say) with a server that does not answer turned into a
+ * message naming that database, instead of a bare `connect ECONNREFUSED 127.0.0.1:5432`.
+ */
+export async function firstContact<T>(pool: pg.Pool, role: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isUnreachable(error) || /timeout expired|Connection terminated due to connection timeout/i.test((error as Error)?.message ?? "")) {
+      throw new DatabaseUnreachableError(pool.options.connectionString ?? "the configured URL", error, role);
+    }
+    throw error;
   }
 }
 

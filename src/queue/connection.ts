@@ -86,3 +86,21 @@ export function watchRedisClients(owner: { getBackend(): unknown; on(event: "err
 export function dropRedisClients(owner: { getBackend(): unknown }): void {
   for (const client of clientsOf(owner)) client.disconnect();
 }
+
+/** What a newcomer without Redis needs to read: how to get one, or where to point Rookery. */
+export const GET_A_REDIS_HINT =
+  "No Redis yet? `docker-compose up -d postgres redis` in the Rookery folder starts one on 127.0.0.1:6379; or set REDIS_URL to one you have.";
+
+/** Whether Redis answers a PING within a second: one try, no reconnecting. */
+export async function redisAnswers(url: string): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on("error", () => {});
+  try {
+    await redis.connect();
+    return (await redis.ping()) === "PONG";
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}

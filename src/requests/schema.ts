@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { firstContact } from "../db/index.ts";
 import { inTransaction } from "./transaction.ts";
 
 export const CONTROL_SCHEMA = "rookery_control";
@@ -113,10 +114,13 @@ CREATE TABLE IF NOT EXISTS rookery_control.watches (
 CREATE INDEX IF NOT EXISTS watches_open_idx ON rookery_control.watches (next_round_at) WHERE status IN ('watching', 'rolling_back');
 `;
 
+/** Every process of the bot and worker starts here, so an unreachable control database is named here. */
 export async function ensureControlSchema(pool: pg.Pool): Promise<void> {
-  await inTransaction(pool, async (client) => {
-    await client.query("SELECT pg_advisory_xact_lock(hashtext('rookery_control.schema'))");
-    await client.query(DDL);
-    await client.query(WATCHES_DDL);
-  });
+  await firstContact(pool, "the control database", () =>
+    inTransaction(pool, async (client) => {
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('rookery_control.schema'))");
+      await client.query(DDL);
+      await client.query(WATCHES_DDL);
+    }),
+  );
 }

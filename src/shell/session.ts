@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
 import type { Config } from "../config/index.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
+import { GET_A_REDIS_HINT, redisAnswers } from "../queue/connection.ts";
 import { startRookery, type RunningRookery } from "../main.ts";
 import { startFakeSlackApi, type FakeSlackApi, type RecordedCall } from "./fake-slack-api.ts";
 import { renderBlocks, type RenderedButton } from "./render.ts";
@@ -24,19 +24,6 @@ export interface ShellOptions {
   /** Run the worker and scheduler in-process: "auto" when Redis answers (default). */
   jobs?: boolean | "auto";
   logger?: Logger;
-}
-
-async function redisAnswers(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on("error", () => {});
-  try {
-    await redis.connect();
-    return (await redis.ping()) === "PONG";
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
 }
 
 const HELP = `Type:
@@ -92,7 +79,7 @@ export class ShellSession {
   banner(): string {
     const jobs = this.jobsRunning
       ? "Jobs run here (worker and scheduler started; Redis answers)."
-      : "Redis does not answer: approved requests wait in the outbox until a worker runs.";
+      : `Redis does not answer: approved requests wait in the outbox until a worker runs.\n${GET_A_REDIS_HINT}`;
     return `Rookery local shell: the real Slack app, no workspace needed. You are ${this.userId} in #migrations.\n${jobs}\n${HELP}\n`;
   }
 

@@ -16,11 +16,11 @@ export interface CliRun {
 /**
  * Runs `rookery ARGS` as a child process, as a user or a pipeline does, with only PATH (for pg_dump
  * and psql) and the given environment variables (nothing leaks in from the shell running the tests),
- * in a working folder with no config file.
+ * in a working folder with no config file. Its standard input is `input`, then closed.
  */
-export function rookery(args: string[], env: Record<string, string>, cwd = scratchFolder()): Promise<CliRun> {
+export function rookery(args: string[], env: Record<string, string>, cwd = scratchFolder(), input = ""): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [ROOKERY_BIN, ...args],
       { env: { PATH: process.env.PATH ?? "", ROOKERY_ACTOR: "cli:tester", ...env }, cwd, maxBuffer: 64 * 1024 * 1024 },
@@ -29,6 +29,7 @@ export function rookery(args: string[], env: Record<string, string>, cwd = scrat
         resolve({ code, stdout, stderr });
       },
     );
+    child.stdin?.end(input);
   });
 }
 
