@@ -51,8 +51,9 @@ const TABLES: Record<string, Case[]> = {
   "setting-not-null-without-check": [
     { sql: "ALTER TABLE users ALTER COLUMN email SET NOT NULL;", expected: ["setting-not-null-without-check"] },
     {
+      // Proven by a check validated in the same file; validating there is its own finding.
       sql: "ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT email_nn;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;",
-      expected: [],
+      expected: ["validating-constraint-in-same-transaction"],
     },
     {
       sql: "ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;",
@@ -60,7 +61,7 @@ const TABLES: Record<string, Case[]> = {
     },
     {
       sql: "ALTER TABLE users ADD CONSTRAINT name_nn CHECK (name IS NOT NULL) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT name_nn;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;",
-      expected: ["setting-not-null-without-check"],
+      expected: ["setting-not-null-without-check", "validating-constraint-in-same-transaction"],
     },
   ],
   "adding-constraint-without-not-valid": [
@@ -126,16 +127,40 @@ const TABLES: Record<string, Case[]> = {
   ],
   "transaction-control-in-file": [
     { sql: "BEGIN;\nUPDATE users SET plan = 'free' WHERE id = 1;\nCOMMIT;", expected: ["transaction-control-in-file"] },
+    { sql: "DO $$\nBEGIN\n  UPDATE users SET plan = 'free' WHERE id = 1;\n  COMMIT;\nEND\n$$;", expected: ["transaction-control-in-file"] },
+    { sql: "DO $$ BEGIN RAISE NOTICE 'commit later'; END $$;", expected: [] },
     { sql: "UPDATE users SET plan = 'free' WHERE id = 1;", expected: [] },
   ],
   "prefer-set-local": [
-    { sql: "SET search_path = billing, public;\nCREATE TABLE invoices (id bigint);", rollback: "DROP TABLE IF EXISTS invoices;", expected: ["prefer-set-local"] },
+    { sql: "SET search_path = billing, public;\nCREATE TABLE invoices (id bigint);", rollback: "DROP TABLE IF EXISTS billing.invoices;", expected: ["prefer-set-local"] },
     { sql: "SET session_replication_role = replica;\nINSERT INTO orders (id) VALUES (1);", expected: ["prefer-set-local"] },
     { sql: "SET ROLE app_owner;\nCREATE TABLE t (id bigint);", rollback: "DROP TABLE IF EXISTS t;", expected: ["prefer-set-local"] },
     { sql: "SELECT 1;", rollback: "SET search_path TO DEFAULT;\nSELECT 1;", expected: ["prefer-set-local"] },
     { sql: "SET LOCAL search_path = billing, public;\nSET LOCAL ROLE app_owner;\nSELECT 1;", expected: [] },
     { sql: "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE;\nRESET search_path;\nSELECT 1;", expected: [] },
     { sql: "SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_plan_idx ON users (plan);", expected: [] },
+  ],
+  "enum-value-used-in-same-file": [
+    { sql: "ALTER TYPE order_status ADD VALUE 'refunded';\nUPDATE orders SET status = 'refunded' WHERE refunded_at IS NOT NULL;", expected: ["enum-value-used-in-same-file"] },
+    { sql: "ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'refunded';\nALTER TABLE orders ALTER COLUMN status SET DEFAULT 'refunded';", expected: ["enum-value-used-in-same-file"] },
+    { sql: "ALTER TYPE order_status ADD VALUE 'refunded';\nUPDATE orders SET status = 'paid' WHERE id = 1;", expected: [] },
+  ],
+  "copy-from-stdin": [
+    { sql: "COPY countries (code, name) FROM STDIN;", expected: ["copy-from-stdin"] },
+    { sql: "COPY countries TO STDOUT;", expected: [] },
+  ],
+  "validating-constraint-in-same-transaction": [
+    {
+      sql: "ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fk;",
+      expected: ["validating-constraint-in-same-transaction"],
+    },
+    { sql: "ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fk;", expected: [] },
+    { sql: "ALTER TABLE orders ADD CONSTRAINT positive CHECK (total > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT other_check;", expected: [] },
+  ],
+  "backfill-in-same-transaction": [
+    { sql: "ALTER TABLE orders ADD COLUMN total_cents bigint;\nUPDATE orders SET total_cents = total * 100 WHERE id < 10000;", expected: ["backfill-in-same-transaction"] },
+    { sql: "ALTER TABLE orders ADD COLUMN total_cents bigint;\nUPDATE customers SET vip = true WHERE id = 1;", expected: [] },
+    { sql: "CREATE TABLE t (id bigint, n int);\nALTER TABLE t ADD COLUMN m int;\nUPDATE t SET m = n WHERE id > 0;", expected: [] },
   ],
   "mixing-non-transactional-statements": [
     {
@@ -211,6 +236,21 @@ const TABLES: Record<string, Case[]> = {
       expected: [],
     },
     { sql: "CREATE SCHEMA billing; CREATE TABLE billing.invoices (id bigint);", rollback: "DROP SCHEMA IF EXISTS billing CASCADE;", expected: [] },
+    {
+      sql: "SET LOCAL search_path = billing, public;\nCREATE TABLE invoices (id bigint);\nCREATE INDEX invoices_id_idx ON invoices (id);\nCREATE TYPE invoice_state AS ENUM ('open');",
+      rollback: "DROP TYPE IF EXISTS billing.invoice_state;\nDROP TABLE IF EXISTS billing.invoices;",
+      expected: [],
+    },
+    {
+      sql: "CREATE TABLE billing.invoices (id bigint);\nCREATE POLICY mine ON billing.invoices USING (true);",
+      rollback: "SET LOCAL search_path = billing;\nDROP POLICY IF EXISTS mine ON invoices;\nDROP TABLE IF EXISTS invoices;",
+      expected: [],
+    },
+    {
+      sql: "SET LOCAL search_path = billing, public;\nCREATE TABLE invoices (id bigint);",
+      rollback: "DROP TABLE IF EXISTS invoices;",
+      expected: ["rollback-does-not-undo"],
+    },
   ],
 };
 

@@ -13,6 +13,12 @@ describe("syntax errors", () => {
     expect(analysis.type).toBe("DDL Delete");
   });
 
+  it("says a psql meta-command is psql's, which Rookery does not run, instead of 'syntax error at or near \\'", () => {
+    const analysis = analyzeSql("CREATE TABLE t (id bigint);\n\\set ON_ERROR_STOP on\n\\i other.sql\n", "006_psql.sql");
+    expect(analysis.syntaxError).toMatchObject({ file: "006_psql.sql", line: 2, column: 1 });
+    expect(analysis.syntaxError?.message).toMatch(/^\\set is a psql meta-command, which Rookery does not run/);
+  });
+
   it("counts columns in characters when a multibyte character comes before the error", () => {
     const sql = "-- naïve café ☕ comment\nINSERT INTO notes (body) VALUES ('héllo wörld ☕') RETURNIN id;";
     const analysis = analyzeSql(sql, "004_unicode.sql");

@@ -128,6 +128,16 @@ function firstTokenOffset(text: string, from: number): number {
 }
 
 /**
+ * `\set`, `\i`, `\connect`: psql runs them, the server does not. When the parser stops at one, say
+ * so instead of Postgres's `syntax error at or near "\"`.
+ */
+function psqlCommandAt(sql: string, cursor: number): string | undefined {
+  const command = /^\\([A-Za-z!?]+)/.exec(sql.slice(cursor))?.[1];
+  if (command === undefined) return undefined;
+  return `\\${command} is a psql meta-command, which Rookery does not run: a migration file is sent to the server as SQL (write the SQL it stands for, or run the file with psql yourself)`;
+}
+
+/**
  * Parses a file with the real Postgres parser. A syntax error names the file, line and column.
  * Call `loadParser()` once before (the engine and CLI do it at start).
  */
@@ -140,8 +150,9 @@ export function parseStatements(sql: string, file = "<sql>"): Statement[] {
   } catch (error) {
     const details = (error as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
     // Unlike the tree's locations (bytes), the error cursor is a 0-based count of characters.
-    const { line, column } = lineAndColumn(sql, Math.max(details?.cursorPosition ?? 0, 0));
-    throw new SqlSyntaxError(file, line, column, details?.message ?? (error as Error).message);
+    const cursor = Math.max(details?.cursorPosition ?? 0, 0);
+    const { line, column } = lineAndColumn(sql, cursor);
+    throw new SqlSyntaxError(file, line, column, psqlCommandAt(sql, cursor) ?? details?.message ?? (error as Error).message);
   }
   return (tree.stmts ?? []).map((entry) => {
     const start = charOffset(sql, entry.stmt_location ?? 0);

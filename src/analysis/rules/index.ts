@@ -13,6 +13,10 @@ import { ddlWithoutRollbackFile } from "./ddl-without-rollback-file.ts";
 import { droppingColumnOrTable } from "./dropping-column-or-table.ts";
 import { mixingNonTransactionalStatements } from "./mixing-non-transactional-statements.ts";
 import { preferSetLocal } from "./prefer-set-local.ts";
+import { backfillInSameTransaction } from "./backfill-in-same-transaction.ts";
+import { copyFromStdin } from "./copy-from-stdin.ts";
+import { enumValueUsedInSameFile } from "./enum-value-used-in-same-file.ts";
+import { validatingConstraintInSameTransaction } from "./validating-constraint-in-same-transaction.ts";
 import { preferBigintKeys } from "./prefer-bigint-keys.ts";
 import { preferTextOverVarchar } from "./prefer-text-over-varchar.ts";
 import { preferTimestamptz } from "./prefer-timestamptz.ts";
@@ -43,6 +47,10 @@ export const RULES: readonly Rule[] = [
   unboundedUpdateOrDelete,
   transactionControlInFile,
   preferSetLocal,
+  enumValueUsedInSameFile,
+  copyFromStdin,
+  validatingConstraintInSameTransaction,
+  backfillInSameTransaction,
   mixingNonTransactionalStatements,
   concurrentIndexWithoutIfNotExists,
   preferBigintKeys,

@@ -121,6 +121,49 @@ function createdObjects(statements: readonly Statement[]): Created[] {
   return created;
 }
 
+/** The first schema of `SET [LOCAL] search_path = s, ...`; "public" for RESET / DEFAULT; undefined for other statements. */
+function searchPathSet(statement: Statement): string | undefined {
+  if (statement.kind !== "VariableSetStmt" || statement.node.name !== "search_path") return undefined;
+  const first = (statement.node.args as { A_Const?: { sval?: { sval?: string } } }[] | undefined)?.[0]?.A_Const?.sval?.sval;
+  return first === undefined || first === "$user" ? "public" : first;
+}
+
+/** Gives every unqualified table and name in `node` the schema `schema` (in place, on a copy). */
+function qualifyNames(node: unknown, schema: string): void {
+  if (Array.isArray(node)) return node.forEach((child) => qualifyNames(child, schema));
+  if (!node || typeof node !== "object") return;
+  const record = node as Record<string, unknown>;
+  if (typeof record.relname === "string" && record.schemaname === undefined) record.schemaname = schema;
+  for (const key of ["typeName", "funcname", "names", "objname"]) {
+    const names = record[key];
+    if (Array.isArray(names) && names.length === 1 && (names[0] as { String?: unknown }).String) names.unshift({ String: { sval: schema } });
+  }
+  for (const child of Object.values(record)) qualifyNames(child, schema);
+}
+
+/**
+ * The statements as Postgres resolves them after a `SET search_path = billing, public`: unqualified
+ * names in the `billing` schema (the first one, where CREATE puts new objects), so a file that sets
+ * it is compared with a rollback that does the same, or that names `billing.` itself.
+ */
+function resolvingSearchPath(statements: readonly Statement[]): readonly Statement[] {
+  let schema = "public";
+  return statements.map((statement) => {
+    schema = searchPathSet(statement) ?? schema;
+    if (schema === "public") return statement;
+    const copy = structuredClone(statement);
+    if (copy.kind === "DropStmt") {
+      const onTable = ON_TABLE.has(DROP_KINDS[String(copy.node.removeType)] ?? "");
+      for (const object of (copy.node.objects as { List?: { items?: unknown[] } }[] | undefined) ?? []) {
+        const items = object.List?.items;
+        if (items && items.length === (onTable ? 2 : 1)) items.unshift({ String: { sval: schema } });
+      }
+    }
+    qualifyNames(copy.node, schema);
+    return copy;
+  });
+}
+
 export const rollbackDoesNotUndo: Rule = {
   id: "rollback-does-not-undo",
   severity: "error",
@@ -128,8 +171,8 @@ export const rollbackDoesNotUndo: Rule = {
   safeWay: "Drop in the rollback file, in reverse order, everything the migration creates: DROP TABLE/INDEX/VIEW/TYPE/FUNCTION IF EXISTS, ALTER TABLE ... DROP COLUMN/CONSTRAINT IF EXISTS.",
   check: ({ migration, rollback }) => {
     if (!rollback) return [];
-    const dropped = droppedKeys(rollback.statements);
-    return createdObjects(migration.statements)
+    const dropped = droppedKeys(resolvingSearchPath(rollback.statements));
+    return createdObjects(resolvingSearchPath(migration.statements))
       .filter((object) => !dropped.has(object.key) && !object.containers.some((container) => dropped.has(container)))
       .map((object): RuleHit => ({
         statement: object.statement,
