@@ -54,6 +54,11 @@ describe("/migrate freeze, unfreeze, stats, rehearse and the break-glass rollbac
     expect(await columnsOf(harness.databaseUrl, "widgets")).toEqual(["id", "color"]);
 
     await harness.command(USERS.approver1, `rollback 20251101_000002 production --now checkout is "down"`);
+    // The approver confirms in a modal by typing the version; a wrong one is refused there and nothing runs.
+    const confirm = await harness.modal(0);
+    expect(await harness.submitModal(USERS.approver1, confirm, { confirm: "20251101_000001" })).toMatchObject({ response_action: "errors" });
+    expect(await columnsOf(harness.databaseUrl, "widgets")).toEqual(["id", "color"]);
+    expect(await harness.submitModal(USERS.approver1, confirm, { confirm: "20251101_000002" })).toEqual({});
     const request = await harness.requestMessage(0);
     const done = await waitForRequest(harness.control, request.requestId, ["succeeded", "failed"]);
     expect(done).toMatchObject({ status: "succeeded", approvalsRequired: 0, reason: `checkout is "down"` });

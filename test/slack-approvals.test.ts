@@ -85,7 +85,13 @@ describe("apply through approvals: who may click, and what each click changes", 
     const ref = await harness.requestMessage(1);
     const rejected = await harness.click(USERS.approver1, ACTION.reject, ref);
     expect(rejected.status).toBe(200);
-    await harness.fake.waitForCall((call) => call.method === "chat.update" && call.body.ts === ref.ts && textOf(call.body).includes("rejected"));
+    // Reject asks why in a modal; an empty reason is refused in the modal itself and nothing changes.
+    const modal = await harness.modal(0);
+    expect(await harness.submitModal(USERS.approver1, modal, { reason: " " })).toMatchObject({ response_action: "errors", errors: { reason: expect.stringContaining("Say why") } });
+    expect((await waitForRequest(harness.control, ref.requestId, ["pending"])).status).toBe("pending");
+    expect(await harness.submitModal(USERS.approver1, modal, { reason: "needs an index first <!channel>" })).toEqual({});
+    const update = await harness.fake.waitForCall((call) => call.method === "chat.update" && call.body.ts === ref.ts && textOf(call.body).includes("rejected"));
+    expect(textOf(update.body)).toContain("needs an index first &lt;!channel&gt;");
 
     const after = await harness.answer((await harness.click(USERS.approver2, ACTION.approve, ref)).responseId);
     expect(after.text).toContain("already rejected; nothing changed");

@@ -46,7 +46,9 @@ describe("/migrate text -> typed arguments (zod), or a refusal that names the pr
     [applySubcommand, "", "refused: give a version like 20251101_000001, or `all`"],
     [applySubcommand, "all Production", 'refused: an environment name is lower-case letters, digits, - and _ ("Production")'],
     [applySubcommand, "all production now", 'refused: unexpected "now"'],
-    [rollbackSubcommand, "20251101_000001 production", "refused: a reason is required: say why it is rolled back"],
+    // Without a reason, the reason is asked for in a modal.
+    [rollbackSubcommand, "20251101_000001 production", "valid"],
+    [rollbackSubcommand, "20251101_000001 production ab", 'refused: a reason is required: say why it is rolled back ("ab")'],
     [rollbackSubcommand, `20251101_000001 production "it's broken"`, "valid"],
   ])("$0.name $1", async (subcommand, text, expected) => {
     expect(await parsed(subcommand, text)).toBe(expected);

@@ -40,7 +40,11 @@ describe("a failed apply: the message offers a rollback request, the alert chann
     expect(textOf(update.body)).toContain("division by zero");
 
     // The button asks to roll back what of the request did get applied: 001 (002 left nothing behind).
+    // It asks for the reason in a modal first.
     await harness.click(USERS.requester, ACTION.requestRollback, ref);
+    const modal = await harness.modal(0);
+    expect(await harness.submitModal(USERS.requester, modal, { reason: "ok" })).toMatchObject({ response_action: "errors", errors: { reason: expect.stringContaining("reason is required") } });
+    expect(await harness.submitModal(USERS.requester, modal, { reason: "the fill broke checkout" })).toEqual({});
     const rollback = await harness.requestMessage(1);
     const posted = textOf(harness.fake.messages.get(`${rollback.channel}/${rollback.ts}`) as unknown as Record<string, unknown>);
     expect(posted).toContain("Roll back 20251101_000001 on development");

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { messageViolation, type LimitViolation } from "../slack/views/limits.ts";
+import { messageViolation, viewViolation, type LimitViolation } from "../slack/views/limits.ts";
 
 /**
  * A loopback stand-in for the Slack Web API: the methods Rookery calls, answered the way Slack answers,
@@ -42,6 +42,10 @@ export interface FakeSlackApi {
   readonly messages: ReadonlyMap<string, FakeMessage>;
   /** User group id -> member user ids, answered by usergroups.users.list. */
   readonly userGroups: Map<string, string[]>;
+  /** Modals open now, by view id (views.open / views.update), each with the user it was opened for. */
+  readonly views: ReadonlyMap<string, { view: Record<string, unknown>; userId?: string }>;
+  /** Each user's published Home tab (views.publish). */
+  readonly homes: ReadonlyMap<string, Record<string, unknown>>;
   /** Channels the bot is not in: posting there fails with `not_in_channel`, as in a private channel. */
   readonly closedChannels: Set<string>;
   /** A fresh response_url; posts to it are recorded as `response_url` calls with this id. */
@@ -105,7 +109,10 @@ function refusal(violation: LimitViolation): Record<string, unknown> {
   return { ok: false, error: violation.error, errors: violation.messages, response_metadata: { messages: violation.messages } };
 }
 
-const JSON_FIELDS = new Set(["blocks", "attachments", "metadata"]);
+const JSON_FIELDS = new Set(["blocks", "attachments", "metadata", "view"]);
+
+/** How long a trigger_id may open a modal, once (Slack: 3 s). */
+const TRIGGER_MS = 3000;
 
 function parseBody(raw: string, contentType: string | undefined): Record<string, unknown> {
   if (raw.length === 0) return {};
@@ -150,6 +157,10 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   const closedChannels = new Set<string>();
   const events = new EventEmitter();
   events.setMaxListeners(0);
+  const views = new Map<string, { view: Record<string, unknown>; userId?: string }>();
+  const homes = new Map<string, Record<string, unknown>>();
+  const usedTriggers = new Set<string>();
+  let viewCounter = 0;
   let tsCounter = 0;
   let responseCounter = 0;
   const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++tsCounter).padStart(6, "0")}`;
@@ -192,6 +203,41 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
         visibleTo: text(body.user),
       });
       return { ok: true, message_ts: ts };
+    },
+    "views.open": (body) => {
+      // Triggers look like `trigger.<ms since epoch>…` (src/shell/signed-requests.ts issues them).
+      const trigger = text(body.trigger_id);
+      const issuedAt = Number(/^trigger\.(\d+)/.exec(trigger)?.[1] ?? Number.NaN);
+      if (!Number.isFinite(issuedAt)) return { ok: false, error: "invalid_trigger_id" };
+      if (Date.now() - issuedAt > TRIGGER_MS || usedTriggers.has(trigger)) return { ok: false, error: "expired_trigger_id" };
+      const view = asObject(body.view);
+      const violation = viewViolation(view);
+      if (violation) return refusal(violation);
+      usedTriggers.add(trigger);
+      const id = `V${String(++viewCounter).padStart(8, "0")}`;
+      const opened = { ...view, id };
+      views.set(id, { view: opened, userId: /user=([UW][A-Z0-9]+)/.exec(trigger)?.[1] });
+      return { ok: true, view: opened };
+    },
+    "views.update": (body) => {
+      const id = text(body.view_id);
+      const existing = views.get(id);
+      if (!existing) return { ok: false, error: "not_found" };
+      const view = asObject(body.view);
+      const violation = viewViolation(view);
+      if (violation) return refusal(violation);
+      existing.view = { ...view, id };
+      return { ok: true, view: existing.view };
+    },
+    "views.publish": (body) => {
+      const userId = text(body.user_id);
+      if (!/^[UW][A-Z0-9]+$/.test(userId)) return { ok: false, error: "invalid_arguments" };
+      const view = asObject(body.view);
+      if (view.type !== "home") return { ok: false, error: "invalid_arguments" };
+      const violation = viewViolation(view);
+      if (violation) return refusal(violation);
+      homes.set(userId, view);
+      return { ok: true, view: { ...view, id: `VHOME${userId}` } };
     },
     "usergroups.users.list": (body) => {
       const users = userGroups.get(text(body.usergroup));
@@ -287,6 +333,8 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     apiUrl: `${base}/api/`,
     calls,
     messages,
+    views,
+    homes,
     userGroups,
     closedChannels,
     newResponseUrl() {
@@ -329,6 +377,10 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
         server.close(() => resolve());
       }),
   };
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 function asArray(value: unknown): unknown[] {

@@ -21,6 +21,12 @@ export function slackSignature(signingSecret: string, timestamp: number, body: s
   return `v0=${createHmac("sha256", signingSecret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
 }
 
+let triggers = 0;
+/** A trigger_id as the fake Web API checks it: when it was issued (valid 3 s) and for whom. */
+function triggerId(userId: string): string {
+  return `trigger.${Date.now()}.${++triggers}.user=${userId}`;
+}
+
 export class SignedSlackSender {
   constructor(
     private readonly eventsUrl: string,
@@ -40,7 +46,7 @@ export class SignedSlackSender {
       text: input.text,
       api_app_id: "AROOKERY",
       response_url: input.responseUrl,
-      trigger_id: `trigger.${Date.now()}`,
+      trigger_id: triggerId(input.userId),
     }).toString();
     return this.post(body, "application/x-www-form-urlencoded");
   }
@@ -60,7 +66,7 @@ export class SignedSlackSender {
       api_app_id: "AROOKERY",
       token: "deprecated-verification-token",
       container: { type: "message", message_ts: input.messageTs, channel_id: input.channelId, is_ephemeral: false },
-      trigger_id: `trigger.${Date.now()}`,
+      trigger_id: triggerId(input.userId),
       team: { id: input.teamId, domain: "local" },
       channel: { id: input.channelId, name: "migrations" },
       message: { type: "message", ts: input.messageTs, text: "" },
@@ -76,6 +82,38 @@ export class SignedSlackSender {
       ],
     };
     return this.post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), "application/x-www-form-urlencoded");
+  }
+
+  /** A modal's submission (view_submission) with these values per block id, as Slack sends it. */
+  async submitView(input: SlackUser & { view: Record<string, unknown>; values: Record<string, string> }): Promise<SlackReply> {
+    const payload = {
+      type: "view_submission",
+      team: { id: input.teamId, domain: "local" },
+      user: { id: input.userId, username: input.userName ?? input.userId.toLowerCase(), team_id: input.teamId },
+      api_app_id: "AROOKERY",
+      token: "deprecated-verification-token",
+      trigger_id: triggerId(input.userId),
+      view: {
+        ...input.view,
+        team_id: input.teamId,
+        state: { values: Object.fromEntries(Object.entries(input.values).map(([blockId, value]) => [blockId, { value: { type: "plain_text_input", value } }])) },
+      },
+    };
+    return this.post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), "application/x-www-form-urlencoded");
+  }
+
+  /** An Events API event (app_home_opened, …) wrapped as Slack sends it. */
+  async event(input: { teamId: string; event: Record<string, unknown> }): Promise<SlackReply> {
+    const body = {
+      token: "deprecated-verification-token",
+      team_id: input.teamId,
+      api_app_id: "AROOKERY",
+      type: "event_callback",
+      event_id: `Ev${Date.now()}${++triggers}`,
+      event_time: Math.floor(Date.now() / 1000),
+      event: input.event,
+    };
+    return this.post(JSON.stringify(body), "application/json");
   }
 
   /** Any body, signed (or signed with `secret` to forge one). */

@@ -5,6 +5,8 @@ import { RookeryError } from "../errors.ts";
 import { registerActions } from "./actions/index.ts";
 import { boltLogger } from "./bolt-logger.ts";
 import { registerCommands } from "./commands/index.ts";
+import { registerEvents } from "./events/index.ts";
+import { registerModals } from "./modals/index.ts";
 import type { SlackDeps } from "./deps.ts";
 
 export interface SlackAppOptions {
@@ -70,6 +72,8 @@ export async function createSlackApp(deps: SlackDeps, options: SlackAppOptions =
   }
   registerCommands(app, deps);
   registerActions(app, deps);
+  registerModals(app, deps);
+  registerEvents(app, deps);
   app.error(async (error) => {
     deps.logger.error({ err: error }, "unhandled error in a Slack listener");
   });

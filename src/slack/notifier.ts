@@ -68,10 +68,6 @@ function outcomeMessage(outcome: JobOutcome): SlackMessage {
   };
 }
 
-/** One line per alert in a combined message. */
-function alertLine(alert: HealthAlert): string {
-  return `${alert.state === "resolved" ? ":large_green_circle: resolved" : alert.level === "CRITICAL" ? ":red_circle:" : ":large_orange_circle:"} ${alert.version ? `${code(alert.version)} ` : ""}${inertExcerpt(alert.message, 200)}`;
-}
 
 /**
  * The Slack side of the worker, rate-aware. A request's own message is edited in place, coalesced to
@@ -131,7 +127,7 @@ export function slackNotifier(sources: Sources, client: webApi.WebClient, logger
       return;
     }
     const channel = environment.alertChannel;
-    const message = alerts.length === 1 ? alertMessage(environment, alerts[0]!, sources.now()) : alertsMessage(environment, alerts, alertLine);
+    const message = alerts.length === 1 ? alertMessage(environment, alerts[0]!, sources.now()) : alertsMessage(environment, alerts, sources.now());
     await paced(channel, () => postMessage(client, { channel }, message));
   };
 

@@ -8,6 +8,7 @@ import { checkDeployPolicy, describeRefusal } from "../policy/deploy.ts";
 import { audit, cancelRequest, createRequest, setMessageRef, type ChangeRequest, type RequestKind } from "../requests/index.ts";
 import type { SlackDeps } from "./deps.ts";
 import { assessMigrations, buildRequestCard } from "./request-card.ts";
+import { refreshHomes } from "./home.ts";
 import { postMessage } from "./send.ts";
 import { slackErrorHint } from "./slack-errors.ts";
 import { slackGroupResolver } from "./user-groups.ts";
@@ -138,5 +139,6 @@ export async function openChangeRequest(deps: SlackDeps, client: webApi.WebClien
     if (reasonIsLong(request.reason)) await replyWithReason(deps, client, request.channelId, posted.ts, request.reason);
   }
   if (request.status === "approved") await deps.dispatchOutbox?.();
+  refreshHomes();
   return request;
 }

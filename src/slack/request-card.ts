@@ -11,6 +11,8 @@ import type { CardMigration, CardWatch, RequestCard } from "./views/request-mess
 
 /** Audit action written when an approver sets lint findings aside, before the message is redrawn; the card reads it back. */
 export const OVERRIDE_ACTION = "lint.override";
+/** Audit action of a rejection with its reason (the Reject modal); the card shows the reason. */
+export const REJECTED_ACTION = "request.rejected";
 
 const UNDECIDED: readonly RequestStatus[] = ["pending", "approved", "queued"];
 
@@ -35,9 +37,14 @@ function blockingLines(gate: Assessment["gate"]): string[] {
 
 type CardSources = Pick<SlackDeps, "config" | "control" | "loadCatalog" | "now">;
 
-async function overriddenBy(sources: CardSources, requestId: string): Promise<string | undefined> {
+/** What approvers did to the request besides approving: an audited lint override, a rejection's reason. */
+async function auditedDecisions(sources: CardSources, requestId: string): Promise<{ overriddenBy?: string; rejectionReason?: string }> {
   const entries = await listAudit(sources.control, { requestId, limit: 50 });
-  return entries.find((entry) => entry.action === OVERRIDE_ACTION)?.actor;
+  const reason = entries.find((entry) => entry.action === REJECTED_ACTION)?.detail.reason;
+  return {
+    overriddenBy: entries.find((entry) => entry.action === OVERRIDE_ACTION)?.actor,
+    ...(typeof reason === "string" ? { rejectionReason: reason } : {}),
+  };
 }
 
 /** The engine's preview of a rollback (stored script, the document's safety check); a refusal or an unreachable target leaves it out. */
@@ -87,7 +94,7 @@ export async function buildRequestCard(sources: CardSources, request: ChangeRequ
     migrations: cards,
     ...(facts?.safety ? { rollbackSafety: facts.safety } : {}),
     blocking: assessment ? blockingLines(assessment.gate) : [],
-    overriddenBy: await overriddenBy(sources, request.id),
+    ...(await auditedDecisions(sources, request.id)),
     lastApprovalDoes: describeLastApproval(request.approvalsRequired, request.notBefore),
     ...(progress ? { progress } : {}),
     ...(await watchFacts(sources, request)),

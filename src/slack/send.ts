@@ -1,7 +1,7 @@
 import type { RespondFn, webApi } from "@slack/bolt";
 import { RookeryError } from "../errors.ts";
 import { fitMessage, type SlackMessage } from "./views/blocks.ts";
-import { messageViolation } from "./views/limits.ts";
+import { messageViolation, viewViolation } from "./views/limits.ts";
 
 /**
  * The only way a message leaves the app: fitted to Slack's limits (blocks.ts) and checked against them
@@ -33,4 +33,24 @@ export async function updateMessage(client: webApi.WebClient, where: { channel: 
 export async function respondWith(respond: RespondFn, message: SlackMessage, responseType: "in_channel" | "ephemeral"): Promise<void> {
   const { text, blocks } = checkedMessage(message);
   await respond({ response_type: responseType, replace_original: false, text, blocks });
+}
+
+function checkedView<V>(view: V): V {
+  const violation = viewViolation(view);
+  if (violation) {
+    throw new RookeryError(`Rookery built a view Slack would refuse (${violation.error}): ${violation.messages.slice(0, 3).join("; ")}`, {
+      hint: "That is a bug in Rookery, please report it; the same can be done from the CLI or with /migrate.",
+    });
+  }
+  return view;
+}
+
+/** Opens a modal for the click or command that gave `triggerId` (valid for 3 s, once). */
+export async function openView(client: webApi.WebClient, triggerId: string, view: object): Promise<void> {
+  await client.views.open({ trigger_id: triggerId, view: checkedView(view) as never });
+}
+
+/** Publishes a user's Home tab. */
+export async function publishHome(client: webApi.WebClient, userId: string, view: object): Promise<void> {
+  await client.views.publish({ user_id: userId, view: checkedView(view) as never });
 }

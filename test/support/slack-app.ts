@@ -42,6 +42,10 @@ export interface SlackHarness {
   click(userId: string, actionId: string, request: RequestRef): Promise<SlackReply & { responseId: string }>;
   /** The request message posted for the n-th request (0-based) of this file. */
   requestMessage(index: number): Promise<RequestRef>;
+  /** The n-th modal (0-based) the app opened with views.open, as Slack holds it (with its id). */
+  modal(index: number): Promise<Record<string, unknown>>;
+  /** Submits a modal with these field values as `userId`; returns the app's acknowledgement (`{}` or its `errors`). */
+  submitModal(userId: string, view: Record<string, unknown>, values: Record<string, string>): Promise<Record<string, unknown>>;
 }
 
 export interface RequestRef {
@@ -139,6 +143,16 @@ export async function startSlackHarness(options: {
         responseUrl: url,
       });
       return { ...reply, responseId: id };
+    },
+    async modal(index) {
+      let seen = 0;
+      const call = await fake.waitForCall((candidate) => candidate.method === "views.open" && candidate.response.ok === true && seen++ === index);
+      return call.response.view as Record<string, unknown>;
+    },
+    async submitModal(userId, view, values) {
+      const reply = await sender.submitView({ userId, teamId: TEAM, view, values });
+      if (reply.status !== 200) throw new Error(`view_submission answered HTTP ${reply.status}: ${reply.body}`);
+      return reply.body === "" ? {} : (JSON.parse(reply.body) as Record<string, unknown>);
     },
     async requestMessage(index) {
       let seen = 0;

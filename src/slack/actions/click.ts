@@ -12,12 +12,15 @@ const ButtonClickSchema = z.object({
   user: z.object({ id: z.string().regex(/^[UW][A-Z0-9]+$/), team_id: z.string().optional() }),
   team: z.object({ id: z.string().min(1) }).nullable().optional(),
   actions: z.array(z.object({ action_id: z.string(), value: z.uuid() })).min(1),
+  trigger_id: z.string().min(1).optional(),
 });
 
 export interface Click {
   userId: string;
   teamId: string | null;
   requestId: string;
+  /** Opens a modal within 3 s of the click (Reject's reason). */
+  triggerId?: string;
 }
 
 export interface ClickContext {
@@ -51,6 +54,7 @@ export function buttonListener(action: string, deps: SlackDeps, handler: ClickHa
       userId: parsed.data.user.id,
       teamId: parsed.data.team?.id ?? parsed.data.user.team_id ?? null,
       requestId: parsed.data.actions[0]!.value,
+      ...(parsed.data.trigger_id ? { triggerId: parsed.data.trigger_id } : {}),
     };
     const record = (outcome: string, detail: Record<string, unknown> = {}) =>
       audit(deps.control, { actor: click.userId, teamId: click.teamId, action: `button.${action}`, requestId: click.requestId, detail: { outcome, ...detail } }).catch(

@@ -1,6 +1,7 @@
 import { UsageError } from "../../errors.ts";
 import { getStatus } from "../../runner/index.ts";
 import { migrationToRollBack } from "../commands/rollback.ts";
+import { rollbackReasonModal } from "../modals/rollback-reason.ts";
 import { openChangeRequest } from "../open-request.ts";
 import { ACTION } from "../views/action-ids.ts";
 import { noticeMessage } from "../views/error-message.ts";
@@ -29,6 +30,10 @@ export const onRequestRollback: ClickHandler = async ({ click, request, deps, cl
     });
   }
   const migration = await migrationToRollBack(environment, catalog, latest);
+  if (click.triggerId) {
+    await rollbackReasonModal.open(client, click.triggerId, { version: migration.version, environment: environment.name, channelId: request.channelId ?? "", afterRequestId: request.id });
+    return { outcome: "asked_for_reason", detail: { version: latest } };
+  }
   const rollback = await openChangeRequest(deps, client, {
     kind: "rollback",
     environment,

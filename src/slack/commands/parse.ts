@@ -18,6 +18,7 @@ export const SlashCommandPayloadSchema = z.object({
   user_id: z.string().regex(/^[UW][A-Z0-9]+$/, "a Slack user id"),
   team_id: z.string().min(1),
   channel_id: z.string().min(1),
+  trigger_id: z.string().min(1).optional(),
   // Slack sends `&` as `&amp;`: the limit is on what was typed, not on its escaped form.
   text: z
     .string()
@@ -33,7 +34,13 @@ export function invocationFrom(payload: unknown): Invocation {
     if (tooLong) throw new UsageError(tooLong.message, { hint: "Shorten it: a reason of a few sentences is enough; put the rest in the ticket." });
     throw new UsageError("this command came without a valid user, team or channel", { cause: parsed.error });
   }
-  return { userId: parsed.data.user_id, teamId: parsed.data.team_id, channelId: parsed.data.channel_id, text: parsed.data.text };
+  return {
+    userId: parsed.data.user_id,
+    teamId: parsed.data.team_id,
+    channelId: parsed.data.channel_id,
+    text: parsed.data.text,
+    ...(parsed.data.trigger_id ? { triggerId: parsed.data.trigger_id } : {}),
+  };
 }
 
 export function unescapeSlack(text: string): string {

@@ -3,7 +3,11 @@ import type { Catalog, Migration } from "../../catalog/index.ts";
 import type { Environment } from "../../config/index.ts";
 import { UsageError } from "../../errors.ts";
 import { getStatus } from "../../runner/index.ts";
+import { breakGlassConfirmModal } from "../modals/break-glass-confirm.ts";
+import { rollbackReasonModal } from "../modals/rollback-reason.ts";
+import { mayApprove } from "../../policy/approval.ts";
 import { openChangeRequest } from "../open-request.ts";
+import { slackGroupResolver } from "../user-groups.ts";
 import { environmentArg, environmentNamed, parseArguments, versionArg } from "./parse.ts";
 import { defineSubcommand } from "./subcommand.ts";
 
@@ -45,7 +49,11 @@ export const rollbackSubcommand = defineSubcommand({
       z.object({
         version: versionArg,
         environment: environmentArg,
-        reason: z.string().min(3, "a reason is required: say why it is rolled back").max(2000, "keep the reason under 2000 characters"),
+        // Left out, it is asked for in a modal.
+        reason: z
+          .string()
+          .max(2000, "keep the reason under 2000 characters")
+          .refine((reason) => reason === "" || reason.trim().length >= 3, "a reason is required: say why it is rolled back"),
       }),
       { version: words[0], environment: words[1], reason: rest(breakGlass ? 3 : 2) },
       usage,
@@ -55,6 +63,17 @@ export const rollbackSubcommand = defineSubcommand({
   async run(args, { deps, client, invocation }) {
     const environment = environmentNamed(deps.config, args.environment, usage);
     const migration = await migrationToRollBack(environment, await deps.loadCatalog(), args.version);
+    const where = { version: migration.version, environment: environment.name, channelId: invocation.channelId };
+    if (args.reason === "") {
+      if (!invocation.triggerId) throw new UsageError("a reason is required: say why it is rolled back", { hint: `Type \`/migrate ${usage}\`.` });
+      await rollbackReasonModal.open(client, invocation.triggerId, where);
+      return;
+    }
+    // An approver confirms break glass in a modal first; anyone else is refused by the policy below, with its reasons.
+    if (args.breakGlass && invocation.triggerId && (await mayApprove(environment, invocation.userId, slackGroupResolver(client)))) {
+      await breakGlassConfirmModal.open(client, invocation.triggerId, { ...where, reason: args.reason });
+      return;
+    }
     await openChangeRequest(deps, client, {
       kind: "rollback",
       environment,

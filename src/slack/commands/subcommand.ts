@@ -8,6 +8,8 @@ export interface Invocation {
   teamId: string;
   channelId: string;
   text: string;
+  /** Opens a modal within 3 s of the command (a rollback's reason, a break-glass confirmation). */
+  triggerId?: string;
 }
 
 export interface CommandContext {

@@ -42,6 +42,8 @@ export interface RequestCard {
   /** Lint findings that block approval until an approver overrides them. */
   blocking: string[];
   overriddenBy?: string;
+  /** An approver's reason for rejecting it. */
+  rejectionReason?: string;
   /** What the last approval sets off, in words. */
   lastApprovalDoes: string;
   /** The latest progress line of a running job. */
@@ -218,6 +220,7 @@ function outcomeLines(card: RequestCard): string[] {
   const { request } = card;
   if (request.status === "failed" && request.error) return [`*Error:* ${inertExcerpt(request.error, 1500)}`];
   if (request.status === "expired") return ["Nobody approved it in time; nothing ran. Ask again with the same command."];
+  if (request.status === "rejected" && card.rejectionReason) return [`*Why:* ${inertExcerpt(card.rejectionReason, REASON_INLINE_CHARS)}`];
   if (request.status === "running" && card.progress) return [inertExcerpt(card.progress, 1000)];
   if ((request.status === "queued" || request.status === "approved") && request.error) {
     return [`Waiting to retry: ${inertExcerpt(request.error, 500)}`];

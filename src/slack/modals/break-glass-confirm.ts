@@ -1,0 +1,37 @@
+import { z } from "zod";
+import { UsageError } from "../../errors.ts";
+import { migrationToRollBack } from "../commands/rollback.ts";
+import { openChangeRequest } from "../open-request.ts";
+import { code, escapeMrkdwn, inertExcerpt } from "../views/blocks.ts";
+import { defineModal } from "./modal.ts";
+
+/** `rollback … --now` runs at once, through freezes and windows: the approver confirms by typing the version. */
+export const breakGlassConfirmModal = defineModal({
+  callbackId: "break_glass_confirm",
+  title: "Emergency rollback",
+  submitLabel: "Roll back now",
+  intro: (meta) =>
+    [
+      `:rotating_light: Roll back ${code(meta.version)} on *${escapeMrkdwn(meta.environment)}* *now*: no approvals, through freezes and deployment windows.`,
+      `It is recorded as a policy override and announced in the alert channel. Reason: ${inertExcerpt(meta.reason, 1500)}`,
+    ].join("\n"),
+  fields: { confirm: { label: "Type the version to confirm", placeholder: "20251101_000001" } },
+  meta: z.object({ version: z.string(), environment: z.string(), channelId: z.string().min(1), reason: z.string().min(3).max(2000) }),
+  values: z.object({ confirm: z.string().trim().min(1, "Type the version to confirm.") }),
+  async submit({ confirm }, { meta, userId, teamId, deps, client }) {
+    if (confirm !== meta.version) throw new UsageError(`"${confirm}" is not ${meta.version}; nothing was rolled back. Type the version exactly.`);
+    const environment = deps.config.environments[meta.environment];
+    if (!environment) throw new UsageError(`unknown environment "${meta.environment}"`);
+    const migration = await migrationToRollBack(environment, await deps.loadCatalog(), meta.version);
+    await openChangeRequest(deps, client, {
+      kind: "rollback",
+      environment,
+      migrations: [migration],
+      reason: meta.reason,
+      breakGlass: true,
+      userId,
+      teamId: teamId ?? "",
+      channelId: meta.channelId,
+    });
+  },
+});

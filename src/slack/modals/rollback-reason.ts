@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { UsageError } from "../../errors.ts";
+import { migrationToRollBack } from "../commands/rollback.ts";
+import { openChangeRequest } from "../open-request.ts";
+import { code, escapeMrkdwn } from "../views/blocks.ts";
+import { defineModal } from "./modal.ts";
+
+export const RollbackReasonMeta = z.object({
+  version: z.string(),
+  environment: z.string(),
+  channelId: z.string().min(1),
+  /** Set when it comes from a failed apply's Request rollback button. */
+  afterRequestId: z.uuid().optional(),
+});
+
+/**
+ * A rollback needs a reason (it is kept in the ledger and the audit log): `/migrate rollback <version> <env>`
+ * without one, and Request rollback on a failed apply, ask for it here.
+ */
+export const rollbackReasonModal = defineModal({
+  callbackId: "rollback_reason",
+  title: "Request rollback",
+  submitLabel: "Request",
+  intro: (meta: z.infer<typeof RollbackReasonMeta>) =>
+    `Request a rollback of ${code(meta.version)} on *${escapeMrkdwn(meta.environment)}*. It needs the usual approvals; the reason is kept in the history.`,
+  fields: { reason: { label: "Why roll it back?", multiline: true, maxLength: 2000, placeholder: "What broke, who noticed" } },
+  meta: RollbackReasonMeta,
+  values: z.object({ reason: z.string().trim().min(3, "A reason is required: say why it is rolled back.").max(2000, "Keep the reason under 2,000 characters.") }),
+  async submit({ reason }, { meta, userId, teamId, deps, client }) {
+    const environment = deps.config.environments[meta.environment];
+    if (!environment) throw new UsageError(`unknown environment "${meta.environment}"`);
+    const migration = await migrationToRollBack(environment, await deps.loadCatalog(), meta.version);
+    await openChangeRequest(deps, client, {
+      kind: "rollback",
+      environment,
+      migrations: [migration],
+      reason: meta.afterRequestId ? `after failed request ${meta.afterRequestId.slice(0, 8)}: ${reason}` : reason,
+      userId,
+      teamId: teamId ?? "",
+      channelId: meta.channelId,
+    });
+  },
+});
