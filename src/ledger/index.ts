@@ -20,6 +20,8 @@ export {
   recordAutoRollback,
   recordRollbackFailure,
   type LedgerEntry,
+  type LedgerRow,
+  type LedgerStatus,
   type AppliedRecord,
   type FailedRecord,
   type RollbackRecord,

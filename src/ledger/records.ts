@@ -1,5 +1,4 @@
 import pg from "pg";
-import type { LedgerRow, LedgerStatus } from "../runner/types.ts";
 import { inLedgerSchema } from "./place.ts";
 
 /**
@@ -22,6 +21,20 @@ export async function bindActor(client: pg.ClientBase, actor: string): Promise<v
 /** The same binding as SQL, to follow other statements in one round trip (the actor as a quoted literal). */
 export function bindActorSql(actor: string): string {
   return `SELECT set_config('${ACTOR_SETTING}', ${pg.escapeLiteral(fitActor(actor))}, false);`;
+}
+
+/** The document's schema_migrations.status. */
+export type LedgerStatus = "applied" | "rolled_back" | "failed";
+
+/** One row of schema_migrations, as the engine reads it. */
+export interface LedgerRow {
+  version: string;
+  description: string;
+  appliedAt: string;
+  appliedBy: string;
+  status: LedgerStatus;
+  checksum: string | null;
+  hasRollback: boolean;
 }
 
 export interface LedgerEntry extends LedgerRow {

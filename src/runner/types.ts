@@ -1,5 +1,6 @@
 import type { Catalog, Migration } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
+import type { LedgerStatus } from "../ledger/index.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ForeignLedger } from "../ledger/foreign.ts";
 
@@ -90,17 +91,8 @@ export interface RollbackReport {
   safety: "SAFE_TO_ROLLBACK" | "RECENT_MIGRATION_CAUTION";
 }
 
-export type LedgerStatus = "applied" | "rolled_back" | "failed";
-
-export interface LedgerRow {
-  version: string;
-  description: string;
-  appliedAt: string;
-  appliedBy: string;
-  status: LedgerStatus;
-  checksum: string | null;
-  hasRollback: boolean;
-}
+// The ledger's own shapes live with the ledger, below the runner; the runner's contract speaks them too.
+export type { LedgerRow, LedgerStatus } from "../ledger/index.ts";
 
 export interface MigrationState {
   version: string;
