@@ -1,3 +1,4 @@
+import { stagingCompletedProblems } from "./staging-completed.ts";
 import type { Catalog } from "../catalog/index.ts";
 import type { Config, Environment } from "../config/index.ts";
 import { withClient } from "../db/index.ts";
@@ -17,7 +18,7 @@ export interface DeployPolicyInput {
   catalog: Catalog;
   /** The versions to apply (or the one to roll back) with the checksums pinned for them. */
   migrations: PinnedMigration[];
-  kind: "apply" | "rollback";
+  kind: "apply" | "rollback" | "complete";
   /** An emergency rollback: skips windows and freezes where the environment has `breakGlass: true`. */
   breakGlass?: boolean;
   now?: Date;
@@ -75,6 +76,8 @@ export async function checkDeployPolicy(input: DeployPolicyInput): Promise<Deplo
     reasons.push(...autoRollbackProblems(input));
     reasons.push(...(await rollbackProofProblems(input)));
   }
+  // Expand-contract (src/expand/): the contract goes on only after staging completed the same version.
+  if (input.kind === "complete") reasons.push(...(await stagingCompletedProblems(input)));
   return { allowed: reasons.length === 0, reasons, ...(nextOpen ? { nextOpen } : {}) };
 }
 

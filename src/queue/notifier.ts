@@ -3,9 +3,10 @@ import type { Logger } from "../log/logger.ts";
 import type { ChangeRequest, WatchRecord } from "../requests/index.ts";
 import { describeCheck, describeOutcome, type CheckResult, type WatchOutcome } from "../runner/index.ts";
 import type { ApplyReport, ProgressEvent, RollbackReport } from "../runner/types.ts";
+import type { CompleteReport } from "../expand/index.ts";
 
 export type JobOutcome =
-  | { status: "succeeded"; report: ApplyReport | RollbackReport }
+  | { status: "succeeded"; report: ApplyReport | RollbackReport | CompleteReport }
   /** `willRetry`: a transient failure (database unreachable, lock waits exhausted); the job runs again later. */
   | { status: "failed"; error: string; willRetry: boolean; report?: ApplyReport };
 

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { getRequest, HEARTBEAT_EVERY_MS, markFailed, markRetrying, markRunning, markSucceeded, touchRunning, type ChangeRequest } from "../requests/index.ts";
 import { NothingToRollbackError } from "../runner/errors.ts";
 import { applyMigrations, planWatch, rollbackMigration } from "../runner/index.ts";
+import { completeExpansion, ExpansionStateError, type CompleteReport } from "../expand/index.ts";
 import type { ApplyReport, RollbackReport, RunContext } from "../runner/types.ts";
 import type { JobOutcome, Notifier } from "./notifier.ts";
 import type { JobPayload } from "./payloads.ts";
@@ -106,6 +107,19 @@ async function runApply(deps: RequestJobDeps, request: ChangeRequest, environmen
   });
 }
 
+/** The contract of an expand-contract migration; a retry after it committed finds it completed, which is success. */
+async function runComplete(deps: RequestJobDeps, request: ChangeRequest, environment: Environment): Promise<CompleteReport | ApplyReport> {
+  const version = request.versions[0]!;
+  try {
+    return await completeExpansion(runContext(deps, request, environment), { version });
+  } catch (error) {
+    if (error instanceof ExpansionStateError && request.attempts > 1 && /completed already/.test(error.message)) {
+      return { environment: environment.name, applied: [], skipped: [{ version, reason: "already completed by an earlier attempt" }] };
+    }
+    throw error;
+  }
+}
+
 async function runRollback(deps: RequestJobDeps, request: ChangeRequest, environment: Environment): Promise<RollbackReport | ApplyReport> {
   const version = request.versions[0]!;
   try {
@@ -167,9 +181,12 @@ async function runRequest(deps: RequestJobDeps, job: Job, request: ChangeRequest
   if (freeze) {
     return fail(deps, job, request, `not run: ${describeFreeze(freeze)}. Request it again once the environment is unfrozen.`, false);
   }
-  let report: ApplyReport | RollbackReport;
+  let report: ApplyReport | RollbackReport | CompleteReport;
   try {
-    report = request.kind === "apply" ? await runApply(deps, request, environment) : await runRollback(deps, request, environment);
+    report =
+      request.kind === "apply" ? await runApply(deps, request, environment)
+      : request.kind === "complete" ? await runComplete(deps, request, environment)
+      : await runRollback(deps, request, environment);
   } catch (error) {
     return fail(deps, job, request, describeError(error), isTransient(error));
   }

@@ -49,6 +49,7 @@ function processor(config: Config, controlPool: pg.Pool, notifier: Notifier, log
       switch (parsed.kind) {
         case "apply":
         case "rollback":
+        case "complete":
           return await processRequestJob(deps, job, parsed.payload);
         case "verify":
           return await processVerifyJob(deps, parsed.payload);

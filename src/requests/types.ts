@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-export const REQUEST_KINDS = ["apply", "rollback"] as const;
+export const REQUEST_KINDS = ["apply", "rollback", "complete"] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
 /**

@@ -7,6 +7,7 @@ import type { HealthAlert, JobOutcome, Notifier } from "../queue/index.ts";
 import { describeWatchNews } from "../queue/notifier.ts";
 import { audit, getRequest, type ChangeRequest } from "../requests/index.ts";
 import type { ApplyReport, ProgressEvent, RollbackReport, StepName } from "../runner/types.ts";
+import type { CompleteReport } from "../expand/index.ts";
 import type { SlackDeps } from "./deps.ts";
 import { channelPacer, Coalescer } from "./pacing.ts";
 import { refreshRequestMessage } from "./request-updates.ts";
@@ -30,7 +31,8 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-function resultLines(report: ApplyReport | RollbackReport): string[] {
+function resultLines(report: ApplyReport | RollbackReport | CompleteReport): string[] {
+  if ("versionSchema" in report) return [`:white_check_mark: ${code(report.version)} completed in ${seconds(report.durationMs)}: the old shape is gone; the new release keeps ${code(report.versionSchema)}`];
   if ("applied" in report) {
     const applied = report.applied.slice(0, MAX_LISTED).map(
       (migration) =>
@@ -49,8 +51,9 @@ function resultLines(report: ApplyReport | RollbackReport): string[] {
   return [`:leftwards_arrow_with_hook: ${code(report.version)} rolled back in ${seconds(report.durationMs)} — reason: ${inertExcerpt(report.reason, 1500)}`];
 }
 
-function appliedCount(report: ApplyReport | RollbackReport | undefined): string {
+function appliedCount(report: ApplyReport | RollbackReport | CompleteReport | undefined): string {
   if (!report) return "";
+  if ("versionSchema" in report) return `${report.version} completed`;
   return "applied" in report ? `${report.applied.length} applied` : `${report.version} rolled back`;
 }
 

@@ -1,6 +1,7 @@
 import type { App } from "@slack/bolt";
 import type { SlackDeps } from "../deps.ts";
 import { applySubcommand } from "./apply.ts";
+import { completeSubcommand } from "./complete.ts";
 import { freezeSubcommand } from "./freeze.ts";
 import { healthSubcommand } from "./health.ts";
 import { helpSubcommand } from "./help.ts";
@@ -28,6 +29,7 @@ const subcommands: Subcommand[] = [
   verifySubcommand,
   applySubcommand,
   rollbackSubcommand,
+  completeSubcommand,
   rehearseSubcommand,
   statsSubcommand,
   freezeSubcommand,

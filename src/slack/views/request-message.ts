@@ -102,7 +102,10 @@ function reasonLine(reason: string): string {
 }
 
 function title(request: ChangeRequest): string {
-  const what = request.kind === "apply" ? `Apply ${request.versions.length === 1 ? request.versions[0] : `${request.versions.length} migrations`}` : `Roll back ${request.versions[0]}`;
+  const what =
+    request.kind === "apply" ? `Apply ${request.versions.length === 1 ? request.versions[0] : `${request.versions.length} migrations`}`
+    : request.kind === "complete" ? `Complete ${request.versions[0]} (expand-contract: the old shape goes)`
+    : `Roll back ${request.versions[0]}`;
   return `${what} on ${request.environment}`;
 }
 
@@ -153,7 +156,9 @@ function migrationBlock(migration: CardMigration, request: ChangeRequest): Slack
   const facts = [
     migration.analysis ? `*${migration.analysis.type}*` : "",
     `checksum ${code(shortChecksum(migration.pinnedChecksum))}`,
-    request.kind === "apply"
+    request.kind === "complete"
+      ? "contract: drops what the expansion kept for the old release"
+      : request.kind === "apply"
       ? migration.hasRollback
         ? "rollback available"
         : "*no rollback file*"
