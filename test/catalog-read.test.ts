@@ -122,11 +122,7 @@ describe("catalog", () => {
     for (const text of ["2025-11-01", "20251101_0001", "20251301_000001", "'; DROP TABLE x; --"]) {
       expect(() => parseVersion(text)).toThrow(UsageError);
     }
-    try {
-      parseVersion("abc");
-    } catch (error) {
-      expect((error as UsageError).hint).toContain("YYYYMMDD_HHMMSS");
-    }
+    expect(() => parseVersion("abc")).toThrow(expect.objectContaining({ hint: expect.stringContaining("YYYYMMDD_HHMMSS") }));
   });
 
   it("a missing folder is a usage error naming it", () => {

@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker } from "bullmq";
 import { afterAll, describe, expect, it } from "vitest";
 import { createJobQueue, dispatchOutbox, JOBS_QUEUE, reconcileJobs, startWorker } from "../src/queue/index.ts";
-import { getRequest } from "../src/requests/index.ts";
+import { getRequest, markFailed, markOutboxSent } from "../src/requests/index.ts";
 import { migrationsFolder } from "./support/cli.ts";
 import { ledgerRows } from "./support/engine.ts";
 import { approvedRequest, controlPool, queueTestConfig, quietLogger, waitForRequest, waitUntil } from "./support/queue.ts";
@@ -31,6 +31,21 @@ describe("the reconciler", async () => {
       await worker.close();
     }
     expect((await ledgerRows(databaseUrl)).map((row) => row.version)).toEqual(["20251101_000001"]);
+  });
+
+  it("sends again an approved request whose outbox row says sent but whose job never reached Redis", async () => {
+    const request = await approvedRequest(pool, config, ["20251101_000001"]);
+    // The dispatcher marked the row sent and died before the job was added (or Redis lost it) and before the status moved on.
+    await markOutboxSent(pool, request.id);
+    expect((await getRequest(pool, request.id))?.status).toBe("approved");
+    expect(await queue.getJob(request.id)).toBeUndefined();
+
+    expect(await reconcileJobs(deps)).toEqual([request.id]);
+    expect(await (await queue.getJob(request.id))?.getState()).toMatch(/^(waiting|delayed|prioritized)$/);
+    expect((await getRequest(pool, request.id))?.status).toBe("queued");
+    // Out of the way of the next test: no job, and a finished request.
+    await queue.obliterate({ force: true });
+    await markFailed(pool, request.id, "test over");
   });
 
   it("fails, rather than sends round for ever, a request whose job BullMQ gave up on", async () => {

@@ -50,6 +50,25 @@ describe("approving a change request", () => {
     expect((await unsentOutbox(pool)).map((pending) => pending.id)).toContain(request.id);
   });
 
+  it("rejects the approval, leaving the request pending, when its outbox row cannot be written", async () => {
+    const request = await createRequest(pool, newRequest({ approvalsRequired: 1 }));
+    // The outbox insert fails (disk full, a constraint): the approval must not commit without it.
+    await query(url, `CREATE FUNCTION test_outbox_refuses() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'outbox is full'; END $$;
+      CREATE TRIGGER outbox_refuses BEFORE INSERT ON rookery_control.outbox FOR EACH ROW EXECUTE FUNCTION test_outbox_refuses();`);
+    try {
+      await expect(recordApproval(pool, request.id, "UAPPROVER1")).rejects.toThrow(/outbox is full/);
+    } finally {
+      await query(url, "DROP TRIGGER outbox_refuses ON rookery_control.outbox; DROP FUNCTION test_outbox_refuses()");
+    }
+    const after = await getRequest(pool, request.id);
+    expect(after?.status).toBe("pending");
+    expect(after?.approvals).toEqual([]);
+    expect(await outboxRows(request.id)).toHaveLength(0);
+    // Once the outbox works again the same click approves it.
+    expect((await recordApproval(pool, request.id, "UAPPROVER1")).outcome).toBe("approved");
+    expect(await outboxRows(request.id)).toHaveLength(1);
+  });
+
   it("refuses the requester's own approval and counts a second click once", async () => {
     const request = await createRequest(pool, newRequest());
     expect((await recordApproval(pool, request.id, "UREQUESTER")).outcome).toBe("own_request");
