@@ -1,10 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { startWorker } from "../src/queue/index.ts";
 import { rookery, migrationsFolder } from "./support/cli.ts";
 import { configFile } from "./support/config-file.ts";
 import { ledgerRows } from "./support/engine.ts";
 import { startFaultProxyFor } from "./support/fault-proxy.ts";
-import { waitUntil } from "./support/queue.ts";
-import { createTestDatabase, query } from "./support/services.ts";
+import { approvedRequest, controlPool, queueTestConfig, quietLogger, recordingNotifier, waitForRequest, waitUntil } from "./support/queue.ts";
+import { createTestDatabase, query, testQueuePrefix } from "./support/services.ts";
 
 describe("the network goes silent in the middle of a migration (no reset, TCP stays up)", async () => {
   const url = await createTestDatabase("fault-silent");
@@ -40,5 +41,41 @@ describe("the network goes silent in the middle of a migration (no reset, TCP st
     expect((await ledgerRows(url)).map((row) => [row.version, row.status])).toEqual([["20251101_000001", "applied"]]);
     const abandoned = await query(url, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'rookery'");
     expect(abandoned).toEqual([]);
+  });
+
+  const [target, controlUrl] = await Promise.all([createTestDatabase("fault-silent-worker"), createTestDatabase("fault-silent-ctl")]);
+  const workerProxy = await startFaultProxyFor(target);
+  const config = queueTestConfig({
+    databaseUrl: workerProxy.urlFor(target),
+    controlUrl,
+    migrationsDir: dir,
+    queuePrefix: testQueuePrefix("silent"),
+    environment: settings,
+  });
+  const pool = await controlPool(controlUrl);
+
+  it("a worker's job fails as transient within the deadline instead of staying running, and its retry finishes the request", async () => {
+    const notifier = recordingNotifier();
+    const worker = await startWorker(config, { notifier, logger: quietLogger(), reconcileEverySeconds: 0, retry: { attempts: 3, backoffMs: 3000 } });
+    onTestFinished(() => worker.close());
+    const request = await approvedRequest(pool, config, ["20251101_000001"]);
+    await worker.reconcile();
+    await waitUntil(
+      async () => (await query(target, "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'BEGIN;%pg_sleep(1)%' AND pid <> pg_backend_pid()")).length > 0,
+      "the migration to start",
+      10_000,
+    );
+    const dropped = Date.now();
+    workerProxy.drop();
+
+    const retrying = await waitForRequest(pool, request.id, ["queued", "failed", "succeeded"], 10_000);
+    expect(Date.now() - dropped).toBeLessThan(8_000);
+    expect(retrying.status).toBe("queued");
+    expect(retrying.error).toContain("no answer from");
+    workerProxy.resume();
+
+    const done = await waitForRequest(pool, request.id, ["succeeded", "failed"], 30_000);
+    expect(done).toMatchObject({ status: "succeeded", attempts: 2 });
+    expect((await ledgerRows(target)).map((row) => [row.version, row.status])).toEqual([["20251101_000001", "applied"]]);
   });
 });
