@@ -4,6 +4,7 @@ import { applyMigrations } from "../src/runner/index.ts";
 import { migrationsFolder, rookery } from "./support/cli.ts";
 import { ledgerRows, runContext } from "./support/engine.ts";
 import { approvedRequest, controlPool, queueTestConfig, quietLogger, recordingNotifier, waitForRequest, waitUntil } from "./support/queue.ts";
+import { startFaultProxyFor } from "./support/fault-proxy.ts";
 import { createTestDatabase, query, testQueuePrefix } from "./support/services.ts";
 
 /** Terminates the backend running the rollback script, once, as soon as it is seen. */
@@ -23,6 +24,7 @@ describe("the connection is lost in the middle of a rollback", async () => {
   });
   const config = queueTestConfig({ databaseUrl, controlUrl, migrationsDir, queuePrefix: testQueuePrefix("rblost") });
   const pool = await controlPool(controlUrl);
+  const proxy = await startFaultProxyFor(databaseUrl);
   const widgets = async () => (await query(databaseUrl, "SELECT to_regclass('public.widgets')::text AS t"))[0]?.t ?? null;
 
   it("the CLI says the rollback was not committed and what the ledger holds", async () => {
@@ -35,6 +37,24 @@ describe("the connection is lost in the middle of a rollback", async () => {
     expect(result.stderr).toContain("the rollback was not committed: the ledger still holds 20251101_000001 as applied, nothing of the rollback stays");
     expect(result.stderr).not.toContain("not queryable");
     expect((await ledgerRows(databaseUrl)).map((row) => row.status)).toEqual(["applied"]);
+    expect(await widgets()).toBe("widgets");
+  });
+
+  it("a connection reset says the same, and leaves the ledger as it was", async () => {
+    const run = rookery(["rollback", "20251101_000001", "--reason", "widgets are slow", "--dir", migrationsDir], { DATABASE_URL: proxy.urlFor(databaseUrl) });
+    await waitUntil(
+      async () => (await query(databaseUrl, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(1)%' AND pid <> pg_backend_pid()")).length > 0,
+      "the rollback to start",
+      15_000,
+    );
+    proxy.reset();
+    const result = await run;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("the connection was lost while rolling back 20251101_000001");
+    expect(result.stderr).toContain("the ledger still holds 20251101_000001 as applied");
+    expect((await ledgerRows(databaseUrl)).map((row) => row.status)).toEqual(["applied"]);
+    // The server rolls back the transaction of the vanished session: the table is still there.
+    await waitUntil(async () => (await query(databaseUrl, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(1)%' AND pid <> pg_backend_pid()")).length === 0, "the abandoned session to end", 10_000);
     expect(await widgets()).toBe("widgets");
   });
 

@@ -78,4 +78,26 @@ describe("the network goes silent in the middle of a migration (no reset, TCP st
     expect(done).toMatchObject({ status: "succeeded", attempts: 2 });
     expect((await ledgerRows(target)).map((row) => [row.version, row.status])).toEqual([["20251101_000001", "applied"]]);
   });
+
+  const slowTarget = await createTestDatabase("fault-slow");
+  const slowProxy = await startFaultProxyFor(slowTarget);
+
+  it("a slow network (latency, a pause then delivery) within the deadline is not called dead", async () => {
+    slowProxy.latency(30);
+    const slowConfig = configFile({ production: { databaseUrl: slowProxy.urlFor(slowTarget), ...settings } });
+    const run = rookery(["apply", "--all", "--dir", dir, "--config", slowConfig], {});
+    await waitUntil(
+      async () => (await query(slowTarget, "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'BEGIN;%pg_sleep(1)%' AND pid <> pg_backend_pid()")).length > 0,
+      "the migration to start",
+      10_000,
+    );
+    // Held for 2 s, then delivered: past the 1.5 s statement timeout plus 1 s grace only with the sleep, well within 3 x 1.5 s + 1 s.
+    slowProxy.pause();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    slowProxy.resume();
+    const result = await run;
+    expect(result.stderr).not.toContain("no answer");
+    expect(result.code).toBe(0);
+    expect((await ledgerRows(slowTarget)).map((row) => [row.version, row.status])).toEqual([["20251101_000001", "applied"]]);
+  });
 });
