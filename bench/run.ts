@@ -6,6 +6,7 @@ import * as engineApply from "./engine-apply.ts";
 import * as stall from "./stall.ts";
 import * as slackAck from "./slack-ack.ts";
 import * as cli from "./cli.ts";
+import * as expand from "./expand.ts";
 
 interface Bench {
   name: string;
@@ -17,6 +18,7 @@ const benches: Bench[] = [
   { name: "stall", run: stall.run },
   { name: "slack-ack", run: slackAck.run },
   { name: "cli", run: cli.run },
+  { name: "expand", run: expand.run },
 ];
 
 const wanted = process.argv.slice(2);

@@ -1,6 +1,6 @@
-import type pg from "pg";
+import pg from "pg";
 import type { Environment } from "../config/index.ts";
-import { recordBackfillProgress, type BackfillProgress } from "../ledger/index.ts";
+import { backfillProgressSql, type BackfillProgress } from "../ledger/index.ts";
 import { withLockRetries } from "../runner/retry.ts";
 import { transactionTimeoutsSql } from "../runner/timeouts.ts";
 import type { ProgressListener } from "../runner/types.ts";
@@ -22,59 +22,66 @@ const REPORT_EVERY_MS = 2000;
 
 /**
  * Rewrites a table's rows in batches of `plan.batchSize` in key order, each batch its own short
- * transaction under the lock timeout (retried like a migration when a lock is not granted) that
- * also records how far it got, so a killed backfill resumes after the last batch that committed and
- * no batch is done twice. The sync trigger stands aside for these transactions (`rookery.backfill`).
+ * transaction under the lock timeout (retried like a migration when a lock is not granted). A batch
+ * is a key range (up to the key of its last row), rewritten by one range UPDATE, as a hand-written
+ * `WHERE id BETWEEN` loop would; the same statement records how far it got, so a killed
+ * backfill resumes after the last batch that committed and no batch is done twice. The sync trigger
+ * stands aside for these transactions (`rookery.backfill`, tested in its WHEN clause).
  */
 export async function runBackfill(run: BackfillRun): Promise<BackfillProgress> {
   const { client, environment, plan, table, work } = run;
   const facts = plan.facts[table]!;
-  const key = facts.key.map(ident);
+  const key = `(${facts.key.map(ident).join(", ")})`;
   const keyTypes = facts.key.map((name) => facts.columns.find((column) => column.name === name)!.type);
   const target = qualified(facts);
-  // The batch's own column names cannot clash with a column the assignments name.
-  const batchKey = facts.key.map((_, index) => `rookery_key_${index}`);
-  const after = (offset: number) => `(${key.join(", ")}) > (${keyTypes.map((type, index) => `$${offset + index}::text::${type}`).join(", ")})`;
-  const batchSql = (resuming: boolean) => `
-WITH batch AS (
-  SELECT ${key.map((column, index) => `${column} AS ${batchKey[index]}`).join(", ")} FROM ${target}
-  ${resuming ? `WHERE ${after(2)}` : ""}
-  ORDER BY ${key.join(", ")} LIMIT $1
-), changed AS (
-  UPDATE ${target} SET ${work.set.join(", ")}
-  FROM batch WHERE ${key.map((column, index) => `${target}.${column} = batch.${batchKey[index]}`).join(" AND ")}${work.where ? ` AND (${work.where})` : ""}
-  RETURNING 1
-), last AS (
-  SELECT ARRAY[${batchKey.map((column) => `${column}::text`).join(", ")}] AS key FROM batch
-  ORDER BY ${batchKey.join(" DESC, ")} DESC LIMIT 1
-)
-SELECT (SELECT count(*) FROM batch)::int AS seen, (SELECT count(*) FROM changed)::int AS changed, (SELECT key FROM last) AS last`;
+  const keyValue = (values: string[]) => `(${values.map((value, index) => `${pg.escapeLiteral(value)}::${keyTypes[index]}`).join(", ")})`;
+  const begin = `BEGIN; ${transactionTimeoutsSql(environment)} SELECT set_config('rookery.backfill', 'on', true);`;
 
   let progress: BackfillProgress = run.progress ?? { after: null, rows: 0, estimate: await estimateRows(client, target), done: false };
+  const afterJson = (values: string[] | null) => (values === null ? "'null'::jsonb" : `${pg.escapeLiteral(JSON.stringify(values))}::jsonb`);
+  const progressSql = (current: BackfillProgress, after: string, done: string) =>
+    backfillProgressSql(environment.ledgerSchema, { version: plan.version, table, after, rowsBefore: current.rows, estimate: current.estimate, done });
+  const rewrite = (range: string) => `UPDATE ${target} SET ${work.set.join(", ")} WHERE ${range}${work.where ? ` AND (${work.where})` : ""} RETURNING 1`;
+
+  /** A one-column key: the batch's range, its rewrite and its progress in one statement, one round trip. */
+  const oneTrip = async (current: BackfillProgress, lower: string): Promise<BackfillProgress> => {
+    const column = ident(facts.key[0]!);
+    const results = (await client.query(`${begin}
+WITH bound AS (SELECT ${column} AS upper FROM ${target} WHERE ${lower} ORDER BY ${column} OFFSET ${plan.batchSize - 1} LIMIT 1),
+last AS (SELECT COALESCE((SELECT upper FROM bound), (SELECT max(${column}) FROM ${target})) AS upper),
+changed AS (${rewrite(`${lower} AND ${column} <= (SELECT upper FROM last)`)})
+${progressSql(current, `COALESCE(to_jsonb(ARRAY[(SELECT upper FROM last)::text]), ${afterJson(current.after)})`, "NOT EXISTS (SELECT 1 FROM bound)")};
+COMMIT;`)) as unknown as pg.QueryResult<{ changed: number; after: string[] | null; done: boolean }>[];
+    const row = results.find((result) => result.command === "UPDATE")!.rows[0]!;
+    return { after: row.after, rows: current.rows + row.changed, estimate: current.estimate, done: row.done };
+  };
+
+  /** A key of several columns: the batch's last key first, then the range rewrite with its progress. */
+  const twoTrips = async (current: BackfillProgress, lower: string): Promise<BackfillProgress> => {
+    const found = (await client.query(
+      `${begin} SELECT ARRAY[${facts.key.map((name) => `${ident(name)}::text`).join(", ")}] AS bound FROM ${target} WHERE ${lower} ORDER BY ${key} OFFSET ${plan.batchSize - 1} LIMIT 1`,
+    )) as unknown as pg.QueryResult<{ bound: string[] }>[];
+    const bound = found.at(-1)?.rows[0]?.bound ?? null;
+    const upper = bound ? `${key} <= ${keyValue(bound)}` : "TRUE";
+    const after = bound ?? current.after;
+    const results = (await client.query(`WITH changed AS (${rewrite(`${lower} AND ${upper}`)})
+${progressSql(current, afterJson(after), String(bound === null))};
+COMMIT;`)) as unknown as pg.QueryResult<{ changed: number }>[];
+    return { after, rows: current.rows + (results[0]?.rows[0]?.changed ?? 0), estimate: current.estimate, done: bound === null };
+  };
+
   let reported = performance.now();
   while (!progress.done) {
     const current = progress;
-    const next = await withLockRetries(environment, { version: plan.version, onProgress: run.onProgress }, async () => {
-      await client.query(`BEGIN; ${transactionTimeoutsSql(environment)} SELECT set_config('rookery.backfill', 'on', true);`);
+    const lower = current.after ? `${key} > ${keyValue(current.after)}` : "TRUE";
+    progress = await withLockRetries(environment, { version: plan.version, onProgress: run.onProgress }, async () => {
       try {
-        const params: unknown[] = [plan.batchSize, ...(current.after ?? [])];
-        const { rows } = await client.query<{ seen: number; changed: number; last: string[] | null }>(batchSql(current.after !== null), params);
-        const row = rows[0]!;
-        const advanced: BackfillProgress = {
-          after: row.last ?? current.after,
-          rows: current.rows + row.changed,
-          estimate: current.estimate,
-          done: row.seen < plan.batchSize,
-        };
-        await recordBackfillProgress(client, environment.ledgerSchema, plan.version, table, advanced);
-        await client.query("COMMIT");
-        return advanced;
+        return facts.key.length === 1 ? await oneTrip(current, lower) : await twoTrips(current, lower);
       } catch (error) {
         await client.query("ROLLBACK").catch(() => {});
         throw error;
       }
     });
-    progress = next;
     if (performance.now() - reported >= REPORT_EVERY_MS || progress.done) {
       reported = performance.now();
       await run.onProgress?.({

@@ -44,7 +44,8 @@ export function syncTriggerName(plan: ExpansionPlan): string {
 /**
  * The trigger keeping both shapes in step: a write from a session whose search_path holds the
  * version schema came through the new version's views, any other from the old shape. The backfill
- * sets `rookery.backfill` for its own transactions, which write both columns themselves.
+ * sets `rookery.backfill` for its own transactions, which write both columns themselves; the WHEN
+ * clause tests it without calling the function, so a backfilled row costs no PL/pgSQL call.
  */
 export function syncTriggerSql(plan: ExpansionPlan, facts: TableFacts, rules: SyncRules): string {
   const fn = syncFunctionName(plan, facts);
@@ -52,9 +53,6 @@ export function syncTriggerSql(plan: ExpansionPlan, facts: TableFacts, rules: Sy
   const body = (lines: string[]) => (lines.length > 0 ? lines.map((line) => `      ${line}`).join("\n") : "      NULL;");
   return `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $rookery$
 BEGIN
-    IF current_setting('rookery.backfill', true) = 'on' THEN
-      RETURN NEW;
-    END IF;
     IF '${schema}' = ANY (current_schemas(false)) THEN
 ${body(rules.fromNew)}
     ELSE
@@ -64,7 +62,8 @@ ${body(rules.fromOld)}
 END;
 $rookery$;
 DROP TRIGGER IF EXISTS ${syncTriggerName(plan)} ON ${qualified(facts)};
-CREATE TRIGGER ${syncTriggerName(plan)} BEFORE INSERT OR UPDATE ON ${qualified(facts)} FOR EACH ROW EXECUTE FUNCTION ${fn}()`;
+CREATE TRIGGER ${syncTriggerName(plan)} BEFORE INSERT OR UPDATE ON ${qualified(facts)} FOR EACH ROW
+  WHEN (current_setting('rookery.backfill', true) IS DISTINCT FROM 'on') EXECUTE FUNCTION ${fn}()`;
 }
 
 export function dropSyncTriggerSql(plan: ExpansionPlan, facts: TableFacts): string[] {

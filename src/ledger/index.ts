@@ -35,6 +35,7 @@ export {
   recordExpansionStarted,
   recordStepDone,
   recordBackfillProgress,
+  backfillProgressSql,
   recordExpansionState,
   recordExpansionEvent,
   type ExpansionRow,

@@ -45,3 +45,19 @@ expandContractStory("ADD COLUMN NOT NULL DEFAULT under expand-contract", {
     expect(await shapes.old("SELECT stock FROM items WHERE id = 1")).toEqual([{ stock: 0 }]);
   },
 });
+
+expandContractStory("ADD COLUMN NOT NULL on a table with a two-column key: the backfill pages by both", {
+  setup: "CREATE TABLE lines (order_id bigint, line integer, qty integer NOT NULL, PRIMARY KEY (order_id, line)); INSERT INTO lines SELECT g / 10, g % 10, g FROM generate_series(1, 450) g",
+  migration: "-- rookery:expand-contract\n-- rookery:backfill total = qty * 2\nALTER TABLE lines ADD COLUMN total bigint NOT NULL;\n",
+  async whileExpanded(shapes) {
+    expect(await shapes.new("SELECT count(*)::int AS n, sum(total - qty * 2)::int AS off FROM lines")).toEqual([{ n: 450, off: 0 }]);
+    await shapes.old("INSERT INTO lines VALUES (1000, 1, 5)");
+    expect(await shapes.new("SELECT total FROM lines WHERE order_id = 1000")).toEqual([{ total: "10" }]);
+  },
+  async afterAbort(shapes) {
+    expect(await shapes.old("SELECT count(*)::int AS n FROM lines")).toEqual([{ n: 451 }]);
+  },
+  async afterComplete(shapes) {
+    expect(await shapes.old("SELECT count(*)::int AS n FROM lines WHERE total IS NULL")).toEqual([{ n: 0 }]);
+  },
+});
