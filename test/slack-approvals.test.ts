@@ -3,11 +3,12 @@ import { listAudit } from "../src/requests/index.ts";
 import { ACTION } from "../src/slack/views/action-ids.ts";
 import { columnsOf, ledgerRows } from "./support/engine.ts";
 import { waitForRequest } from "./support/queue.ts";
-import { startSlackHarness, textOf, USERS } from "./support/slack-app.ts";
+import { SLACK_MODES, startSlackHarness, textOf, USERS } from "./support/slack-app.ts";
 
-describe("apply through approvals: who may click, and what each click changes", async () => {
+describe.each(SLACK_MODES)("apply through approvals: who may click, and what each click changes (%s mode)", async (mode) => {
   const harness = await startSlackHarness({
-    label: "slack-approvals",
+    label: `slack-approvals-${mode}`,
+    mode,
     migrations: {
       "2025_11_01/001_create_widgets.sql": "-- description: widgets table\nCREATE TABLE widgets (id bigint PRIMARY KEY);\n",
       "2025_11_01/rollback_001_create_widgets.sql": "DROP TABLE IF EXISTS widgets;\n",

@@ -3,11 +3,12 @@ import { readCatalog } from "../src/catalog/index.ts";
 import { applyMigrations } from "../src/runner/index.ts";
 import { ACTION } from "../src/slack/views/action-ids.ts";
 import { waitUntil } from "./support/queue.ts";
-import { startSlackHarness, TEAM, textOf, USERS } from "./support/slack-app.ts";
+import { SLACK_MODES, startSlackHarness, TEAM, textOf, USERS } from "./support/slack-app.ts";
 
-describe("the Home tab and the modals: open, validation error in the modal, submit", async () => {
+describe.each(SLACK_MODES)("the Home tab and the modals: open, validation error in the modal, submit (%s mode)", async (mode) => {
   const harness = await startSlackHarness({
-    label: "slack-home-modals",
+    label: `slack-home-modals-${mode}`,
+    mode,
     migrations: {
       "2025_11_01/001_create_widgets.sql": "CREATE TABLE widgets (id bigint PRIMARY KEY);\n",
       "2025_11_01/rollback_001_create_widgets.sql": "DROP TABLE IF EXISTS widgets;\n",

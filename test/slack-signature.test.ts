@@ -15,13 +15,13 @@ describe("requests not signed with the app's signing secret are turned away", as
   };
 
   it("answers 401 to a forged signature and runs nothing", async () => {
-    const reply = await harness.sender.post(body("apply all development"), "application/x-www-form-urlencoded", { secret: "not-the-secret" });
+    const reply = await harness.http!.post(body("apply all development"), "application/x-www-form-urlencoded", { secret: "not-the-secret" });
     expect(reply.status).toBe(401);
     expect(harness.fake.calls).toEqual([expect.objectContaining({ method: "auth.test" })]);
   });
 
   it("answers 401 to a correctly signed but stale request (replayed after 10 minutes)", async () => {
-    const reply = await harness.sender.post(body("status"), "application/x-www-form-urlencoded", {
+    const reply = await harness.http!.post(body("status"), "application/x-www-form-urlencoded", {
       timestamp: Math.floor(Date.now() / 1000) - 600,
     });
     expect(reply.status).toBe(401);

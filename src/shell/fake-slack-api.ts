@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { messageViolation, viewViolation, type LimitViolation } from "../slack/views/limits.ts";
+import { FakeSocketMode } from "./fake-socket-mode.ts";
 
 /**
  * A loopback stand-in for the Slack Web API: the methods Rookery calls, answered the way Slack answers,
@@ -46,6 +47,8 @@ export interface FakeSlackApi {
   readonly views: ReadonlyMap<string, { view: Record<string, unknown>; userId?: string }>;
   /** Each user's published Home tab (views.publish). */
   readonly homes: ReadonlyMap<string, Record<string, unknown>>;
+  /** Slack's Socket Mode, for an app started with an app token (xapp-…): deliver envelopes, refresh, drop. */
+  readonly socketMode: FakeSocketMode;
   /** Channels the bot is not in: posting there fails with `not_in_channel`, as in a private channel. */
   readonly closedChannels: Set<string>;
   /** A fresh response_url; posts to it are recorded as `response_url` calls with this id. */
@@ -204,6 +207,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
       });
       return { ok: true, message_ts: ts };
     },
+    "apps.connections.open": () => ({ ok: true, url: socketMode.connectionUrl() }),
     "views.open": (body) => {
       // Triggers look like `trigger.<ms since epoch>…` (src/shell/signed-requests.ts issues them).
       const trigger = text(body.trigger_id);
@@ -310,6 +314,14 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
       reply(200, refusal);
       return;
     }
+    // An app-level token opens Socket Mode connections and nothing else; a bot token cannot open one.
+    const appToken = request.headers.authorization?.startsWith("Bearer xapp-") ?? false;
+    if (appToken !== (method === "apps.connections.open")) {
+      const refusal = { ok: false, error: "not_allowed_token_type" };
+      record({ method, body, response: refusal });
+      reply(200, refusal);
+      return;
+    }
     const wait = retryAfter(method, body);
     if (wait > 0) {
       const limited = { ok: false, error: "ratelimited" };
@@ -328,11 +340,16 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;
+  const socketMode = new FakeSocketMode(`ws://127.0.0.1:${port}`);
+  server.on("upgrade", (request, socket, head) => {
+    if (!socketMode.handleUpgrade(request, socket, head)) socket.destroy();
+  });
 
   return {
     apiUrl: `${base}/api/`,
     calls,
     messages,
+    socketMode,
     views,
     homes,
     userGroups,
@@ -373,6 +390,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     },
     close: () =>
       new Promise<void>((resolve) => {
+        socketMode.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -61,16 +61,17 @@ export async function publishHomeFor(sources: Sources, client: webApi.WebClient,
  * Who has opened the Home tab (in this process), so a change to a request or the ledger redraws theirs:
  * at most once every REFRESH_EVERY_MS, for everyone at once.
  */
-let viewers: { users: Set<string>; timer?: NodeJS.Timeout; sources: Sources; client: webApi.WebClient } | undefined;
+const viewers = new WeakMap<Sources["control"], { users: Set<string>; timer?: NodeJS.Timeout; sources: Sources; client: webApi.WebClient }>();
 
 export function rememberHomeViewer(sources: Sources, client: webApi.WebClient, userId: string): void {
-  viewers ??= { users: new Set<string>(), sources, client };
-  viewers.users.add(userId);
+  const entry = viewers.get(sources.control) ?? { users: new Set<string>(), sources, client };
+  entry.users.add(userId);
+  viewers.set(sources.control, entry);
 }
 
-/** Redraws the Home tab of everyone who opened it, soon; a burst of changes is one redraw. */
-export function refreshHomes(): void {
-  const entry = viewers;
+/** Redraws the Home tab of everyone who opened it (of this app, keyed by its control pool), soon; a burst of changes is one redraw. */
+export function refreshHomes(sources: Pick<Sources, "control">): void {
+  const entry = viewers.get(sources.control);
   if (!entry || entry.timer || entry.users.size === 0) return;
   const { client } = entry;
   entry.timer = setTimeout(() => {

@@ -139,6 +139,6 @@ export async function openChangeRequest(deps: SlackDeps, client: webApi.WebClien
     if (reasonIsLong(request.reason)) await replyWithReason(deps, client, request.channelId, posted.ts, request.reason);
   }
   if (request.status === "approved") await deps.dispatchOutbox?.();
-  refreshHomes();
+  refreshHomes(deps);
   return request;
 }

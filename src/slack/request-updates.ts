@@ -19,5 +19,5 @@ export async function refreshRequestMessage(
   const message = requestMessage(await buildRequestCard(sources, request, progress));
   await updateMessage(client, { channel: request.channelId, ts: request.messageTs }, message);
   // Home tabs list what waits for approval: they follow the request.
-  refreshHomes();
+  refreshHomes(sources);
 }

@@ -5,7 +5,7 @@ import { EnvironmentSchema, type Config } from "../../src/config/index.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { startRookery, type RunningRookery } from "../../src/main.ts";
 import { startFakeSlackApi, type FakeSlackApi, type RecordedCall } from "../../src/shell/fake-slack-api.ts";
-import { SignedSlackSender, type SlackReply } from "../../src/shell/signed-requests.ts";
+import { SignedSlackSender, type SlackReply, type SlackSender } from "../../src/shell/signed-requests.ts";
 import { requestIdOfBlocks } from "../../src/slack/views/request-message.ts";
 import { migrationsFolder } from "./cli.ts";
 import { createTestDatabase, redisUrl, testQueuePrefix } from "./services.ts";
@@ -31,7 +31,11 @@ export interface SlackHarness {
   fake: FakeSlackApi;
   config: Config;
   rookery: RunningRookery;
-  sender: SignedSlackSender;
+  /** How Slack's requests reach the app: signed HTTP, or envelopes over the fake's Socket Mode. */
+  sender: SlackSender;
+  /** The HTTP sender (HTTP mode only), for forged or raw requests. */
+  http?: SignedSlackSender;
+  mode: SlackMode;
   databaseUrl: string;
   control: pg.Pool;
   /** Sends `/migrate <text>` as `userId`; returns the HTTP reply and the id of its response_url. */
@@ -73,12 +77,19 @@ function requestIdOf(call: RecordedCall): string | undefined {
   return requestIdOfBlocks(call.body.blocks);
 }
 
+/** The two ways Slack reaches the app: both run the same end-to-end tests. */
+export type SlackMode = "http" | "socket";
+export const SLACK_MODES: SlackMode[] = ["http", "socket"];
+
 export async function startSlackHarness(options: {
   label: string;
   migrations: Record<string, string>;
   environments: (databaseUrl: string) => Record<string, Record<string, unknown>>;
   jobs?: boolean;
+  /** HTTP receiver (default) or Socket Mode through the fake's apps.connections.open. */
+  mode?: SlackMode;
 }): Promise<SlackHarness> {
+  const mode = options.mode ?? "http";
   const databaseUrl = await createTestDatabase(options.label);
   const fake = await startFakeSlackApi({ teamId: TEAM, userGroups: { SAPPROVERS: [USERS.approver2] } });
   const signingSecret = randomBytes(16).toString("hex");
@@ -93,7 +104,7 @@ export async function startSlackHarness(options: {
     queuePrefix: testQueuePrefix(options.label),
     port: 0,
     logLevel: "silent",
-    slack: { botToken: "xoxb-test-token", signingSecret, apiUrl: fake.apiUrl },
+    slack: { botToken: "xoxb-test-token", signingSecret, apiUrl: fake.apiUrl, ...(mode === "socket" ? { appToken: "xapp-test-token" } : {}) },
     source: "test config",
   };
   const rookery = await startRookery(config, {
@@ -113,7 +124,8 @@ export async function startSlackHarness(options: {
       throw new Error(`Slack would have refused ${refused.length} call(s): ${refused.map((call) => `${call.method} ${String(call.response.error)} ${JSON.stringify(call.response.errors ?? "")}`).join("; ").slice(0, 2000)}`);
     }
   });
-  const sender = new SignedSlackSender(`http://127.0.0.1:${rookery.port}/slack/events`, signingSecret);
+  const http = mode === "http" ? new SignedSlackSender(`http://127.0.0.1:${rookery.port}/slack/events`, signingSecret) : undefined;
+  const sender: SlackSender = http ?? fake.socketMode;
   const isRequestMessage = (call: RecordedCall) => call.method === "chat.postMessage" && !call.body.thread_ts && requestIdOf(call) !== undefined;
 
   return {
@@ -121,6 +133,8 @@ export async function startSlackHarness(options: {
     config,
     rookery,
     sender,
+    ...(http ? { http } : {}),
+    mode,
     databaseUrl,
     control,
     async command(userId, text) {
