@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { migrationsFolder, rookery, scratchFolder, writeMigration } from "./support/cli.ts";
-import { createTestDatabase } from "./support/services.ts";
+import { createTestDatabase, query } from "./support/services.ts";
 
 const CLEAN = {
   "2025_11_01/001_create_accounts.sql": "CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n",
@@ -126,6 +126,8 @@ describe("rookery lint", () => {
       });
       const applied = await rookery(["apply", "--all"], { DATABASE_URL: url, MIGRATIONS_DIR: dir });
       expect(applied.code).toBe(0);
+      // A live table with rows: an empty one would be no locking hazard.
+      await query(url, "INSERT INTO accounts VALUES (1, 'first')");
       for (const [relative, sql] of Object.entries(BLOCKING_INDEX)) writeMigration(dir, relative, sql);
 
       const run = await lint([], dir, { DATABASE_URL: url });

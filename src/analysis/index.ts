@@ -5,12 +5,14 @@ import { MIGRATION_TYPES } from "./migration-types.ts";
 import { isNonTransactional, parseStatements, positionOfLocation, SqlSyntaxError } from "./parse.ts";
 import { RULES, RULE_IDS } from "./rules/index.ts";
 import { allowProblems, applyAllows, readAllows } from "./suppress.ts";
+import type { SchemaModel } from "./schema-model.ts";
 import type { Finding, MigrationAnalysis, ParsedFile, RuleContext, RuleHit, Rule, SyntaxErrorReport } from "./types.ts";
 
 export type * from "./types.ts";
 export { MIGRATION_TYPES, riskiest } from "./migration-types.ts";
 export { RULES } from "./rules/index.ts";
 export { loadParser } from "./parse.ts";
+export { analyzeCatalog, type CatalogAnalysisOptions } from "./catalog.ts";
 
 type Parsed = { ok: true; file: ParsedFile } | { ok: false; error: SyntaxErrorReport };
 
@@ -39,7 +41,7 @@ function toFinding(rule: Rule, hit: RuleHit, context: RuleContext): Finding {
     hit.location !== undefined && hit.location >= 0
       ? positionOfLocation(file.sql, hit.location)
       : { line: hit.statement.line, column: hit.statement.column };
-  return { rule: rule.id, severity: rule.severity, file: file.file, ...position, message: hit.message, safeWay: rule.safeWay };
+  return { rule: rule.id, severity: rule.severity, file: file.file, ...position, message: hit.message, safeWay: rule.safeWay, ...(hit.table ? { table: hit.table } : {}) };
 }
 
 function byPosition(migrationPath: string) {
@@ -63,6 +65,13 @@ export interface AnalyzeOptions {
   version?: string;
   /** The rollback file; `null` when the migration has none, left out when unknown (a lone file). */
   rollback?: { path: string; sql: string } | null;
+  /** What the catalog's earlier migrations made of the schema (src/analysis/catalog.ts). */
+  schema?: SchemaModel;
+  /**
+   * Tables that are empty when this migration runs, though it did not create them: made by an earlier
+   * migration of the same run, or empty (or small) on the live database. Locking them blocks nobody.
+   */
+  quietTables?: ReadonlySet<string>;
 }
 
 /**
@@ -83,9 +92,10 @@ export function analyzeSql(sql: string, file: string, options: AnalyzeOptions = 
     const context: RuleContext = {
       migration: migration.file,
       rollback: rollback?.ok ? rollback.file : undefined,
-      newTables,
+      newTables: options.quietTables ? new Set([...newTables, ...options.quietTables]) : newTables,
       rollbackMissing: options.rollback === null,
       type,
+      ...(options.schema ? { schema: options.schema } : {}),
     };
     // An expand-contract file runs these changes in two phases (src/expand/): what they warn of cannot happen.
     const rules = isExpandContract(sql) ? RULES.filter((rule) => !MADE_SAFE_BY_EXPAND_CONTRACT.has(rule.id)) : RULES;

@@ -1,4 +1,5 @@
 import type { Statement } from "./parse.ts";
+import type { SchemaModel } from "./schema-model.ts";
 
 /** The design document's four migration types, from least to most risky. */
 export type MigrationType = "Data-only" | "DDL Add" | "DDL Modify" | "DDL Delete";
@@ -23,6 +24,8 @@ export interface Finding {
   /** What breaks for whom. */
   message: string;
   safeWay: string;
+  /** The live table it is about (`schema.table`), for rules that lock one. */
+  table?: string;
 }
 
 /** A finding silenced in the file by `-- rookery:allow RULE reason`; the reason is shown to approvers. */
@@ -78,6 +81,11 @@ export interface RuleContext {
   rollbackMissing: boolean;
   /** The migration's riskiest statement type. */
   type: MigrationType;
+  /**
+   * The tables and column types the catalog's earlier migrations left (src/analysis/schema-model.ts),
+   * when the migration is analysed as part of its catalog; undefined for a lone file.
+   */
+  schema?: SchemaModel;
 }
 
 /** One place a rule fires. `location` is the parse tree's byte offset; without it, the statement's start. */
@@ -87,6 +95,8 @@ export interface RuleHit {
   message: string;
   /** Defaults to the migration file. */
   inRollback?: boolean;
+  /** The table it locks (`schema.table`): with the live database, its size is shown. */
+  table?: string;
 }
 
 /** One lint rule, in a file named after its id under src/analysis/rules/. */

@@ -6,6 +6,7 @@ import { readChecks } from "./checks.ts";
 import { checksumOf, normaliseLineEndings } from "./checksum.ts";
 import { layoutOf, type LayoutName, type SqlFile } from "./layouts/index.ts";
 import type { Catalog, Migration } from "./migration.ts";
+import { compareSourceVersions } from "./version-mapping.ts";
 
 export class CatalogError extends RookeryError {
   readonly problems: string[];
@@ -112,6 +113,20 @@ export function isBlank(sql: string): boolean {
   return sql.replace(/--[^\n]*/g, "").replace(/\/\*[\s\S]*?\*\//g, "").trim() === "";
 }
 
+/** Mapped versions must run in the order the other tool runs the files: a mapping that reorders two is named. */
+function orderProblems(migrations: Migration[]): string[] {
+  const problems: string[] = [];
+  for (let index = 1; index < migrations.length; index++) {
+    const [before, after] = [migrations[index - 1]!, migrations[index]!];
+    if (compareSourceVersions(before.origin.version, after.origin.version) > 0) {
+      problems.push(
+        `${before.path}: version ${before.origin.version} maps onto ${before.version}, before ${after.path} (${after.origin.version} maps onto ${after.version}), which runs first; renumber one of them`,
+      );
+    }
+  }
+  return problems;
+}
+
 /**
  * Reads the migrations folder into a catalog, in the folder's layout (the document's, or another
  * tool's read in place: `layout`, detected when "auto"). Every problem is collected and reported at
@@ -162,7 +177,8 @@ export function readCatalog(dir: string, layoutName: LayoutName | "auto" = "auto
         : {}),
     });
   }
-  if (problems.length > 0) throw new CatalogError(dir, problems);
   migrations.sort((a, b) => a.version.localeCompare(b.version));
+  if (layout.name !== "rookery") problems.push(...orderProblems(migrations));
+  if (problems.length > 0) throw new CatalogError(dir, problems);
   return { dir, layout: layout.name, migrations, byVersion: new Map(migrations.map((migration) => [migration.version, migration])) };
 }

@@ -15,8 +15,17 @@ function isRealDate(yyyymmdd: string): boolean {
 export const Version = z
   .string()
   .regex(VERSION_PATTERN, "a version looks like 20251101_000001 (YYYYMMDD_HHMMSS)")
-  // Year 0000 is no date: it is where another tool's sequence numbers map (`000042` -> `00000000_000042`).
-  .refine((version) => isRealDate(version.slice(0, 8)) || version.startsWith("0000"), "the version's date is not a real date");
+  // Versions mapped from another tool's files need not be real dates: years before 1900 hold sequence
+  // numbers (`000042` -> `00000000_000042`) and packed 20-digit versions, and some histories use day or
+  // month 00 as a prefix (`20191100_000001`). See version-mapping.ts.
+  .refine((version) => isRealDate(version.slice(0, 8)) || Number(version.slice(0, 4)) < 1900 || isDatePrefix(version.slice(0, 8)), "the version's date is not a real date");
+
+/** A month of 00 to 12 and a day of 00 to 31 with one of them 00: a prefix that sorts like a date. */
+function isDatePrefix(yyyymmdd: string): boolean {
+  const month = Number(yyyymmdd.slice(4, 6));
+  const day = Number(yyyymmdd.slice(6, 8));
+  return month <= 12 && day <= 31 && (month === 0 || day === 0);
+}
 
 /** A version typed by a user, checked, or a usage error saying what a version looks like. */
 export function parseVersion(text: string): string {

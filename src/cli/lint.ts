@@ -1,9 +1,10 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { analyzeMigration, analyzeSql, loadParser, type Finding, type MigrationAnalysis } from "../analysis/index.ts";
+import { analyzeCatalog, analyzeSql, loadParser, type CatalogAnalysisOptions, type Finding, type MigrationAnalysis } from "../analysis/index.ts";
 import { readCatalog, type Catalog, type LayoutName } from "../catalog/index.ts";
 import { UsageError } from "../errors.ts";
-import { getStatus } from "../runner/index.ts";
+import type { Environment } from "../config/index.ts";
+import { getStatus, liveTables } from "../runner/index.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
 import { configFor, findingsText, runCommand, table } from "./format.ts";
 
@@ -17,6 +18,14 @@ parser for changes that lock or break a live database. Prints each finding like 
           rollback file (a rollback file with its migration). No database needed.
   --all   every migration in the folder. No database needed.
   (none)  the migrations still pending in the environment (reads its ledger).
+
+Each catalog migration is linted knowing the columns and types the folder's earlier migrations
+create (they are replayed through the parser): a type change Postgres makes without a rewrite
+(the same type, varchar(n) to a larger n or text, numeric precision up, ...) is no error. With the
+ledger (no FILES, or --env given) a table an earlier migration of the same run creates is new and
+locks nobody, and live tables that are empty (or under smallTableBytes) are no locking hazard; a
+finding on a live table shows its estimated rows and size. Without a database, earlier migrations
+count as applied and their tables as live.
 
 Silence a finding in the file with \`-- rookery:allow RULE-ID reason\`; approvers see the reason.
 
@@ -35,7 +44,7 @@ function catalogDisplay(catalog: Catalog, io: CliIO) {
 }
 
 /** Files as given: a catalog file brings its migration (with its rollback), any other is linted alone. */
-function lintFiles(files: string[], catalog: Catalog | undefined, io: CliIO): Linted[] {
+function lintFiles(files: string[], catalog: Catalog | undefined, io: CliIO, target: CatalogAnalysisOptions): Linted[] {
   const linted = new Map<string, Linted>();
   for (const given of files) {
     const absolute = path.resolve(io.cwd, given);
@@ -45,12 +54,26 @@ function lintFiles(files: string[], catalog: Catalog | undefined, io: CliIO): Li
     const relative = catalog ? path.relative(catalog.dir, absolute).split(path.sep).join("/") : "";
     const migration = catalog?.migrations.find((candidate) => candidate.path === relative || candidate.rollback?.path === relative);
     if (migration && catalog) {
-      linted.set(migration.path, { analysis: analyzeMigration(migration), shown: catalogDisplay(catalog, io) });
+      linted.set(migration.path, { analysis: analyzeCatalog(catalog, [migration], target).get(migration.version)!, shown: catalogDisplay(catalog, io) });
     } else {
       linted.set(absolute, { analysis: analyzeSql(readFileSync(absolute, "utf8"), given), shown: (file) => file });
     }
   }
   return [...linted.values()];
+}
+
+/**
+ * What the target says about the run: which versions are applied (so tables made by the others are new
+ * when they run) and its live tables' sizes. Without a database every earlier migration counts as
+ * applied, its tables live: lint then never under-reports.
+ */
+async function targetKnowledge(environment: Environment, catalog: Catalog, withDatabase: boolean): Promise<CatalogAnalysisOptions> {
+  if (!withDatabase) return { applied: new Set(catalog.migrations.map((migration) => migration.version)) };
+  const status = await getStatus(environment, catalog);
+  const applied = new Set(status.migrations.filter((state) => state.state === "applied").map((state) => state.version));
+  const tables = await liveTables(environment);
+  const small = [...tables].filter(([, size]) => size.heapBytes === 0 || size.totalBytes <= environment.smallTableBytes).map(([name]) => name);
+  return { applied, smallTables: new Set(small), tableSizes: tables };
 }
 
 /** The folder's catalog when it can be read; lone files are still linted when it cannot. */
@@ -103,19 +126,16 @@ export const lintCommand: CliCommand = {
       await loadParser();
       const { config, environment } = configFor(values, io);
       let linted: Linted[];
+      const withDatabase = values.env !== undefined || (positionals.length === 0 && !values.all);
       if (positionals.length > 0) {
-        linted = lintFiles(positionals, catalogIfReadable(config.migrationsDir, config.layout), io);
+        const catalog = catalogIfReadable(config.migrationsDir, config.layout);
+        linted = lintFiles(positionals, catalog, io, catalog ? await targetKnowledge(environment, catalog, withDatabase) : {});
       } else {
         const catalog = readCatalog(config.migrationsDir, config.layout);
-        const versions = values.all
-          ? catalog.migrations.map((migration) => migration.version)
-          : (await getStatus(environment, catalog)).migrations
-              .filter((state) => state.state !== "applied" && !state.missingFile)
-              .map((state) => state.version);
-        linted = versions.flatMap((version) => {
-          const migration = catalog.byVersion.get(version);
-          return migration ? [{ analysis: analyzeMigration(migration), shown: catalogDisplay(catalog, io) }] : [];
-        });
+        const target = await targetKnowledge(environment, catalog, withDatabase);
+        const wanted = values.all ? catalog.migrations : catalog.migrations.filter((migration) => !target.applied?.has(migration.version));
+        const analyses = analyzeCatalog(catalog, wanted, target);
+        linted = wanted.map((migration) => ({ analysis: analyses.get(migration.version)!, shown: catalogDisplay(catalog, io) }));
       }
       const total = counts(linted);
       if (values.json) {

@@ -90,6 +90,8 @@ export const EnvironmentSchema = z
     alertRepeatHours: z.number().positive().default(4),
     // Analysis
     blockOn: z.array(z.enum(["error", "warning"])).default(["error"]),
+    /** `rookery lint` with the database: a live table of at most this many bytes (indexes included) is no locking hazard; empty ones never are. */
+    smallTableBytes: z.number().int().min(0).default(0),
     // Production safety
     backup: z.boolean().default(false),
     backupDir: z.string().default("./backups"),

@@ -1,4 +1,4 @@
-import { asConstraint, commandsOnExistingTables, tableName } from "../tree.ts";
+import { asConstraint, commandsOnExistingTables, tableName, tableKey } from "../tree.ts";
 import type { Rule } from "../types.ts";
 
 const VALIDATED_KINDS: Record<string, string> = { CONSTR_FOREIGN: "foreign key", CONSTR_CHECK: "check constraint" };
@@ -17,6 +17,7 @@ export const addingConstraintWithoutNotValid: Rule = {
         return [
           {
             statement,
+            table: tableKey(relation),
             location: constraint.location,
             message: `this ${kind} is checked against every row of ${tableName(relation)} at once, and writes to it wait until the scan ends`,
           },

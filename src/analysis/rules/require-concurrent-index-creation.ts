@@ -13,6 +13,7 @@ export const requireConcurrentIndexCreation: Rule = {
       .filter((statement) => !newTables.has(tableKey(relationOf(statement))))
       .map((statement) => ({
         statement,
+        table: tableKey(relationOf(statement)),
         message: `building this index locks ${tableName(relationOf(statement))} against INSERT, UPDATE and DELETE until it is done: writers queue up for the whole build`,
       })),
 };

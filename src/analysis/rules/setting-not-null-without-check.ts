@@ -37,6 +37,7 @@ export const settingNotNullWithoutCheck: Rule = {
         return [
           {
             statement,
+            table: tableKey(relation),
             message: `SET NOT NULL on ${tableName(relation)}.${cmd.name} reads every row while reads and writes to the table wait`,
           },
         ];
