@@ -121,13 +121,39 @@ describe("other tools' layouts, read in place", () => {
     expect(problems.join("\n")).toMatch(/7_gone\.down\.sql: a down file without its up file/);
   });
 
+  it("reads a history of 20-digit versions (timestamp and sequence, day 00 included) in order, and names a mapping that reorders files", () => {
+    const dir = migrationsFolder({
+      "20191100000001000000_identities.up.sql": "CREATE TABLE identities (id uuid PRIMARY KEY);\n",
+      "20191100000001000001_identities.up.sql": "CREATE INDEX identities_id ON identities (id);\n",
+      "20191100000002000000_requests.up.sql": "CREATE TABLE requests (id uuid PRIMARY KEY);\n",
+      "20210410175418000089_network.up.sql": "SELECT 1;\n",
+    });
+    expect(summary(dir).map(([version, source]) => [version, source])).toEqual([
+      ["04985600_001000", "20191100000001000000"],
+      ["04985600_001001", "20191100000001000001"],
+      ["04985600_002000", "20191100000002000000"],
+      ["05047464_458089", "20210410175418000089"],
+    ]);
+    const problems = problemsOf(
+      migrationsFolder({ "20240101120000_a.up.sql": "SELECT 1;", "20240101120000000001_b.up.sql": "SELECT 2;" }),
+    );
+    expect(problems).toEqual([
+      expect.stringMatching(/20240101120000000001_b\.up\.sql: version 20240101120000000001 maps onto 05161743_200001, before 20240101120000_a\.up\.sql .* which runs first; renumber one of them/),
+    ]);
+  });
+
   it("maps every kind of version deterministically", () => {
     expect(versionFromNumber("000042")).toEqual({ version: "00000000_000042" });
     expect(versionFromNumber("42")).toEqual({ version: "00000000_000042" });
     expect(versionFromNumber("1700000000000")).toEqual({ version: "20231114_221320" });
     expect(versionFromNumber("20240229235959")).toEqual({ version: "20240229_235959" });
-    expect(versionFromNumber("20240229235959123456")).toEqual({ version: "20240229_235959" });
-    expect(versionFromNumber("20230229120000")).toHaveProperty("problem");
+    expect(versionFromNumber("20240229235959123")).toEqual({ version: "20240229_235959" });
+    // 20 digits: a timestamp and a sequence within that second, packed in order (day, second of day, sequence).
+    expect(versionFromNumber("20240229235959000123")).toEqual({ version: "05167786_399123" });
+    expect(versionFromNumber("20240229235959001000")).toHaveProperty("problem");
+    expect(versionFromNumber("20191100000001000000")).toEqual({ version: "04985600_001000" });
+    expect(versionFromNumber("20231301120000")).toHaveProperty("problem");
+    expect(versionFromNumber("20240101250000")).toHaveProperty("problem");
     expect(versionFromNumber("123456789012345678901")).toHaveProperty("problem");
     expect(versionFromDotted("2.0.1")).toEqual({ version: "00000002_000001" });
     expect(versionFromDotted("1_1")).toEqual({ version: "00000001_001000" });
