@@ -15,6 +15,7 @@ interface CommandEntry {
  */
 const commands: CommandEntry[] = [
   { name: "apply", summary: "apply migrations (named versions, or --all pending)", load: async () => (await import("./apply.ts")).applyCommand },
+  { name: "resume", summary: "run a failed request across targets again after a fix, skipping applied databases", load: async () => (await import("./resume.ts")).resumeCommand },
   { name: "rollback", summary: "roll back one migration, or --to VERSION / --last N, with the stored scripts (--reason required)", load: async () => (await import("./rollback.ts")).rollbackCommand },
   { name: "complete", summary: "complete an expanded expand-contract migration: the old shape goes", load: async () => (await import("./complete.ts")).completeCommand },
   { name: "schema", summary: "the schema an expand-contract version's release puts on its search_path", load: async () => (await import("./schema.ts")).schemaCommand },

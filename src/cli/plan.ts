@@ -1,7 +1,8 @@
-import { readCatalog, type Catalog } from "../catalog/index.ts";
+import type { Catalog } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
 import { planMigrations } from "../runner/index.ts";
 import type { PlanStep } from "../runner/types.ts";
+import { catalogOf } from "../targets/index.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
 import { analysisNotes, findingsText, runCommand, summarize, table, type MigrationSummary } from "./format.ts";
 import { printTargets, readTargets, someNames, TARGET_HELP, TARGET_OPTIONS, targetsFor, targetsJson, type TargetResult } from "./targets.ts";
@@ -82,7 +83,7 @@ export const planCommand: CliCommand = {
     runCommand(args, io, TARGET_OPTIONS, async ({ values }) => {
       const { environment, targets, many, parallel } = targetsFor(values, io);
       if (!many) {
-        const steps = await planWithAnalysis(environment, readCatalog(targets[0]!.dir));
+        const steps = await planWithAnalysis(environment, catalogOf(targets[0]!));
         const runnable = steps.every((step) => !step.syntaxError);
         if (values.json) printJson(io, { ok: runnable, environment: environment.name, steps });
         else printPlan(io, environment.name, steps);

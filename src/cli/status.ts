@@ -1,8 +1,8 @@
-import { readCatalog, type Catalog } from "../catalog/index.ts";
+import type { Catalog } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
 import { describeExpansion } from "../expand/index.ts";
 import { getStatus } from "../runner/status.ts";
-import { summarizeFleetStatus } from "../targets/index.ts";
+import { catalogOf, summarizeFleetStatus } from "../targets/index.ts";
 import type { MigrationState, StatusReport } from "../runner/types.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
 import { analysisNotes, findingsText, runCommand, shortTime, summarize, table, type MigrationSummary } from "./format.ts";
@@ -111,7 +111,7 @@ export const statusCommand: CliCommand = {
     runCommand(args, io, TARGET_OPTIONS, async ({ values }) => {
       const { environment, targets, many, parallel } = targetsFor(values, io);
       if (!many) {
-        const report = await statusWithAnalysis(environment, readCatalog(targets[0]!.dir));
+        const report = await statusWithAnalysis(environment, catalogOf(targets[0]!));
         if (values.json) printJson(io, { ok: true, ...report });
         else printStatus(io, report);
         return EXIT.ok;

@@ -1,7 +1,7 @@
 import { parseVersion } from "../catalog/index.ts";
-import { readCatalog } from "../catalog/index.ts";
 import { verifyMigrations } from "../runner/index.ts";
 import type { VerifyReport } from "../runner/types.ts";
+import { catalogOf } from "../targets/index.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
 import { runCommand, table } from "./format.ts";
 import { printTargets, readTargets, TARGET_HELP, TARGET_OPTIONS, targetsFor, targetsJson, type TargetResult } from "./targets.ts";
@@ -45,7 +45,7 @@ export const verifyCommand: CliCommand = {
       const version = positionals[0] === undefined ? undefined : parseVersion(positionals[0]);
       const { environment, targets, many, parallel } = targetsFor(values, io);
       if (!many) {
-        const report = await verifyMigrations(environment, readCatalog(targets[0]!.dir), version);
+        const report = await verifyMigrations(environment, catalogOf(targets[0]!), version);
         const ok = passed(report);
         if (values.json) printJson(io, { ...report, ok });
         else printVerify(io, report);

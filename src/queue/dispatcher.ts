@@ -60,6 +60,14 @@ export async function reconcileJobs(deps: DispatchDeps): Promise<string[]> {
     // The job may have finished the request since the list was read.
     const now = await getRequest(deps.controlPool, request.id);
     if (!now || FINAL_STATUSES.includes(now.status)) continue;
+    // A failed job older than the request's last change belongs to an earlier run (the request was
+    // resumed since, docs/targets.md): it goes, and the request is sent again.
+    if (state === "failed" && job?.finishedOn !== undefined && job.finishedOn < now.updatedAt.getTime()) {
+      await job.remove().catch(() => {});
+      await resendOutbox(deps.controlPool, request.id);
+      resent.push(request.id);
+      continue;
+    }
     if (state === "failed") {
       await markFailed(deps.controlPool, request.id, `the job failed outside the worker: ${job?.failedReason ?? "no reason recorded"}`);
       continue;

@@ -12,3 +12,4 @@ export { logNotifier, describeWatchNews, type HealthAlert, type JobOutcome, type
 export { JOBS_QUEUE, JOB_KINDS, JobPayloadSchemas, type JobKind, type JobPayload } from "./payloads.ts";
 export { metricsRegistry } from "./metrics.ts";
 export { redisConnection } from "./connection.ts";
+export { resumeRequest } from "./resume.ts";

@@ -19,6 +19,8 @@ export const JobPayloadSchemas = {
   "health-poll": z.object({ environment: environmentName }).strict(),
   /** One round of the watch after an apply; `now`: an approver's "Roll back now", not a timed round. State is in Postgres. */
   watch: z.object({ watchId: z.uuid(), round: z.number().int().min(1), now: z.boolean().default(false) }).strict(),
+  /** One database of a request across targets (docs/targets.md), a child of the request's job. */
+  "apply-database": RequestJobSchema.extend({ target: z.string().min(1).max(63), database: z.string().min(1).max(63) }).strict(),
 } as const;
 
 export type JobKind = keyof typeof JobPayloadSchemas;

@@ -70,10 +70,10 @@ async function watchAfterApply(deps: RequestJobDeps, request: ChangeRequest, env
 }
 
 /** A job's failure that must not be retried, with the request already marked failed. */
-class FinalFailure extends UnrecoverableError {}
+export class FinalFailure extends UnrecoverableError {}
 
 /** Notifying people is best effort: Slack being down must never fail or repeat a migration. */
-async function tell(logger: Logger, what: string, send: () => Promise<void>): Promise<void> {
+export async function tell(logger: Logger, what: string, send: () => Promise<void>): Promise<void> {
   try {
     await send();
   } catch (error) {
@@ -81,12 +81,12 @@ async function tell(logger: Logger, what: string, send: () => Promise<void>): Pr
   }
 }
 
-function isLastAttempt(job: Job): boolean {
+export function isLastAttempt(job: Job): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
-/** Who the ledger records: "cli:alice" as it is, a Slack user as "slack:U123". */
-function actorOf(request: ChangeRequest): string {
+/** Who the ledger records: the Slack user as `slack:U…`, or the CLI actor as it came. */
+export function actorOf(request: ChangeRequest): string {
   return request.requestedBy.includes(":") ? request.requestedBy : `slack:${request.requestedBy}`;
 }
 

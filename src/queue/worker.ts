@@ -14,6 +14,9 @@ import { JOBS_QUEUE, parseJob } from "./payloads.ts";
 import { processHealthPollJob, processVerifyJob } from "./process-checks.ts";
 import { processRequestJob } from "./process-request.ts";
 import { processWatchJob, reconcileWatches } from "./process-watch.ts";
+import { processDatabaseJob } from "./process-database.ts";
+import { processTargetsRequest } from "./process-targets.ts";
+import { hasTargets } from "../targets/index.ts";
 
 export interface WorkerDeps {
   notifier?: Notifier;
@@ -42,15 +45,23 @@ export interface RunningWorker {
 
 function processor(config: Config, controlPool: pg.Pool, notifier: Notifier, logger: Logger, queue: Queue) {
   const deps = { config, controlPool, notifier, logger, queue };
-  return async (job: Job): Promise<unknown> => {
+  return async (job: Job, token?: string): Promise<unknown> => {
     const parsed = parseJob(job.name, job.data);
     const stopTimer = jobDuration.startTimer({ kind: parsed.kind });
     try {
       switch (parsed.kind) {
         case "apply":
         case "rollback":
-        case "complete":
+        case "complete": {
+          // Across targets (docs/targets.md): the request's job is the parent of one job per database.
+          const environment = config.environments[parsed.payload.environment];
+          if (parsed.kind === "apply" && environment && hasTargets(environment)) {
+            return await processTargetsRequest(deps, job, token, parsed.payload.requestId, environment);
+          }
           return await processRequestJob(deps, job, parsed.payload);
+        }
+        case "apply-database":
+          return await processDatabaseJob(deps, job, parsed.payload);
         case "verify":
           return await processVerifyJob(deps, parsed.payload);
         case "health-poll":

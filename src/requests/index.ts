@@ -48,3 +48,16 @@ export {
   type RequestKind,
   type RequestStatus,
 } from "./types.ts";
+export {
+  ensureTargetRuns,
+  planTargetRuns,
+  listTargetRuns,
+  startTargetRun,
+  finishTargetRun,
+  resumeTargetRuns,
+  isFinished,
+  type TargetRunRow,
+  type TargetRunStatus,
+  type PlannedRun,
+} from "./target-runs.ts";
+export { targetPinKey, pinsOfTarget, isAcrossTargets, pinTargets } from "./target-pins.ts";

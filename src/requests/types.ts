@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isPinnedOnATarget } from "./target-pins.ts";
 
 export const REQUEST_KINDS = ["apply", "rollback", "complete"] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
@@ -75,7 +76,8 @@ export const NewRequestSchema = z
     breakGlass: z.boolean().default(false),
   })
   .strict()
-  .refine((input) => input.versions.every((version) => input.checksums[version] !== undefined), {
+  // Across targets (src/requests/target-pins.ts) a version is pinned per target, as `target:version`.
+  .refine((input) => input.versions.every((version) => input.checksums[version] !== undefined || isPinnedOnATarget(input.checksums, version)), {
     message: "every version needs its pinned checksum",
     path: ["checksums"],
   })

@@ -39,6 +39,8 @@ export interface DatabaseRun {
   options?: ApplyOptions;
   onProgress?: ProgressListener;
   logger?: Logger;
+  /** A failure before any migration ran is thrown, for a caller that retries some of them (the queue). */
+  rethrow?: boolean;
 }
 
 export function notStarted(target: string, database: string, url: string, wave: number): DatabaseOutcome {
@@ -60,6 +62,7 @@ export async function applyDatabase(run: DatabaseRun): Promise<DatabaseOutcome> 
     outcome.failed = report.failed ?? null;
     outcome.status = report.failed ? "failed" : outcome.applied.length > 0 ? "applied" : "up_to_date";
   } catch (error) {
+    if (run.rethrow) throw error;
     outcome.status = "failed";
     outcome.error = describeError(error);
   }

@@ -1,11 +1,11 @@
-import { readCatalog, type Catalog } from "../catalog/index.ts";
+import type { Catalog } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
 import type { FleetDatabase } from "../config/targets.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ApplyOptions, ProgressListener } from "../runner/types.ts";
 import { applyDatabase, applyFleet, notStarted, type DatabaseOutcome } from "./apply-fleet.ts";
 import { fleetDatabases } from "./registry.ts";
-import { databaseEnvironment, type Target } from "./resolve.ts";
+import { catalogOf, databaseEnvironment, type Target } from "./resolve.ts";
 
 export type TargetStatus = "succeeded" | "failed" | "not_started";
 
@@ -39,7 +39,7 @@ export interface PreparedTarget {
 export async function prepareTargets(targets: Target[]): Promise<PreparedTarget[]> {
   const prepared: PreparedTarget[] = [];
   for (const target of targets) {
-    const catalog = readCatalog(target.dir);
+    const catalog = catalogOf(target);
     const databases = target.kind === "fleet" ? await fleetDatabases(target) : [{ name: target.name, databaseUrl: target.environment.databaseUrl }];
     prepared.push({ target, catalog, databases });
   }

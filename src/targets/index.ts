@@ -2,10 +2,11 @@
  * Many databases per environment (docs/targets.md): targets in targetOrder, fleets in waves. Built on the
  * engine's one-database operations; knows nothing of Slack or queues.
  */
-export { resolveTargets, databaseEnvironment, hasTargets, targetNames, type Target, type DatabaseTarget, type FleetTarget } from "./resolve.ts";
+export { resolveTargets, catalogOf, databaseEnvironment, hasTargets, targetNames, type Target, type DatabaseTarget, type FleetTarget } from "./resolve.ts";
 export { fleetDatabases, FleetRegistryError } from "./registry.ts";
 export { planWaves, crossesFailureLimit } from "./waves.ts";
 export { applyDatabase, applyFleet, notStarted, type DatabaseOutcome, type DatabaseStatus, type FleetReport } from "./apply-fleet.ts";
 export { applyTargets, prepareTargets, environmentOf, type PreparedTarget, type TargetRun, type TargetsReport } from "./apply-targets.ts";
 export { eachDatabase } from "./each-database.ts";
 export { summarizeFleetStatus, type FleetStatusSummary, type FleetDatabaseStatus } from "./fleet-status.ts";
+export { planRunRows, haltReason, currentStep, runSummary, type RunRow, type FleetsByTarget } from "./run-state.ts";

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Config, Environment } from "../config/index.ts";
 import type { Fleet, FleetDatabase } from "../config/targets.ts";
+import { readCatalog, type Catalog } from "../catalog/index.ts";
 import { UsageError } from "../errors.ts";
 
 /**
@@ -15,6 +16,8 @@ interface TargetBase {
   environment: Environment;
   /** True for an environment without `targets`: output keeps today's single-database shape. */
   implicit: boolean;
+  /** The folder layout (config `layout`), the same for every target. */
+  layout: Config["layout"];
 }
 
 export interface DatabaseTarget extends TargetBase {
@@ -49,7 +52,7 @@ export function resolveTargets(config: Config, environment: Environment, only?: 
         hint: "Leave out --target: the environment is one database (docs/targets.md shows how to name several).",
       });
     }
-    return [{ kind: "database", name: environment.name, dir: config.migrationsDir, environment, implicit: true }];
+    return [{ kind: "database", name: environment.name, dir: config.migrationsDir, environment, implicit: true, layout: config.layout }];
   }
   const names = targetNames(environment);
   if (only !== undefined && !names.includes(only)) {
@@ -60,7 +63,7 @@ export function resolveTargets(config: Config, environment: Environment, only?: 
     .map((name): Target => {
       const settings = environment.targets![name]!;
       // loadConfig resolved `dir` against the working folder already; a config built in code may be relative.
-      const base = { name, dir: settings.dir ? path.resolve(settings.dir) : config.migrationsDir, implicit: false };
+      const base = { name, dir: settings.dir ? path.resolve(settings.dir) : config.migrationsDir, implicit: false, layout: config.layout };
       if (settings.fleet) return { ...base, kind: "fleet", fleet: settings.fleet, environment };
       return { ...base, kind: "database", environment: { ...environment, databaseUrl: settings.databaseUrl! } };
     });
@@ -69,4 +72,9 @@ export function resolveTargets(config: Config, environment: Environment, only?: 
 /** The environment one database of a fleet runs under: the fleet's settings, that database's URL. */
 export function databaseEnvironment(target: FleetTarget, database: FleetDatabase): Environment {
   return { ...target.environment, databaseUrl: database.databaseUrl };
+}
+
+/** The target's migrations folder, read. */
+export function catalogOf(target: Target): Catalog {
+  return readCatalog(target.dir, target.layout);
 }

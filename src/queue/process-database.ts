@@ -1,0 +1,85 @@
+import type { Job } from "bullmq";
+import type { FleetDatabase } from "../config/targets.ts";
+import { describeError } from "../errors.ts";
+import { finishTargetRun, getRequest, listTargetRuns, pinsOfTarget, startTargetRun } from "../requests/index.ts";
+import { applyDatabase, catalogOf, databaseEnvironment, fleetDatabases, haltReason, resolveTargets, runSummary, type DatabaseOutcome, type Target } from "../targets/index.ts";
+import type { JobPayload } from "./payloads.ts";
+import { actorOf, isLastAttempt, tell, type RequestJobDeps } from "./process-request.ts";
+import { fleetsOf } from "./process-targets.ts";
+import { isTransient } from "./transient.ts";
+
+/** A registry read once per fleet and minute per worker, not once per database job. */
+const REGISTRY_CACHE_MS = 60_000;
+const registries = new Map<string, { at: number; databases: Promise<FleetDatabase[]> }>();
+
+async function databaseNamed(target: Target, name: string): Promise<FleetDatabase | undefined> {
+  if (target.kind === "database") return { name: target.name, databaseUrl: target.environment.databaseUrl };
+  if (target.fleet.databases) return target.fleet.databases.find((database) => database.name === name);
+  const key = `${target.environment.name}/${target.name}`;
+  let cached = registries.get(key);
+  if (!cached || Date.now() - cached.at > REGISTRY_CACHE_MS) {
+    cached = { at: Date.now(), databases: fleetDatabases(target) };
+    cached.databases.catch(() => registries.delete(key));
+    registries.set(key, cached);
+  }
+  return (await cached.databases).find((database) => database.name === name);
+}
+
+/**
+ * One database of a request across targets, a child of the request's job. It starts nothing once the run
+ * halted; it applies the target's pinned files under the database's own advisory lock (so a job that a
+ * killed worker left behind, run again elsewhere, finds what is applied and applies nothing twice), and
+ * records the outcome in target_runs. A SQL failure is an outcome, not a job failure: the parent decides.
+ */
+export async function processDatabaseJob(deps: RequestJobDeps, job: Job, payload: JobPayload<"apply-database">): Promise<unknown> {
+  const { requestId } = payload;
+  const request = await getRequest(deps.controlPool, requestId);
+  if (!request || request.status !== "running") return { skipped: `request is ${request?.status ?? "gone"}` };
+  const key = { requestId, target: payload.target, database: payload.database };
+  const environment = deps.config.environments[payload.environment];
+  const fail = async (error: string) => {
+    await finishTargetRun(deps.controlPool, key, { status: "failed", applied: [], error, durationMs: 0 });
+    return { failed: error };
+  };
+  if (!environment) return fail(`environment "${payload.environment}" is no longer in the config`);
+  let target: Target;
+  try {
+    target = resolveTargets(deps.config, environment, payload.target)[0]!;
+  } catch (error) {
+    return fail(describeError(error));
+  }
+  if (haltReason(await listTargetRuns(deps.controlPool, requestId), fleetsOf(deps, environment))) return { skipped: "the run halted" };
+  const row = await startTargetRun(deps.controlPool, requestId, payload.target, payload.database);
+  if (!row) return { skipped: "already finished" };
+
+  let outcome: DatabaseOutcome;
+  try {
+    const database = await databaseNamed(target, payload.database);
+    if (!database) return fail(`${payload.database} is no longer one of ${target.name}'s databases`);
+    const pins = pinsOfTarget(request.checksums, target.name);
+    outcome = await applyDatabase({
+      target: target.name,
+      database: database.name,
+      environment: target.kind === "fleet" ? databaseEnvironment(target, database) : target.environment,
+      catalog: catalogOf(target),
+      actor: actorOf(request),
+      wave: row.wave,
+      options: { versions: Object.keys(pins), expectedChecksums: pins },
+      logger: deps.logger,
+      rethrow: true,
+    });
+  } catch (error) {
+    if (isTransient(error) && !isLastAttempt(job)) throw error;
+    return fail(describeError(error));
+  }
+  if (outcome.failed?.transient && !isLastAttempt(job)) throw new Error(`${outcome.failed.version}: ${outcome.failed.error}`);
+  await finishTargetRun(deps.controlPool, key, {
+    status: outcome.status === "not_started" ? "failed" : outcome.status,
+    applied: outcome.applied,
+    error: outcome.failed ? `${outcome.failed.version}: ${outcome.failed.error}` : outcome.error,
+    durationMs: outcome.durationMs,
+  });
+  const rows = await listTargetRuns(deps.controlPool, requestId);
+  await tell(deps.logger, "progress", () => deps.notifier.progress(request, { step: "apply", message: runSummary(rows, null) }));
+  return outcome;
+}

@@ -1,0 +1,116 @@
+import { WaitingChildrenError, type Job, type Queue } from "bullmq";
+import { describeError, RookeryError } from "../errors.ts";
+import type { Environment } from "../config/index.ts";
+import {
+  ensureTargetRuns,
+  getRequest,
+  isAcrossTargets,
+  listTargetRuns,
+  markFailed,
+  markRunning,
+  markSucceeded,
+  planTargetRuns,
+  type ChangeRequest,
+  type TargetRunRow,
+} from "../requests/index.ts";
+import { currentStep, haltReason, planRunRows, prepareTargets, resolveTargets, runSummary, type FleetsByTarget } from "../targets/index.ts";
+import { DEFAULT_RETRY } from "./jobs-queue.ts";
+import { payloadFor } from "./payloads.ts";
+import type { RequestJobDeps } from "./process-request.ts";
+import { FinalFailure, tell } from "./process-request.ts";
+
+export interface TargetsJobDeps extends RequestJobDeps {
+  queue: Queue;
+}
+
+export function fleetsOf(deps: RequestJobDeps, environment: Environment): FleetsByTarget {
+  return new Map(resolveTargets(deps.config, environment).map((target) => [target.name, target.kind === "fleet" ? target.fleet : undefined]));
+}
+
+/** A database's job id: the request, the database and the resume round, so a resumed run gets new jobs. */
+export function databaseJobId(requestId: string, row: Pick<TargetRunRow, "target" | "database" | "round">): string {
+  // BullMQ refuses ":" in a custom id.
+  return `${requestId}/${row.target}/${row.database}/${row.round}`;
+}
+
+/** The summary as the request's result: what ran where. */
+function resultOf(rows: TargetRunRow[], halted: string | null) {
+  return {
+    summary: runSummary(rows, halted),
+    halted,
+    databases: rows.map(({ target, database, wave, status, applied, error, durationMs }) => ({ target, database, wave, status, applied, error, durationMs })),
+  };
+}
+
+async function addDatabaseJobs(deps: TargetsJobDeps, job: Job, request: ChangeRequest, rows: TargetRunRow[]): Promise<void> {
+  for (const row of rows) {
+    const data = payloadFor("apply-database", { requestId: request.id, environment: request.environment, target: row.target, database: row.database });
+    await deps.queue.add("apply-database", data, {
+      jobId: databaseJobId(request.id, row),
+      parent: { id: job.id!, queue: job.queueQualifiedName },
+      attempts: DEFAULT_RETRY.attempts,
+      backoff: { type: "exponential", delay: DEFAULT_RETRY.backoffMs },
+      // A database job that fails for good (a bad payload) must not leave the request waiting for ever.
+      ignoreDependencyOnFailure: true,
+      removeOnComplete: { age: 7 * 24 * 3600 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    });
+  }
+}
+
+/**
+ * The request's own job across targets: it plans the run once (every fleet listed, so a failing registry
+ * refuses with nothing run), then runs step after step, each database its own child job that any worker
+ * may take, and waits for them as a BullMQ parent (WaitingChildrenError) between steps. State lives in
+ * rookery_control.target_runs, so the job can be re-run at any point: by a stalled-job check, a
+ * reconciler, a resume.
+ */
+export async function processTargetsRequest(deps: TargetsJobDeps, job: Job, token: string | undefined, requestId: string, environment: Environment): Promise<unknown> {
+  await ensureTargetRuns(deps.controlPool);
+  let rows = await listTargetRuns(deps.controlPool, requestId);
+  let request = rows.length === 0 || (await getRequest(deps.controlPool, requestId))?.status !== "running" ? await markRunning(deps.controlPool, requestId) : await getRequest(deps.controlPool, requestId);
+  if (!request) {
+    const current = await getRequest(deps.controlPool, requestId);
+    return { skipped: `request is ${current?.status ?? "gone"}` };
+  }
+  if (rows.length === 0) {
+    await tell(deps.logger, "started", () => deps.notifier.started(request!, request!.attempts));
+    try {
+      if (!isAcrossTargets(request.checksums)) {
+        throw new RookeryError(`request ${requestId} pinned one database's files, but ${environment.name} now has targets`, { hint: "Ask again: the new request pins every target's files." });
+      }
+      const prepared = await prepareTargets(resolveTargets(deps.config, environment));
+      await planTargetRuns(deps.controlPool, requestId, planRunRows(prepared));
+    } catch (error) {
+      const message = describeError(error);
+      request = (await markFailed(deps.controlPool, requestId, message)) ?? request;
+      await tell(deps.logger, "finished", () => deps.notifier.finished(request!, { status: "failed", error: message, willRetry: false }));
+      throw new FinalFailure(message);
+    }
+    rows = await listTargetRuns(deps.controlPool, requestId);
+  }
+  const fleets = fleetsOf(deps, environment);
+  for (let round = 0; ; round += 1) {
+    const halted = haltReason(rows, fleets);
+    const step = halted ? null : currentStep(rows);
+    if (halted || !step) {
+      const result = resultOf(rows, halted);
+      if (halted) {
+        const failed = rows.filter((row) => row.status === "failed").map((row) => `${row.target}/${row.database}`);
+        const notStarted = rows.filter((row) => row.status === "pending").map((row) => `${row.target}/${row.database}`);
+        const error = `${halted}. Failed: ${failed.join(", ")}.${notStarted.length ? ` Not started: ${notStarted.length} (${notStarted.slice(0, 10).join(", ")}${notStarted.length > 10 ? ", ..." : ""}).` : ""} Fix it, then resume the request.`;
+        request = (await markFailed(deps.controlPool, requestId, error, result)) ?? request;
+        await tell(deps.logger, "finished", () => deps.notifier.finished(request!, { status: "failed", error: `${error}\n${result.summary}`, willRetry: false }));
+        throw new FinalFailure(error);
+      }
+      request = (await markSucceeded(deps.controlPool, requestId, result)) ?? request;
+      await tell(deps.logger, "finished", () => deps.notifier.finished(request!, { status: "succeeded", report: { environment: environment.name, applied: [], skipped: [], ...result } }));
+      return result;
+    }
+    await addDatabaseJobs(deps, job, request, step.filter((row) => row.status === "pending" || row.status === "running"));
+    if (token && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
+    rows = await listTargetRuns(deps.controlPool, requestId);
+    // Children finished but the step is not: only a database job that ended without running could do it.
+    if (round > rows.length + 1) throw new Error(`request ${requestId}: a step across targets makes no progress`);
+  }
+}

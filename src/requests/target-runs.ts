@@ -1,0 +1,170 @@
+import type pg from "pg";
+import { UsageError } from "../errors.ts";
+import { enqueueOutbox } from "./outbox.ts";
+import { selectRequest } from "./rows.ts";
+import { inTransaction } from "./transaction.ts";
+import type { ChangeRequest } from "./types.ts";
+
+/**
+ * One row per database of a request across targets (docs/targets.md): what ran where, in Postgres, so a
+ * worker killed mid-fleet, a lost Redis or a resume loses nothing. `step` orders the groups that run one
+ * after the other (a target, a fleet's wave, at most maxParallel of it); `round` grows with every resume so
+ * the databases' jobs get new ids.
+ */
+const DDL = `
+CREATE TABLE IF NOT EXISTS rookery_control.target_runs (
+  request_id uuid NOT NULL REFERENCES rookery_control.requests (id) ON DELETE CASCADE,
+  target text NOT NULL,
+  database text NOT NULL,
+  position integer NOT NULL,
+  step integer NOT NULL,
+  wave integer NOT NULL,
+  status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'running', 'applied', 'up_to_date', 'failed')),
+  round integer NOT NULL DEFAULT 0,
+  attempts integer NOT NULL DEFAULT 0,
+  applied text[] NOT NULL DEFAULT '{}',
+  error text,
+  duration_ms integer,
+  started_at timestamptz,
+  finished_at timestamptz,
+  PRIMARY KEY (request_id, target, database)
+);`;
+
+export type TargetRunStatus = "pending" | "running" | "applied" | "up_to_date" | "failed";
+
+export interface TargetRunRow {
+  requestId: string;
+  target: string;
+  database: string;
+  position: number;
+  step: number;
+  wave: number;
+  status: TargetRunStatus;
+  round: number;
+  attempts: number;
+  applied: string[];
+  error: string | null;
+  durationMs: number | null;
+}
+
+export type PlannedRun = Pick<TargetRunRow, "target" | "database" | "position" | "step" | "wave">;
+
+const FINISHED: readonly TargetRunStatus[] = ["applied", "up_to_date", "failed"];
+
+export function isFinished(row: Pick<TargetRunRow, "status">): boolean {
+  return FINISHED.includes(row.status);
+}
+
+const ensured = new WeakSet<pg.Pool>();
+
+export async function ensureTargetRuns(pool: pg.Pool): Promise<void> {
+  if (ensured.has(pool)) return;
+  await inTransaction(pool, async (client) => {
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('rookery_control.schema'))");
+    await client.query(DDL);
+  });
+  ensured.add(pool);
+}
+
+interface Row {
+  request_id: string;
+  target: string;
+  database: string;
+  position: number;
+  step: number;
+  wave: number;
+  status: TargetRunStatus;
+  round: number;
+  attempts: number;
+  applied: string[];
+  error: string | null;
+  duration_ms: number | null;
+}
+
+function toRun(row: Row): TargetRunRow {
+  return {
+    requestId: row.request_id,
+    target: row.target,
+    database: row.database,
+    position: row.position,
+    step: row.step,
+    wave: row.wave,
+    status: row.status,
+    round: row.round,
+    attempts: row.attempts,
+    applied: row.applied,
+    error: row.error,
+    durationMs: row.duration_ms,
+  };
+}
+
+/** The plan of a request, written once: a second writer (a re-delivered job) changes nothing. */
+export async function planTargetRuns(pool: pg.Pool, requestId: string, runs: PlannedRun[]): Promise<void> {
+  if (runs.length === 0) return;
+  await pool.query(
+    `INSERT INTO rookery_control.target_runs (request_id, target, database, position, step, wave)
+     SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::int[], $6::int[])
+     ON CONFLICT DO NOTHING`,
+    [requestId, runs.map((run) => run.target), runs.map((run) => run.database), runs.map((run) => run.position), runs.map((run) => run.step), runs.map((run) => run.wave)],
+  );
+}
+
+export async function listTargetRuns(pool: pg.Pool, requestId: string): Promise<TargetRunRow[]> {
+  const { rows } = await pool.query<Row>(`SELECT * FROM rookery_control.target_runs WHERE request_id = $1 ORDER BY position`, [requestId]);
+  return rows.map(toRun);
+}
+
+/** A database's job starts (or restarts after a crash); null when it already finished. */
+export async function startTargetRun(pool: pg.Pool, requestId: string, target: string, database: string): Promise<TargetRunRow | null> {
+  const { rows } = await pool.query<Row>(
+    `UPDATE rookery_control.target_runs SET status = 'running', attempts = attempts + 1, started_at = now()
+      WHERE request_id = $1 AND target = $2 AND database = $3 AND status IN ('pending', 'running') RETURNING *`,
+    [requestId, target, database],
+  );
+  return rows[0] ? toRun(rows[0]) : null;
+}
+
+export async function finishTargetRun(
+  pool: pg.Pool,
+  key: { requestId: string; target: string; database: string },
+  outcome: { status: TargetRunStatus; applied: string[]; error: string | null; durationMs: number },
+): Promise<void> {
+  await pool.query(
+    `UPDATE rookery_control.target_runs SET status = $4, applied = $5, error = $6, duration_ms = $7, finished_at = now()
+      WHERE request_id = $1 AND target = $2 AND database = $3`,
+    [key.requestId, key.target, key.database, outcome.status, outcome.applied, outcome.error, outcome.durationMs],
+  );
+}
+
+/**
+ * A failed request across targets runs again (after a fix): the databases that failed or never started go
+ * back to pending in a new round, the applied ones stay as they are, and the request goes back through
+ * the outbox. Returns the request as it is now.
+ */
+export async function resumeTargetRuns(pool: pg.Pool, requestId: string): Promise<ChangeRequest> {
+  await ensureTargetRuns(pool);
+  return inTransaction(pool, async (client) => {
+    const request = await selectRequest(client, requestId, { forUpdate: true });
+    if (!request) throw new UsageError(`there is no request ${requestId}`, { hint: "The request id is in the request's message and in `rookery history`." });
+    const { rows } = await client.query<{ count: string }>(`SELECT count(*) FROM rookery_control.target_runs WHERE request_id = $1`, [requestId]);
+    if (Number(rows[0]!.count) === 0) {
+      throw new UsageError(`request ${requestId} did not run across targets, so there is nothing to resume`, {
+        hint: "Resume is for applies across targets and fleets (docs/targets.md); ask again for anything else.",
+      });
+    }
+    if (request.status !== "failed") {
+      throw new UsageError(`request ${requestId} is ${request.status}; only a failed request is resumed`, {
+        hint: request.status === "succeeded" ? "Nothing is left to run." : "It is still on its way; `rookery status` shows where it is.",
+      });
+    }
+    await client.query(
+      `UPDATE rookery_control.target_runs SET status = 'pending', round = round + 1, error = NULL
+        WHERE request_id = $1 AND status IN ('pending', 'running', 'failed')`,
+      [requestId],
+    );
+    await client.query(`UPDATE rookery_control.requests SET status = 'approved', error = NULL, updated_at = now() WHERE id = $1`, [requestId]);
+    await client.query(`DELETE FROM rookery_control.outbox WHERE request_id = $1`, [requestId]);
+    await enqueueOutbox(client, requestId);
+    return (await selectRequest(client, requestId))!;
+  });
+}
