@@ -59,3 +59,51 @@ describe("applied, unchanged files are not parsed again", () => {
     expect(row).toMatchObject({ version: "20251101_000001", drift: true, syntaxError: { line: 2 } });
   });
 });
+
+/** A file over the parser's group size (1 MiB), every INSERT holding a `;` at a line end inside its string. */
+function largeFile(): { sql: string; inserts: number; functionLine: number; alterLine: number } {
+  const lines = ["CREATE TABLE seed (id int, note text);"];
+  let inserts = 0;
+  for (let size = 0; size < 1_300_000; inserts++) {
+    const line = `INSERT INTO seed VALUES (${inserts}, 'row ${inserts};\n  continued');`;
+    lines.push(line);
+    size += line.length + 1;
+  }
+  const before = lines.join("\n").split("\n").length;
+  lines.push("CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.note := 'touched;';\n  RETURN NEW;\nEND;\n$$;");
+  lines.push("ALTER TABLE accounts ADD COLUMN flag boolean NOT NULL;");
+  return { sql: `${lines.join("\n")}\n`, inserts, functionLine: before + 1, alterLine: before + 7 };
+}
+
+describe("large files are parsed a group of statements at a time", () => {
+  it("every statement is found, at its line, and findings point at the right column", async () => {
+    const { sql, inserts, functionLine, alterLine } = largeFile();
+    const dir = migrationsFolder({ "2025_11_01/001_seed.sql": sql });
+    const run = await rookery(["lint", "2025_11_01/001_seed.sql", "--json"], { MIGRATIONS_DIR: dir }, dir);
+    const analysis = JSON.parse(run.stdout).analyses[0] as { statements: { kind: string; line: number }[]; findings: { rule: string; line: number; column: number }[] };
+    expect(analysis.statements).toHaveLength(inserts + 3);
+    expect(analysis.statements.at(-2)).toMatchObject({ kind: "CreateFunctionStmt", line: functionLine });
+    expect(analysis.statements.at(-1)).toMatchObject({ kind: "AlterTableStmt", line: alterLine });
+    // Two lines per INSERT (the string holds a line break): the last one starts where it should.
+    expect(analysis.statements.at(-3)).toMatchObject({ kind: "InsertStmt", line: 2 + 2 * (inserts - 1) });
+    const notNull = analysis.findings.filter((finding) => finding.rule === "adding-not-nullable-field");
+    expect(notNull.map(({ rule, line, column }) => ({ rule, line, column }))).toEqual([
+      { rule: "adding-not-nullable-field", line: alterLine, column: 33 },
+    ]);
+  });
+
+  it("a statement larger than the parser is given is refused naming the file, line and limit; nothing runs", async () => {
+    const url = await createTestDatabase("clihugestatement");
+    const rows = Array.from({ length: 120_000 }, (_, index) => `(${index}, 'a row of seed data, number ${index}')`);
+    const dir = migrationsFolder({
+      "2025_11_01/001_huge_insert.sql": `CREATE TABLE huge (id int, note text);\n\nINSERT INTO huge VALUES\n${rows.join(",\n")};\n`,
+    });
+    const run = await rookery(["apply", "--all"], { DATABASE_URL: url, MIGRATIONS_DIR: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("2025_11_01/001_huge_insert.sql:3:1: no statement after this point ends");
+    expect(run.stderr).toContain("statements of up to 4 MiB");
+    expect(run.stderr).toContain("docs/migration-files.md");
+    expect(run.stderr).not.toContain("Fix the SQL");
+    expect(await query(url, "SELECT to_regclass('huge') IS NULL AS absent, (SELECT count(*)::int FROM schema_migrations) AS rows")).toEqual([{ absent: true, rows: 0 }]);
+  });
+});

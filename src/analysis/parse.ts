@@ -23,14 +23,27 @@ export class SqlSyntaxError extends RookeryError {
   /** Postgres's own words, without the position: `syntax error at or near "SELEC"`. */
   readonly detail: string;
 
-  constructor(file: string, line: number, column: number, detail: string) {
-    super(`${file}:${line}:${column}: ${detail}`, {
-      hint: "Fix the SQL; nothing was run.",
-    });
+  constructor(file: string, line: number, column: number, detail: string, hint = "Fix the SQL; nothing was run.") {
+    super(`${file}:${line}:${column}: ${detail}`, { hint });
     this.file = file;
     this.line = line;
     this.column = column;
     this.detail = detail;
+  }
+}
+
+/**
+ * The largest statement Rookery hands the Postgres parser. Parsing takes about 35 times a statement's
+ * size in memory (the parser's tree, its JSON, the JavaScript objects), and the WebAssembly parser
+ * stops for good near 1 GiB; a file is parsed a group of statements at a time, so only its largest
+ * statement counts. docs/migration-files.md documents the limit.
+ */
+export const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
+
+/** A file the parser cannot take (a statement over the limit, or the parser itself giving up): not the SQL's fault. */
+export class ParserLimitError extends SqlSyntaxError {
+  constructor(file: string, line: number, column: number, detail: string) {
+    super(file, line, column, detail, "Split the statement (an INSERT of many rows into batches of a few thousand, say); nothing was run. docs/migration-files.md, Large files.");
   }
 }
 
@@ -47,30 +60,37 @@ export function loadParser(): Promise<void> {
  * the file is text, and a large file has thousands of statements and findings to place.
  */
 class SourcePositions {
-  /** Character offset of each byte offset; absent when the text is ASCII and both are the same. */
-  private readonly charOfByte: Int32Array | undefined;
+  /** Character offset of each byte offset; built on first use, absent when the text is ASCII and both are the same. */
+  private charOfByte: Int32Array | undefined | null = null;
   /** Character offset where each line starts. */
   private readonly lineStarts: number[] = [0];
 
-  constructor(text: string) {
+  constructor(private readonly text: string) {
     for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) this.lineStarts.push(at + 1);
+  }
+
+  private byteMap(): Int32Array | undefined {
+    if (this.charOfByte !== null) return this.charOfByte;
+    const text = this.text;
     const byteLength = Buffer.byteLength(text, "utf8");
-    if (byteLength === text.length) return;
-    this.charOfByte = new Int32Array(byteLength + 1);
+    if (byteLength === text.length) return (this.charOfByte = undefined);
+    const map = new Int32Array(byteLength + 1);
     let byte = 0;
     let char = 0;
     for (const codePoint of text) {
       const bytes = Buffer.byteLength(codePoint, "utf8");
-      for (let index = 0; index < bytes; index++) this.charOfByte[byte + index] = char;
+      for (let index = 0; index < bytes; index++) map[byte + index] = char;
       byte += bytes;
       char += codePoint.length;
     }
-    this.charOfByte[byte] = char;
+    map[byte] = char;
+    return (this.charOfByte = map);
   }
 
   charOffset(byteOffset: number): number {
-    if (!this.charOfByte) return byteOffset;
-    return this.charOfByte[Math.min(Math.max(byteOffset, 0), this.charOfByte.length - 1)]!;
+    const map = this.byteMap();
+    if (!map) return byteOffset;
+    return map[Math.min(Math.max(byteOffset, 0), map.length - 1)]!;
   }
 
   lineAndColumn(offset: number): { line: number; column: number } {
@@ -90,11 +110,14 @@ const recentSources = new Map<string, SourcePositions>();
 
 function positionsIn(text: string): SourcePositions {
   let positions = recentSources.get(text);
-  if (!positions) {
+  if (positions) {
+    // Most recently used last: a large file parsed in groups keeps its own index while the groups come and go.
+    recentSources.delete(text);
+  } else {
     positions = new SourcePositions(text);
     if (recentSources.size >= 4) recentSources.delete(recentSources.keys().next().value!);
-    recentSources.set(text, positions);
   }
+  recentSources.set(text, positions);
   return positions;
 }
 
@@ -137,6 +160,11 @@ function psqlCommandAt(sql: string, cursor: number): string | undefined {
   return `\\${command} is a psql meta-command, which Rookery does not run: a migration file is sent to the server as SQL (write the SQL it stands for, or run the file with psql yourself)`;
 }
 
+type ParseTree = { stmts?: { stmt: Record<string, Record<string, unknown>>; stmt_location?: number; stmt_len?: number }[] };
+
+/** Files up to this size are parsed in one call; larger ones a group of statements of about this size at a time. */
+const GROUP_CHARS = 1024 * 1024;
+
 /**
  * Parses a file with the real Postgres parser. A syntax error names the file, line and column.
  * Call `loadParser()` once before (the engine and CLI do it at start).
@@ -144,24 +172,110 @@ function psqlCommandAt(sql: string, cursor: number): string | undefined {
 export function parseStatements(sql: string, file = "<sql>"): Statement[] {
   // The parser refuses "" itself; an empty file is a valid no-op.
   if (sql === "") return [];
-  let tree: { stmts?: { stmt: Record<string, Record<string, unknown>>; stmt_location?: number; stmt_len?: number }[] };
+  if (sql.length <= GROUP_CHARS) return statementsOf(sql, parseText(sql, sql, 0, file), sql, 0, 0);
+  return parseInGroups(sql, file);
+}
+
+/** One call of the parser on `text`, which starts at character `base` of the file `sql`. */
+function parseText(text: string, sql: string, base: number, file: string): ParseTree {
   try {
-    tree = parseSync(sql) as unknown as typeof tree;
+    return parseSync(text) as unknown as ParseTree;
   } catch (error) {
     const details = (error as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
+    if (!details) {
+      // Not Postgres's verdict on the SQL: the WebAssembly parser gave up (out of memory, "exit(1)").
+      const { line, column } = lineAndColumn(sql, base);
+      throw new ParserLimitError(file, line, column, `the Postgres parser could not take the statements from here on (${(error as Error).message}); statements up to ${MAX_STATEMENT_BYTES / 1048576} MiB each are supported`);
+    }
     // Unlike the tree's locations (bytes), the error cursor is a 0-based count of characters.
-    const cursor = Math.max(details?.cursorPosition ?? 0, 0);
+    const cursor = base + Math.max(details.cursorPosition ?? 0, 0);
     const { line, column } = lineAndColumn(sql, cursor);
-    throw new SqlSyntaxError(file, line, column, psqlCommandAt(sql, cursor) ?? details?.message ?? (error as Error).message);
+    throw new SqlSyntaxError(file, line, column, psqlCommandAt(sql, cursor) ?? details.message ?? (error as Error).message);
   }
+}
+
+/** The statements of one parsed text that starts at character `base` (and byte `byteBase`) of the file `sql`. */
+function statementsOf(text: string, tree: ParseTree, sql: string, base: number, byteBase: number): Statement[] {
   return (tree.stmts ?? []).map((entry) => {
-    const start = charOffset(sql, entry.stmt_location ?? 0);
-    const end = entry.stmt_len ? charOffset(sql, (entry.stmt_location ?? 0) + entry.stmt_len) : sql.length;
-    const offset = firstTokenOffset(sql, start);
+    const start = charOffset(text, entry.stmt_location ?? 0);
+    const end = entry.stmt_len ? charOffset(text, (entry.stmt_location ?? 0) + entry.stmt_len) : text.length;
+    const offset = base + firstTokenOffset(text, start);
     const kind = Object.keys(entry.stmt)[0]!;
-    const text = sql.slice(start, end).trim().replace(/;\s*$/, "");
-    return { kind, node: entry.stmt[kind]!, sql: text, offset, ...lineAndColumn(sql, offset) };
+    const node = entry.stmt[kind]!;
+    if (byteBase > 0) shiftLocations(node, byteBase);
+    const statementText = text.slice(start, end).trim().replace(/;\s*$/, "");
+    return { kind, node, sql: statementText, offset, ...lineAndColumn(sql, offset) };
   });
+}
+
+/** Locations in a group's tree count bytes from the group's start; the rules expect them from the file's. */
+function shiftLocations(node: unknown, byteBase: number): void {
+  if (Array.isArray(node)) {
+    for (const item of node) shiftLocations(item, byteBase);
+  } else if (node !== null && typeof node === "object") {
+    const record = node as Record<string, unknown>;
+    for (const key in record) {
+      const value = record[key];
+      if (typeof value === "number") {
+        if (key === "location" && value >= 0) record[key] = value + byteBase;
+      } else if (typeof value === "object") shiftLocations(value, byteBase);
+    }
+  }
+}
+
+/** Where the next group may end: just after a `;` that ends a line, at or after `from` (or the file's end). */
+function groupEnd(sql: string, from: number): number {
+  const at = sql.indexOf(";\n", Math.max(from, 0));
+  return at === -1 ? sql.length : at + 2;
+}
+
+/** A cut that fell inside a statement, a quoted string or a comment: the group must go on to a later cut. */
+function cutInsideStatement(error: unknown): boolean {
+  return error instanceof SqlSyntaxError && !(error instanceof ParserLimitError) && /unterminated|at end of input/i.test(error.detail);
+}
+
+function statementTooLarge(sql: string, start: number, file: string): ParserLimitError {
+  const limit = `${MAX_STATEMENT_BYTES / 1048576} MiB`;
+  // The statement that starts after the last cut in the group's first stretch is the one that never ends.
+  const lastCut = sql.lastIndexOf(";\n", start + GROUP_CHARS);
+  const { line, column } = lineAndColumn(sql, firstTokenOffset(sql, lastCut >= start ? lastCut + 2 : start));
+  return new ParserLimitError(
+    file,
+    line,
+    column,
+    `no statement after this point ends (with a ; at the end of a line) within ${limit}: Rookery gives the Postgres parser statements of up to ${limit} (parsing takes about 35 times a statement's size in memory), or a quote, comment or dollar quote opened here is never closed`,
+  );
+}
+
+/**
+ * A large file, a group of statements at a time, so the parser's memory is bounded by the group's size
+ * and not the file's. Groups end after a `;` at the end of a line; a group cut inside a statement (a
+ * `;` inside a string, a comment or a function body) fails to parse with "unterminated" or "at end of
+ * input", and is extended to the next cut. Every statement is still parsed by Postgres's parser.
+ */
+function parseInGroups(sql: string, file: string): Statement[] {
+  const statements: Statement[] = [];
+  let start = 0;
+  let byteBase = 0;
+  while (start < sql.length) {
+    let end = groupEnd(sql, start + GROUP_CHARS);
+    let tree: ParseTree;
+    for (;;) {
+      if (end - start > GROUP_CHARS + MAX_STATEMENT_BYTES) throw statementTooLarge(sql, start, file);
+      try {
+        tree = parseText(sql.slice(start, end), sql, start, file);
+        break;
+      } catch (error) {
+        if (!cutInsideStatement(error) || end === sql.length) throw error;
+        end = groupEnd(sql, start + 2 * (end - start));
+      }
+    }
+    const text = sql.slice(start, end);
+    statements.push(...statementsOf(text, tree, sql, start, byteBase));
+    byteBase += Buffer.byteLength(text, "utf8");
+    start = end;
+  }
+  return statements;
 }
 
 /**

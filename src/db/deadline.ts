@@ -39,6 +39,8 @@ interface DeadlineState {
 
 const states = new WeakMap<pg.ClientBase, DeadlineState>();
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 type Callback = (error: Error | null, result?: unknown) => void;
 
 /**
@@ -57,7 +59,9 @@ export function armDeadlines(client: pg.ClientBase, deadline: QueryDeadline, lab
   };
   const arm = (): (() => void) => {
     const { serverBudgetMs, graceMs } = state.deadline;
-    if (!Number.isFinite(serverBudgetMs)) return () => {};
+    // setTimeout fires at once past 2^31-1 ms (24.8 days): a budget that long (a file of 70,000
+    // statements at the statement timeout each) is as good as none.
+    if (!Number.isFinite(serverBudgetMs) || serverBudgetMs + graceMs > MAX_TIMER_MS) return () => {};
     const timer = setTimeout(expire, serverBudgetMs + graceMs);
     return () => clearTimeout(timer);
   };
