@@ -56,6 +56,22 @@ environments:
     expect(selectEnvironment(config, "production").databaseUrl).toBe("postgres://localhost/prod");
   });
 
+  it("reads a number or boolean key written as ${VAR:-default} as a number or boolean", () => {
+    const { cwd } = configFile(`
+environments:
+  production:
+    databaseUrl: postgres://localhost/prod
+    minSoakHours: \${SOAK:-0}
+    approvals: \${APPROVALS}
+    backup: \${BACKUP:-false}
+    alertChannel: \${CHANNEL:-12345}
+`);
+    const production = selectEnvironment(loadConfig({ env: { APPROVALS: "2", BACKUP: "true" }, cwd }), "production");
+    expect(production).toMatchObject({ minSoakHours: 0, approvals: 2, backup: true, alertChannel: "12345" });
+    const error = loadError(() => loadConfig({ env: { APPROVALS: "two" }, cwd }));
+    expect(error.message).toMatch(/environments\.production\.approvals: .*number/);
+  });
+
   it("an invalid file lists every bad key at once and is a usage error (exit 2)", () => {
     const { cwd } = configFile(`
 environments:

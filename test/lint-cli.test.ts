@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { migrationsFolder, rookery, scratchFolder, writeMigration } from "./support/cli.ts";
@@ -33,6 +33,21 @@ describe("rookery lint", () => {
     expect(run.stdout).toMatch(/2025_11_01\/001_create_accounts\.sql\s+DDL Add\s+clean/);
     expect(run.stdout).toMatch(/2025_11_02\/002_index_account_names\.sql\s+DDL Add\s+1 error/);
     expect(run.stdout).toContain("2 migration(s) linted: 1 error(s), 0 warning(s), 0 allowed");
+  });
+
+  it("prints paths relative to the migrations folder from any working folder, and --all needs no --env with several environments", async () => {
+    const dir = migrationsFolder({ ...CLEAN, ...BLOCKING_INDEX });
+    const elsewhere = path.join(scratchFolder(), "deep", "down");
+    mkdirSync(elsewhere, { recursive: true });
+    const config = path.join(scratchFolder(), "rookery.config.yml");
+    writeFileSync(config, "environments:\n  staging: { databaseUrl: postgres://127.0.0.1:1/staging }\n  production: { databaseUrl: postgres://127.0.0.1:1/production }\n");
+
+    const run = await rookery(["lint", "--all"], { MIGRATIONS_DIR: dir, ROOKERY_CONFIG: config }, elsewhere);
+
+    expect(run.stderr).not.toMatch(/--env|more than one environment/);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^2025_11_02\/002_index_account_names\.sql:2:1 require-concurrent-index-creation /m);
+    expect(run.stdout).not.toContain("../");
   });
 
   it("exits 0 when only warnings remain, and lists allowed findings with their reason", async () => {

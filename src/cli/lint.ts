@@ -3,10 +3,10 @@ import path from "node:path";
 import { analyzeCatalog, analyzeSql, loadParser, type CatalogAnalysisOptions, type Finding, type MigrationAnalysis } from "../analysis/index.ts";
 import { readCatalog, type Catalog, type LayoutName } from "../catalog/index.ts";
 import { UsageError } from "../errors.ts";
-import type { Environment } from "../config/index.ts";
+import { loadConfig, selectEnvironment, type Environment } from "../config/index.ts";
 import { getStatus, liveTables } from "../runner/index.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
-import { configFor, findingsText, runCommand, table } from "./format.ts";
+import { findingsText, runCommand, table } from "./format.ts";
 
 const HELP = `Usage: rookery lint [FILES...] [--all]
 
@@ -32,15 +32,19 @@ Silence a finding in the file with \`-- rookery:allow RULE-ID reason\`; approver
 ${COMMON_HELP.replace("Exit codes: 0 ok, 1 failed, 2 usage error.", "")}Exit codes: 0 no error-level finding left, 1 an error-level finding or syntax error remains (or the
 command failed), 2 usage error.`;
 
-/** An analysis with the path to print for its files (relative to where the command runs). */
+/** An analysis with the path to print for its files (a catalog file relative to the migrations folder, as in the ledger). */
 interface Linted {
   analysis: MigrationAnalysis;
   /** Catalog path (or the path as given) -> path to print. */
   shown: (file: string) => string;
 }
 
-function catalogDisplay(catalog: Catalog, io: CliIO) {
-  return (file: string) => path.relative(io.cwd, path.join(catalog.dir, file)) || file;
+/**
+ * A catalog file as the rest of Rookery names it, relative to the migrations folder: run from
+ * elsewhere, a path relative to the working folder would read `../../migrations/...`.
+ */
+function catalogDisplay() {
+  return (file: string) => file;
 }
 
 /** Files as given: a catalog file brings its migration (with its rollback), any other is linted alone. */
@@ -54,7 +58,7 @@ function lintFiles(files: string[], catalog: Catalog | undefined, io: CliIO, tar
     const relative = catalog ? path.relative(catalog.dir, absolute).split(path.sep).join("/") : "";
     const migration = catalog?.migrations.find((candidate) => candidate.path === relative || candidate.rollback?.path === relative);
     if (migration && catalog) {
-      linted.set(migration.path, { analysis: analyzeCatalog(catalog, [migration], target).get(migration.version)!, shown: catalogDisplay(catalog, io) });
+      linted.set(migration.path, { analysis: analyzeCatalog(catalog, [migration], target).get(migration.version)!, shown: catalogDisplay() });
     } else {
       linted.set(absolute, { analysis: analyzeSql(readFileSync(absolute, "utf8"), given), shown: (file) => file });
     }
@@ -67,8 +71,9 @@ function lintFiles(files: string[], catalog: Catalog | undefined, io: CliIO, tar
  * when they run) and its live tables' sizes. Without a database every earlier migration counts as
  * applied, its tables live: lint then never under-reports.
  */
-async function targetKnowledge(environment: Environment, catalog: Catalog, withDatabase: boolean): Promise<CatalogAnalysisOptions> {
+async function targetKnowledge(environmentOf: () => Environment, catalog: Catalog, withDatabase: boolean): Promise<CatalogAnalysisOptions> {
   if (!withDatabase) return { applied: new Set(catalog.migrations.map((migration) => migration.version)) };
+  const environment = environmentOf();
   const status = await getStatus(environment, catalog);
   const applied = new Set(status.migrations.filter((state) => state.state === "applied").map((state) => state.version));
   const tables = await liveTables(environment);
@@ -124,7 +129,9 @@ export const lintCommand: CliCommand = {
         throw new UsageError("--all and FILES cannot be combined", { hint: "Lint either the whole folder (--all) or the files named." });
       }
       await loadParser();
-      const { config, environment } = configFor(values, io);
+      // Files and --all need no database, so no environment either: several configured need no --env.
+      const config = loadConfig({ env: io.env, cwd: io.cwd, migrationsDir: values.dir, configFile: values.config });
+      const environment = () => selectEnvironment(config, values.env);
       let linted: Linted[];
       const withDatabase = values.env !== undefined || (positionals.length === 0 && !values.all);
       if (positionals.length > 0) {
@@ -135,13 +142,13 @@ export const lintCommand: CliCommand = {
         const target = await targetKnowledge(environment, catalog, withDatabase);
         const wanted = values.all ? catalog.migrations : catalog.migrations.filter((migration) => !target.applied?.has(migration.version));
         const analyses = analyzeCatalog(catalog, wanted, target);
-        linted = wanted.map((migration) => ({ analysis: analyses.get(migration.version)!, shown: catalogDisplay(catalog, io) }));
+        linted = wanted.map((migration) => ({ analysis: analyses.get(migration.version)!, shown: catalogDisplay() }));
       }
       const total = counts(linted);
       if (values.json) {
         printJson(io, { ok: total.errors === 0, ...total, analyses: linted.map(({ analysis }) => analysis) });
       } else if (linted.length === 0) {
-        io.stdout(`${environment.name}: no pending migration, nothing to lint\n`);
+        io.stdout(values.all || positionals.length > 0 ? "no migrations, nothing to lint\n" : `${environment().name}: no pending migration, nothing to lint\n`);
       } else {
         printReport(io, linted);
       }

@@ -35,6 +35,42 @@ function expandVariables(text: string, env: NodeJS.ProcessEnv, missing: string[]
   });
 }
 
+/**
+ * YAML types `minSoakHours: 24` as a number but `minSoakHours: ${SOAK:-0}` as a string, and an
+ * environment variable is always text. Where the schema wants a number or a boolean and the value came
+ * from a `${...}`, its expanded text is read as one ("0" -> 0, "true" -> true) and the file parsed again.
+ */
+function coerceExpandedScalars<T>(schema: z.ZodType<T>, raw: unknown, expanded: unknown): z.ZodSafeParseResult<T> {
+  let parsed = schema.safeParse(expanded);
+  for (let round = 0; round < 50 && !parsed.success; round++) {
+    const fixable = parsed.error.issues.find((issue) => {
+      if (issue.code !== "invalid_type" || (issue.expected !== "number" && issue.expected !== "boolean")) return false;
+      const source = valueAt(raw, issue.path);
+      const value = valueAt(expanded, issue.path);
+      return typeof source === "string" && source.includes("${") && typeof value === "string" && scalarOf(value, issue.expected) !== undefined;
+    });
+    if (!fixable) break;
+    setValueAt(expanded, fixable.path, scalarOf(valueAt(expanded, fixable.path) as string, (fixable as { expected: string }).expected));
+    parsed = schema.safeParse(expanded);
+  }
+  return parsed;
+}
+
+function scalarOf(text: string, expected: string): number | boolean | undefined {
+  const trimmed = text.trim();
+  if (expected === "number") return /^-?\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : undefined;
+  return trimmed === "true" ? true : trimmed === "false" ? false : undefined;
+}
+
+function valueAt(tree: unknown, at: readonly PropertyKey[]): unknown {
+  return at.reduce<unknown>((node, key) => (node && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[key] : undefined), tree);
+}
+
+function setValueAt(tree: unknown, at: readonly PropertyKey[], value: unknown): void {
+  const parent = valueAt(tree, at.slice(0, -1)) as Record<PropertyKey, unknown>;
+  parent[at[at.length - 1]!] = value;
+}
+
 /** Loaded only when there is a config file to read: most CLI runs have none, and every start-up pays for a module. */
 function parseYaml(text: string): unknown {
   const yaml = createRequire(import.meta.url)("yaml") as typeof import("yaml");
@@ -52,7 +88,7 @@ function readConfigFile(file: string, env: NodeJS.ProcessEnv): { environments: R
   const expanded = JSON.parse(JSON.stringify(raw ?? {}), (_key, value) =>
     typeof value === "string" ? expandVariables(value, env, missing) : value,
   );
-  const parsed = ConfigFileSchema.safeParse(expanded);
+  const parsed = coerceExpandedScalars(ConfigFileSchema, raw, expanded);
   const problems = [
     ...missing.map((name) => `  \${${name}}: environment variable is not set`),
     ...(parsed.success ? [] : [listIssues(parsed.error, "")]),
