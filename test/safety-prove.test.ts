@@ -61,6 +61,16 @@ describe("proving a rollback on a scratch copy", () => {
     expect(cli.code).toBe(0);
   });
 
+  it("refuses a version already applied with exit 1, as rehearse does", async () => {
+    const applied = await createTestDatabase("proofapplied");
+    const dir = migrationsFolder({ "2025_11_01/001_t.sql": "CREATE TABLE t (id int);\n", "2025_11_01/rollback_001_t.sql": "DROP TABLE IF EXISTS t;\n" });
+    expect((await rookery(["apply", "--all"], { DATABASE_URL: applied, MIGRATIONS_DIR: dir })).code).toBe(0);
+    const prove = await rookery(["prove", "20251101_000001"], { DATABASE_URL: applied, MIGRATIONS_DIR: dir });
+    const rehearse = await rookery(["rehearse", "20251101_000001"], { DATABASE_URL: applied, MIGRATIONS_DIR: dir });
+    expect(prove.stderr).toMatch(/20251101_000001 is already applied on development/);
+    expect([prove.code, rehearse.code]).toEqual([1, 1]);
+  });
+
   it("names a changed definition: a default the rollback does not put back", async () => {
     const dir = migrationsFolder({
       "2025_11_01/001_default_name.sql": "ALTER TABLE campaigns ALTER COLUMN name SET DEFAULT 'untitled';\n",

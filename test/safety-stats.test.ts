@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { readCatalog } from "../src/catalog/index.ts";
 import { EnvironmentSchema } from "../src/config/index.ts";
 import { applyMigrations, rollbackMigration } from "../src/runner/index.ts";
+import { withLedgerClient } from "../src/runner/session.ts";
 import { getStats, sparkline } from "../src/runner/stats.ts";
 import { migrationsFolder, rookery } from "./support/cli.ts";
 import { createTestDatabase, query } from "./support/services.ts";
@@ -47,6 +48,21 @@ describe("the migration dashboard", () => {
     const badDays = await rookery(["stats", "--days", "0"], { DATABASE_URL: url, MIGRATIONS_DIR: dir });
     expect(badDays.code).toBe(2);
     expect(badDays.stderr).toMatch(/--days must be a whole number from 1 to 366/);
+  });
+
+  it("shows a gap of minutes in minutes, not as 0h", async () => {
+    const minutes = await createTestDatabase("statsminutes");
+    const environment = { ...EnvironmentSchema.parse({ databaseUrl: minutes }), name: "staging" };
+    await withLedgerClient(environment, async () => {});
+    await query(
+      minutes,
+      `INSERT INTO migration_events (version, event, actor, executed_at) VALUES
+         ('20251001_000001', 'applied', 'test', date_trunc('hour', now()) - interval '1 day'),
+         ('20251001_000002', 'applied', 'test', date_trunc('hour', now()) - interval '1 day' + interval '12 minutes')`,
+    );
+    const cli = await rookery(["stats"], { DATABASE_URL: minutes });
+    expect(cli.stdout).toMatch(/\s2\s+0\s+0\s+12 min$/m);
+    expect(cli.stdout).not.toMatch(/\b0h\b/);
   });
 
   it("is empty, not an error, on a database without a ledger", async () => {

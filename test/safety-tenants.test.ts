@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCatalog } from "../src/catalog/index.ts";
 import { EnvironmentSchema } from "../src/config/index.ts";
 import { applyMigrations } from "../src/runner/index.ts";
-import { migrationsFolder, writeMigration } from "./support/cli.ts";
+import { migrationsFolder, rookery, writeMigration } from "./support/cli.ts";
 import { adminDatabaseUrl, createTestDatabase, query } from "./support/services.ts";
 
 const ALPHA = "00000000-0000-4000-8000-00000000000a";
@@ -59,6 +59,10 @@ describe("a tenant-scoped migration", () => {
       { tenant: CHARLIE, rows: 1 },
     ]);
     expect(await query(url, "SELECT body FROM notes ORDER BY id")).toEqual([{ body: "A1" }, { body: "A2" }, { body: "FIXED" }, { body: "B2" }, { body: "C1" }]);
+
+    const history = await rookery(["history", "--version", "20251101_000001"], { DATABASE_URL: url });
+    expect(history.stdout).toMatch(new RegExp(`tenant_applied\\s+test\\s+tenant ${CHARLIE} \\(1 rows\\)`));
+    expect(history.stdout).toMatch(new RegExp(`failed\\s+test\\s+failed at tenant ${BRAVO}`));
   });
 
   it("refuses to continue a partial run with a file edited since the done tenants ran it", async () => {

@@ -26,6 +26,14 @@ function parseLimit(text: string | undefined): number {
   return parsed.data;
 }
 
+/** "tenant 3 (50 rows)" for the per-tenant events of a tenant-scoped migration. */
+function tenantOf(event: HistoryEvent): string | undefined {
+  const { tenantId, affectedRows, failedTenant } = event.detail as { tenantId?: unknown; affectedRows?: unknown; failedTenant?: unknown };
+  if (typeof tenantId === "string") return `tenant ${tenantId}${typeof affectedRows === "number" ? ` (${affectedRows} rows)` : ""}`;
+  if (typeof failedTenant === "string") return `failed at tenant ${failedTenant}`;
+  return undefined;
+}
+
 function printHistory(io: CliIO, environment: string, events: HistoryEvent[]): void {
   if (events.length === 0) {
     io.stdout(`${environment}: no history yet\n`);
@@ -36,8 +44,8 @@ function printHistory(io: CliIO, environment: string, events: HistoryEvent[]): v
     event.version ?? "-",
     event.event,
     event.actor,
-    // A failed rollback has both: why it was asked for, and what went wrong.
-    [event.reason, typeof event.detail.error === "string" ? event.detail.error : undefined].filter(Boolean).join(": "),
+    // A failed rollback has both: why it was asked for, and what went wrong; a tenant's run says which tenant.
+    [tenantOf(event), event.reason, typeof event.detail.error === "string" ? event.detail.error : undefined].filter(Boolean).join(": "),
   ]);
   io.stdout(table(rows, ["AT", "VERSION", "EVENT", "BY", "REASON"]));
 }

@@ -12,7 +12,8 @@ database from pg_dump --schema-only, dropped afterwards): apply, rollback, compa
 types) with the schema before, then apply again. The environment's own database is only read.
 
 ${COMMON_HELP}
-Exit 1 when the rollback does not restore the schema; every difference is named.`;
+Exit 1 when the rollback does not restore the schema (every difference is named) or the version is already
+applied on the environment (as rehearse); 2 for a usage error.`;
 
 export const proveCommand: CliCommand = {
   help: HELP,

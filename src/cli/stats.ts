@@ -14,6 +14,14 @@ ${COMMON_HELP}`;
 const DAYS = z.coerce.number().int().min(1).max(366);
 const HOURS_SHOWN = 24;
 
+/** A gap people read at a glance: 40 s, 12 min, 3.5 h; rounding minutes to hours said "0h". */
+export function gapText(hours: number): string {
+  const seconds = hours * 3600;
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  return `${Math.round(hours * 10) / 10} h`;
+}
+
 function printStats(io: CliIO, report: StatsReport): void {
   const { totals } = report;
   io.stdout(`${report.environment}, last ${report.days} days: ${totals.applied} applied, ${totals.failed} failed, ${totals.rolledBack} rolled back\n`);
@@ -21,7 +29,7 @@ function printStats(io: CliIO, report: StatsReport): void {
   if (report.hours.length === 0) return;
   const rows = report.hours
     .slice(0, HOURS_SHOWN)
-    .map((hour) => [shortTime(hour.hour), String(hour.applied), String(hour.failed), String(hour.rolledBack), hour.avgHoursBetween === null ? "-" : `${hour.avgHoursBetween}h`]);
+    .map((hour) => [shortTime(hour.hour), String(hour.applied), String(hour.failed), String(hour.rolledBack), hour.avgHoursBetween === null ? "-" : gapText(hour.avgHoursBetween)]);
   io.stdout(`\n${table(rows, ["HOUR", "APPLIED", "FAILED", "ROLLED BACK", "AVG GAP"])}`);
   if (report.hours.length > HOURS_SHOWN) io.stdout(`(${report.hours.length - HOURS_SHOWN} older hours with activity: see --json)\n`);
 }

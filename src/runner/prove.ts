@@ -69,7 +69,7 @@ async function refuseWhenApplied(environment: Environment, version: string): Pro
     return (rowCount ?? 0) > 0;
   });
   if (applied) {
-    throw new UsageError(`${version} is already applied on ${environment.name}: a rollback is proven before applying`, {
+    throw new RookeryError(`${version} is already applied on ${environment.name}: a rollback is proven before applying`, {
       hint: "Prove it against an environment where it is still pending (staging, or a copy).",
     });
   }

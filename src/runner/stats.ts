@@ -42,7 +42,7 @@ SELECT date_trunc('hour', executed_at) AS hour,
        count(*) FILTER (WHERE event = 'applied')::int AS applied,
        count(*) FILTER (WHERE event = 'failed')::int AS failed,
        count(*) FILTER (WHERE event = 'rolled_back')::int AS rolled_back,
-       round(avg(extract(epoch FROM gap) / 3600)::numeric, 2)::float8 AS avg_hours_between
+       round(avg(extract(epoch FROM gap) / 3600)::numeric, 4)::float8 AS avg_hours_between
 FROM outcomes
 WHERE executed_at >= now() - make_interval(days => $1)
 GROUP BY 1
