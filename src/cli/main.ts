@@ -34,6 +34,7 @@ const commands: CommandEntry[] = [
   { name: "shell", summary: "try the Slack app locally: /migrate as any user, click buttons, no workspace needed", load: async () => (await import("./shell.ts")).shellCommand },
   { name: "backup", summary: "list the environment's backups, or restore one into another database", load: async () => (await import("./backup.ts")).backupCommand },
   { name: "prove", summary: "prove on a scratch copy that a migration's rollback restores the schema", load: async () => (await import("./prove.ts")).proveCommand },
+  { name: "drill", summary: "prove every applied rollback again on a scratch copy, newest first (the scheduled drill, now)", load: async () => (await import("./drill.ts")).drillCommand },
   { name: "stats", summary: "the migration dashboard: applied, failed, rolled back per hour, with a sparkline", load: async () => (await import("./stats.ts")).statsCommand },
 ];
 

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { readCatalog } from "../catalog/index.ts";
 import type { Config, Environment } from "../config/index.ts";
-import { listRequests, type AlertLevel } from "../requests/index.ts";
+import { failedDrills, listRequests, type AlertLevel } from "../requests/index.ts";
 import { getHealth, getStatus } from "../runner/index.ts";
 import { inLedgerSchema } from "../ledger/index.ts";
 import { withLedgerClient } from "../runner/session.ts";
@@ -99,13 +99,25 @@ async function failedJobProblems(controlPool: pg.Pool, environment: Environment,
     }));
 }
 
+/** Rollbacks a drill could no longer prove: one WARNING each, until a drill proves it again (src/runner/drill.ts). */
+async function drillProblems(controlPool: pg.Pool, environment: Environment): Promise<HealthProblem[]> {
+  return (await failedDrills(controlPool, environment.name)).map((failure) => ({
+    key: `drill:${failure.version}`,
+    level: "WARNING" as const,
+    version: failure.version,
+    message: `the rollback of ${failure.version} no longer proves on a copy of ${environment.name} (drill of ${failure.drilledAt.toISOString().slice(0, 16).replace("T", " ")} UTC): ${failure.differences.join("; ").slice(0, 600)}`,
+    suggestedCommand: `rookery drill --env ${environment.name}`,
+  }));
+}
+
 /** Everything the health poll checks in one environment: ledger health, drift, INVALID indexes, failed jobs. */
 export async function collectHealthProblems(config: Config, controlPool: pg.Pool, environment: Environment): Promise<HealthProblem[]> {
   const status = await getStatus(environment, readCatalog(config.migrationsDir, config.layout));
-  const [ledger, database, jobs] = await Promise.all([
+  const [ledger, database, jobs, drills] = await Promise.all([
     ledgerProblems(environment),
     databaseProblems(environment),
     failedJobProblems(controlPool, environment, status.migrations),
+    drillProblems(controlPool, environment),
   ]);
-  return [...ledger, ...driftProblems(environment, status.migrations), ...database, ...jobs];
+  return [...ledger, ...driftProblems(environment, status.migrations), ...database, ...jobs, ...drills];
 }

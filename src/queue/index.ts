@@ -7,6 +7,7 @@ export { startWorker, type RunningWorker, type WorkerDeps } from "./worker.ts";
 export { startScheduler, healthPollSchedulerId, type RunningScheduler, type SchedulerDeps } from "./scheduler.ts";
 export { createJobQueue, enqueueRequestJob, enqueueVerify, enqueueWatchRound, watchJobId, DEFAULT_RETRY, type RetryPolicy } from "./jobs-queue.ts";
 export { beginWatch, reconcileWatches, type WatchJobDeps } from "./process-watch.ts";
+export { runDrill, drillSchedulerId, drillOf, type DrillJobDeps } from "./process-drill.ts";
 export { dispatchOutbox, reconcileJobs, type DispatchDeps } from "./dispatcher.ts";
 export { logNotifier, describeWatchNews, type HealthAlert, type JobOutcome, type Notifier, type WatchNews } from "./notifier.ts";
 export { JOBS_QUEUE, JOB_KINDS, JobPayloadSchemas, type JobKind, type JobPayload } from "./payloads.ts";

@@ -4,6 +4,7 @@ import type { ChangeRequest, WatchRecord } from "../requests/index.ts";
 import { describeCheck, describeOutcome, type CheckResult, type WatchOutcome } from "../runner/index.ts";
 import type { ApplyReport, ProgressEvent, RollbackReport } from "../runner/types.ts";
 import type { CompleteReport } from "../expand/index.ts";
+import { describeDrill, type DrillReport } from "../runner/drill.ts";
 
 export type JobOutcome =
   | { status: "succeeded"; report: ApplyReport | RollbackReport | CompleteReport }
@@ -67,6 +68,8 @@ export interface Notifier {
   alert(environment: Environment, alert: HealthAlert): Promise<void>;
   /** The alerts one poll found, together (one message for a burst); when absent, `alert` is called for each. */
   alerts?(environment: Environment, alerts: HealthAlert[]): Promise<void>;
+  /** A rollback drill's report, for environment.alertChannel. Optional: without it the report is logged. */
+  drillReport?(environment: Environment, report: DrillReport): Promise<void>;
   /** The watch after an apply moved on (request is null for a watch handed over by the CLI). Optional. */
   watch?(watch: WatchRecord, request: ChangeRequest | null, news: WatchNews): Promise<void>;
 }
@@ -85,6 +88,10 @@ export function logNotifier(logger: Logger): Notifier {
     },
     async expired(request) {
       logger.info({ requestId: request.id, environment: request.environment }, "request expired before it was approved");
+    },
+    async drillReport(environment, report) {
+      const log = report.counts.failed > 0 ? logger.warn.bind(logger) : logger.info.bind(logger);
+      log({ environment: environment.name, ...report.counts }, describeDrill(report));
     },
     async watch(watch, request, news) {
       logger.info({ watchId: watch.id, requestId: request?.id, environment: watch.plan.environment, kind: news.kind }, describeWatchNews(watch, news));

@@ -21,6 +21,8 @@ export const JobPayloadSchemas = {
   watch: z.object({ watchId: z.uuid(), round: z.number().int().min(1), now: z.boolean().default(false) }).strict(),
   /** One database of a request across targets (docs/targets.md), a child of the request's job. */
   "apply-database": RequestJobSchema.extend({ target: z.string().min(1).max(63), database: z.string().min(1).max(63) }).strict(),
+  /** A rollback drill of one environment (src/runner/drill.ts), from its job scheduler. */
+  drill: z.object({ environment: environmentName }).strict(),
 } as const;
 
 export type JobKind = keyof typeof JobPayloadSchemas;

@@ -3,6 +3,8 @@ import { createLogger, type Logger } from "../log/logger.ts";
 import { dropRedisClients, redisOutageLog, watchRedisClients } from "./connection.ts";
 import { createJobQueue } from "./jobs-queue.ts";
 import { payloadFor } from "./payloads.ts";
+import { drillSchedulerId } from "./process-drill.ts";
+import type { RepeatOptions } from "bullmq";
 
 export interface SchedulerDeps {
   logger?: Logger;
@@ -11,7 +13,7 @@ export interface SchedulerDeps {
 }
 
 export interface RunningScheduler {
-  /** The scheduler ids it keeps: "health-poll:<environment>". */
+  /** The scheduler ids it keeps: "health-poll:<environment>", "drill:<environment>". */
   schedulerIds: string[];
   /** Upserts every scheduler again (idempotent) and removes those of environments no longer configured. */
   ensure(): Promise<void>;
@@ -37,22 +39,33 @@ export async function startScheduler(config: Config, deps: SchedulerDeps = {}): 
   const logger = deps.logger ?? createLogger({ level: config.logLevel, name: "rookery-scheduler" });
   const queue = createJobQueue(config.redisUrl, config.queuePrefix);
   const outages = redisOutageLog(logger, "health-poll scheduler");
-  const wanted = Object.values(config.environments).map((environment) => ({
-    id: healthPollSchedulerId(environment.name),
-    everyMs: environment.healthPollSeconds * 1000,
-    data: payloadFor("health-poll", { environment: environment.name }),
-  }));
+  const wanted = [
+    ...Object.values(config.environments).map((environment) => ({
+      id: healthPollSchedulerId(environment.name),
+      name: "health-poll" as const,
+      repeat: { every: environment.healthPollSeconds * 1000 } as RepeatOptions,
+      data: payloadFor("health-poll", { environment: environment.name }),
+    })),
+    // Rollback drills (src/queue/process-drill.ts): kept, and re-asserted after Redis data loss, like the polls.
+    ...(config.drills ?? []).map((drill) => ({
+      id: drillSchedulerId(drill.environment),
+      name: "drill" as const,
+      repeat: ("everyMs" in drill.every ? { every: drill.every.everyMs } : { pattern: drill.every.pattern }) as RepeatOptions,
+      data: payloadFor("drill", { environment: drill.environment }),
+    })),
+  ];
   const wantedIds = new Set(wanted.map((scheduler) => scheduler.id));
   const ensure = async () => {
     for (const scheduler of wanted) {
-      await queue.upsertJobScheduler(
-        scheduler.id,
-        { every: scheduler.everyMs },
-        { name: "health-poll", data: scheduler.data, opts: { attempts: 1, removeOnComplete: 100, removeOnFail: 100 } },
-      );
+      await queue.upsertJobScheduler(scheduler.id, scheduler.repeat, {
+        name: scheduler.name,
+        data: scheduler.data,
+        opts: { attempts: 1, removeOnComplete: 100, removeOnFail: 100 },
+      });
     }
     for (const existing of await queue.getJobSchedulers()) {
-      if (existing.key.startsWith("health-poll:") && !wantedIds.has(existing.key)) await queue.removeJobScheduler(existing.key);
+      const ours = existing.key.startsWith("health-poll:") || existing.key.startsWith("drill:");
+      if (ours && !wantedIds.has(existing.key)) await queue.removeJobScheduler(existing.key);
     }
   };
   const reassert = () => void ensure().catch((error: unknown) => outages.error(error));

@@ -17,6 +17,7 @@ import { processWatchJob, reconcileWatches } from "./process-watch.ts";
 import { processDatabaseJob } from "./process-database.ts";
 import { processTargetsRequest } from "./process-targets.ts";
 import { hasTargets } from "../targets/index.ts";
+import { processDrillJob } from "./process-drill.ts";
 
 export interface WorkerDeps {
   notifier?: Notifier;
@@ -68,6 +69,8 @@ function processor(config: Config, controlPool: pg.Pool, notifier: Notifier, log
           return await processHealthPollJob(deps, parsed.payload);
         case "watch":
           return await processWatchJob(deps, parsed.payload);
+        case "drill":
+          return await processDrillJob(deps, parsed.payload);
       }
     } finally {
       stopTimer();

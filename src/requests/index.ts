@@ -34,6 +34,7 @@ export {
   type WatchRecord,
   type WatchStatus,
 } from "./watches.ts";
+export { recordDrill, failedDrills, type DrillFailure } from "./drill-results.ts";
 export { openAlerts, recordAlertPosted, recordAlertResolved, type AlertState, type AlertLevel } from "./alert-state.ts";
 export {
   FINAL_STATUSES,

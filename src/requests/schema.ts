@@ -119,6 +119,15 @@ CREATE TABLE IF NOT EXISTS rookery_control.watches (
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
+-- The last drill verdict per version (src/runner/drill.ts): a failed one is a WARNING until a drill proves it again.
+CREATE TABLE IF NOT EXISTS rookery_control.drill_results (
+  environment text NOT NULL,
+  version text NOT NULL,
+  proven boolean NOT NULL,
+  differences jsonb NOT NULL DEFAULT '[]',
+  drilled_at timestamptz NOT NULL,
+  PRIMARY KEY (environment, version)
+);
 CREATE INDEX IF NOT EXISTS watches_open_idx ON rookery_control.watches (next_round_at) WHERE status IN ('watching', 'rolling_back');
 `;
 

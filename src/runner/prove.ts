@@ -32,7 +32,7 @@ function scratchUrl(targetUrl: string, database: string): string {
  * Roles are the server's, so they exist for the copy; a prover that may not give objects to their
  * owners gets a copy owned by itself instead (grants are still compared, ownership changes too).
  */
-async function createScratchCopy(environment: Environment, database: string): Promise<string> {
+export async function createScratchCopy(environment: Environment, database: string): Promise<string> {
   const url = scratchUrl(environment.databaseUrl, database);
   const folder = mkdtempSync(path.join(tmpdir(), "rookery-prove-"));
   try {
@@ -56,7 +56,7 @@ async function copySchema(environment: Environment, database: string, url: strin
   await runPgTool("psql", ["--no-psqlrc", "--quiet", "--no-password", "-v", "ON_ERROR_STOP=1", `--file=${dumpFile}`, `--dbname=${target.dbname}`], target.env);
 }
 
-async function dropScratch(environment: Environment, database: string): Promise<void> {
+export async function dropScratch(environment: Environment, database: string): Promise<void> {
   await withClient(environment.databaseUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
 }
 

@@ -14,6 +14,7 @@ import { refreshRequestMessage } from "./request-updates.ts";
 import { postMessage } from "./send.ts";
 import { slackErrorHint } from "./slack-errors.ts";
 import { alertMessage, alertsMessage } from "./views/alert-message.ts";
+import { drillReportMessage } from "./views/drill-report-message.ts";
 import { andMore, code, escapeMrkdwn, inertExcerpt, MAX_LISTED, section, sections, type SlackMessage } from "./views/blocks.ts";
 
 type Sources = Pick<SlackDeps, "config" | "control" | "loadCatalog" | "now">;
@@ -168,6 +169,15 @@ export function slackNotifier(sources: Sources, client: webApi.WebClient, logger
     },
     alert: (environment, alert) => postAlerts(environment, [alert]),
     alerts: postAlerts,
+    /** A rollback drill's report, in the alert channel. */
+    async drillReport(environment, report) {
+      if (!environment.alertChannel) {
+        logger.warn({ environment: environment.name, ...report.counts }, "no alertChannel configured; drill report only logged");
+        return;
+      }
+      const channel = environment.alertChannel;
+      await paced(channel, () => postMessage(client, { channel }, drillReportMessage(environment, report)));
+    },
     /** The watch after an apply: a line in the thread, and the message redrawn (its Keep / Roll back now buttons, its outcome). */
     async watch(watch, request, news) {
       if (request) await finish(request, line(describeWatchNews(watch, news)));

@@ -12,6 +12,7 @@ import { createLogger } from "../../src/log/logger.ts";
 import type { HealthAlert, JobOutcome, Notifier, WatchNews } from "../../src/queue/index.ts";
 import { createRequest, ensureControlSchema, getRequest, type ChangeRequest, type NewRequest, type RequestStatus, type WatchRecord } from "../../src/requests/index.ts";
 import type { ProgressEvent } from "../../src/runner/types.ts";
+import type { DrillReport } from "../../src/runner/drill.ts";
 import { redisUrl } from "./services.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -114,6 +115,7 @@ export function recordingNotifier(): Notifier & {
     expired: ChangeRequest[];
     alerts: HealthAlert[];
     watch: { watch: WatchRecord; request: ChangeRequest | null; news: WatchNews }[];
+    drills: DrillReport[];
   };
 } {
   const events = {
@@ -123,6 +125,7 @@ export function recordingNotifier(): Notifier & {
     expired: [] as ChangeRequest[],
     alerts: [] as HealthAlert[],
     watch: [] as { watch: WatchRecord; request: ChangeRequest | null; news: WatchNews }[],
+    drills: [] as DrillReport[],
   };
   return {
     events,
@@ -143,6 +146,9 @@ export function recordingNotifier(): Notifier & {
     },
     async watch(watch, request, news) {
       events.watch.push({ watch, request, news });
+    },
+    async drillReport(_environment, report) {
+      events.drills.push(report);
     },
   };
 }
