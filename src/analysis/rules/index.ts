@@ -1,4 +1,14 @@
 import type { Rule } from "../types.ts";
+import { addingSerialPrimaryKeyField } from "./adding-serial-primary-key-field.ts";
+import { banAlterDomainWithAddConstraint } from "./ban-alter-domain-with-add-constraint.ts";
+import { banCharField } from "./ban-char-field.ts";
+import { banCreateDomainWithConstraint } from "./ban-create-domain-with-constraint.ts";
+import { banDropDatabase } from "./ban-drop-database.ts";
+import { identifierTooLong } from "./identifier-too-long.ts";
+import { preferIdentity } from "./prefer-identity.ts";
+import { requireConcurrentIndexDeletion } from "./require-concurrent-index-deletion.ts";
+import { requireConcurrentPartitionDetach } from "./require-concurrent-partition-detach.ts";
+import { requireConcurrentReindex } from "./require-concurrent-reindex.ts";
 import { addingConstraintWithoutNotValid } from "./adding-constraint-without-not-valid.ts";
 import { addingFieldWithVolatileDefault } from "./adding-field-with-volatile-default.ts";
 import { addingNotNullableField } from "./adding-not-nullable-field.ts";
@@ -31,6 +41,16 @@ import { unboundedUpdateOrDelete } from "./unbounded-update-or-delete.ts";
 /** Every lint rule, one file each, named after its id. */
 export const RULES: readonly Rule[] = [
   requireConcurrentIndexCreation,
+  requireConcurrentIndexDeletion,
+  requireConcurrentReindex,
+  requireConcurrentPartitionDetach,
+  addingSerialPrimaryKeyField,
+  banDropDatabase,
+  banAlterDomainWithAddConstraint,
+  banCreateDomainWithConstraint,
+  identifierTooLong,
+  preferIdentity,
+  banCharField,
   addingNotNullableField,
   addingFieldWithVolatileDefault,
   changingColumnType,
