@@ -75,6 +75,20 @@ describe("changing-column-type knows the column's type from the earlier migratio
   });
 });
 
+describe("require-concurrent-index-deletion knows which table an earlier migration indexed", () => {
+  it("dropping an index of a table the same run created locks nobody; of a live table it does", () => {
+    const dir = migrationsFolder({
+      "2025_11_01/001_create.sql": "CREATE TABLE t (id bigint PRIMARY KEY, a text);\nCREATE INDEX t_a ON t (a);\n",
+      "2025_11_01/002_drop_index.sql": "DROP INDEX t_a;\n",
+    });
+    const catalog = readCatalog(dir);
+    const rules = (applied: Set<string> | undefined) =>
+      analyzeCatalog(catalog, [catalog.migrations[1]!], applied ? { applied } : {}).get("20251101_000002")!.findings.map((finding) => finding.rule);
+    expect(rules(undefined)).not.toContain("require-concurrent-index-deletion");
+    expect(rules(new Set(["20251101_000001"]))).toContain("require-concurrent-index-deletion");
+  });
+});
+
 describe("lint with the live database", async () => {
   const url = await createTestDatabase("lint-live");
   const dir = migrationsFolder({

@@ -47,6 +47,8 @@ export interface ModelTable {
  */
 export class SchemaModel {
   readonly tables = new Map<string, ModelTable>();
+  /** Index (`schema.name`) -> its table (`schema.table`). */
+  readonly indexes = new Map<string, string>();
 
   columnType(table: string, column: string): ColumnType | undefined {
     return this.tables.get(table)?.columns.get(column);
@@ -100,7 +102,15 @@ export class SchemaModel {
         }
         return;
       }
+      case "IndexStmt": {
+        const name = statement.node.idxname;
+        if (typeof name === "string") this.indexes.set(`${key.split(".")[0]}.${name}`, key);
+        return;
+      }
       case "DropStmt": {
+        if (statement.node.removeType === "OBJECT_INDEX") {
+          for (const object of (statement.node.objects as unknown[] | undefined) ?? []) this.indexes.delete(qualified(dottedName(object)));
+        }
         if (statement.node.removeType !== "OBJECT_TABLE") return;
         for (const object of (statement.node.objects as unknown[] | undefined) ?? []) {
           const name = dottedName(object);
@@ -111,6 +121,11 @@ export class SchemaModel {
       default:
     }
   }
+}
+
+/** `public.` added to a name written without a schema. */
+export function qualified(name: string): string {
+  return name.includes(".") ? name : `public.${name}`;
 }
 
 /** Types whose typmod Postgres can raise (or drop) without rewriting: its length, precision or scale checks only loosen. */
