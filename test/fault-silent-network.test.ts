@@ -1,8 +1,9 @@
 import { describe, expect, it, onTestFinished } from "vitest";
 import { startWorker } from "../src/queue/index.ts";
+import { applyMigrations } from "../src/runner/index.ts";
 import { rookery, migrationsFolder } from "./support/cli.ts";
 import { configFile } from "./support/config-file.ts";
-import { ledgerRows } from "./support/engine.ts";
+import { ledgerRows, runContext, testEnvironment } from "./support/engine.ts";
 import { startFaultProxyFor } from "./support/fault-proxy.ts";
 import { approvedRequest, controlPool, queueTestConfig, quietLogger, recordingNotifier, waitForRequest, waitUntil } from "./support/queue.ts";
 import { createTestDatabase, query, testQueuePrefix } from "./support/services.ts";
@@ -99,5 +100,21 @@ describe("the network goes silent in the middle of a migration (no reset, TCP st
     expect(result.stderr).not.toContain("no answer");
     expect(result.code).toBe(0);
     expect((await ledgerRows(slowTarget)).map((row) => [row.version, row.status])).toEqual([["20251101_000001", "applied"]]);
+  });
+
+  it("a live run whose session sits idle (a slow notifier between migrations) is not ended by the server's idle timeout", async () => {
+    const idleTarget = await createTestDatabase("fault-idle");
+    const two = migrationsFolder({
+      "2025_11_01/001_create_a.sql": "CREATE TABLE a (id int);\n",
+      "2025_11_01/002_create_b.sql": "CREATE TABLE b (id int);\n",
+    });
+    // idle_session_timeout = 1 s + 0.5 s; the notifier takes 3 s before the second migration.
+    const ctx = runContext(testEnvironment(idleTarget, { statementTimeout: "1s", queryDeadlineGrace: "500ms" }), two);
+    ctx.onProgress = async (event) => {
+      if (event.step === "apply" && event.version === "20251101_000002") await new Promise((resolve) => setTimeout(resolve, 3000));
+    };
+    const report = await applyMigrations(ctx);
+    expect(report.failed).toBeUndefined();
+    expect((await ledgerRows(idleTarget)).map((row) => row.status)).toEqual(["applied", "applied"]);
   });
 });

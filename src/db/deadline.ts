@@ -35,6 +35,9 @@ interface DeadlineState {
   deadline: QueryDeadline;
   label: string;
   silent?: ConnectionSilentError;
+  /** Queries sent and not yet answered, and when the last one was sent or answered. */
+  inFlight: number;
+  lastActivity: number;
 }
 
 const states = new WeakMap<pg.ClientBase, DeadlineState>();
@@ -50,7 +53,7 @@ type Callback = (error: Error | null, result?: unknown) => void;
  */
 export function armDeadlines(client: pg.ClientBase, deadline: QueryDeadline, label: string): void {
   if (states.has(client)) return;
-  const state: DeadlineState = { deadline, label };
+  const state: DeadlineState = { deadline, label, inFlight: 0, lastActivity: Date.now() };
   states.set(client, state);
   const original = client.query.bind(client) as (...args: unknown[]) => unknown;
   const expire = () => {
@@ -58,12 +61,21 @@ export function armDeadlines(client: pg.ClientBase, deadline: QueryDeadline, lab
     (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   };
   const arm = (): (() => void) => {
+    state.inFlight += 1;
+    state.lastActivity = Date.now();
     const { serverBudgetMs, graceMs } = state.deadline;
     // setTimeout fires at once past 2^31-1 ms (24.8 days): a budget that long (a file of 70,000
     // statements at the statement timeout each) is as good as none.
-    if (!Number.isFinite(serverBudgetMs) || serverBudgetMs + graceMs > MAX_TIMER_MS) return () => {};
-    const timer = setTimeout(expire, serverBudgetMs + graceMs);
-    return () => clearTimeout(timer);
+    const bounded = Number.isFinite(serverBudgetMs) && serverBudgetMs + graceMs <= MAX_TIMER_MS;
+    const timer = bounded ? setTimeout(expire, serverBudgetMs + graceMs) : undefined;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      state.inFlight -= 1;
+      state.lastActivity = Date.now();
+    };
   };
   const replaced = (error: unknown) => state.silent ?? error;
   (client as unknown as { query: unknown }).query = (...args: unknown[]) => {
@@ -96,6 +108,21 @@ export function armDeadlines(client: pg.ClientBase, deadline: QueryDeadline, lab
       },
     );
   };
+}
+
+/**
+ * While this process lives, its session never sits idle for `idleMs`: when no query has gone out for
+ * that long (the run is busy elsewhere: pg_dump, a slow Slack call, parsing), a `SELECT 1` goes. So the
+ * server's idle timeouts end a session only when its client is gone or unreachable, never a live run's.
+ */
+export function keepIdleSessionAlive(client: pg.ClientBase, idleMs: number): () => void {
+  const state = states.get(client);
+  if (!state || idleMs <= 0) return () => {};
+  const timer = setInterval(() => {
+    if (state.inFlight === 0 && Date.now() - state.lastActivity >= idleMs) void client.query("SELECT 1").catch(() => {});
+  }, Math.max(50, Math.floor(idleMs / 4)));
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /**

@@ -11,7 +11,6 @@ import { RookeryError, UsageError } from "../errors.ts";
 import { withClient } from "../db/index.ts";
 import { inLedgerSchema } from "../ledger/index.ts";
 import { redactUrl } from "../log/redact-url.ts";
-import { keepSessionAlive } from "./session.ts";
 import type { RunContext } from "./types.ts";
 
 /** One pg_dump file in the environment's backupDir. */
@@ -206,14 +205,8 @@ function scrub(message: string, url: string): string {
  */
 export async function backupBeforeApply(ctx: RunContext, client: pg.ClientBase, versions: string[]): Promise<BackupFile | undefined> {
   if (!ctx.environment.backup || versions.length === 0) return undefined;
-  // pg_dump may take longer than the session may sit idle (src/runner/session.ts): keep it alive meanwhile.
-  const stopKeepingAlive = keepSessionAlive(client, ctx.environment);
-  let backup: BackupFile;
-  try {
-    backup = await takeBackup(ctx.environment, `before_${versions[0]}`);
-  } finally {
-    stopKeepingAlive();
-  }
+  // pg_dump may run longer than the session may sit idle: the session keeps itself alive (src/runner/session.ts).
+  const backup = await takeBackup(ctx.environment, `before_${versions[0]}`);
   const pruned = pruneBackups(ctx.environment, backup.name);
   await client.query(
     inLedgerSchema(`INSERT INTO public.migration_events (version, event, actor, detail, migration_type, success)

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { connectClient, databaseLabel, type QueryDeadline } from "../db/index.ts";
+import { connectClient, databaseLabel, keepIdleSessionAlive, type QueryDeadline } from "../db/index.ts";
 import { bindActor, bindActorSql, ensureLedger } from "../ledger/index.ts";
 import type { Environment } from "../config/index.ts";
 import { acquireMigrationLock, releaseMigrationLock } from "./lock.ts";
@@ -26,17 +26,6 @@ function idleLimitMs(environment: Environment): number {
   return environment.statementTimeout > 0 ? Math.round(environment.statementTimeout + environment.queryDeadlineGrace) : 0;
 }
 
-/**
- * For a step that leaves the session idle for long while the run goes on (pg_dump): a query every
- * third of the idle limit, so the server does not end the session (and free the lock) under it.
- */
-export function keepSessionAlive(client: pg.ClientBase, environment: Environment): () => void {
-  const limit = idleLimitMs(environment);
-  if (limit === 0) return () => {};
-  const timer = setInterval(() => void client.query("SELECT 1").catch(() => {}), Math.max(200, Math.floor(limit / 3)));
-  return () => clearInterval(timer);
-}
-
 function sessionGuardSql(environment: Environment): string {
   const idleMs = idleLimitMs(environment);
   const settings = {
@@ -54,11 +43,14 @@ function sessionGuardSql(environment: Environment): string {
 /** One connection to the environment's database with the ledger in place, closed afterwards. */
 export async function withLedgerClient<T>(environment: Environment, use: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = await connectClient(environment.databaseUrl, "rookery", sessionDeadline(environment));
+  // A live run may leave its session idle (pg_dump, a slow Slack call between migrations): it says so now and then.
+  const stopKeepingAlive = keepIdleSessionAlive(client, Math.floor(idleLimitMs(environment) / 3));
   try {
     await client.query(sessionGuardSql(environment));
     await ensureLedger(client, environment.ledgerSchema);
     return await use(client);
   } finally {
+    stopKeepingAlive();
     await client.end().catch(() => {});
   }
 }
