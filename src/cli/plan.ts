@@ -53,6 +53,8 @@ function printPlan(io: CliIO, environment: string, steps: SummarizedStep[]): voi
     notes(step),
   ]);
   io.stdout(table(rows, ["#", "VERSION", ...(mapped ? ["FILE VERSION"] : []), "TYPE", "LINT", "FILE", "NOTES"]));
+  const warnings = steps.flatMap((step) => step.databaseWarnings.map((warning) => `  ${step.path}: ${warning}\n`));
+  if (warnings.length > 0) io.stdout(`\nwhat the database says:\n${warnings.join("")}`);
   io.stdout(analysisNotes(steps));
 }
 

@@ -2,6 +2,7 @@ import { loadParser, SqlSyntaxError } from "../analysis/parse.ts";
 import type { Migration } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
 import { readLedger } from "../ledger/index.ts";
+import { dependencyWarnings } from "./dependents.ts";
 import { needsOutsideTransaction } from "./execute-outside-transaction.ts";
 import { withLedgerClient } from "./session.ts";
 import { isPending, runnableStatements } from "./statements.ts";
@@ -17,10 +18,26 @@ function runsOutsideTransaction(migration: Migration): boolean {
   }
 }
 
+function parsedOrNone(migration: Migration) {
+  try {
+    return runnableStatements(migration.sql, migration.path);
+  } catch (error) {
+    if (error instanceof SqlSyntaxError) return [];
+    throw error;
+  }
+}
+
 /** What `apply --all` would do, in order: never applied, failed and rolled back files alike. */
 export async function planMigrations(environment: Environment, catalog: Catalog): Promise<PlanStep[]> {
   await loadParser();
-  const ledger = await withLedgerClient(environment, (client) => readLedger(client, environment.ledgerSchema));
+  const { ledger, warnings } = await withLedgerClient(environment, async (client) => {
+    const ledger = await readLedger(client, environment.ledgerSchema);
+    const warnings = new Map<string, string[]>();
+    for (const migration of catalog.migrations.filter((candidate) => isPending(ledger.get(candidate.version)))) {
+      warnings.set(migration.version, await dependencyWarnings(client, parsedOrNone(migration)));
+    }
+    return { ledger, warnings };
+  });
   return catalog.migrations
     .filter((migration) => isPending(ledger.get(migration.version)))
     .map((migration) => ({
@@ -33,5 +50,6 @@ export async function planMigrations(environment: Environment, catalog: Catalog)
       reapply: ledger.has(migration.version),
       origin: migration.origin,
       expandContract: migration.expandContract,
+      databaseWarnings: warnings.get(migration.version) ?? [],
     }));
 }

@@ -147,6 +147,8 @@ export interface PlanStep {
   origin: Migration["origin"];
   /** `-- rookery:expand-contract`: apply expands it; `rookery complete` contracts it. */
   expandContract: boolean;
+  /** What the database says about the file's DROPs and type changes: views they break, what a CASCADE drops with them. */
+  databaseWarnings: string[];
 }
 
 export interface IntegrityCheck {
