@@ -6,6 +6,7 @@ import * as engineApply from "./engine-apply.ts";
 import * as stall from "./stall.ts";
 import * as slackAck from "./slack-ack.ts";
 import * as cli from "./cli.ts";
+import * as largeFile from "./large-file.ts";
 import * as expand from "./expand.ts";
 
 interface Bench {
@@ -18,6 +19,7 @@ const benches: Bench[] = [
   { name: "stall", run: stall.run },
   { name: "slack-ack", run: slackAck.run },
   { name: "cli", run: cli.run },
+  { name: "large-file", run: largeFile.run },
   { name: "expand", run: expand.run },
 ];
 

@@ -1,5 +1,10 @@
+import { createRequire } from "node:module";
 import { z } from "zod";
-import { CronExpressionParser } from "cron-parser";
+
+/** Loaded when a cron expression is read: every command loads the config, few configs have one. */
+function cronParser(): typeof import("cron-parser").CronExpressionParser {
+  return (createRequire(import.meta.url)("cron-parser") as typeof import("cron-parser")).CronExpressionParser;
+}
 
 const UNIT_MS = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 } as const;
 
@@ -37,7 +42,7 @@ export const drillSchedule = z
       return z.NEVER;
     }
     try {
-      CronExpressionParser.parse(text.trim());
+      cronParser().parse(text.trim());
       return { pattern: text.trim() };
     } catch (error) {
       context.addIssue({ code: "custom", message: `a period like "7d" or a cron expression like "0 3 * * 1" (${(error as Error).message})` });
