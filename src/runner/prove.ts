@@ -9,6 +9,7 @@ import { RookeryError, UsageError } from "../errors.ts";
 import { ensureLedger, inLedgerSchema } from "../ledger/index.ts";
 import { pgToolConnection, runPgTool } from "./backup.ts";
 import { applyMigrations, rollbackMigration } from "./index.ts";
+import { completeExpansion } from "../expand/index.ts";
 import { compareSnapshots, snapshotSchema } from "./schema-snapshot.ts";
 
 export interface RollbackProof {
@@ -83,7 +84,8 @@ async function refuseWhenApplied(environment: Environment, version: string): Pro
 export async function proveRollback(environment: Environment, catalog: Catalog, version: string, options: { scratchDatabase?: string } = {}): Promise<RollbackProof> {
   const migration = catalog.byVersion.get(version);
   if (!migration) throw new UsageError(`no migration ${version} in ${catalog.dir}`, { hint: "See `rookery plan` for the versions." });
-  if (!migration.rollback) {
+  // Expand-contract (src/expand/): the rollback of an expanded version is its abort, which needs no file.
+  if (!migration.rollback && !migration.expandContract) {
     return { version, ok: false, differences: [`${migration.path} has no rollback file beside it, so there is nothing to prove`] };
   }
   await refuseWhenApplied(environment, version);
@@ -109,6 +111,10 @@ export async function proveRollback(environment: Environment, catalog: Catalog, 
     differences.push(...compareSnapshots(before, after, "after rollback"));
     const again = await applyMigrations(ctx, { versions: [version] });
     if (again.failed) differences.push(`${version} cannot be applied again after its rollback: ${again.failed.error}`);
+    else if (migration.expandContract) {
+      // Expand, abort (compared above), expand again, and the contract too.
+      await completeExpansion(ctx, { version }).catch((error: unknown) => differences.push(`the complete of ${version} fails: ${(error as Error).message}`));
+    }
     return { version, ok: differences.length === 0, differences };
   } catch (error) {
     if (error instanceof RookeryError) throw error;
