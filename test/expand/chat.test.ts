@@ -33,6 +33,8 @@ describe("expand-contract in chat: approvals for both phases, staging completed 
     await harness.click(USERS.approver1, ACTION.approve, ref);
     expect((await waitForRequest(harness.control, ref.requestId, ["succeeded", "failed"])).status).toBe("succeeded");
     expect(await query(harness.databaseUrl, "SELECT state FROM rookery_expansions WHERE version = $1", [VERSION])).toEqual([{ state: "expanded" }]);
+    const status = textOf(await harness.answer((await harness.command(USERS.requester, "status production")).responseId));
+    expect(status).toMatch(new RegExp(`${VERSION}\\s+expanded`));
   });
 
   it("refuses to request the contract before staging completed the same version, saying so", async () => {

@@ -17,7 +17,8 @@ export function statusMessage(report: StatusReport): SlackMessage {
   const summary = `applied ${counts.applied} · pending ${counts.pending} · failed ${counts.failed} · rolled back ${counts.rolledBack} · drift ${counts.drift}`;
   const rows = report.migrations.map((migration) => [
     migration.version,
-    migration.state,
+    // Expand-contract: a version between its phases says so (docs/expand-contract.md).
+    migration.expansion?.phase ?? migration.state,
     migration.description.slice(0, 40),
     flags(migration),
   ]);
