@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { listAudit, watchOfRequest, type WatchRecord } from "../src/requests/index.ts";
 import { ACTION } from "../src/slack/views/action-ids.ts";
-import { ledgerRows } from "./support/engine.ts";
+import { createJobQueue } from "../src/queue/index.ts";
+import { payloadFor } from "../src/queue/payloads.ts";
+import { applyMigrations } from "../src/runner/index.ts";
+import { ledgerRows, runContext } from "./support/engine.ts";
 import { waitForRequest, waitUntil } from "./support/queue.ts";
 import { query } from "./support/services.ts";
 import { ALERT_CHANNEL, startSlackHarness, textOf, USERS } from "./support/slack-app.ts";
@@ -18,6 +21,8 @@ describe("automatic rollback in Slack: the watch on the request message, Keep / 
       "2025_11_01/003_add_gadget_size.sql": "ALTER TABLE gadgets ADD COLUMN size integer;\n",
       "2025_11_01/rollback_003_add_gadget_size.sql": "ALTER TABLE gadgets DROP COLUMN size;\n",
       "2025_11_01/004_no_way_back.sql": "CREATE TABLE no_way_back (id bigint);\n",
+      "2025_11_01/005_positive_gadget_ids.sql": "ALTER TABLE gadgets ADD CONSTRAINT gadgets_id_positive CHECK (id > 0);\n",
+      "2025_11_01/rollback_005_positive_gadget_ids.sql": "COMMENT ON TABLE gadgets IS NULL;\n",
     },
     environments: (databaseUrl) => ({
       production: {
@@ -100,5 +105,20 @@ describe("automatic rollback in Slack: the watch on the request message, Keep / 
     expect((await ledgerRows(harness.databaseUrl)).find((row) => row.version === "20251101_000003")?.status).toBe("rolled_back");
     const audit = (await listAudit(harness.control, { requestId: ref.requestId })).map((entry) => `${entry.actor} ${entry.action}`);
     expect(audit).toEqual(expect.arrayContaining([`${USERS.approver1} button.roll_back_now`, `${USERS.approver1} watch.rolled_back`]));
+  });
+
+  it("a drill's report reaches the alert channel: the counts and the constraint a rollback leaves behind", async () => {
+    await applyMigrations(runContext(harness.config.environments.production!, harness.config.migrationsDir), { versions: ["20251101_000005"] });
+    const queue = createJobQueue(harness.config.redisUrl, harness.config.queuePrefix);
+    try {
+      await queue.add("drill", payloadFor("drill", { environment: "production" }));
+      const report = await harness.fake.waitForCall((call) => call.method === "chat.postMessage" && call.body.channel === ALERT_CHANNEL && textOf(call.body).includes("Rollback drill"), 40_000);
+      const text = textOf(report.body);
+      expect(text).toContain("proven 1, failed 1, skipped 0 (no rollback)");
+      expect(text).toContain("20251101_000005");
+      expect(text).toContain("gadgets_id_positive remains after rollback");
+    } finally {
+      await queue.close();
+    }
   });
 });
