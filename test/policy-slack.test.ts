@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { columnsOf, eventsOf, ledgerRows } from "./support/engine.ts";
 import { waitForRequest } from "./support/queue.ts";
-import { ALERT_CHANNEL, startSlackHarness, textOf, USERS } from "./support/slack-app.ts";
+import { ALERT_CHANNEL, CHANNEL, startSlackHarness, textOf, USERS } from "./support/slack-app.ts";
 import { query } from "./support/services.ts";
 import { applyMigrations } from "../src/runner/index.ts";
 import { readCatalog } from "../src/catalog/index.ts";
@@ -76,6 +76,21 @@ describe("/migrate freeze, unfreeze, stats, rehearse and the break-glass rollbac
     const answer = await harness.answer((await harness.command(USERS.requester, "stats production")).responseId);
     expect(answer.text).toBe("production, last 30 days: 2 applied, 0 failed, 1 rolled back");
     expect(JSON.stringify(answer.blocks)).toMatch(/Applied per day: `[▁▂▃▄▅▆▇█]{30}`/);
+    // And as a picture, through files.uploadV2: a real PNG of a readable size, shared in the channel.
+    await harness.fake.waitForCall((call) => call.method === "files.completeUploadExternal");
+    const [chart] = [...harness.fake.files.values()];
+    expect(chart).toMatchObject({ filename: "rookery-stats-production.png", channel: CHANNEL });
+    expect(chart!.bytes.subarray(1, 4).toString()).toBe("PNG");
+    expect(chart!.bytes.readUInt32BE(16)).toBeGreaterThanOrEqual(600);
+  });
+
+  it("stats keeps the sparkline when Slack does not allow the upload (no files:write), and says so", async () => {
+    harness.fake.failNext("files.getUploadURLExternal", "missing_scope");
+    const { responseId } = await harness.command(USERS.requester, "stats production");
+    expect(JSON.stringify(await harness.answer(responseId))).toMatch(/Applied per day: `[▁▂▃▄▅▆▇█]{30}`/);
+    const note = await harness.fake.waitForCall((call) => call.method === "response_url" && call.responseId === responseId && String(call.body.text).includes("chart picture could not be posted"));
+    expect(note.body.response_type).toBe("ephemeral");
+    expect(JSON.stringify(note.body.blocks)).toContain("manifest.yml");
   });
 
   it("rehearse is refused on production before anything runs", async () => {
@@ -106,5 +121,8 @@ describe("/migrate rehearse on staging", async () => {
     expect(textOf(updated.body)).toContain("throughput (q/s)");
     expect(textOf(updated.body)).toContain("rolled back: yes");
     expect((await ledgerRows(harness.databaseUrl)).map((row) => row.status)).toEqual(["rolled_back"]);
+    // The probe latency as a picture in the report's thread.
+    await harness.fake.waitForCall((call) => call.method === "files.completeUploadExternal" && call.body.thread_ts === started.response.ts, 20_000);
+    expect([...harness.fake.files.values()][0]).toMatchObject({ filename: "rookery-rehearsal-20251101_000001.png", threadTs: started.response.ts });
   });
 });

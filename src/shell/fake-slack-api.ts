@@ -35,6 +35,22 @@ export interface FakeMessage {
   visibleTo?: string;
 }
 
+export interface FakeFile {
+  id: string;
+  filename: string;
+  title?: string;
+  altText?: string;
+  /** The file's bytes as uploaded (for a PNG: from its signature to its IEND chunk). */
+  bytes: Buffer;
+  /** Where it was shared by files.completeUploadExternal; undefined while only uploaded. */
+  channel?: string;
+  threadTs?: string;
+}
+
+/** Slack's limit on one file. */
+const MAX_FILE_BYTES = 1024 * 1024 * 1024;
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
 export interface FakeSlackApi {
   /** The base URL to give the app as SLACK_API_URL (ends with `/api/`). */
   readonly apiUrl: string;
@@ -45,6 +61,8 @@ export interface FakeSlackApi {
   readonly userGroups: Map<string, string[]>;
   /** Modals open now, by view id (views.open / views.update), each with the user it was opened for. */
   readonly views: ReadonlyMap<string, { view: Record<string, unknown>; userId?: string }>;
+  /** Files shared through files.uploadV2 (getUploadURLExternal, the upload, completeUploadExternal), by id. */
+  readonly files: ReadonlyMap<string, FakeFile>;
   /** Each user's published Home tab (views.publish). */
   readonly homes: ReadonlyMap<string, Record<string, unknown>>;
   /** Slack's Socket Mode, for an app started with an app token (xapp-…): deliver envelopes, refresh, drop. */
@@ -135,11 +153,11 @@ function safeJson(text: string): unknown {
   }
 }
 
-function readBody(request: http.IncomingMessage): Promise<string> {
+function readBody(request: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    request.on("end", () => resolve(Buffer.concat(chunks)));
     request.on("error", reject);
   });
 }
@@ -163,6 +181,20 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   const views = new Map<string, { view: Record<string, unknown>; userId?: string }>();
   const homes = new Map<string, Record<string, unknown>>();
   const usedTriggers = new Set<string>();
+  const files = new Map<string, FakeFile>();
+  const uploads = new Map<string, { filename: string; length: number; altText?: string }>();
+  let fileCounter = 0;
+  /** The upload step: the bytes (a multipart body from the Web API client) for a file id handed out before. */
+  const receiveUpload = (id: string, body: Buffer): boolean => {
+    const pending = uploads.get(id);
+    if (!pending) return false;
+    const start = body.indexOf(PNG_SIGNATURE);
+    const end = body.indexOf("IEND");
+    const bytes = start !== -1 && end > start ? body.subarray(start, end + 8) : body;
+    files.set(id, { id, filename: pending.filename, ...(pending.altText ? { altText: pending.altText } : {}), bytes: Buffer.from(bytes) });
+    uploads.delete(id);
+    return true;
+  };
   let viewCounter = 0;
   let tsCounter = 0;
   let responseCounter = 0;
@@ -208,6 +240,31 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
       return { ok: true, message_ts: ts };
     },
     "apps.connections.open": () => ({ ok: true, url: socketMode.connectionUrl() }),
+    "files.getUploadURLExternal": (body) => {
+      const filename = text(body.filename);
+      const length = Number(body.length);
+      if (!filename || !Number.isInteger(length) || length <= 0) return { ok: false, error: "invalid_arguments" };
+      if (length > MAX_FILE_BYTES) return { ok: false, error: "file_too_large" };
+      const id = `F${String(++fileCounter).padStart(8, "0")}`;
+      uploads.set(id, { filename, length, ...(body.alt_txt ? { altText: text(body.alt_txt) } : {}) });
+      return { ok: true, upload_url: `${base}/upload/${id}`, file_id: id };
+    },
+    "files.completeUploadExternal": (body) => {
+      const list = typeof body.files === "string" ? (safeJson(body.files) as { id?: string; title?: string }[]) : (body.files as { id?: string; title?: string }[]);
+      if (!Array.isArray(list) || list.length === 0) return { ok: false, error: "invalid_arguments" };
+      const channel = text(body.channel_id);
+      if (channel && closedChannels.has(channel)) return { ok: false, error: "not_in_channel" };
+      const shared = [];
+      for (const entry of list) {
+        const file = files.get(String(entry.id));
+        if (!file) return { ok: false, error: "file_not_found" };
+        if (entry.title) file.title = entry.title;
+        if (channel) file.channel = channel;
+        if (body.thread_ts) file.threadTs = text(body.thread_ts);
+        shared.push({ id: file.id, name: file.filename, title: file.title ?? file.filename });
+      }
+      return { ok: true, files: shared };
+    },
     "views.open": (body) => {
       // Triggers look like `trigger.<ms since epoch>…` (src/shell/signed-requests.ts issues them).
       const trigger = text(body.trigger_id);
@@ -286,7 +343,8 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   };
 
   const server = http.createServer(async (request, response) => {
-    const raw = await readBody(request);
+    const bytes = await readBody(request);
+    const raw = bytes.toString("utf8");
     const url = new URL(request.url ?? "/", "http://localhost");
     const reply = (status: number, payload: Record<string, unknown>) => {
       response.writeHead(status, { "content-type": "application/json" });
@@ -297,6 +355,14 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
       body = parseBody(raw, request.headers["content-type"]);
     } catch {
       reply(400, { ok: false, error: "invalid_json" });
+      return;
+    }
+    const uploadMatch = /^\/upload\/(F[A-Z0-9]+)$/.exec(url.pathname);
+    if (uploadMatch) {
+      const accepted = receiveUpload(uploadMatch[1]!, bytes);
+      record({ method: "file_upload", body: { file_id: uploadMatch[1], bytes: bytes.length }, response: { ok: accepted }, ...(accepted ? {} : { status: 400 }) });
+      response.writeHead(accepted ? 200 : 400, { "content-type": "text/plain" });
+      response.end(accepted ? `OK - ${bytes.length}` : "no such upload");
       return;
     }
     const responseMatch = /^\/response\/([A-Za-z0-9]+)$/.exec(url.pathname);
@@ -350,6 +416,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     calls,
     messages,
     socketMode,
+    files,
     views,
     homes,
     userGroups,

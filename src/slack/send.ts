@@ -54,3 +54,13 @@ export async function openView(client: webApi.WebClient, triggerId: string, view
 export async function publishHome(client: webApi.WebClient, userId: string, view: object): Promise<void> {
   await client.views.publish({ user_id: userId, view: checkedView(view) as never });
 }
+
+/** A picture (a chart) in a channel or thread, through files.uploadV2 (needs the `files:write` scope). */
+export async function uploadPicture(
+  client: webApi.WebClient,
+  where: { channel: string; threadTs?: string },
+  picture: { png: Buffer; filename: string; title: string; altText: string },
+): Promise<void> {
+  const file = { file: picture.png, filename: picture.filename, title: picture.title.slice(0, 250), alt_text: picture.altText.slice(0, 1000) };
+  await client.files.uploadV2(where.threadTs ? { ...file, channel_id: where.channel, thread_ts: where.threadTs } : { ...file, channel_id: where.channel });
+}

@@ -7,7 +7,8 @@ import { mayApprove, mayRequest } from "../../policy/approval.ts";
 import { checkDeployPolicy, describeRefusal } from "../../policy/deploy.ts";
 import { rehearsalLines, rehearsalRefusal, rehearse, type RehearsalReport } from "../../runner/rehearse.ts";
 import type { SlackDeps } from "../deps.ts";
-import { postMessage, updateMessage } from "../send.ts";
+import { renderBarChart } from "../charts.ts";
+import { postMessage, updateMessage, uploadPicture } from "../send.ts";
 import { slackGroupResolver } from "../user-groups.ts";
 import { code, codeBlock, context, escapeMrkdwn, inertExcerpt, section, sections, userMention, type SlackMessage } from "../views/blocks.ts";
 import { noticeMessage } from "../views/error-message.ts";
@@ -47,6 +48,29 @@ function failedMessage(version: string, environment: string, error: unknown): Sl
     text: `Rehearsal of ${version} on ${environment} failed: ${describeError(error)}`,
     blocks: [section(`:x: Rehearsal of ${code(version)} on *${escapeMrkdwn(environment)}* failed: ${inertExcerpt(describeError(error), 2500)}`)],
   };
+}
+
+/** Probe latency before and during the apply, as a picture in the report's thread; the text report stands without it. */
+async function postLatencyChart(deps: SlackDeps, client: webApi.WebClient, where: { channel: string; ts: string }, report: RehearsalReport) {
+  try {
+    const png = await renderBarChart({
+      title: `Probe latency, rehearsal of ${report.version} on ${report.environment}`,
+      labels: ["p50", "p95", "p99", "max"],
+      series: [
+        { name: "baseline", values: [report.baseline.p50Ms, report.baseline.p95Ms, report.baseline.p99Ms, report.baseline.maxMs] },
+        { name: "during the apply", values: [report.during.p50Ms, report.during.p95Ms, report.during.p99Ms, report.during.maxMs] },
+      ],
+      yTitle: "ms",
+    });
+    await uploadPicture(client, { channel: where.channel, threadTs: where.ts }, {
+      png,
+      filename: `rookery-rehearsal-${report.version}.png`,
+      title: `Rehearsal of ${report.version} on ${report.environment}: probe latency`,
+      altText: `Probe latency in ms, baseline vs during the apply: p95 ${report.baseline.p95Ms} vs ${report.during.p95Ms}`,
+    });
+  } catch (error) {
+    deps.logger.warn({ err: describeError(error) }, "rehearsal chart not posted; the text report stands");
+  }
 }
 
 /** A rehearsal applies for real without a request: where changes need approval, only approvers may rehearse. */
@@ -94,8 +118,9 @@ export const rehearseSubcommand = defineSubcommand({
     await refuseOutsidePolicy(deps, environment, catalog, args.version);
     const posted = await postMessage(client, { channel: invocation.channelId }, startedMessage(args.version, environment.name, invocation.userId));
     let outcome: SlackMessage;
+    let report: RehearsalReport | undefined;
     try {
-      const report = await rehearse(environment, catalog, args.version, {
+      report = await rehearse(environment, catalog, args.version, {
         clients: CLIENTS,
         baselineSeconds: BASELINE_SECONDS,
         actor: `slack:${invocation.userId}`,
@@ -104,6 +129,8 @@ export const rehearseSubcommand = defineSubcommand({
     } catch (error) {
       outcome = failedMessage(args.version, environment.name, error);
     }
-    await updateMessage(client, { channel: posted.channel ?? invocation.channelId, ts: posted.ts! }, outcome);
+    const where = { channel: posted.channel ?? invocation.channelId, ts: posted.ts! };
+    await updateMessage(client, where, outcome);
+    if (report) await postLatencyChart(deps, client, where, report);
   },
 });

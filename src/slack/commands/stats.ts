@@ -2,7 +2,12 @@ import { z } from "zod";
 import { getStats, sparkline, type StatsReport } from "../../runner/stats.ts";
 import { context, escapeMrkdwn, header, monospaceTable, section, type SlackMessage } from "../views/blocks.ts";
 import { environmentArg, environmentNamed, noExtraWords, parseArguments } from "./parse.ts";
-import { defineSubcommand } from "./subcommand.ts";
+import { defineSubcommand, type CommandContext } from "./subcommand.ts";
+import { describeError } from "../../errors.ts";
+import { renderBarChart } from "../charts.ts";
+import { uploadPicture } from "../send.ts";
+import { slackErrorHint } from "../slack-errors.ts";
+import { noticeMessage } from "../views/error-message.ts";
 
 const USAGE = "stats [env]";
 /** The busiest hours shown; the chart covers the whole window. */
@@ -36,7 +41,35 @@ function statsMessage(report: StatsReport): SlackMessage {
   };
 }
 
-/** `/migrate stats [env]`: the document's dashboard as a sparkline and the busiest recent hours. */
+/** The days of the window, oldest first, as the chart's labels ("11-03"). */
+function dayLabels(days: number, now: Date): string[] {
+  return Array.from({ length: days }, (_, index) => new Date(now.getTime() - (days - 1 - index) * 86_400_000).toISOString().slice(5, 10));
+}
+
+/** The same numbers as a picture; where uploads are not allowed the sparkline already said it all. */
+async function postChart(report: StatsReport, context: CommandContext): Promise<void> {
+  const { deps, client, invocation, replyPrivately } = context;
+  try {
+    const png = await renderBarChart({
+      title: `Migrations applied per day on ${report.environment}, last ${report.days} days`,
+      labels: dayLabels(report.days, deps.now()),
+      series: [{ name: "applied", values: report.appliedPerDay }],
+      yTitle: "applied",
+      counts: true,
+    });
+    await uploadPicture(client, { channel: invocation.channelId }, {
+      png,
+      filename: `rookery-stats-${report.environment}.png`,
+      title: `Migrations on ${report.environment}, last ${report.days} days`,
+      altText: `Bar chart of migrations applied per day on ${report.environment}: ${report.totals.applied} in ${report.days} days`,
+    });
+  } catch (error) {
+    deps.logger.warn({ err: describeError(error) }, "stats chart not posted; the sparkline stands");
+    await replyPrivately(noticeMessage("The chart picture could not be posted; the sparkline above shows the same numbers.", slackErrorHint(error)));
+  }
+}
+
+/** `/migrate stats [env]`: the document's dashboard as a sparkline and the busiest recent hours, then as a chart picture. */
 export const statsSubcommand = defineSubcommand({
   name: "stats",
   usage: USAGE,
@@ -45,8 +78,10 @@ export const statsSubcommand = defineSubcommand({
     noExtraWords(words, 1, USAGE);
     return parseArguments(StatsArgs, { environment: words[0] }, USAGE);
   },
-  async run(args, { deps, reply }) {
-    const environment = environmentNamed(deps.config, args.environment, USAGE);
-    await reply(statsMessage(await getStats(environment, { days: 30 })));
+  async run(args, context) {
+    const environment = environmentNamed(context.deps.config, args.environment, USAGE);
+    const report = await getStats(environment, { days: 30 });
+    await context.reply(statsMessage(report));
+    await postChart(report, context);
   },
 });
