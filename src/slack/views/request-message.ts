@@ -118,6 +118,10 @@ function statusLine(card: RequestCard, who: (userId: string) => string = userMen
   if (request.status === "rejected" || request.status === "cancelled") {
     return `${base}${request.decidedBy ? ` by ${who(request.decidedBy)}` : ""}`;
   }
+  // Deferred to a deployment window: say when it runs, not "about to be queued" for hours.
+  if ((request.status === "approved" || request.status === "queued") && request.notBefore && request.notBefore.getTime() > Date.now()) {
+    return `:calendar: approved, runs at the next deployment window (${request.notBefore.toISOString().slice(0, 16).replace("T", " ")} UTC)`;
+  }
   return base;
 }
 
