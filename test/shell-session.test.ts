@@ -16,6 +16,8 @@ describe("the local shell drives the real app: type as a user, read the rendered
     migrationsDir: migrationsFolder({
       "2025_11_01/001_create_widgets.sql": "-- description: widgets table\nCREATE TABLE widgets (id bigint PRIMARY KEY);\n",
       "2025_11_01/rollback_001_create_widgets.sql": "DROP TABLE IF EXISTS widgets;\n",
+      "2025_11_01/002_add_color.sql": "-- description: widget colours\nALTER TABLE widgets ADD COLUMN color text;\n",
+      "2025_11_01/rollback_002_add_color.sql": "ALTER TABLE widgets DROP COLUMN IF EXISTS color;\n",
     }),
     controlDatabaseUrl: databaseUrl,
     redisUrl: redisUrl(),
@@ -50,6 +52,26 @@ describe("the local shell drives the real app: type as a user, read the rendered
     await shows("✅ done");
     expect(await columnsOf(databaseUrl, "widgets")).toEqual(["id"]);
     expect(output).toContain("↳ in thread");
+  });
+
+  it("home shows the Home tab; Reject opens a dialog filled in line by line, a too-short reason asked again", async () => {
+    await session.handle("/as UDEVELOPER");
+    await session.handle("/migrate apply 20251101_000002 production");
+    await shows("== Apply 20251101_000002 on production ==");
+    await session.handle("/as UAPPROVER1");
+    await session.handle("home");
+    await shows("── your Home tab ──");
+    await shows("Waiting for your approval (1)");
+    const reject = [...output.matchAll(/\[(\d+)\] Reject/g)].at(-1)![1];
+    await session.handle(`click ${reject}`);
+    await shows("── dialog: Reject request ──");
+    await shows("Why is it rejected?:");
+    await session.handle("no");
+    await shows("⚠️ Say why in a few words");
+    await session.handle("colours need a design review first");
+    await shows("(submitted)");
+    await shows("🚫 rejected by @UAPPROVER1");
+    expect(output).toContain("colours need a design review first");
   });
 
   it("explains what it does not understand, and a button that does not exist", async () => {

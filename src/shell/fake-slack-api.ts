@@ -23,6 +23,8 @@ export interface RecordedCall {
   response: Record<string, unknown>;
   /** The HTTP status when it was not 200 (429 rate limited, 400 a refused response_url post). */
   status?: number;
+  /** The answer was forced by a test (`failNext`, `rateLimitNext`), not earned by the call. */
+  injected?: boolean;
 }
 
 export interface FakeMessage {
@@ -400,7 +402,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     failures.delete(method);
     // Recorded before it is answered, so a waiter sees the call as soon as the app made it.
     const result = failure ? { ok: false, error: failure } : handler ? handler(body) : { ok: false, error: "unknown_method" };
-    record({ method, body, response: result });
+    record({ method, body, response: result, ...(failure ? { injected: true } : {}) });
     reply(200, result);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -30,7 +30,24 @@ const HELP = `Type:
   /migrate <subcommand>   as the current user (try /migrate help)
   /as <USER_ID>           switch user, e.g. /as UAPPROVER1
   click <n>               click button [n]
-  quit                    leave`;
+  home                    open your Home tab (each environment, what waits for your approval)
+  cancel                  close an open dialog without submitting it
+  quit                    leave
+When a dialog opens (a reason to give, a confirmation), type each field's value on its own line.`;
+
+/** A modal the app opened, being filled in line by line. */
+interface OpenDialog {
+  view: Record<string, unknown>;
+  fields: { blockId: string; label: string }[];
+  values: Record<string, string>;
+  /** The field the next line fills. */
+  next: number;
+}
+
+function dialogFields(view: Record<string, unknown>): OpenDialog["fields"] {
+  const blocks = Array.isArray(view.blocks) ? (view.blocks as { type?: string; block_id?: string; label?: { text?: string } }[]) : [];
+  return blocks.filter((block) => block.type === "input" && block.block_id).map((block) => ({ blockId: block.block_id!, label: block.label?.text ?? block.block_id! }));
+}
 
 /**
  * Rookery's Slack app without a Slack workspace: the real Bolt app in HTTP mode on a loopback port,
@@ -43,6 +60,7 @@ export class ShellSession {
   private nextButton = 1;
   /** The lines last shown for each message, so an update shows what changed. */
   private readonly shown = new Map<string, string[]>();
+  private dialog: OpenDialog | undefined;
 
   private constructor(
     private readonly options: ShellOptions,
@@ -89,6 +107,12 @@ export class ShellSession {
     if (input === "") return true;
     if (input === "quit" || input === "exit") return false;
     if (input === "help") return this.say(HELP);
+    if (this.dialog) return this.fillDialog(input);
+    if (input === "home") {
+      const reply = await this.sender.event({ teamId: SHELL_TEAM, event: { type: "app_home_opened", user: this.userId, channel: "DSHELL", tab: "home", event_ts: `${Date.now() / 1000}` } });
+      if (reply.status !== 200) this.say(`The app answered HTTP ${reply.status}.`);
+      return true;
+    }
     const as = /^\/as\s+(\S+)$/.exec(input);
     if (as) {
       if (!/^[UW][A-Z0-9]{2,}$/.test(as[1]!)) return this.say(`"${as[1]}" is not a Slack user id; they look like UAPPROVER1.`);
@@ -130,12 +154,57 @@ export class ShellSession {
     return true;
   }
 
+  /** One line of an open dialog: the next field's value, or `cancel`; the last field submits it. */
+  private async fillDialog(input: string): Promise<boolean> {
+    const dialog = this.dialog!;
+    if (input === "cancel") {
+      this.dialog = undefined;
+      return this.say("(dialog closed; nothing was submitted)");
+    }
+    const field = dialog.fields[dialog.next]!;
+    dialog.values[field.blockId] = input;
+    dialog.next += 1;
+    if (dialog.next < dialog.fields.length) return this.say(`${dialog.fields[dialog.next]!.label}:`);
+    const reply = await this.sender.submitView({ userId: this.userId, teamId: SHELL_TEAM, view: dialog.view, values: dialog.values });
+    const ack = reply.body ? (JSON.parse(reply.body) as { response_action?: string; errors?: Record<string, string> }) : {};
+    if (ack.response_action === "errors" && ack.errors) {
+      // Slack shows the errors under their fields and keeps the dialog open: so does the shell.
+      const [blockId, message] = Object.entries(ack.errors)[0]!;
+      dialog.next = Math.max(0, dialog.fields.findIndex((candidate) => candidate.blockId === blockId));
+      return this.say(`⚠️ ${message}
+${dialog.fields[dialog.next]!.label}:`);
+    }
+    this.dialog = undefined;
+    return this.say(reply.status === 200 ? "(submitted)" : `The app answered HTTP ${reply.status}.`);
+  }
+
+  private renderDialog(view: Record<string, unknown>): void {
+    const fields = dialogFields(view);
+    const title = (view.title as { text?: string } | undefined)?.text ?? "Dialog";
+    const intro = renderBlocks("", (view.blocks as unknown[]).filter((block) => (block as { type?: string }).type !== "input"), this.nextButton).lines;
+    this.dialog = { view, fields, values: {}, next: 0 };
+    this.say([`── dialog: ${title} ──`, ...intro, "(type each value on its own line; `cancel` closes it)", `${fields[0]?.label ?? "value"}:`].join("\n"));
+  }
+
+  private renderHome(view: Record<string, unknown>): void {
+    const { lines, buttons } = renderBlocks("", view.blocks, this.nextButton);
+    for (const button of buttons) this.buttons.set(this.nextButton++, { ...button, channel: SHELL_CHANNEL, ts: "home" });
+    this.say(["── your Home tab ──", ...lines].join("\n"));
+  }
+
   private say(text: string): true {
     this.options.write(`${text}\n`);
     return true;
   }
 
   private render(call: RecordedCall): void {
+    if (call.method === "views.open" && call.response.ok === true) return this.renderDialog(call.response.view as Record<string, unknown>);
+    if (call.method === "views.publish" && call.response.ok === true) return this.renderHome(call.body.view as Record<string, unknown>);
+    if (call.method === "files.completeUploadExternal" && call.response.ok === true) {
+      const [file] = (call.response.files as { title?: string }[] | undefined) ?? [];
+      this.say(`${call.body.thread_ts ? "    ↳ in thread " : ""}── picture: ${file?.title ?? "chart"} (a PNG; Slack shows it inline) ──`);
+      return;
+    }
     const where = this.describe(call);
     if (!where) return;
     const channel = String(call.body.channel ?? call.response.channel ?? SHELL_CHANNEL);

@@ -61,7 +61,7 @@ export interface RequestRef {
 /** Calls real Slack would have refused for a limit (or a used-up response_url): none may happen in a test. */
 export function refusedCalls(fake: FakeSlackApi): RecordedCall[] {
   const limitErrors = new Set(["invalid_blocks", "msg_too_long", "no_text", "used_url", "invalid_arguments"]);
-  return fake.calls.filter((call) => limitErrors.has(String(call.response.error)) || call.status === 400);
+  return fake.calls.filter((call) => !call.injected && (limitErrors.has(String(call.response.error)) || call.status === 400));
 }
 
 /** How Slack sends typed text to the app: `&`, `<` and `>` escaped. */

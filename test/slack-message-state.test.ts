@@ -1,0 +1,48 @@
+import { webApi } from "@slack/bolt";
+import { describe, expect, it } from "vitest";
+import { createLogger } from "../src/log/logger.ts";
+import { getRequest } from "../src/requests/index.ts";
+import { slackNotifier } from "../src/slack/notifier.ts";
+import { waitForRequest } from "./support/queue.ts";
+import { startSlackHarness, textOf, USERS } from "./support/slack-app.ts";
+
+describe("the request message follows the request's stored state, and each Slack error gets its own hint", async () => {
+  const harness = await startSlackHarness({
+    label: "slack-message-state",
+    migrations: {
+      "2025_11_01/001_create_widgets.sql": "CREATE TABLE widgets (id bigint PRIMARY KEY);\n",
+      "2025_11_01/rollback_001_create_widgets.sql": "DROP TABLE IF EXISTS widgets;\n",
+      "2025_11_01/002_add_color.sql": "ALTER TABLE widgets ADD COLUMN color text;\n",
+      "2025_11_01/rollback_002_add_color.sql": "ALTER TABLE widgets DROP COLUMN IF EXISTS color;\n",
+    },
+    environments: (databaseUrl) => ({ development: { databaseUrl } }),
+  });
+
+  it("a job re-delivered after its request succeeded (started, progress, finished again) leaves the message on done, not running", async () => {
+    await harness.command(USERS.requester, "apply 20251101_000001 development");
+    const ref = await harness.requestMessage(0);
+    expect((await waitForRequest(harness.control, ref.requestId, ["succeeded", "failed"])).status).toBe("succeeded");
+    await harness.fake.waitForCall((call) => call.method === "chat.update" && call.body.ts === ref.ts && textOf(call.body).includes(":white_check_mark: done"));
+
+    // What a second delivery of the same job tells the notifier, with the request as it was when that delivery began.
+    const stale = { ...(await getRequest(harness.control, ref.requestId))!, status: "running" as const };
+    const notifier = slackNotifier(harness.rookery.deps, new webApi.WebClient("xoxb-test-token", { slackApiUrl: harness.fake.apiUrl }), createLogger({ level: "silent" }));
+    await notifier.started(stale, 2);
+    await notifier.progress(stale, { step: "lock", message: "waiting for the migration lock" });
+    await notifier.finished(stale, { status: "succeeded", report: { environment: "development", applied: [], skipped: [{ version: "20251101_000001", reason: "already applied" }] } });
+    const last = harness.fake.callsTo("chat.update").filter((call) => call.body.ts === ref.ts).at(-1)!;
+    expect(textOf(last.body)).toContain(":white_check_mark: done");
+    expect(textOf(last.body)).not.toContain(":gear: running");
+    expect(harness.fake.messages.get(`${ref.channel}/${ref.ts}`)!.text).toContain("done");
+  });
+
+  it("Slack refusing the request message as invalid_blocks is reported as a bug, with the CLI as the way on, not as a missing invite", async () => {
+    harness.fake.failNext("chat.postMessage", "invalid_blocks");
+    const answer = await harness.answer((await harness.command(USERS.requester, "apply 20251101_000002 development")).responseId);
+    expect(answer.response_type).toBe("ephemeral");
+    expect(textOf(answer)).toContain("invalid_blocks");
+    expect(textOf(answer)).toContain("bug in Rookery");
+    expect(textOf(answer)).toContain("rookery status");
+    expect(textOf(answer)).not.toContain("/invite");
+  });
+});
