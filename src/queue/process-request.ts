@@ -8,7 +8,7 @@ import { activeFreeze, describeFreeze } from "../policy/freeze.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { getRequest, HEARTBEAT_EVERY_MS, markFailed, markRetrying, markRunning, markSucceeded, touchRunning, type ChangeRequest } from "../requests/index.ts";
 import { NothingToRollbackError } from "../runner/errors.ts";
-import { applyMigrations, planWatch, rollbackMigration } from "../runner/index.ts";
+import { applyMigrations, planWatch, rollbackMigration, rollbackMigrations, RollbackFailedError } from "../runner/index.ts";
 import { completeExpansion, ExpansionStateError, type CompleteReport } from "../expand/index.ts";
 import type { ApplyReport, RollbackReport, RunContext } from "../runner/types.ts";
 import type { JobOutcome, Notifier } from "./notifier.ts";
@@ -121,6 +121,7 @@ async function runComplete(deps: RequestJobDeps, request: ChangeRequest, environ
 }
 
 async function runRollback(deps: RequestJobDeps, request: ChangeRequest, environment: Environment): Promise<RollbackReport | ApplyReport> {
+  if (request.versions.length > 1) return runRollbackSeveral(deps, request, environment);
   const version = request.versions[0]!;
   try {
     return await rollbackMigration(runContext(deps, request, environment), { version, reason: request.reason ?? "" });
@@ -131,6 +132,17 @@ async function runRollback(deps: RequestJobDeps, request: ChangeRequest, environ
     }
     throw error;
   }
+}
+
+/** `/migrate rollback --to`: the pinned versions, newest first, in one run; the first failure fails the request. */
+async function runRollbackSeveral(deps: RequestJobDeps, request: ChangeRequest, environment: Environment): Promise<RollbackReport | ApplyReport> {
+  const report = await rollbackMigrations(runContext(deps, request, environment), { versions: request.versions, reason: request.reason ?? "" });
+  if (report.failed) {
+    const before = report.rolledBack.length ? `${report.rolledBack.map((step) => step.version).join(", ")} rolled back first; ` : "";
+    throw new RollbackFailedError(report.failed.version, `${before}${report.failed.error}`, undefined);
+  }
+  const last = report.rolledBack.at(-1);
+  return last ?? { environment: environment.name, applied: [], skipped: request.versions.map((version) => ({ version, reason: "already rolled back by an earlier attempt" })) };
 }
 
 async function finish(deps: RequestJobDeps, request: ChangeRequest, outcome: JobOutcome): Promise<void> {

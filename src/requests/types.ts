@@ -85,8 +85,9 @@ export const NewRequestSchema = z
     message: "only a rollback can break glass",
     path: ["breakGlass"],
   })
-  .refine((input) => input.kind !== "rollback" || (input.versions.length === 1 && Boolean(input.reason?.trim())), {
-    message: "a rollback names exactly one version and a reason",
+  // Several versions: `/migrate rollback --to`, rolled back newest first in one run.
+  .refine((input) => input.kind !== "rollback" || (input.versions.length >= 1 && Boolean(input.reason?.trim())), {
+    message: "a rollback names its versions and a reason",
     path: ["reason"],
   });
 

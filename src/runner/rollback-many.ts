@@ -10,6 +10,11 @@ export interface RollbackManyOptions {
   to?: string;
   /** Roll back the N newest applied versions. */
   last?: number;
+  /**
+   * Roll back exactly these, pinned when a request was approved: they must still be the newest applied
+   * versions (one applied since is refused); any already rolled back (a retried job) are passed over.
+   */
+  versions?: string[];
   /** One reason for every version of the run. */
   reason: string;
 }
@@ -28,6 +33,17 @@ export interface RollbackManyReport {
 /** The applied versions to roll back, newest first. */
 function targetsOf(ledger: Map<string, LedgerEntry>, options: RollbackManyOptions): LedgerEntry[] {
   const applied = [...ledger.values()].filter((entry) => entry.status === "applied").sort((a, b) => b.version.localeCompare(a.version));
+  if (options.versions !== undefined) {
+    const pinned = new Set(options.versions);
+    const oldest = [...pinned].sort()[0] ?? "";
+    const since = applied.filter((entry) => entry.version > oldest && !pinned.has(entry.version)).map((entry) => entry.version);
+    if (since.length > 0) {
+      throw new RookeryError(`${since.join(", ")} ${since.length === 1 ? "was" : "were"} applied after this rollback was requested; rolling back around ${since.length === 1 ? "it" : "them"} is refused, nothing was rolled back`, {
+        hint: "Ask again: the new request lists every version it rolls back.",
+      });
+    }
+    return applied.filter((entry) => pinned.has(entry.version));
+  }
   if (options.to !== undefined) {
     const target = ledger.get(options.to);
     if (!target || target.status !== "applied") {
@@ -56,7 +72,7 @@ export async function rollbackTargets(environment: RunContext["environment"], op
 export async function rollbackMigrations(ctx: RunContext, options: RollbackManyOptions): Promise<RollbackManyReport> {
   const reason = options.reason.trim();
   if (reason === "") throw new UsageError("a rollback needs a reason", { hint: "Say why, e.g. --reason \"checkout latency doubled\"." });
-  if ((options.to === undefined) === (options.last === undefined)) {
+  if ([options.to, options.last, options.versions].filter((given) => given !== undefined).length !== 1) {
     throw new UsageError("give either --to VERSION or --last N", { hint: "rookery rollback --to 20251101_000001 --reason \"why\", or --last 3." });
   }
   if (options.last !== undefined && (!Number.isInteger(options.last) || options.last < 1)) {

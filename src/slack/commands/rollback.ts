@@ -2,16 +2,17 @@ import { z } from "zod";
 import type { Catalog, Migration } from "../../catalog/index.ts";
 import type { Environment } from "../../config/index.ts";
 import { UsageError } from "../../errors.ts";
-import { getStatus } from "../../runner/index.ts";
+import { getStatus, rollbackTargets } from "../../runner/index.ts";
 import { breakGlassConfirmModal } from "../modals/break-glass-confirm.ts";
 import { rollbackReasonModal } from "../modals/rollback-reason.ts";
 import { mayApprove } from "../../policy/approval.ts";
 import { openChangeRequest } from "../open-request.ts";
 import { slackGroupResolver } from "../user-groups.ts";
 import { environmentArg, environmentNamed, parseArguments, versionArg } from "./parse.ts";
-import { defineSubcommand } from "./subcommand.ts";
+import { defineSubcommand, type CommandContext } from "./subcommand.ts";
 
-const usage = "rollback <version> <env> [--now] <reason...>";
+const usage = "rollback <version> <env> [--now] <reason...>  |  rollback --to <version> <env> <reason...>";
+const TO_FLAG = "--to";
 /** `--now` before the reason: an emergency rollback by one approver (break glass), where the environment allows it. */
 const BREAK_GLASS_FLAG = "--now";
 
@@ -39,12 +40,42 @@ export async function migrationToRollBack(environment: Environment, catalog: Cat
   return migration;
 }
 
+/** `--to VERSION`: every applied version after it, newest first, each checked like a single rollback, in one request. */
+async function requestRollbackTo(
+  args: { version: string; reason: string },
+  environment: Environment,
+  { deps, client, invocation }: CommandContext,
+): Promise<void> {
+  const versions = await rollbackTargets(environment, { to: args.version, reason: args.reason });
+  if (versions.length === 0) {
+    throw new UsageError(`nothing to roll back: no version after ${args.version} is applied on ${environment.name}`, {
+      hint: `\`/migrate status ${environment.name}\` shows what is applied.`,
+    });
+  }
+  const catalog = await deps.loadCatalog();
+  const migrations: Migration[] = [];
+  for (const version of versions) migrations.push(await migrationToRollBack(environment, catalog, version));
+  await openChangeRequest(deps, client, {
+    kind: "rollback",
+    environment,
+    migrations,
+    reason: args.reason,
+    breakGlass: false,
+    userId: invocation.userId,
+    teamId: invocation.teamId,
+    channelId: invocation.channelId,
+  });
+}
+
 export const rollbackSubcommand = defineSubcommand({
   name: "rollback",
   usage,
   summary: "request to roll back an applied version, with the reason (kept in the audit trail)",
-  parse(words, rest) {
-    const breakGlass = words[2] === BREAK_GLASS_FLAG;
+  parse(all, rest) {
+    // `--to VERSION` first: every applied version after VERSION, newest first, in one approved run.
+    const to = all[0] === TO_FLAG;
+    const words = to ? all.slice(1) : all;
+    const breakGlass = !to && words[2] === BREAK_GLASS_FLAG;
     const parsed = parseArguments(
       z.object({
         version: versionArg,
@@ -55,13 +86,16 @@ export const rollbackSubcommand = defineSubcommand({
           .max(2000, "keep the reason under 2000 characters")
           .refine((reason) => reason === "" || reason.trim().length >= 3, "a reason is required: say why it is rolled back"),
       }),
-      { version: words[0], environment: words[1], reason: rest(breakGlass ? 3 : 2) },
+      { version: words[0], environment: words[1], reason: rest(to || breakGlass ? 3 : 2) },
       usage,
     );
-    return { ...parsed, breakGlass };
+    if (to && parsed.reason === "") throw new UsageError("a reason is required: say why they are rolled back", { hint: `Type \`/migrate ${usage}\`.` });
+    return { ...parsed, breakGlass, to };
   },
-  async run(args, { deps, client, invocation }) {
+  async run(args, context) {
+    const { deps, client, invocation } = context;
     const environment = environmentNamed(deps.config, args.environment, usage);
+    if (args.to) return requestRollbackTo(args, environment, context);
     const migration = await migrationToRollBack(environment, await deps.loadCatalog(), args.version);
     const where = { version: migration.version, environment: environment.name, channelId: invocation.channelId };
     if (args.reason === "") {

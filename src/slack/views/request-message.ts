@@ -105,7 +105,7 @@ function title(request: ChangeRequest): string {
   const what =
     request.kind === "apply" ? `Apply ${request.versions.length === 1 ? request.versions[0] : `${request.versions.length} migrations`}`
     : request.kind === "complete" ? `Complete ${request.versions[0]} (expand-contract: the old shape goes)`
-    : `Roll back ${request.versions[0]}`;
+    : request.versions.length === 1 ? `Roll back ${request.versions[0]}` : `Roll back ${request.versions.length} versions, newest first: ${request.versions.join(", ")}`;
   return `${what} on ${request.environment}`;
 }
 
