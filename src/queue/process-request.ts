@@ -189,7 +189,13 @@ async function runRequest(deps: RequestJobDeps, job: Job, request: ChangeRequest
   }
   // A freeze can start between approval and run (a deferred request waits for its window): nothing
   // approved before it may slip through, except an emergency rollback, which exists for exactly then.
-  const freeze = request.breakGlass ? undefined : await activeFreeze(deps.controlPool, environment.name);
+  let freeze: Awaited<ReturnType<typeof activeFreeze>>;
+  try {
+    freeze = request.breakGlass ? undefined : await activeFreeze(deps.controlPool, environment.name);
+  } catch (error) {
+    // The control database went away under the job: retried like any transient failure, and said so once it is back.
+    return fail(deps, job, request, `the freeze check could not be made: ${describeError(error)}`, isTransient(error));
+  }
   if (freeze) {
     return fail(deps, job, request, `not run: ${describeFreeze(freeze)}. Request it again once the environment is unfrozen.`, false);
   }
