@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { applyMigrations, ChecksumMismatchError, UnknownVersionError, getStatus, previewRollback, NoRollbackScriptError, NothingToRollbackError, planMigrations, rollbackMigration } from "../src/runner/index.ts";
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { pinsOf } from "../src/catalog/index.ts";
+import { applyMigrations, ChecksumMismatchError, RollbackChangedError, UnknownVersionError, getStatus, previewRollback, NoRollbackScriptError, NothingToRollbackError, planMigrations, rollbackMigration } from "../src/runner/index.ts";
 import { migrationsFolder, writeMigration } from "./support/cli.ts";
 import { columnsOf, eventsOf, ledgerRows, runContext, testEnvironment } from "./support/engine.ts";
 import { createTestDatabase, query } from "./support/services.ts";
@@ -93,6 +96,23 @@ describe("apply, roll back, apply again", async () => {
     await expect(rollbackMigration(ctx, { version: "20251231_000001", reason: "x" })).rejects.toBeInstanceOf(NothingToRollbackError);
     await expect(rollbackMigration(ctx, { version: "20251102_000001", reason: "x" })).rejects.toBeInstanceOf(NoRollbackScriptError);
     expect(await columnsOf(url, "tags")).toEqual(["name"]);
+  });
+
+  it("refuses a file whose rollback file changed, appeared or went since approval, running nothing", async () => {
+    writeMigration(dir, "2025_11_04/001_add_weight.sql", "ALTER TABLE tags ADD COLUMN weight int;\n");
+    writeMigration(dir, "2025_11_04/rollback_001_add_weight.sql", "ALTER TABLE tags DROP COLUMN IF EXISTS weight;\n");
+    const approved = pinsOf([runContext(environment, dir).catalog.byVersion.get("20251104_000001")!]);
+    writeMigration(dir, "2025_11_04/rollback_001_add_weight.sql", "SELECT 1;\n");
+    await expect(applyMigrations(runContext(environment, dir), { versions: ["20251104_000001"], expectedChecksums: approved })).rejects.toThrow(
+      /rollback_001_add_weight\.sql \(the rollback of 20251104_000001\) was changed since the request was approved; nothing was applied/,
+    );
+    rmSync(path.join(dir, "2025_11_04/rollback_001_add_weight.sql"));
+    await expect(applyMigrations(runContext(environment, dir), { versions: ["20251104_000001"], expectedChecksums: approved })).rejects.toBeInstanceOf(RollbackChangedError);
+    expect(await columnsOf(url, "tags")).not.toContain("weight");
+    const withoutRollback = pinsOf([runContext(environment, dir).catalog.byVersion.get("20251104_000001")!]);
+    writeMigration(dir, "2025_11_04/rollback_001_add_weight.sql", "ALTER TABLE tags DROP COLUMN IF EXISTS weight;\n");
+    await expect(applyMigrations(runContext(environment, dir), { versions: ["20251104_000001"], expectedChecksums: withoutRollback })).rejects.toThrow(/was added since/);
+    rmSync(path.join(dir, "2025_11_04"), { recursive: true });
   });
 
   it("refuses a file whose checksum differs from the one pinned at approval, running nothing", async () => {

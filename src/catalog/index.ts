@@ -5,3 +5,4 @@ export { readChecks } from "./checks.ts";
 export type { Catalog, Migration, MigrationCheck, RollbackFile } from "./migration.ts";
 export { LAYOUT_NAMES, type LayoutName } from "./layouts/index.ts";
 export { versionFromDotted, versionFromNumber } from "./version-mapping.ts";
+export { NO_ROLLBACK_FILE, pinsOf, rollbackPinKey, rollbackPinOf } from "./pins.ts";

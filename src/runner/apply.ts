@@ -2,7 +2,8 @@ import type pg from "pg";
 import type { Statement } from "../analysis/parse.ts";
 import { errorText, postgresDetail } from "../errors.ts";
 import { findForeignLedgers, LOCK_NOT_HELD_SQLSTATE, readLedger, recordFailure, UnadoptedForeignLedgerError } from "../ledger/index.ts";
-import { ChecksumMismatchError, TransactionPoolingError, UnknownVersionError } from "./errors.ts";
+import { NO_ROLLBACK_FILE, rollbackPinKey, rollbackPinOf } from "../catalog/index.ts";
+import { ChecksumMismatchError, RollbackChangedError, TransactionPoolingError, UnknownVersionError } from "./errors.ts";
 import { executeInTransaction } from "./execute-in-transaction.ts";
 import { executeOutsideTransaction, needsOutsideTransaction } from "./execute-outside-transaction.ts";
 import { isConnectionLost, MigrationStatementError, sqlstateOf, type MigrationExecutor, type MigrationRun } from "./execution.ts";
@@ -27,13 +28,20 @@ function selectMigrations(ctx: RunContext, options: ApplyOptions): Migration[] {
   });
 }
 
-/** A file about to run that changed since its checksum was pinned is refused before anything runs. */
+/**
+ * A file about to run that changed since its checksum was pinned is refused before anything runs, and
+ * so is one whose rollback file changed (or appeared, or went) since: approvers approved that rollback.
+ */
 function checkPinnedChecksums(migrations: Migration[], expected: Record<string, string> | undefined): void {
   if (!expected) return;
   for (const migration of migrations) {
     const pinned = expected[migration.version];
     if (pinned !== undefined && pinned !== migration.checksum) {
       throw new ChecksumMismatchError(migration.version, migration.path, pinned, migration.checksum);
+    }
+    const pinnedRollback = expected[rollbackPinKey(migration.version)];
+    if (pinnedRollback !== undefined && pinnedRollback !== rollbackPinOf(migration)) {
+      throw new RollbackChangedError(migration.version, migration.rollback?.path ?? `the rollback file of ${migration.path}`, pinnedRollback === NO_ROLLBACK_FILE ? "added" : migration.rollback ? "changed" : "removed");
     }
   }
 }

@@ -42,6 +42,18 @@ export class ChecksumMismatchError extends RookeryError {
   }
 }
 
+/** A rollback file that changed (or was added or removed) since the request was approved. */
+export class RollbackChangedError extends RookeryError {
+  readonly version: string;
+
+  constructor(version: string, path: string, how: "changed" | "added" | "removed") {
+    super(`${path} (the rollback of ${version}) was ${how} since the request was approved; nothing was applied`, {
+      hint: "The rollback stored at apply is the one an incident runs: review it and ask for approval again.",
+    });
+    this.version = version;
+  }
+}
+
 /** The version asked for is not in the migrations folder. */
 export class UnknownVersionError extends RookeryError {
   constructor(version: string, dir: string) {

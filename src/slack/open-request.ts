@@ -1,5 +1,5 @@
 import type { webApi } from "@slack/bolt";
-import type { Migration } from "../catalog/index.ts";
+import { pinsOf, type Migration } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
 import { RookeryError } from "../errors.ts";
 import { approvalsNeeded, expiryFor, mayApprove, mayRequest } from "../policy/approval.ts";
@@ -112,7 +112,8 @@ export async function openChangeRequest(deps: SlackDeps, client: webApi.WebClien
     kind: input.kind,
     environment: environment.name,
     versions: input.migrations.map((migration) => migration.version),
-    checksums: Object.fromEntries(input.migrations.map((migration) => [migration.version, migration.checksum])),
+    // An apply pins each rollback file too (src/catalog/pins.ts): the one stored at apply is what an incident runs.
+    checksums: input.kind === "apply" ? pinsOf(input.migrations) : Object.fromEntries(input.migrations.map((migration) => [migration.version, migration.checksum])),
     reason: input.reason,
     requestedBy: input.userId,
     teamId: input.teamId,
