@@ -306,7 +306,8 @@ async function preflight(environment: Environment, catalog: Catalog, version: st
   if (refusal) throw new RookeryError(refusal, { hint: "Rehearse on staging (or another non-production environment)." });
   const migration = catalog.byVersion.get(version);
   if (!migration) throw new UsageError(`no migration ${version} in ${catalog.dir}`, { hint: "`rookery status` lists the versions." });
-  if (!migration.rollback) {
+  // Expand-contract (src/expand/): rolling back the expansion aborts it, which needs no file.
+  if (!migration.rollback && !migration.expandContract) {
     throw new RookeryError(`${version} has no rollback file, and a rehearsal must roll back what it applied`, {
       hint: `Add rollback_${migration.path.split("/").pop()} beside it.`,
     });
