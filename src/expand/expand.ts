@@ -29,7 +29,7 @@ async function inShortTransaction(client: pg.ClientBase, environment: Environmen
 
 /** An index build interrupted by a crash leaves an INVALID index under its name: drop it before building again. */
 async function dropInvalidIndex(client: pg.ClientBase, plan: ExpansionPlan, sql: string): Promise<void> {
-  const name = /INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+")\s+ON\s+("(?:[^"]|"")+")\./i.exec(sql);
+  const name = /INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+")\s+ON\s+("(?:[^"]|"")+"|[^\s."]+)\./i.exec(sql);
   if (!name) return;
   const index = `${name[2]}.${name[1]}`;
   const { rows } = await client.query<{ invalid: boolean }>("SELECT NOT indisvalid AS invalid FROM pg_index WHERE indexrelid = to_regclass($1)", [index]);

@@ -4,6 +4,9 @@ import type { TableFacts, TableRef } from "./plan.ts";
 /** Version schemas of earlier expansions: their views are Rookery's, and complete drops them. */
 const VERSION_SCHEMA_PATTERN = "^rookery_[0-9]{8}_[0-9]{6}$";
 
+/** An index over plain columns, no expression or predicate, backing no constraint: rebuilt on a changed column's shadow. */
+const PLAIN_INDEX = `x.indexprs IS NULL AND x.indpred IS NULL AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = x.indexrelid)`;
+
 const COLUMNS_SQL = `
 SELECT a.attname::text AS name,
        format_type(a.atttypid, a.atttypmod) AS type,
@@ -16,6 +19,7 @@ SELECT a.attname::text AS name,
          WHERE x.indrelid = c.oid AND (a.attnum = ANY (x.indkey)
            OR pg_get_expr(x.indexprs, x.indrelid) ~ ('\\m' || a.attname || '\\M')
            OR pg_get_expr(x.indpred, x.indrelid) ~ ('\\m' || a.attname || '\\M'))
+           AND NOT (${PLAIN_INDEX})
          UNION ALL
          SELECT 'constraint ' || co.conname FROM pg_constraint co
          WHERE co.contype IN ('c', 'f', 'x') AND ((co.conrelid = c.oid AND a.attnum = ANY (co.conkey)))
@@ -28,6 +32,9 @@ SELECT a.attname::text AS name,
          WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = c.oid AND d.refobjsubid = a.attnum AND v.oid <> c.oid
            AND vn.nspname !~ '${VERSION_SCHEMA_PATTERN}'
        ) AS used_by,
+       (SELECT COALESCE(json_agg(json_build_object('name', i.relname::text, 'definition', pg_get_indexdef(i.oid)) ORDER BY i.relname), '[]'::json)
+        FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+        WHERE x.indrelid = c.oid AND a.attnum = ANY (x.indkey) AND ${PLAIN_INDEX}) AS indexes,
        (SELECT s.oid::regclass::text FROM pg_depend d JOIN pg_class s ON s.oid = d.objid
         WHERE d.refobjid = c.oid AND d.refobjsubid = a.attnum AND d.classid = 'pg_class'::regclass AND s.relkind = 'S' AND d.deptype = 'a'
         LIMIT 1) AS owned_sequence
@@ -55,6 +62,7 @@ interface ColumnRecord {
   identity: boolean;
   generated: boolean;
   used_by: string[];
+  indexes: { name: string; definition: string }[];
   owned_sequence: string | null;
 }
 
@@ -79,6 +87,7 @@ export async function readTableFacts(client: pg.ClientBase, table: TableRef): Pr
       identity: row.identity,
       generated: row.generated,
       usedBy: row.used_by,
+      indexes: row.indexes,
       ownedSequence: row.owned_sequence,
     })),
     key: keys[0]?.key ?? [],

@@ -72,8 +72,10 @@ export interface ColumnFacts {
   default: string | null;
   identity: boolean;
   generated: boolean;
-  /** Indexes and constraints (other than NOT NULL) that use the column, by name. */
+  /** Indexes and constraints (other than NOT NULL) that use the column, by name, except those in `indexes`. */
   usedBy: string[];
+  /** Plain indexes over the column (no expression, no predicate, backing no constraint), with their definitions. */
+  indexes: { name: string; definition: string }[];
   /** A sequence owned by the column (serial), which must move with it. */
   ownedSequence: string | null;
 }

@@ -42,7 +42,7 @@ export async function planExpansion(client: pg.ClientBase, migration: Migration,
     if (!current) continue;
     problems.push(...operationOf(spec).validate(spec, current).map((problem) => `line ${spec.origin.line}: ${problem}`));
     if (spec.op === "add-column") {
-      current.columns.push({ name: spec.column, type: spec.type, notNull: false, default: spec.default ?? null, identity: false, generated: false, usedBy: [], ownedSequence: null });
+      current.columns.push({ name: spec.column, type: spec.type, notNull: false, default: spec.default ?? null, identity: false, generated: false, usedBy: [], indexes: [], ownedSequence: null });
     }
   }
   const plan: ExpansionPlan = {

@@ -12,7 +12,7 @@ const NEW = `rookery_${VERSION},public`;
 
 describe("ALTER COLUMN TYPE under expand-contract", async () => {
   const url = await createTestDatabase("exp-type");
-  await query(url, "CREATE TABLE orders (id bigint PRIMARY KEY, amount integer NOT NULL DEFAULT 0, note text); INSERT INTO orders SELECT g, g * 10, 'n' || g FROM generate_series(1, 2500) g");
+  await query(url, "CREATE TABLE orders (id bigint PRIMARY KEY, amount integer NOT NULL DEFAULT 0, note text); CREATE INDEX orders_amount_idx ON orders (amount, id DESC); INSERT INTO orders SELECT g, g * 10, 'n' || g FROM generate_series(1, 2500) g");
   const dir = migrationsFolder({
     "2025_12_01/001_amount_to_numeric.sql":
       "-- rookery:expand-contract\n-- rookery:down amount = round(amount)::integer\nALTER TABLE orders ALTER COLUMN amount TYPE numeric(12,2) USING amount / 10.0;\n",
@@ -29,6 +29,11 @@ describe("ALTER COLUMN TYPE under expand-contract", async () => {
     expect(viaNew[0]?.amount).toBe("25.00");
     const unconverted = await query(url, "SELECT count(*)::int AS n FROM orders WHERE _rookery_amount IS NULL");
     expect(unconverted[0]?.n).toBe(0);
+    expect(await query(url, "SELECT indexname FROM pg_indexes WHERE tablename = 'orders' AND schemaname = 'public' ORDER BY indexname")).toEqual([
+      { indexname: "_rookery_orders_amount_idx" },
+      { indexname: "orders_amount_idx" },
+      { indexname: "orders_pkey" },
+    ]);
   });
 
   it("keeps writes through either shape visible through the other", async () => {
@@ -57,6 +62,10 @@ describe("ALTER COLUMN TYPE under expand-contract", async () => {
     const column = await query(url, "SELECT data_type, is_nullable, column_default FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'orders' AND column_name = 'amount'");
     expect(column).toEqual([{ data_type: "numeric", is_nullable: "NO", column_default: "(0)::numeric(12,2)" }]);
     expect(await query(url, "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'orders' AND column_name LIKE '_rookery%'")).toEqual([]);
+    // The index on the column was rebuilt on the new one, concurrently while expanded, and has its name back.
+    expect(await query(url, "SELECT indexdef FROM pg_indexes WHERE tablename = 'orders' AND indexname = 'orders_amount_idx'")).toEqual([
+      { indexdef: "CREATE INDEX orders_amount_idx ON public.orders USING btree (amount, id DESC)" },
+    ]);
     expect(await query(url, "SELECT count(*)::int AS n FROM pg_trigger WHERE tgrelid = 'orders'::regclass AND NOT tgisinternal")).toEqual([{ n: 0 }]);
     expect((await queryAs(url, NEW, "SELECT amount FROM orders WHERE id = 25"))[0]?.amount).toBe("25.00");
     await queryAs(url, NEW, "INSERT INTO orders (id, amount) VALUES (9004, 1.25)");

@@ -1,5 +1,22 @@
 import { columnOf, notNullCheckName, overNewRow, overOldRow, type Operation } from "../operation.ts";
-import { ident, qualified, shadowColumn, type AlterColumnTypeSpec } from "../plan.ts";
+import { ident, qualified, shadowColumn, type AlterColumnTypeSpec, type ColumnFacts } from "../plan.ts";
+
+/** The name of the copy of an index built on the shadow column; it takes the index's name at complete. */
+function shadowIndex(name: string): string {
+  return `_rookery_${name}`.slice(0, 63);
+}
+
+/**
+ * An index's definition (pg_get_indexdef) rebuilt concurrently on the shadow column: the same
+ * method, columns, order and options, the changed column replaced in its column list.
+ */
+function shadowIndexSql(index: ColumnFacts["indexes"][number], column: string): string {
+  const using = index.definition.indexOf(" USING ");
+  const head = index.definition.slice(0, using).replace(/^CREATE (UNIQUE )?INDEX \S+ ON /, (_match, unique: string | undefined) => `CREATE ${unique ?? ""}INDEX CONCURRENTLY ${ident(shadowIndex(index.name))} ON `);
+  const escaped = column.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const columns = index.definition.slice(using).replace(new RegExp(`(?<![\\w."])(?:${escaped}|"${escaped}")(?![\\w"])`, "g"), ident(shadowColumn(column)));
+  return `${head}${columns}`;
+}
 
 /**
  * Expand: a shadow column of the new type beside the old one, a trigger converting each write both
@@ -15,6 +32,7 @@ export const alterColumnType: Operation<AlterColumnTypeSpec> = {
     const problems: string[] = [];
     if (column.identity || column.generated) problems.push(`column ${facts.name}.${spec.column} is an identity or generated column, which cannot be changed in two phases`);
     if (column.usedBy.length > 0) {
+      // Plain indexes are rebuilt on the shadow column (`indexes`); these are what cannot be.
       problems.push(
         `column ${facts.name}.${spec.column} is used by ${column.usedBy.join(", ")}, which would have to be rebuilt on the new column; change the type with a plain migration in a quiet hour, or drop them first`,
       );
@@ -49,9 +67,16 @@ export const alterColumnType: Operation<AlterColumnTypeSpec> = {
   },
   backfill: (spec) => ({ set: [`${ident(shadowColumn(spec.column))} = ${spec.up ? `(${spec.up})` : `${ident(spec.column)}::${spec.type}`}`] }),
   settle(spec, facts) {
-    if (!columnOf(facts, spec.column)?.notNull) return [];
+    const column = columnOf(facts, spec.column)!;
+    // After the backfill, so the rows are written once and the index is built once.
+    const indexes = column.indexes.map((index) => ({
+      label: `build index ${shadowIndex(index.name)} on ${shadowColumn(spec.column)} concurrently`,
+      sql: shadowIndexSql(index, spec.column),
+      outsideTransaction: true,
+    }));
+    if (!column.notNull) return indexes;
     const check = notNullCheckName(shadowColumn(spec.column));
-    return [{ label: `validate NOT NULL of ${shadowColumn(spec.column)}`, sql: `ALTER TABLE ${qualified(spec.table)} VALIDATE CONSTRAINT ${ident(check)}` }];
+    return [{ label: `validate NOT NULL of ${shadowColumn(spec.column)}`, sql: `ALTER TABLE ${qualified(spec.table)} VALIDATE CONSTRAINT ${ident(check)}` }, ...indexes];
   },
   complete(spec, facts) {
     const table = qualified(spec.table);
@@ -61,6 +86,8 @@ export const alterColumnType: Operation<AlterColumnTypeSpec> = {
     if (old.ownedSequence) sql.push(`ALTER SEQUENCE ${old.ownedSequence} OWNED BY ${table}.${ident(shadow)}`);
     sql.push(`ALTER TABLE ${table} DROP COLUMN ${ident(spec.column)}`);
     sql.push(`ALTER TABLE ${table} RENAME COLUMN ${ident(shadow)} TO ${ident(spec.column)}`);
+    // The old column's indexes went with it; their copies on the shadow take their names.
+    for (const index of old.indexes) sql.push(`ALTER INDEX ${ident(spec.table.schema)}.${ident(shadowIndex(index.name))} RENAME TO ${ident(index.name)}`);
     if (old.default) sql.push(`ALTER TABLE ${table} ALTER COLUMN ${ident(spec.column)} SET DEFAULT (${old.default})::${spec.type}`);
     if (old.notNull) {
       // The validated check lets SET NOT NULL skip its scan (Postgres 12+); then it is redundant.
@@ -69,10 +96,11 @@ export const alterColumnType: Operation<AlterColumnTypeSpec> = {
     }
     return sql;
   },
-  abort(spec) {
+  abort(spec, facts) {
     const table = qualified(spec.table);
     const shadow = shadowColumn(spec.column);
     return [
+      ...(columnOf(facts, spec.column)?.indexes ?? []).map((index) => `DROP INDEX IF EXISTS ${ident(spec.table.schema)}.${ident(shadowIndex(index.name))}`),
       `ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${ident(notNullCheckName(shadow))}`,
       `ALTER TABLE ${table} DROP COLUMN IF EXISTS ${ident(shadow)}`,
     ];
