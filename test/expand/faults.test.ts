@@ -76,9 +76,17 @@ describe("expand under a long-running reader", async () => {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     })();
-    // The reader finishes after the expand's first attempts gave up waiting.
-    setTimeout(() => void blocker.query("COMMIT"), 2 * lockTimeout + 200);
     const ctx = runContext(testEnvironment(url, { lockTimeout, lockRetries: 8 }), dir);
+    // The reader finishes once the expand's first attempt gave up waiting for its lock.
+    const report$ = ctx.onProgress;
+    let released = false;
+    ctx.onProgress = (event) => {
+      if (event.step === "retry" && !released) {
+        released = true;
+        void blocker.query("COMMIT");
+      }
+      return report$?.(event);
+    };
     const report = await applyMigrations(ctx, { versions: ["20251201_000001"] });
     probing = false;
     await probing$;
