@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { analyzeCatalog, loadParser } from "../src/analysis/index.ts";
+import { analyzeCatalog, analyzeSql, loadParser } from "../src/analysis/index.ts";
 import { readCatalog } from "../src/catalog/index.ts";
 import { applyMigrations } from "../src/runner/index.ts";
 import { migrationsFolder, rookery, writeMigration } from "./support/cli.ts";
+import { configFile } from "./support/config-file.ts";
 import { runContext, testEnvironment } from "./support/engine.ts";
 import { createTestDatabase, query } from "./support/services.ts";
 
@@ -86,6 +87,27 @@ describe("require-concurrent-index-deletion knows which table an earlier migrati
       analyzeCatalog(catalog, [catalog.migrations[1]!], applied ? { applied } : {}).get("20251101_000002")!.findings.map((finding) => finding.rule);
     expect(rules(undefined)).not.toContain("require-concurrent-index-deletion");
     expect(rules(new Set(["20251101_000001"]))).toContain("require-concurrent-index-deletion");
+  });
+});
+
+describe("version-aware: a constant default is safe since Postgres 11", () => {
+  const sql = "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';\n";
+  const rules = (postgresVersion?: number) =>
+    analyzeSql(sql, "001_plan.sql", postgresVersion === undefined ? {} : { postgresVersion }).findings.map((finding) => finding.rule);
+
+  it("flags the constant default for a target before 11 and stays quiet from 11 on (and when unknown)", () => {
+    expect(rules(10)).toContain("adding-field-with-volatile-default");
+    expect(rules(11)).not.toContain("adding-field-with-volatile-default");
+    expect(rules(15)).not.toContain("adding-field-with-volatile-default");
+    expect(rules()).not.toContain("adding-field-with-volatile-default");
+  });
+
+  it("takes the version from the environment's postgresVersion key without a database", async () => {
+    const dir = migrationsFolder({ "2025_11_01/001_plan.sql": sql });
+    const config = configFile({ legacy: { databaseUrl: "postgres://postgres@127.0.0.1:1/never", postgresVersion: 10 } });
+    const run = await rookery(["lint", "--all"], { ROOKERY_CONFIG: config, MIGRATIONS_DIR: dir });
+    expect(run.stdout).toContain("Postgres 10 writes any default into every existing row");
+    expect(run.code).toBe(1);
   });
 });
 

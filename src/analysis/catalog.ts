@@ -15,6 +15,8 @@ export interface CatalogAnalysisOptions {
   smallTables?: ReadonlySet<string>;
   /** Live tables' estimated rows and bytes: a finding on one says how big it is. */
   tableSizes?: ReadonlyMap<string, { rows: number; totalBytes: number }>;
+  /** The target's Postgres major version. */
+  postgresVersion?: number;
 }
 
 function amount(value: number, units: [number, string][]): string {
@@ -58,6 +60,7 @@ export function analyzeCatalog(catalog: Catalog, wanted: readonly Migration[], o
         rollback: migration.rollback ? { path: migration.rollback.path, sql: migration.rollback.sql } : null,
         schema: model,
         quietTables: quiet,
+        ...(options.postgresVersion !== undefined ? { postgresVersion: options.postgresVersion } : {}),
       });
       analyses.set(migration.version, withSizes(analysis, options.tableSizes));
     }

@@ -72,6 +72,8 @@ export interface AnalyzeOptions {
    * migration of the same run, or empty (or small) on the live database. Locking them blocks nobody.
    */
   quietTables?: ReadonlySet<string>;
+  /** The target's Postgres major version: rules whose hazard depends on it (a constant default before 11) use it. */
+  postgresVersion?: number;
 }
 
 /**
@@ -96,6 +98,7 @@ export function analyzeSql(sql: string, file: string, options: AnalyzeOptions = 
       rollbackMissing: options.rollback === null,
       type,
       ...(options.schema ? { schema: options.schema } : {}),
+      ...(options.postgresVersion !== undefined ? { postgresVersion: options.postgresVersion } : {}),
     };
     // An expand-contract file runs these changes in two phases (src/expand/): what they warn of cannot happen.
     const rules = isExpandContract(sql) ? RULES.filter((rule) => !MADE_SAFE_BY_EXPAND_CONTRACT.has(rule.id)) : RULES;

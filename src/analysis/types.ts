@@ -86,6 +86,8 @@ export interface RuleContext {
    * when the migration is analysed as part of its catalog; undefined for a lone file.
    */
   schema?: SchemaModel;
+  /** The target's Postgres major version, when known (`server_version_num`, or the `postgresVersion` key). */
+  postgresVersion?: number;
 }
 
 /** One place a rule fires. `location` is the parse tree's byte offset; without it, the statement's start. */

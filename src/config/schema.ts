@@ -92,6 +92,8 @@ export const EnvironmentSchema = z
     blockOn: z.array(z.enum(["error", "warning"])).default(["error"]),
     /** `rookery lint` with the database: a live table of at most this many bytes (indexes included) is no locking hazard; empty ones never are. */
     smallTableBytes: z.number().int().min(0).default(0),
+    /** The target's Postgres major version for lint without a database (with one, its server_version_num wins). */
+    postgresVersion: z.number().int().min(9).max(99).optional(),
     // Production safety
     backup: z.boolean().default(false),
     backupDir: z.string().default("./backups"),

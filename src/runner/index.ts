@@ -30,4 +30,4 @@ export { ensureLedger } from "../ledger/index.ts";
 export { findLockHolder, MIGRATION_LOCK_KEY } from "./lock.ts";
 export * from "./errors.ts";
 export type * from "./types.ts";
-export { liveTables, type LiveTableSize } from "./live-tables.ts";
+export { liveTables, serverMajorVersion, type LiveTableSize } from "./live-tables.ts";

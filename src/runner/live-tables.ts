@@ -22,3 +22,9 @@ export async function liveTables(environment: Environment): Promise<Map<string, 
   );
   return new Map(rows.map((row) => [row.name, { rows: Number(row.rows), heapBytes: Number(row.heap), totalBytes: Number(row.total) }]));
 }
+
+/** The target's Postgres major version, from `server_version_num` (150004 -> 15). */
+export async function serverMajorVersion(environment: Environment): Promise<number> {
+  const { rows } = await withLedgerClient(environment, (client) => client.query<{ version: string }>("SELECT current_setting('server_version_num') AS version"));
+  return Math.floor(Number(rows[0]!.version) / 10_000);
+}

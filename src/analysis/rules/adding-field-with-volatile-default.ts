@@ -26,10 +26,10 @@ function volatileCall(expression: unknown): string | undefined {
 export const addingFieldWithVolatileDefault: Rule = {
   id: "adding-field-with-volatile-default",
   severity: "error",
-  why: "A column added with a volatile default (random(), gen_random_uuid(), clock_timestamp(), a serial) rewrites the whole table under an ACCESS EXCLUSIVE lock.",
+  why: "A column added with a volatile default (random(), gen_random_uuid(), clock_timestamp(), a serial), or with any default before Postgres 11, rewrites the whole table under an ACCESS EXCLUSIVE lock.",
   safeWay:
     "Add the column without a default (or with a constant one), set the volatile default in a second statement, and backfill existing rows in batches.",
-  check: ({ migration, newTables }) =>
+  check: ({ migration, newTables, postgresVersion }) =>
     commandsOnExistingTables(migration.statements, newTables, ["AT_AddColumn"])
       .flatMap(({ statement, relation, cmd }) => {
         const column = asColumnDef(cmd.def);
@@ -37,8 +37,14 @@ export const addingFieldWithVolatileDefault: Rule = {
         const defaults = columnConstraints(column).filter((constraint) => constraint.contype === "CONSTR_DEFAULT");
         const serial = SERIAL_TYPES.has(typeNameOf(column.typeName));
         const call = defaults.map((constraint) => volatileCall(constraint.raw_expr)).find(Boolean);
-        if (!serial && !call) return [];
-        const cause = call ? `the default ${call}() differs per row` : `a ${typeNameOf(column.typeName)} column takes nextval() per row`;
+        // Before Postgres 11 every default, even a constant, was written into each existing row.
+        const beforeEleven = postgresVersion !== undefined && postgresVersion < 11 && defaults.length > 0;
+        if (!serial && !call && !beforeEleven) return [];
+        const cause = call
+          ? `the default ${call}() differs per row`
+          : serial
+            ? `a ${typeNameOf(column.typeName)} column takes nextval() per row`
+            : `Postgres ${postgresVersion} writes any default into every existing row (only 11 and later store a constant once)`;
         return [
           {
             statement,
