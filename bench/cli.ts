@@ -10,10 +10,12 @@
  *   rollback  `rookery rollback --last MIGRATIONS` of all of them, against one psql session running the
  *             same rollback files in reverse, each `BEGIN; \i file; UPDATE schema_migrations ...;
  *             COMMIT;`                                                                goal <= 1.2x
- * BENCH_MIGRATIONS (default 300), BENCH_RUNS (default 5; the quick ones run 3x as often).
+ * BENCH_MIGRATIONS (default 300), BENCH_RUNS (default 5; the quick ones run 3x as often). Wall times are
+ * what users wait; where /usr/bin/time exists the CPU time (user + system) is printed beside them, steadier
+ * than wall time on a machine shared with other work.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -105,16 +107,29 @@ async function dropDatabase(name: string): Promise<void> {
   await sql(adminUrl(), `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
 
+/** A process's wall time, and its CPU time (user + system) where /usr/bin/time can tell it: steadier on a busy machine. */
+interface Sample {
+  wallMs: number;
+  cpuMs?: number;
+}
+
+const TIME = existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
+const CPU_LINE = /^rookery-bench-cpu (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)$/m;
+
 /** One whole process, timed from spawn to exit; a failure stops the benchmark with its output. */
-async function timed(command: string, args: string[], env: Record<string, string> = {}): Promise<number> {
+async function timed(command: string, args: string[], env: Record<string, string> = {}): Promise<Sample> {
+  const [file, argv] = TIME ? [TIME, ["-f", "rookery-bench-cpu %U %S", command, ...args]] : [command, args];
   const started = performance.now();
+  let stderr: string;
   try {
-    await execFileAsync(command, args, { env: { PATH: process.env.PATH ?? "", ...env }, cwd: os.tmpdir(), maxBuffer: 64 * 1024 * 1024 });
+    ({ stderr } = await execFileAsync(file, argv, { env: { PATH: process.env.PATH ?? "", ...env }, cwd: os.tmpdir(), maxBuffer: 64 * 1024 * 1024 }));
   } catch (error) {
     const failed = error as { stderr?: string; stdout?: string; message: string };
     throw new Error(`${command} ${args.join(" ")} failed: ${failed.stderr || failed.stdout || failed.message}`);
   }
-  return performance.now() - started;
+  const wallMs = performance.now() - started;
+  const cpu = CPU_LINE.exec(stderr);
+  return cpu ? { wallMs, cpuMs: (Number(cpu[1]) + Number(cpu[2])) * 1000 } : { wallMs };
 }
 
 function rookeryEnv(workload: Workload, database: string): Record<string, string> {
@@ -126,8 +141,8 @@ const psql = (database: string, script: string) => timed("psql", ["-X", "-q", "-
 
 interface Pair {
   name: string;
-  ours: number[];
-  baseline: number[];
+  ours: Sample[];
+  baseline: Sample[];
   baselineName: string;
 }
 
@@ -135,11 +150,16 @@ function ms(value: number): string {
   return value < 1000 ? `${Math.round(value)} ms` : seconds(value);
 }
 
+function cpuText(samples: Sample[]): string {
+  const cpu = samples.flatMap((sample) => (sample.cpuMs === undefined ? [] : [sample.cpuMs]));
+  return cpu.length === samples.length ? ms(median(cpu)) : "-";
+}
+
 function report(pair: Pair, goal: string): void {
-  const ours = median(pair.ours);
-  const base = median(pair.baseline);
+  const ours = median(pair.ours.map((sample) => sample.wallMs));
+  const base = median(pair.baseline.map((sample) => sample.wallMs));
   console.log(
-    `  ${pair.name.padEnd(34)} ${ms(ours).padStart(8)}   ${pair.baselineName.padEnd(22)} ${ms(base).padStart(8)}   ${`${(ours / base).toFixed(2)}x`.padStart(6)}   goal ${goal}`,
+    `  ${pair.name.padEnd(30)} ${ms(ours).padStart(8)} (cpu ${cpuText(pair.ours).padStart(7)})   ${pair.baselineName.padEnd(17)} ${ms(base).padStart(8)} (cpu ${cpuText(pair.baseline).padStart(7)})   ${`${(ours / base).toFixed(2)}x`.padStart(6)}   goal ${goal}`,
   );
 }
 
