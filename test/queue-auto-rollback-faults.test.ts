@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { readCatalog } from "../src/catalog/index.ts";
 import { beginWatch, createJobQueue, startWorker } from "../src/queue/index.ts";
-import { getWatch, type WatchRecord } from "../src/requests/index.ts";
+import { createWatch, getWatch, type WatchRecord } from "../src/requests/index.ts";
 import { applyMigrations, planWatch, rollbackMigration } from "../src/runner/index.ts";
 import { migrationsFolder } from "./support/cli.ts";
 import { eventsOf, ledgerRows, runContext } from "./support/engine.ts";
-import { controlPool, queueTestConfig, quietLogger, recordingNotifier, waitUntil } from "./support/queue.ts";
+import { controlPool, queueTestConfig, quietLogger, recordingNotifier, waitForWatch } from "./support/queue.ts";
 import { createTestDatabase, query, testQueuePrefix } from "./support/services.ts";
 
 const FILES = {
@@ -36,11 +36,8 @@ describe("the queued watch when things go wrong", async () => {
     return { databaseUrl, environment, notifier, worker, queue, plan };
   }
 
-  async function ended(id: string): Promise<WatchRecord> {
-    let watch: WatchRecord | null = null;
-    await waitUntil(async () => (watch = await getWatch(pool, id)) !== null && !["watching", "rolling_back"].includes(watch.status), "the watch to end", 20_000);
-    return watch!;
-  }
+  const ended = (id: string): Promise<WatchRecord> =>
+    waitForWatch(() => getWatch(pool, id), (watch) => !["watching", "rolling_back"].includes(watch.status), "the watch to end", 20_000);
 
   it("a check with bad SQL (onCheckError: alert) is reported once, in the alert channel, and the window ends unverified", async () => {
     const { notifier, queue, plan } = await setUp("arqf-bad", { watchMinutes: 0.03, interval: "200ms", onCheckError: "alert", checks: { typo: "SELEC true" } });
@@ -57,8 +54,8 @@ describe("the queued watch when things go wrong", async () => {
   });
 
   it("a worker that died halfway through the rollback: the next run rolls back what is still applied, once", async () => {
-    const { databaseUrl, environment, worker, queue, plan } = await setUp("arqf-half", { watchMinutes: 1, interval: "30s" });
-    const watch = await beginWatch({ controlPool: pool, queue, logger: quietLogger() }, { requestId: null, actor: "cli:tester", plan });
+    const { databaseUrl, environment, worker, plan } = await setUp("arqf-half", { watchMinutes: 1, interval: "30s" });
+    const watch = await createWatch(pool, { requestId: null, actor: "cli:tester", plan });
     // What a worker killed after the first of two rollbacks leaves: 002 rolled back, the watch marked rolling_back.
     const failing = { name: "no_failed_jobs", source: "environment", status: "fail", value: "3 failed since the apply" };
     await query(controlUrl, "UPDATE rookery_control.watches SET status = 'rolling_back', failing = $2 WHERE id = $1", [watch.id, JSON.stringify(failing)]);

@@ -3,7 +3,7 @@ import { createJobQueue, startWorker, watchJobId } from "../src/queue/index.ts";
 import { listAudit, watchOfRequest, type WatchRecord } from "../src/requests/index.ts";
 import { migrationsFolder } from "./support/cli.ts";
 import { eventsOf, ledgerRows } from "./support/engine.ts";
-import { approvedRequest, controlPool, queueTestConfig, quietLogger, recordingNotifier, spawnWorker, waitForRequest, waitUntil } from "./support/queue.ts";
+import { approvedRequest, controlPool, queueTestConfig, quietLogger, recordingNotifier, spawnWorker, waitForRequest, waitForWatch } from "./support/queue.ts";
 import { createTestDatabase, query, testQueuePrefix } from "./support/services.ts";
 
 const FILES = {
@@ -19,13 +19,8 @@ const FILES = {
 const VERSIONS = ["20251101_000001", "20251101_000002"];
 const AUTO_ROLLBACK = { watchMinutes: 0.25, interval: "300ms", checkTimeout: "2s" };
 
-async function watchReaching(pool: Parameters<typeof watchOfRequest>[0], requestId: string, done: (watch: WatchRecord) => boolean, what: string): Promise<WatchRecord> {
-  let found: WatchRecord | null = null;
-  await waitUntil(async () => {
-    found = await watchOfRequest(pool, requestId);
-    return found !== null && done(found);
-  }, what, 30_000);
-  return found!;
+function watchReaching(pool: Parameters<typeof watchOfRequest>[0], requestId: string, done: (watch: WatchRecord) => boolean, what: string): Promise<WatchRecord> {
+  return waitForWatch(() => watchOfRequest(pool, requestId), done, what);
 }
 
 describe("the watch after an approved apply, on the queue", async () => {

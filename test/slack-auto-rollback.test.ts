@@ -5,7 +5,7 @@ import { createJobQueue } from "../src/queue/index.ts";
 import { payloadFor } from "../src/queue/payloads.ts";
 import { applyMigrations } from "../src/runner/index.ts";
 import { ledgerRows, runContext } from "./support/engine.ts";
-import { waitForRequest, waitUntil } from "./support/queue.ts";
+import { waitForRequest, waitForWatch, waitUntil } from "./support/queue.ts";
 import { query } from "./support/services.ts";
 import { ALERT_CHANNEL, startSlackHarness, textOf, USERS } from "./support/slack-app.ts";
 
@@ -35,11 +35,7 @@ describe("automatic rollback in Slack: the watch on the request message, Keep / 
     }),
   });
   const textOfMessage = (ref: { channel: string; ts: string }) => textOf(harness.fake.messages.get(`${ref.channel}/${ref.ts}`) as unknown as Record<string, unknown>);
-  const watchOf = async (requestId: string, done: (watch: WatchRecord) => boolean, what: string) => {
-    let found: WatchRecord | null = null;
-    await waitUntil(async () => (found = await watchOfRequest(harness.control, requestId)) !== null && done(found), what, 30_000);
-    return found!;
-  };
+  const watchOf = (requestId: string, done: (watch: WatchRecord) => boolean, what: string) => waitForWatch(() => watchOfRequest(harness.control, requestId), done, what);
   let requests = 0;
   const approvedApply = async (version: string) => {
     await harness.command(USERS.requester, `apply ${version} production`);

@@ -3,6 +3,7 @@ import type { Environment } from "../config/index.ts";
 import { isUnreachable, DatabaseUnreachableError } from "../db/index.ts";
 import { describeError, UsageError } from "../errors.ts";
 import { readLedger } from "../ledger/index.ts";
+import { NothingToRollbackError } from "./errors.ts";
 import { rollbackMigration } from "./rollback.ts";
 import { withLedgerClient } from "./session.ts";
 import type { RunContext } from "./types.ts";
@@ -136,6 +137,11 @@ export async function rollBackWatched(ctx: RunContext, plan: WatchPlan, failing:
       });
       rolledBack.push(version);
     } catch (error) {
+      // Rolled back meanwhile by someone else (or an earlier run of this watch): it is where the watch wants it.
+      if (error instanceof NothingToRollbackError) {
+        rolledBack.push(version);
+        continue;
+      }
       return { status: "rollback_failed", failing, rolledBack, version, error: describeError(error) };
     }
   }

@@ -105,6 +105,13 @@ export async function waitUntil(check: () => Promise<boolean>, what: string, tim
   }
 }
 
+/** Polls a watch (found by `find`) until `done` says so; fails after `timeoutMs`, naming `what`. */
+export async function waitForWatch(find: () => Promise<WatchRecord | null>, done: (watch: WatchRecord) => boolean, what: string, timeoutMs = 30_000): Promise<WatchRecord> {
+  let found: WatchRecord | null = null;
+  await waitUntil(async () => (found = await find()) !== null && done(found), what, timeoutMs);
+  return found!;
+}
+
 /** A Notifier that keeps what it was told, for assertions (the Slack layer's stand-in, not a mock of a service). */
 export function recordingNotifier(): Notifier & {
   started: Notifier["started"];
