@@ -6,7 +6,18 @@ import { createPool } from "./db/index.ts";
 import { describeError } from "./errors.ts";
 import { createLogger, type Logger } from "./log/logger.ts";
 import { opsRoutes, serveOpsRoutes } from "./ops/index.ts";
-import { createJobQueue, dispatchOutbox, enqueueWatchRound, startScheduler, startWorker, type RunningScheduler, type RunningWorker, type WorkerDeps } from "./queue/index.ts";
+import {
+  createJobQueue,
+  dispatchOutbox,
+  enqueueWatchRound,
+  redisOutageLog,
+  startScheduler,
+  startWorker,
+  watchRedisClients,
+  type RunningScheduler,
+  type RunningWorker,
+  type WorkerDeps,
+} from "./queue/index.ts";
 import { ensureControlSchema } from "./requests/index.ts";
 import { createSlackApp } from "./slack/app.ts";
 import type { SlackDeps } from "./slack/deps.ts";
@@ -55,6 +66,7 @@ export async function startRookery(config: Config, options: StartOptions = {}): 
   await ensureControlSchema(control);
   const runJobs = options.jobs ?? true;
   const queue: Queue | undefined = runJobs ? createJobQueue(config.redisUrl, config.queuePrefix) : undefined;
+  if (queue) watchRedisClients(queue, redisOutageLog(logger, "slack app"));
   const deps: SlackDeps = {
     config,
     control,

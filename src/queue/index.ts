@@ -12,5 +12,5 @@ export { dispatchOutbox, reconcileJobs, type DispatchDeps } from "./dispatcher.t
 export { logNotifier, describeWatchNews, type HealthAlert, type JobOutcome, type Notifier, type WatchNews } from "./notifier.ts";
 export { JOBS_QUEUE, JOB_KINDS, JobPayloadSchemas, type JobKind, type JobPayload } from "./payloads.ts";
 export { metricsRegistry } from "./metrics.ts";
-export { redisConnection } from "./connection.ts";
+export { redisConnection, redisOutageLog, watchRedisClients } from "./connection.ts";
 export { resumeRequest } from "./resume.ts";
