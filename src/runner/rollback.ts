@@ -64,66 +64,64 @@ export async function rollbackMigration(ctx: RunContext, options: RollbackOption
  * version, `rollbackMigrations` for several in one run). Throws the refusal or the failure, recorded.
  */
 export async function rollbackInSession(ctx: RunContext, client: pg.Client, options: RollbackOptions, reason: string): Promise<RollbackReport> {
-  {
-    const { version } = options;
-    const schema = ctx.environment.ledgerSchema;
-    // Expand-contract (src/expand/): rolling back an expanded version aborts its expansion.
-    if (await hasOpenExpansion(client, schema, version)) return abortExpansion(ctx, client, version, reason);
-    const candidate = await rollbackCandidate(client, schema, version);
-    const statements = runnableStatements(candidate.rollbackScript, `stored rollback script of ${version}`);
-    const outside = needsOutsideTransaction(statements);
-    const label = { version, onProgress: ctx.onProgress };
-    await ctx.onProgress?.({
-      step: "rollback",
-      version,
-      message: `rolling back ${version} (${candidate.description})${outside ? " outside a transaction" : ""}; safety check: ${candidate.safety}`,
-      detail: { safety: candidate.safety, outsideTransaction: outside },
-    });
-    const started = performance.now();
-    let lockRetries = 0;
-    const record = async () => {
-      await client.query(LEDGER_WRITER_SQL);
-      // Production safety (src/runner/archive.ts): rows a data change archived go back in the rollback's transaction.
-      const restored = wantsArchiveRestore(candidate.rollbackScript) ? await restoreArchive(client, version) : undefined;
-      await recordRollback(client, schema, { version, actor: ctx.actor, reason, detail: { lockRetries, outsideTransaction: outside, safety: candidate.safety, restored } });
-      if (options.trigger) await recordAutoRollback(client, schema, { version, actor: ctx.actor, reason, detail: options.trigger });
-    };
-    try {
-      await resetSession(client, ctx.actor, ctx.environment);
-      if (outside) {
-        lockRetries = await runStatementsOutsideTransaction(client, ctx.environment, statements, label);
-        await inTransaction(client, `BEGIN; ${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)}`, record);
-      } else {
-        await withLockRetries(ctx.environment, label, async (retry) => {
-          lockRetries = retry;
-          await withServerBudget(client, statementsBudgetMs(ctx.environment, statements.length + 1), () =>
-            inTransaction(client, `BEGIN; ${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)} ${transactionTimeoutsSql(ctx.environment)}\n${candidate.rollbackScript}\n;`, record),
-          );
-        });
-      }
-    } catch (error) {
-      if (isConnectionLost(error)) {
-        throw new ConnectionLostError(`rolling back ${version}`, error, await ledgerAfterLoss(ctx, version, outside));
-      }
-      const cause = error instanceof LockRetriesExhausted ? error.lastError : error;
-      const sqlstate = sqlstateOf(error);
-      if (sqlstate === LOCK_NOT_HELD_SQLSTATE) {
-        throw new TransactionPoolingError(databaseLabel(ctx.environment.databaseUrl), `the rollback of ${version} ran on a server connection that does not hold the migration lock; it was undone`);
-      }
-      const message = error instanceof LockRetriesExhausted ? error.message : errorText(cause);
-      await resetSession(client, ctx.actor, ctx.environment).catch(() => {});
-      const postgres = postgresDetail(cause);
-      await recordRollbackFailure(client, schema, { version, actor: ctx.actor, reason, error: message, detail: { sqlstate, outsideTransaction: outside, postgresDetail: postgres.detail, postgresHint: postgres.hint } });
-      throw new RollbackFailedError(version, message, sqlstate, error instanceof LockRetriesExhausted);
+  const { version } = options;
+  const schema = ctx.environment.ledgerSchema;
+  // Expand-contract (src/expand/): rolling back an expanded version aborts its expansion.
+  if (await hasOpenExpansion(client, schema, version)) return abortExpansion(ctx, client, version, reason);
+  const candidate = await rollbackCandidate(client, schema, version);
+  const statements = runnableStatements(candidate.rollbackScript, `stored rollback script of ${version}`);
+  const outside = needsOutsideTransaction(statements);
+  const label = { version, onProgress: ctx.onProgress };
+  await ctx.onProgress?.({
+    step: "rollback",
+    version,
+    message: `rolling back ${version} (${candidate.description})${outside ? " outside a transaction" : ""}; safety check: ${candidate.safety}`,
+    detail: { safety: candidate.safety, outsideTransaction: outside },
+  });
+  const started = performance.now();
+  let lockRetries = 0;
+  const record = async () => {
+    await client.query(LEDGER_WRITER_SQL);
+    // Production safety (src/runner/archive.ts): rows a data change archived go back in the rollback's transaction.
+    const restored = wantsArchiveRestore(candidate.rollbackScript) ? await restoreArchive(client, version) : undefined;
+    await recordRollback(client, schema, { version, actor: ctx.actor, reason, detail: { lockRetries, outsideTransaction: outside, safety: candidate.safety, restored } });
+    if (options.trigger) await recordAutoRollback(client, schema, { version, actor: ctx.actor, reason, detail: options.trigger });
+  };
+  try {
+    await resetSession(client, ctx.actor, ctx.environment);
+    if (outside) {
+      lockRetries = await runStatementsOutsideTransaction(client, ctx.environment, statements, label);
+      await inTransaction(client, `BEGIN; ${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)}`, record);
+    } else {
+      await withLockRetries(ctx.environment, label, async (retry) => {
+        lockRetries = retry;
+        await withServerBudget(client, statementsBudgetMs(ctx.environment, statements.length + 1), () =>
+          inTransaction(client, `BEGIN; ${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)} ${transactionTimeoutsSql(ctx.environment)}\n${candidate.rollbackScript}\n;`, record),
+        );
+      });
     }
-    const report: RollbackReport = {
-      environment: ctx.environment.name,
-      version,
-      reason,
-      durationMs: Math.round(performance.now() - started),
-      safety: candidate.safety,
-    };
-    await ctx.onProgress?.({ step: "done", version, message: `${version} rolled back` });
-    return report;
+  } catch (error) {
+    if (isConnectionLost(error)) {
+      throw new ConnectionLostError(`rolling back ${version}`, error, await ledgerAfterLoss(ctx, version, outside));
+    }
+    const cause = error instanceof LockRetriesExhausted ? error.lastError : error;
+    const sqlstate = sqlstateOf(error);
+    if (sqlstate === LOCK_NOT_HELD_SQLSTATE) {
+      throw new TransactionPoolingError(databaseLabel(ctx.environment.databaseUrl), `the rollback of ${version} ran on a server connection that does not hold the migration lock; it was undone`);
+    }
+    const message = error instanceof LockRetriesExhausted ? error.message : errorText(cause);
+    await resetSession(client, ctx.actor, ctx.environment).catch(() => {});
+    const postgres = postgresDetail(cause);
+    await recordRollbackFailure(client, schema, { version, actor: ctx.actor, reason, error: message, detail: { sqlstate, outsideTransaction: outside, postgresDetail: postgres.detail, postgresHint: postgres.hint } });
+    throw new RollbackFailedError(version, message, sqlstate, error instanceof LockRetriesExhausted);
   }
+  const report: RollbackReport = {
+    environment: ctx.environment.name,
+    version,
+    reason,
+    durationMs: Math.round(performance.now() - started),
+    safety: candidate.safety,
+  };
+  await ctx.onProgress?.({ step: "done", version, message: `${version} rolled back` });
+  return report;
 }
