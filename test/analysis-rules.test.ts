@@ -121,6 +121,8 @@ const TABLES: Record<string, Case[]> = {
       sql: "ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT email_nn;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;",
       expected: ["validating-constraint-in-same-transaction"],
     },
+    // The safe way: the check was added NOT VALID by the migration before this one.
+    { sql: "ALTER TABLE users VALIDATE CONSTRAINT email_nn;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;", expected: [] },
     {
       sql: "ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;",
       expected: ["setting-not-null-without-check"],

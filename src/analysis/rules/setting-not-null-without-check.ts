@@ -8,17 +8,20 @@ function notNullColumn(expression: Node | undefined): string | undefined {
   return fields?.[fields.length - 1]?.String?.sval;
 }
 
+/** A check validated here but added by an earlier migration: taken as the proof of the SET NOT NULL after it. */
+const ANY_COLUMN = "*";
+
 export const settingNotNullWithoutCheck: Rule = {
   id: "setting-not-null-without-check",
   severity: "error",
   why: "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock, unless a validated CHECK (col IS NOT NULL) already proves it.",
   safeWay:
-    "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT c; then SET NOT NULL (Postgres 12+ skips the scan) and drop the check. Or let Rookery run it in two phases: `-- rookery:expand-contract` in the header (docs/expand-contract.md).",
+    "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID in one migration; in the next, VALIDATE CONSTRAINT c, then SET NOT NULL (Postgres 12+ skips the scan) and drop the check. Or let Rookery run it in two phases: `-- rookery:expand-contract` in the header (docs/expand-contract.md).",
   check: ({ migration, newTables }) => {
     /** `table.column` of CHECK (col IS NOT NULL) constraints seen so far, by constraint name, and whether validated. */
     const checks = new Map<string, { column: string; validated: boolean }>();
     const proven = (table: string, column: string) =>
-      [...checks.entries()].some(([key, check]) => key.startsWith(`${table}/`) && check.column === column && check.validated);
+      [...checks.entries()].some(([key, check]) => key.startsWith(`${table}/`) && (check.column === column || check.column === ANY_COLUMN) && check.validated);
     return tableCommands(migration.statements, ["AT_AddConstraint", "AT_ValidateConstraint", "AT_SetNotNull"]).flatMap(
       ({ statement, relation, cmd }) => {
         const table = tableKey(relation);
@@ -31,6 +34,8 @@ export const settingNotNullWithoutCheck: Rule = {
         if (cmd.subtype === "AT_ValidateConstraint") {
           const check = checks.get(`${table}/${cmd.name}`);
           if (check) check.validated = true;
+          // Added NOT VALID by an earlier migration (the safe way): its expression is not in this file.
+          else checks.set(`${table}/${cmd.name}`, { column: ANY_COLUMN, validated: true });
           return [];
         }
         if (newTables.has(table) || proven(table, cmd.name ?? "")) return [];
