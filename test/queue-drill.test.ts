@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished } from "vitest";
-import { createJobQueue, drillSchedulerId, healthPollSchedulerId, startScheduler, startWorker } from "../src/queue/index.ts";
+import { createJobQueue, drillSchedulerId, healthPollSchedulerId, runDrill, startScheduler, startWorker } from "../src/queue/index.ts";
 import { collectHealthProblems } from "../src/queue/health-problems.ts";
 import { payloadFor } from "../src/queue/payloads.ts";
 import { applyMigrations } from "../src/runner/index.ts";
@@ -68,6 +68,14 @@ describe("scheduled rollback drills", async () => {
     const output = JSON.parse(run.stdout);
     expect(output).toMatchObject({ ok: false, counts: { proven: 1, failed: 1 } });
     expect(output.versions[0].differences[0]).toMatch(/^constraint orders\.orders_amount_positive remains after rollback/);
+  });
+
+  it("a drill that cannot run says so in the alert channel, and the job fails", async () => {
+    const config = queueTestConfig({ databaseUrl: "postgres://postgres@127.0.0.1:1/nowhere", controlUrl, migrationsDir, queuePrefix: "unused" });
+    const notifier = recordingNotifier();
+    await expect(runDrill({ config, controlPool: pool, notifier, logger: quietLogger() }, "production")).rejects.toThrow(/cannot connect to the database/);
+    expect(notifier.events.alerts).toMatchObject([{ key: "drill-failed:production", level: "WARNING" }]);
+    expect(notifier.events.alerts[0]!.message).toMatch(/^the rollback drill of production could not run: cannot connect/);
   });
 
   it("the drill's schedule comes back after Redis restarts empty", async () => {

@@ -43,7 +43,24 @@ export async function runDrill(deps: DrillJobDeps, environmentName: string, maxM
     if (!rows[0]?.locked) return { skipped: `a drill of ${environment.name} is already running` };
     try {
       const minutes = maxMinutes ?? drillOf(deps.config, environment.name)?.maxMinutes ?? DEFAULT_MAX_MINUTES;
-      const report = await drillRollbacks(environment, readCatalog(deps.config.migrationsDir, deps.config.layout), { maxMs: minutes * 60_000 });
+      let report: DrillReport;
+      try {
+        report = await drillRollbacks(environment, readCatalog(deps.config.migrationsDir, deps.config.layout), { maxMs: minutes * 60_000 });
+      } catch (error) {
+        // A drill that cannot run proves nothing: said in the alert channel, not only in a failed job.
+        await deps.notifier
+          .alert(environment, {
+            key: `drill-failed:${environment.name}`,
+            level: "WARNING",
+            state: "new",
+            version: null,
+            message: `the rollback drill of ${environment.name} could not run: ${describeError(error)}`,
+            since: new Date(),
+            suggestedCommand: `rookery drill --env ${environment.name}`,
+          })
+          .catch((alertError: unknown) => deps.logger.warn({ err: describeError(alertError) }, "notifier failed (drill alert)"));
+        throw error;
+      }
       await recordDrill(deps.controlPool, report);
       try {
         await (deps.notifier.drillReport ?? (async () => deps.logger.info({ environment: environment.name, ...report.counts }, "drill finished")))(environment, report);
