@@ -64,7 +64,8 @@ export async function processDatabaseJob(deps: RequestJobDeps, job: Job, payload
       catalog: catalogOf(target),
       actor: actorOf(request),
       wave: row.wave,
-      options: { versions: Object.keys(pins), expectedChecksums: pins },
+      // The pins hold rollback files too (`<version>/rollback`); the versions to apply are the files'.
+      options: { versions: Object.keys(pins).filter((key) => !key.includes("/")), expectedChecksums: pins },
       logger: deps.logger,
       rethrow: true,
     });

@@ -1,3 +1,6 @@
+import { pinsOf } from "../catalog/pins.ts";
+import type { Migration } from "../catalog/index.ts";
+
 /**
  * A request across targets (docs/targets.md) pins each target's files on their own: `checksums` is keyed
  * `target:version`, since two targets' folders may hold the same version with different text.
@@ -25,10 +28,12 @@ export function isAcrossTargets(checksums: Record<string, string>): boolean {
   return Object.keys(checksums).some((key) => key.includes(":"));
 }
 
-/** The pins of a request across targets: every file of every target's folder, keyed `target:version`. */
-export function pinTargets(targets: { target: string; migrations: { version: string; checksum: string }[] }[]): { versions: string[]; checksums: Record<string, string> } {
+/** The pins of a request across targets: every file of every target's folder (and its rollback file), keyed `target:version`. */
+export function pinTargets(targets: { target: string; migrations: Pick<Migration, "version" | "checksum" | "rollback">[] }[]): { versions: string[]; checksums: Record<string, string> } {
   const checksums: Record<string, string> = {};
-  for (const { target, migrations } of targets) for (const migration of migrations) checksums[targetPinKey(target, migration.version)] = migration.checksum;
+  for (const { target, migrations } of targets) {
+    for (const [key, checksum] of Object.entries(pinsOf(migrations))) checksums[targetPinKey(target, key)] = checksum;
+  }
   const versions = [...new Set(targets.flatMap(({ migrations }) => migrations.map((migration) => migration.version)))].sort();
   return { versions, checksums };
 }

@@ -33,6 +33,8 @@ function seconds(ms: number): string {
 }
 
 function resultLines(report: ApplyReport | RollbackReport | CompleteReport): string[] {
+  // Across targets (docs/targets.md): what ran where, as the run's summary.
+  if ("summary" in report && typeof report.summary === "string") return [inertExcerpt(report.summary, 2500)];
   if ("versionSchema" in report) return [`:white_check_mark: ${code(report.version)} completed in ${seconds(report.durationMs)}: the old shape is gone; the new release keeps ${code(report.versionSchema)}`];
   if ("applied" in report) {
     const applied = report.applied.slice(0, MAX_LISTED).map(

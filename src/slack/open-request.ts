@@ -26,6 +26,8 @@ export interface ChangeRequestInput {
   userId: string;
   teamId: string;
   channelId: string;
+  /** Across targets (docs/targets.md): every target's files pinned on their own, `target:version`. */
+  pins?: { versions: string[]; checksums: Record<string, string> };
 }
 
 /** Deployment policy: a closed window alone defers the run to the next opening; anything else refuses. */
@@ -111,9 +113,9 @@ export async function openChangeRequest(deps: SlackDeps, client: webApi.WebClien
   const request = await createRequest(deps.control, {
     kind: input.kind,
     environment: environment.name,
-    versions: input.migrations.map((migration) => migration.version),
+    versions: input.pins?.versions ?? input.migrations.map((migration) => migration.version),
     // An apply pins each rollback file too (src/catalog/pins.ts): the one stored at apply is what an incident runs.
-    checksums: input.kind === "apply" ? pinsOf(input.migrations) : Object.fromEntries(input.migrations.map((migration) => [migration.version, migration.checksum])),
+    checksums: input.pins?.checksums ?? (input.kind === "apply" ? pinsOf(input.migrations) : Object.fromEntries(input.migrations.map((migration) => [migration.version, migration.checksum]))),
     reason: input.reason,
     requestedBy: input.userId,
     teamId: input.teamId,

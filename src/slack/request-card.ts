@@ -4,7 +4,8 @@ import type { Environment } from "../config/index.ts";
 import { describeLastApproval } from "../policy/approval.ts";
 import { lintGate } from "../policy/lint-gate.ts";
 import { describeWatchNews } from "../queue/notifier.ts";
-import { listAudit, watchOfRequest, type ChangeRequest, type RequestStatus } from "../requests/index.ts";
+import { isAcrossTargets, listAudit, targetPinKey, watchOfRequest, type ChangeRequest, type RequestStatus } from "../requests/index.ts";
+import { catalogOf, resolveTargets } from "../targets/index.ts";
 import { previewRollback } from "../runner/index.ts";
 import type { SlackDeps } from "./deps.ts";
 import type { CardMigration, CardWatch, RequestCard } from "./views/request-message.ts";
@@ -33,6 +34,18 @@ export async function assessMigrations(environment: Environment, migrations: Mig
 
 function blockingLines(gate: Assessment["gate"]): string[] {
   return gate.blocking.map((finding) => `${finding.rule} (${finding.file}:${finding.line}): ${finding.message}`);
+}
+
+/** Every target's files by version (the first target holding a version names it). */
+function targetsCatalog(config: SlackDeps["config"], environment: Environment): { byVersion: Map<string, Migration> } {
+  const byVersion = new Map<string, Migration>();
+  for (const target of resolveTargets(config, environment)) for (const migration of catalogOf(target).migrations) if (!byVersion.has(migration.version)) byVersion.set(migration.version, migration);
+  return { byVersion };
+}
+
+function pinOnTargets(config: SlackDeps["config"], environment: Environment, checksums: Record<string, string>, version: string): string | undefined {
+  const first = resolveTargets(config, environment).find((target) => checksums[targetPinKey(target.name, version)] !== undefined);
+  return first ? checksums[targetPinKey(first.name, version)] : undefined;
 }
 
 type CardSources = Pick<SlackDeps, "config" | "control" | "loadCatalog" | "now">;
@@ -64,7 +77,9 @@ async function rollbackFacts(environment: Environment, version: string) {
  */
 export async function buildRequestCard(sources: CardSources, request: ChangeRequest, progress?: string): Promise<RequestCard> {
   const environment = sources.config.environments[request.environment];
-  const catalog = await sources.loadCatalog();
+  // Across targets the versions are the targets' files, pinned per target (docs/targets.md).
+  const acrossTargets = environment !== undefined && isAcrossTargets(request.checksums);
+  const catalog = acrossTargets ? targetsCatalog(sources.config, environment) : await sources.loadCatalog();
   const migrations = request.versions.map((version) => catalog.byVersion.get(version));
   const found = migrations.filter((migration): migration is Migration => migration !== undefined);
   const assessment = environment && request.kind === "apply" ? await assessMigrations(environment, found) : undefined;
@@ -78,7 +93,7 @@ export async function buildRequestCard(sources: CardSources, request: ChangeRequ
 
   const cards: CardMigration[] = request.versions.map((version) => {
     const migration = catalog.byVersion.get(version);
-    const pinnedChecksum = request.checksums[version] ?? "";
+    const pinnedChecksum = request.checksums[version] ?? (acrossTargets ? (pinOnTargets(sources.config, environment!, request.checksums, version) ?? "") : "");
     return {
       version,
       description: migration?.description ?? "(file no longer in the migrations folder)",

@@ -85,8 +85,8 @@ export function runSummary(rows: readonly RunRow[], halted: string | null, maxFa
     const count = (status: RunRow["status"]) => own.filter((row) => row.status === status).length;
     const done = count("applied") + count("up_to_date");
     const waves = Math.max(...own.map((row) => row.wave));
-    const running = own.filter((row) => !finished(row));
-    const wave = running.length > 0 ? Math.min(...running.map((row) => row.wave)) : waves;
+    // The furthest wave a database started in: where the run is, or where it halted.
+    const wave = Math.max(1, ...own.filter((row) => row.status !== "pending").map((row) => row.wave));
     const slowest = own.filter((row) => row.durationMs != null).sort((a, b) => b.durationMs! - a.durationMs!)[0];
     lines.push(
       `${target}: ${own.length > 1 ? `wave ${wave}/${waves}, ` : ""}${done} done, ${count("failed")} failed, ${count("running")} running, ${count("pending")} pending` +

@@ -4,6 +4,9 @@ import type { Environment } from "../../config/index.ts";
 import { UsageError } from "../../errors.ts";
 import { planMigrations } from "../../runner/index.ts";
 import { openChangeRequest } from "../open-request.ts";
+import type { SlackDeps } from "../deps.ts";
+import { pinTargets } from "../../requests/index.ts";
+import { catalogOf, hasTargets, resolveTargets, targetNames } from "../../targets/index.ts";
 import { environmentArg, environmentNamed, noExtraWords, parseArguments, versionArg } from "./parse.ts";
 import { defineSubcommand } from "./subcommand.ts";
 
@@ -31,6 +34,20 @@ async function migrationsToApply(environment: Environment, catalog: Catalog, tar
   });
 }
 
+/**
+ * An environment with targets (docs/targets.md): `all` is one request and one approval for every target,
+ * each target's files pinned on their own; which databases still need them is the workers' business.
+ */
+function acrossTargets(deps: SlackDeps, environment: Environment, target: string): { migrations: Migration[]; pins: ReturnType<typeof pinTargets> } {
+  if (target !== "all") {
+    throw new UsageError(`${environment.name} has targets (${targetNames(environment).join(", ")}): apply all of them, not one version`, {
+      hint: `Type \`/migrate apply all ${environment.name}\`; one version on one target is \`rookery apply VERSION --target NAME\`.`,
+    });
+  }
+  const catalogs = resolveTargets(deps.config, environment).map((each) => ({ target: each.name, migrations: catalogOf(each).migrations }));
+  return { migrations: catalogs.flatMap((each) => each.migrations), pins: pinTargets(catalogs) };
+}
+
 export const applySubcommand = defineSubcommand({
   name: "apply",
   usage,
@@ -45,6 +62,10 @@ export const applySubcommand = defineSubcommand({
   },
   async run(args, { deps, client, invocation }) {
     const environment = environmentNamed(deps.config, args.environment, usage);
+    if (hasTargets(environment)) {
+      await openChangeRequest(deps, client, { kind: "apply", environment, reason: null, userId: invocation.userId, teamId: invocation.teamId, channelId: invocation.channelId, ...acrossTargets(deps, environment, args.target) });
+      return;
+    }
     const migrations = await migrationsToApply(environment, await deps.loadCatalog(), args.target);
     await openChangeRequest(deps, client, {
       kind: "apply",

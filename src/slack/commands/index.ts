@@ -9,6 +9,7 @@ import { historySubcommand } from "./history.ts";
 import { migrateListener } from "./migrate.ts";
 import { planSubcommand } from "./plan.ts";
 import { rehearseSubcommand } from "./rehearse.ts";
+import { resumeSubcommand } from "./resume.ts";
 import { rollbackSubcommand } from "./rollback.ts";
 import { statsSubcommand } from "./stats.ts";
 import { statusSubcommand } from "./status.ts";
@@ -29,6 +30,7 @@ const subcommands: Subcommand[] = [
   verifySubcommand,
   applySubcommand,
   rollbackSubcommand,
+  resumeSubcommand,
   completeSubcommand,
   rehearseSubcommand,
   statsSubcommand,
