@@ -140,6 +140,15 @@ describe("the fake Web API answers as strictly as Slack", async () => {
     expect((await call("chat.postMessage", { channel: "COTHER", text: "hello" })).status).toBe(200);
   });
 
+  it("a trigger_id opens one modal, within 3 s of being issued", async () => {
+    const modal = { type: "modal", title: { type: "plain_text", text: "Reason" }, blocks: [mrkdwn("why?")] };
+    const fresh = `trigger.${Date.now()}.1.user=U1`;
+    expect((await call("views.open", { trigger_id: fresh, view: modal })).body).toMatchObject({ ok: true });
+    expect((await call("views.open", { trigger_id: fresh, view: modal })).body).toMatchObject({ ok: false, error: "expired_trigger_id" });
+    expect((await call("views.open", { trigger_id: `trigger.${Date.now() - 3500}.2.user=U1`, view: modal })).body).toMatchObject({ ok: false, error: "expired_trigger_id" });
+    expect((await call("views.open", { trigger_id: `trigger.${Date.now()}.3.user=U1`, view: { ...modal, blocks: many(101, (i) => mrkdwn(`s${i}`)) } })).body).toMatchObject({ ok: false, error: "invalid_blocks" });
+  });
+
   it("a response_url takes five valid answers, then answers 400; a bad body gets 400 too", async () => {
     const { url } = fake.newResponseUrl();
     const post = (body: unknown) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });

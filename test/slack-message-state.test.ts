@@ -36,9 +36,20 @@ describe("the request message follows the request's stored state, and each Slack
     expect(harness.fake.messages.get(`${ref.channel}/${ref.ts}`)!.text).toContain("done");
   });
 
+  it("a dialog Slack would not open (the 3 s of the trigger passed) says so and what to do; nothing changes", async () => {
+    await harness.command(USERS.requester, "apply 20251101_000002 development");
+    const ref = await harness.requestMessage(1);
+    expect((await waitForRequest(harness.control, ref.requestId, ["succeeded", "failed"])).status).toBe("succeeded");
+    harness.fake.failNext("views.open", "expired_trigger_id");
+    const answer = await harness.answer((await harness.command(USERS.requester, "rollback 20251101_000002 development")).responseId);
+    expect(answer.response_type).toBe("ephemeral");
+    expect(textOf(answer)).toContain("Slack did not open the dialog (expired_trigger_id); nothing changed");
+    expect(textOf(answer)).toContain("Slack allows 3 s to open a dialog: click again.");
+  });
+
   it("Slack refusing the request message as invalid_blocks is reported as a bug, with the CLI as the way on, not as a missing invite", async () => {
     harness.fake.failNext("chat.postMessage", "invalid_blocks");
-    const answer = await harness.answer((await harness.command(USERS.requester, "apply 20251101_000002 development")).responseId);
+    const answer = await harness.answer((await harness.command(USERS.requester, "rollback 20251101_000002 development the colour column broke exports")).responseId);
     expect(answer.response_type).toBe("ephemeral");
     expect(textOf(answer)).toContain("invalid_blocks");
     expect(textOf(answer)).toContain("bug in Rookery");

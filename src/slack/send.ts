@@ -1,6 +1,7 @@
 import type { RespondFn, webApi } from "@slack/bolt";
 import { RookeryError } from "../errors.ts";
 import { fitMessage, type SlackMessage } from "./views/blocks.ts";
+import { slackErrorCode, slackErrorHint } from "./slack-errors.ts";
 import { messageViolation, viewViolation } from "./views/limits.ts";
 
 /**
@@ -47,7 +48,15 @@ function checkedView<V>(view: V): V {
 
 /** Opens a modal for the click or command that gave `triggerId` (valid for 3 s, once). */
 export async function openView(client: webApi.WebClient, triggerId: string, view: object): Promise<void> {
-  await client.views.open({ trigger_id: triggerId, view: checkedView(view) as never });
+  const checked = checkedView(view);
+  try {
+    await client.views.open({ trigger_id: triggerId, view: checked as never });
+  } catch (error) {
+    throw new RookeryError(`Slack did not open the dialog (${slackErrorCode(error) ?? (error as Error).message}); nothing changed`, {
+      hint: slackErrorHint(error),
+      cause: error,
+    });
+  }
 }
 
 /** Publishes a user's Home tab. */

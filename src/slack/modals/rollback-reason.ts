@@ -5,6 +5,9 @@ import { openChangeRequest } from "../open-request.ts";
 import { code, escapeMrkdwn } from "../views/blocks.ts";
 import { defineModal } from "./modal.ts";
 
+/** The request stores at most 2,000 characters; a rollback after a failed request is prefixed with which one. */
+const MAX_REASON = 1900;
+
 export const RollbackReasonMeta = z.object({
   version: z.string(),
   environment: z.string(),
@@ -23,9 +26,9 @@ export const rollbackReasonModal = defineModal({
   submitLabel: "Request",
   intro: (meta: z.infer<typeof RollbackReasonMeta>) =>
     `Request a rollback of ${code(meta.version)} on *${escapeMrkdwn(meta.environment)}*. It needs the usual approvals; the reason is kept in the history.`,
-  fields: { reason: { label: "Why roll it back?", multiline: true, maxLength: 2000, placeholder: "What broke, who noticed" } },
+  fields: { reason: { label: "Why roll it back?", multiline: true, maxLength: MAX_REASON, placeholder: "What broke, who noticed" } },
   meta: RollbackReasonMeta,
-  values: z.object({ reason: z.string().trim().min(3, "A reason is required: say why it is rolled back.").max(2000, "Keep the reason under 2,000 characters.") }),
+  values: z.object({ reason: z.string().trim().min(3, "A reason is required: say why it is rolled back.").max(MAX_REASON, `Keep the reason under ${MAX_REASON} characters.`) }),
   async submit({ reason }, { meta, userId, teamId, deps, client }) {
     const environment = deps.config.environments[meta.environment];
     if (!environment) throw new UsageError(`unknown environment "${meta.environment}"`);
