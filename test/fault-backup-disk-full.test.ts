@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, rmdirSync, statfsSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmdirSync, statfsSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readCatalog } from "../src/catalog/index.ts";
@@ -79,5 +79,25 @@ describe("backup retention", async () => {
     expect(kept[0]).toContain("before_20251101_000003");
     expect(kept[1]).toContain("before_20251101_000002");
     expect(readdirSync(backupDir).sort()).toEqual([...kept].sort());
+  });
+});
+
+describe("restoring a backup damaged on disk since it was taken", async () => {
+  const [url, into] = await Promise.all([createTestDatabase("fault-backupsum"), createTestDatabase("fault-backupsum-into")]);
+  const backupDir = path.join(scratchFolder(), "backups");
+  const dir = migrationsFolder({ "2025_11_01/001_create_widgets.sql": "CREATE TABLE widgets (id int);\n" });
+
+  it("is refused by its recorded SHA-256, with nothing restored", async () => {
+    const environment = { ...testEnvironment(url, { backup: true, backupDir }), name: "production" };
+    expect((await applyMigrations({ environment, catalog: readCatalog(dir), actor: "cli:tester" })).failed).toBeUndefined();
+    const [backup] = listBackups(environment);
+    truncateSync(backup!.path, Math.floor(backup!.sizeBytes / 2));
+
+    const config = configFile({ production: { databaseUrl: url, backup: true, backupDir } });
+    const run = await rookery(["backup", "restore", backup!.name, "--into", into, "--config", config], {});
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${backup!.name} changed since it was taken`);
+    expect(run.stderr).toContain("nothing was restored");
+    expect(await query(into, "SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'")).toEqual([{ n: 0 }]);
   });
 });

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createWriteStream, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -283,6 +283,37 @@ async function assertNotOwnDatabase(environment: Environment, intoUrl: string): 
   }
 }
 
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/**
+ * The file is the one its `backup` event recorded (SHA-256): a dump damaged or replaced on disk since
+ * is refused before anything is restored. Dumps taken before checksums were recorded have nothing to
+ * compare with and are restored as they are.
+ */
+async function assertUnchangedSinceTaken(environment: Environment, backup: BackupFile): Promise<void> {
+  const recorded = await withClient(environment.databaseUrl, async (client) => {
+    const { rows } = await client.query<{ sha256: string | null }>(
+      inLedgerSchema(
+        `SELECT detail->>'sha256' AS sha256 FROM public.migration_events WHERE event = 'backup' AND detail->>'name' = $1 ORDER BY id DESC LIMIT 1`,
+        environment.ledgerSchema,
+      ),
+      [backup.name],
+    ).catch(() => ({ rows: [] as { sha256: string | null }[] }));
+    return rows[0]?.sha256 ?? undefined;
+  });
+  if (!recorded) return;
+  const actual = await sha256Of(backup.path);
+  if (actual !== recorded) {
+    throw new RookeryError(`${backup.name} changed since it was taken: SHA-256 ${actual.slice(0, 12)}… instead of the recorded ${recorded.slice(0, 12)}…; nothing was restored`, {
+      hint: "The file was damaged or replaced on disk: restore another backup (`rookery backup list`).",
+    });
+  }
+}
+
 /**
  * Restores a dump into another database for inspection. Never into the environment's own database:
  * a restore there would overwrite live data with old data, which is a decision for a DBA, not a command.
@@ -300,6 +331,7 @@ export async function restoreBackup(environment: Environment, name: string, into
   if (!backup) {
     throw new UsageError(`no backup named ${name} in ${backupDirOf(environment)}`, { hint: `See \`rookery backup list --env ${environment.name}\`.` });
   }
+  await assertUnchangedSinceTaken(environment, backup);
   const { dbname, env } = pgToolConnection(intoUrl);
   try {
     await runPgTool("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", "--no-password", `--dbname=${dbname}`, backup.path], env);
