@@ -19,10 +19,12 @@ import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { readCatalog } from "../src/catalog/index.ts";
 import { EnvironmentSchema } from "../src/config/index.ts";
+import { withClient } from "../src/db/index.ts";
 import { completeExpansion } from "../src/expand/index.ts";
 import { pgToolConnection, runPgTool } from "../src/runner/backup.ts";
 import { applyMigrations, rollbackMigration } from "../src/runner/index.ts";
 import type { ProgressEvent } from "../src/runner/types.ts";
+import { startProbes } from "./probes.ts";
 import { createScratchDatabase } from "./scratch-database.ts";
 
 const ROWS = Number(process.env.BENCH_EXPAND_ROWS ?? 1_000_000);
@@ -34,39 +36,19 @@ const WRITES = 3000;
 const ROUNDS = Number(process.env.BENCH_EXPAND_ROUNDS ?? 2);
 
 async function sql(url: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
+  await withClient(url, (client) => client.query(text));
 }
 
-/** Probe clients: a read by key and a one-row update in turn, 2 ms apart, each latency kept. */
-function startProbes(url: string): { stop(): Promise<number[]> } {
-  let running = true;
-  const latencies: number[] = [];
-  const loops = Array.from({ length: PROBE_CLIENTS }, async (_, index) => {
-    const client = new pg.Client({ connectionString: url, application_name: "probe" });
-    await client.connect();
-    for (let i = 0; running; i++) {
+/** Probe clients: a read by key and a one-row update in turn, 2 ms apart. */
+function probeTable(url: string): { stop(): Promise<number[]> } {
+  return startProbes(url, {
+    clients: PROBE_CLIENTS,
+    pauseMs: 2,
+    query: (client, i, index) => {
       const id = ((i * 7919 + index * 104729) % ROWS) + 1;
-      const started = performance.now();
-      if (i % 2 === 0) await client.query("SELECT n FROM bench_rows WHERE id = $1", [id]);
-      else await client.query("UPDATE bench_rows SET n = n + 1 WHERE id = $1", [id]);
-      latencies.push(performance.now() - started);
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
-    await client.end();
-  });
-  return {
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-      return latencies;
+      return i % 2 === 0 ? client.query("SELECT n FROM bench_rows WHERE id = $1", [id]) : client.query("UPDATE bench_rows SET n = n + 1 WHERE id = $1", [id]);
     },
-  };
+  });
 }
 
 function percentile(values: number[], p: number): number {
@@ -132,7 +114,7 @@ export async function run(): Promise<void> {
     const backfills: number[] = [];
     for (let round = 1; round < ROUNDS; round++) {
       // The floor runs under the same probe workload as the backfill (on its own table), so both share the machine alike.
-      const probing = startProbes(url);
+      const probing = probeTable(url);
       floors.push(await floorRowsPerSecond(url, folder));
       const early = await applyMigrations(ctx, { versions: ["20251201_000001"] });
       if (early.failed) throw new Error(`expand failed: ${early.failed.error}`);
@@ -141,16 +123,16 @@ export async function run(): Promise<void> {
       await probing.stop();
       for (const table of ["bench_rows", "floor_rows"]) await sql(url, `VACUUM ANALYZE ${table}`);
     }
-    const floorProbes = startProbes(url);
+    const floorProbes = probeTable(url);
     floors.push(await floorRowsPerSecond(url, folder));
     await floorProbes.stop();
 
     const writeBefore = await writeCost(url);
-    let probes = startProbes(url);
+    let probes = probeTable(url);
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const baseline = describe("before", await probes.stop());
 
-    probes = startProbes(url);
+    probes = probeTable(url);
     const expandStarted = performance.now();
     const report = await applyMigrations(ctx, { versions: ["20251201_000001"] });
     const expandMs = performance.now() - expandStarted;
@@ -160,7 +142,7 @@ export async function run(): Promise<void> {
 
     const writeExpanded = await writeCost(url);
 
-    probes = startProbes(url);
+    probes = probeTable(url);
     // The contract itself takes milliseconds: the window is 1 s either side of it.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const completed = await completeExpansion(ctx, { version: "20251201_000001" });

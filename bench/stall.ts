@@ -11,12 +11,12 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { readCatalog } from "../src/catalog/index.ts";
 import { DEFAULT_DATABASE_URL, EnvironmentSchema } from "../src/config/index.ts";
 import { pgToolConnection, runPgTool } from "../src/runner/backup.ts";
 import { applyMigrations } from "../src/runner/index.ts";
+import { startProbes } from "./probes.ts";
 
 const BLOCKER_MS = 5000;
 const LOCK_TIMEOUT_MS = Number(process.env.BENCH_STALL_LOCK_TIMEOUT_MS ?? 1000);
@@ -54,29 +54,15 @@ async function freshDatabase(): Promise<{ name: string; url: string }> {
 }
 
 /** Probe clients looping on short queries until told to stop; returns every query's latency. */
-function startProbes(url: string): { stop(): Promise<number[]> } {
-  let running = true;
-  const latencies: number[] = [];
-  const loops = Array.from({ length: PROBE_CLIENTS }, async (_, index) => {
-    const client = new pg.Client({ connectionString: url, application_name: "probe" });
-    await client.connect();
-    for (let i = 0; running; i++) {
+function probeStall(url: string): { stop(): Promise<number[]> } {
+  return startProbes(url, {
+    clients: PROBE_CLIENTS,
+    pauseMs: 5,
+    query: (client, i, index) => {
       const id = ((i * PROBE_CLIENTS + index) % 100) + 1;
-      const started = performance.now();
-      if (i % 2 === 0) await client.query("SELECT n FROM probe_items WHERE id = $1", [id]);
-      else await client.query("UPDATE probe_items SET n = n + 1 WHERE id = $1", [id]);
-      latencies.push(performance.now() - started);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    await client.end();
-  });
-  return {
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-      return latencies;
+      return i % 2 === 0 ? client.query("SELECT n FROM probe_items WHERE id = $1", [id]) : client.query("UPDATE probe_items SET n = n + 1 WHERE id = $1", [id]);
     },
-  };
+  });
 }
 
 /** Holds the table (a read in an open transaction) for BLOCKER_MS, as a long report query would. */
@@ -102,7 +88,7 @@ async function scenario(apply: (url: string, migrationsDir: string, file: string
   const file = path.join(folder, "001_add_note.sql");
   writeFileSync(file, MIGRATION);
   try {
-    const probes = startProbes(database.url);
+    const probes = probeStall(database.url);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const blocker = await holdTable(database.url);
     await new Promise((resolve) => setTimeout(resolve, 200));
