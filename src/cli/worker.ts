@@ -7,7 +7,8 @@ import { describeError } from "../errors.ts";
 
 const HELP = `Usage: rookery worker [options]
 
-Runs a queue worker until SIGTERM or SIGINT: takes apply, rollback, verify and health-poll jobs from
+Runs a queue worker until SIGTERM or SIGINT: takes apply, rollback, verify, health-poll, watch (the
+watch after an apply, docs/auto-rollback.md) and drill jobs from
 Redis (REDIS_URL, QUEUE_PREFIX), dispatches approved requests from the outbox and re-enqueues approved
 requests whose job is missing. Run as many as you like against one Redis; jobs on one database still
 run one at a time. With SLACK_BOT_TOKEN set it updates the request messages in Slack and posts health
