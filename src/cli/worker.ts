@@ -18,7 +18,7 @@ worker's stalled-job recovery.
 
 Options:
   --concurrency N          jobs at once in this process (default 4)
-  --scheduler              also keep the health-poll schedulers (one per environment; \`npm start\` does this)
+  --scheduler              also keep the health-poll and drill schedulers (\`npm start\` does this)
   --port N                 serve GET /healthz and GET /metrics on this port
   --lock-duration MS       how long a job's lock lasts without renewal (default 30000)
   --stalled-interval MS    how often stalled jobs (of a killed worker) are handed on (default 30000)
