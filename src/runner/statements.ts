@@ -1,4 +1,4 @@
-import { isTransactionControl, parseStatements, type Statement } from "../analysis/parse.ts";
+import { isTransactionControl, parseStatements, type NodeFilter, type Statement } from "../analysis/parse.ts";
 import type { LedgerEntry } from "../ledger/index.ts";
 import { TransactionControlError } from "./errors.ts";
 
@@ -7,8 +7,8 @@ import { TransactionControlError } from "./errors.ts";
  * Postgres parser. A syntax error, or the file's own BEGIN/COMMIT (Rookery gives each migration its
  * transaction), stops the run before anything is applied. Call `loadParser()` once before.
  */
-export function runnableStatements(sql: string, label: string): Statement[] {
-  const statements = parseStatements(sql, label);
+export function runnableStatements(sql: string, label: string, keepNode?: NodeFilter): Statement[] {
+  const statements = parseStatements(sql, label, keepNode);
   const control = statements.find(isTransactionControl);
   if (control) throw new TransactionControlError(label, control.line);
   return statements;
