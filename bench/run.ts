@@ -8,6 +8,7 @@ import * as slackAck from "./slack-ack.ts";
 import * as cli from "./cli.ts";
 import * as largeFile from "./large-file.ts";
 import * as expand from "./expand.ts";
+import * as fleet from "./fleet.ts";
 
 interface Bench {
   name: string;
@@ -21,6 +22,7 @@ const benches: Bench[] = [
   { name: "cli", run: cli.run },
   { name: "large-file", run: largeFile.run },
   { name: "expand", run: expand.run },
+  { name: "fleet", run: fleet.run },
 ];
 
 const wanted = process.argv.slice(2);

@@ -1,0 +1,209 @@
+/**
+ * A fleet of small tenant databases on the local server (BENCH_FLEET_DATABASES, default 200), three
+ * migrations each, applied three ways on the same databases (reset in between):
+ *   psql floor   a sequential loop: one `psql -f 1 -f 2 -f 3` per database, no ledger
+ *   1 worker     one `rookery worker` process (concurrency 4) running an approved request across the fleet
+ *   4 workers    four `rookery worker` processes (concurrency 4 each) sharing the same request
+ * The time of a Rookery run is from the request reaching the queue to the request succeeding. Peak RSS is
+ * each worker process's VmHWM: 1 worker handles every database, each of 4 about a quarter of them.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { performance } from "node:perf_hooks";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { stringify } from "yaml";
+import { DEFAULT_DATABASE_URL, loadConfig } from "../src/config/index.ts";
+import { createLogger } from "../src/log/logger.ts";
+import { createJobQueue, dispatchOutbox } from "../src/queue/index.ts";
+import { createRequest, ensureControlSchema, getRequest, pinTargets } from "../src/requests/index.ts";
+import { catalogOf, resolveTargets } from "../src/targets/index.ts";
+import { ensureFreshBuild } from "../test/support/build.ts";
+import { seconds } from "./measure.ts";
+
+const COUNT = Number(process.env.BENCH_FLEET_DATABASES ?? 200);
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../bin/rookery.mjs");
+const MIGRATIONS = {
+  "2025_11_03/001_leads.sql": "CREATE TABLE leads (id bigint PRIMARY KEY, email text);\n",
+  "2025_11_03/002_campaigns.sql": "CREATE TABLE campaigns (id bigint PRIMARY KEY, name text NOT NULL);\n",
+  "2025_11_03/003_lead_campaign.sql": "ALTER TABLE leads ADD COLUMN campaign_id bigint;\n",
+};
+
+const adminUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+
+function urlOf(name: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** `work` on every item, `width` at once. */
+async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  }));
+}
+
+/** Every database back to empty: no tables, no ledger. */
+async function reset(names: string[]): Promise<void> {
+  await inParallel(names, 8, (name) => withClient(urlOf(name), (client) => client.query("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")).then(() => {}));
+}
+
+function peakBytes(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
+function startWorkerProcess(configFile: string, dir: string, env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [BIN, "worker", "--config", configFile, "--dir", dir, "--concurrency", "4"], {
+    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on("data", (chunk) => {
+      output += chunk;
+      if (output.includes("ready")) resolve(child);
+    });
+    child.on("exit", (code) => reject(new Error(`worker exited ${code} before it was ready: ${output.slice(-2000)}`)));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+function psqlFloor(names: string[], dir: string): number {
+  const files = Object.keys(MIGRATIONS).flatMap((file) => ["-f", path.join(dir, file)]);
+  const started = performance.now();
+  for (const name of names) {
+    const run = spawnSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", urlOf(name), ...files], { encoding: "utf8" });
+    if (run.status !== 0) throw new Error(`psql on ${name} failed: ${run.stderr}`);
+  }
+  return performance.now() - started;
+}
+
+interface WorkerRun {
+  ms: number;
+  peaks: number[];
+}
+
+async function rookeryRun(workers: number, setup: { names: string[]; dir: string; configFile: string; controlUrl: string }): Promise<WorkerRun> {
+  const prefix = `rookery-bench-fleet-${randomBytes(4).toString("hex")}`;
+  const env = { CONTROL_DATABASE_URL: setup.controlUrl, REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379", QUEUE_PREFIX: prefix };
+  const config = loadConfig({ env, cwd: path.dirname(setup.configFile), configFile: setup.configFile, migrationsDir: setup.dir });
+  const pool = new pg.Pool({ connectionString: setup.controlUrl, max: 2 });
+  const queue = createJobQueue(config.redisUrl, prefix);
+  const processes: ChildProcess[] = [];
+  try {
+    await ensureControlSchema(pool);
+    for (let index = 0; index < workers; index += 1) processes.push(await startWorkerProcess(setup.configFile, setup.dir, env));
+    const targets = resolveTargets(config, config.environments.production!);
+    const { versions, checksums } = pinTargets(targets.map((target) => ({ target: target.name, migrations: catalogOf(target).migrations })));
+    const request = await createRequest(pool, {
+      kind: "apply",
+      environment: "production",
+      versions,
+      checksums,
+      requestedBy: "cli:bench",
+      approvalsRequired: 0,
+      expiresAt: new Date(Date.now() + 3_600_000),
+    });
+    const started = performance.now();
+    await dispatchOutbox({ controlPool: pool, queue, logger: createLogger({ level: "silent" }) });
+    for (;;) {
+      const now = await getRequest(pool, request.id);
+      if (now?.status === "succeeded") break;
+      if (now?.status === "failed") throw new Error(`the fleet request failed: ${now.error}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const ms = performance.now() - started;
+    return { ms, peaks: processes.map((child) => peakBytes(child.pid!)) };
+  } finally {
+    await Promise.all(processes.map(stop));
+    await queue.close();
+    await pool.end();
+    const redis = new Redis(config.redisUrl);
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+    redis.disconnect();
+  }
+}
+
+const mb = (bytes: number) => `${Math.round(bytes / 1048576)} MB`;
+
+export async function run(): Promise<void> {
+  ensureFreshBuild();
+  const tag = randomBytes(3).toString("hex");
+  const names = Array.from({ length: COUNT }, (_, index) => `rookery_bench_fleet_${tag}_${index}`);
+  const controlName = `rookery_bench_fleet_${tag}_control`;
+  const root = mkdtempSync(path.join(os.tmpdir(), "rookery-bench-fleet-"));
+  const created: string[] = [];
+  try {
+    const dir = path.join(root, "migrations");
+    for (const [file, sql] of Object.entries(MIGRATIONS)) {
+      mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      writeFileSync(path.join(dir, file), sql);
+    }
+    await withClient(adminUrl, async (client) => {
+      for (const name of [controlName, ...names]) {
+        await client.query(`CREATE DATABASE ${name}`);
+        created.push(name);
+      }
+    });
+    const configFile = path.join(root, "rookery.config.yml");
+    writeFileSync(
+      configFile,
+      stringify({
+        environments: {
+          production: {
+            databaseUrl: urlOf(controlName),
+            targets: { tenants: { dir, fleet: { databases: names.map((name) => ({ name, databaseUrl: urlOf(name) })), canary: 1, waveSize: 50, maxParallel: 16 } } },
+          },
+        },
+      }),
+    );
+    console.log(`${COUNT} databases, 3 migrations each; fleet: canary 1, waves of 50, maxParallel 16; each worker process concurrency 4`);
+    const setup = { names, dir, configFile, controlUrl: urlOf(controlName) };
+
+    const floor = psqlFloor(names, dir);
+    await reset(names);
+    const one = await rookeryRun(1, setup);
+    await reset(names);
+    const four = await rookeryRun(4, setup);
+
+    const ratio = (ms: number) => `${(floor / ms).toFixed(2)}x the floor's speed`;
+    console.log(`psql loop (floor)       ${seconds(floor)}`);
+    console.log(`rookery, 1 worker       ${seconds(one.ms)}  ${ratio(one.ms)}  peak RSS ${mb(one.peaks[0]!)} (all ${COUNT} databases)`);
+    console.log(`rookery, 4 workers      ${seconds(four.ms)}  ${ratio(four.ms)}  peak RSS ${four.peaks.map(mb).join(", ")} (about ${Math.round(COUNT / 4)} databases each)`);
+    console.log(`aim: 4 workers at least 2x the floor's speed: ${floor / four.ms >= 2 ? "met" : "NOT met"}`);
+  } finally {
+    await withClient(adminUrl, async (client) => {
+      for (const name of created) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    });
+    rmSync(root, { recursive: true, force: true });
+  }
+}
