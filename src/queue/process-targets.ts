@@ -68,11 +68,10 @@ async function addDatabaseJobs(deps: TargetsJobDeps, job: Job, request: ChangeRe
 export async function processTargetsRequest(deps: TargetsJobDeps, job: Job, token: string | undefined, requestId: string, environment: Environment): Promise<unknown> {
   await ensureTargetRuns(deps.controlPool);
   let rows = await listTargetRuns(deps.controlPool, requestId);
-  let request = rows.length === 0 || (await getRequest(deps.controlPool, requestId))?.status !== "running" ? await markRunning(deps.controlPool, requestId) : await getRequest(deps.controlPool, requestId);
-  if (!request) {
-    const current = await getRequest(deps.controlPool, requestId);
-    return { skipped: `request is ${current?.status ?? "gone"}` };
-  }
+  // Woken between steps the request is running already; the first entry (or one after a resume) marks it.
+  const current = await getRequest(deps.controlPool, requestId);
+  let request = current?.status === "running" && rows.length > 0 ? current : await markRunning(deps.controlPool, requestId);
+  if (!request) return { skipped: `request is ${current?.status ?? "gone"}` };
   if (rows.length === 0) {
     await tell(deps.logger, "started", () => deps.notifier.started(request!, request!.attempts));
     try {
