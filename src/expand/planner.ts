@@ -3,12 +3,24 @@ import type { Statement } from "../analysis/parse.ts";
 import type { Migration } from "../catalog/index.ts";
 import { deriveOperations } from "./derive.ts";
 import { readDirectives } from "./directives.ts";
-import { ExpandRefusedError } from "./errors.ts";
+import { openExpansionOn } from "../ledger/index.ts";
+import { ExpandRefusedError, ExpansionConflictError } from "./errors.ts";
 import { readTableFacts } from "./facts.ts";
 import { operationOf } from "./operations/index.ts";
 import { tableKey, versionSchemaName, type ExpandStep, type ExpansionPlan, type OperationSpec, type TableFacts } from "./plan.ts";
 import { syncRules, syncTriggerSql, versionShapes } from "./shape.ts";
 import type { BackfillWork } from "./plan.ts";
+
+/**
+ * Refuses, before anything of a run is applied or recorded, an expand-contract file whose tables
+ * another version's expansion still holds (one expansion per table at a time), naming that version.
+ * A version resuming its own interrupted expansion passes.
+ */
+export async function refuseConflictingExpansion(client: pg.ClientBase, ledgerSchema: string, migration: Migration, statements: readonly Statement[]): Promise<void> {
+  const tables = touchedTables({ specs: operationsOf(migration, statements) });
+  const other = await openExpansionOn(client, ledgerSchema, tables, migration.version);
+  if (other) throw new ExpansionConflictError(migration.version, other.version, other.tables.filter((table) => tables.includes(table)));
+}
 
 /** The operations of a file, or the refusal naming every statement that cannot run in two phases. Needs no database. */
 export function operationsOf(migration: Migration, statements: readonly Statement[]): OperationSpec[] {
@@ -117,7 +129,7 @@ export function expansionSteps(plan: ExpansionPlan): PlanStep[] {
 }
 
 /** Every table an expansion touches, by `schema.name`, including the names a RENAME TO gives. */
-export function touchedTables(plan: ExpansionPlan): string[] {
+export function touchedTables(plan: Pick<ExpansionPlan, "specs">): string[] {
   const names = new Set<string>();
   for (const spec of plan.specs) {
     names.add(tableKey(spec.table));
