@@ -18,7 +18,7 @@ export interface DeployPolicyInput {
   catalog: Catalog;
   /** The versions to apply (or the one to roll back) with the checksums pinned for them. */
   migrations: PinnedMigration[];
-  kind: "apply" | "rollback" | "complete";
+  kind: "apply" | "rollback" | "complete" | "baseline";
   /** An emergency rollback: skips windows and freezes where the environment has `breakGlass: true`. */
   breakGlass?: boolean;
   now?: Date;

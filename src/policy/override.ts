@@ -8,7 +8,7 @@ export interface PolicyOverride {
   actor: string;
   /** Why, verbatim: stored through bound parameters only. */
   reason: string;
-  kind: "apply" | "rollback" | "complete" | "break_glass";
+  kind: "apply" | "rollback" | "complete" | "baseline" | "break_glass";
   versions: string[];
   /** The rules that were set aside, as the policy stated them. */
   overridden: string[];

@@ -15,6 +15,7 @@ export const JobPayloadSchemas = {
   rollback: RequestJobSchema,
   /** The contract of an expand-contract migration (src/expand/), approved like an apply. */
   complete: RequestJobSchema,
+  baseline: RequestJobSchema,
   verify: z.object({ environment: environmentName, version: version.optional(), requestedBy: z.string().min(1).max(200) }).strict(),
   "health-poll": z.object({ environment: environmentName }).strict(),
   /** One round of the watch after an apply; `now`: an approver's "Roll back now", not a timed round. State is in Postgres. */

@@ -6,9 +6,10 @@ import { describeError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { activeFreeze, describeFreeze } from "../policy/freeze.ts";
 import { setTimeout as sleep } from "node:timers/promises";
-import { getRequest, HEARTBEAT_EVERY_MS, markFailed, markRetrying, markRunning, markSucceeded, touchRunning, type ChangeRequest } from "../requests/index.ts";
+import { audit, getRequest, HEARTBEAT_EVERY_MS, markFailed, markRetrying, markRunning, markSucceeded, touchRunning, type ChangeRequest } from "../requests/index.ts";
 import { NothingToRollbackError } from "../runner/errors.ts";
 import { applyMigrations, planWatch, rollbackMigration, rollbackMigrations, RollbackFailedError } from "../runner/index.ts";
+import { baselineMigrations } from "../adopt/index.ts";
 import { completeExpansion, ExpansionStateError, type CompleteReport } from "../expand/index.ts";
 import type { ApplyReport, RollbackReport, RunContext } from "../runner/types.ts";
 import type { JobOutcome, Notifier } from "./notifier.ts";
@@ -134,6 +135,27 @@ async function runRollback(deps: RequestJobDeps, request: ChangeRequest, environ
   }
 }
 
+/**
+ * `/migrate baseline`: the pinned versions are recorded as applied without running them, audited; a
+ * retried job finds them recorded, which is success (baseline leaves existing rows as they are).
+ */
+async function runBaseline(deps: RequestJobDeps, request: ChangeRequest, environment: Environment): Promise<ApplyReport> {
+  const version = [...request.versions].sort().at(-1)!;
+  const report = await baselineMigrations(runContext(deps, request, environment), { version, reason: request.reason ?? undefined });
+  await audit(deps.controlPool, {
+    actor: actorOf(request),
+    action: "job.baseline",
+    requestId: request.id,
+    environment: environment.name,
+    detail: { version, baselined: report.baselined },
+  });
+  return {
+    environment: environment.name,
+    applied: [],
+    skipped: [...report.baselined, ...report.alreadyApplied].map((each) => ({ version: each, reason: "recorded as applied without running it (baseline)" })),
+  };
+}
+
 /** `/migrate rollback --to`: the pinned versions, newest first, in one run; the first failure fails the request. */
 async function runRollbackSeveral(deps: RequestJobDeps, request: ChangeRequest, environment: Environment): Promise<RollbackReport | ApplyReport> {
   const report = await rollbackMigrations(runContext(deps, request, environment), { versions: request.versions, reason: request.reason ?? "" });
@@ -204,6 +226,7 @@ async function runRequest(deps: RequestJobDeps, job: Job, request: ChangeRequest
     report =
       request.kind === "apply" ? await runApply(deps, request, environment)
       : request.kind === "complete" ? await runComplete(deps, request, environment)
+      : request.kind === "baseline" ? await runBaseline(deps, request, environment)
       : await runRollback(deps, request, environment);
   } catch (error) {
     return fail(deps, job, request, describeError(error), isTransient(error));

@@ -53,7 +53,8 @@ function processor(config: Config, controlPool: pg.Pool, notifier: Notifier, log
       switch (parsed.kind) {
         case "apply":
         case "rollback":
-        case "complete": {
+        case "complete":
+        case "baseline": {
           // Across targets (docs/targets.md): the request's job is the parent of one job per database.
           const environment = config.environments[parsed.payload.environment];
           if (parsed.kind === "apply" && environment && hasTargets(environment)) {

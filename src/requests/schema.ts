@@ -14,7 +14,7 @@ CREATE SCHEMA IF NOT EXISTS rookery_control;
 
 CREATE TABLE IF NOT EXISTS rookery_control.requests (
   id uuid PRIMARY KEY,
-  kind text NOT NULL CONSTRAINT requests_kind_check CHECK (kind IN ('apply', 'rollback', 'complete')),
+  kind text NOT NULL CONSTRAINT requests_kind_check CHECK (kind IN ('apply', 'rollback', 'complete', 'baseline')),
   environment text NOT NULL,
   versions text[] NOT NULL,
   checksums jsonb NOT NULL,
@@ -39,12 +39,12 @@ CREATE TABLE IF NOT EXISTS rookery_control.requests (
 ALTER TABLE rookery_control.requests ADD COLUMN IF NOT EXISTS break_glass boolean NOT NULL DEFAULT false;
 -- A running request's worker touches this while it runs: the reconciler re-sends only a request nobody runs.
 ALTER TABLE rookery_control.requests ADD COLUMN IF NOT EXISTS heartbeat_at timestamptz;
--- Control schemas created before expand-contract requests (kind complete) allowed only apply and rollback.
+-- Control schemas created before expand-contract requests (kind complete) and baselines allowed fewer kinds.
 DO $kinds$ BEGIN
   IF EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'requests_kind_check' AND conrelid = 'rookery_control.requests'::regclass
-             AND pg_get_constraintdef(oid) NOT LIKE '%complete%') THEN
+             AND pg_get_constraintdef(oid) NOT LIKE '%baseline%') THEN
     ALTER TABLE rookery_control.requests DROP CONSTRAINT requests_kind_check;
-    ALTER TABLE rookery_control.requests ADD CONSTRAINT requests_kind_check CHECK (kind IN ('apply', 'rollback', 'complete'));
+    ALTER TABLE rookery_control.requests ADD CONSTRAINT requests_kind_check CHECK (kind IN ('apply', 'rollback', 'complete', 'baseline'));
   END IF;
 END $kinds$;
 CREATE INDEX IF NOT EXISTS requests_status_idx ON rookery_control.requests (status);

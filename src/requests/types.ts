@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isPinnedOnATarget } from "./target-pins.ts";
 
-export const REQUEST_KINDS = ["apply", "rollback", "complete"] as const;
+export const REQUEST_KINDS = ["apply", "rollback", "complete", "baseline"] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
 /**

@@ -1,6 +1,7 @@
 import type { App } from "@slack/bolt";
 import type { SlackDeps } from "../deps.ts";
 import { applySubcommand } from "./apply.ts";
+import { baselineSubcommand } from "./baseline.ts";
 import { completeSubcommand } from "./complete.ts";
 import { freezeSubcommand } from "./freeze.ts";
 import { healthSubcommand } from "./health.ts";
@@ -31,6 +32,7 @@ const subcommands: Subcommand[] = [
   applySubcommand,
   rollbackSubcommand,
   resumeSubcommand,
+  baselineSubcommand,
   completeSubcommand,
   rehearseSubcommand,
   statsSubcommand,

@@ -105,6 +105,7 @@ function title(request: ChangeRequest): string {
   const what =
     request.kind === "apply" ? `Apply ${request.versions.length === 1 ? request.versions[0] : `${request.versions.length} migrations`}`
     : request.kind === "complete" ? `Complete ${request.versions[0]} (expand-contract: the old shape goes)`
+    : request.kind === "baseline" ? `Baseline ${request.environment} up to ${[...request.versions].sort().at(-1)}: record ${request.versions.length} version(s) as applied without running them`
     : request.versions.length === 1 ? `Roll back ${request.versions[0]}` : `Roll back ${request.versions.length} versions, newest first: ${request.versions.join(", ")}`;
   return `${what} on ${request.environment}`;
 }
@@ -162,6 +163,8 @@ function migrationBlock(migration: CardMigration, request: ChangeRequest): Slack
     `checksum ${code(shortChecksum(migration.pinnedChecksum))}`,
     request.kind === "complete"
       ? "contract: drops what the expansion kept for the old release"
+      : request.kind === "baseline"
+      ? "recorded as applied, not run"
       : request.kind === "apply"
       ? migration.hasRollback
         ? "rollback available"
