@@ -40,6 +40,8 @@ describe("the request message follows the request's stored state, and each Slack
     await harness.command(USERS.requester, "apply 20251101_000002 development");
     const ref = await harness.requestMessage(1);
     expect((await waitForRequest(harness.control, ref.requestId, ["succeeded", "failed"])).status).toBe("succeeded");
+    // The job's result reply and final update are out before an error is injected into the next call.
+    await harness.fake.waitForCall((call) => call.method === "chat.update" && call.body.ts === ref.ts && textOf(call.body).includes(":white_check_mark: done"));
     harness.fake.failNext("views.open", "expired_trigger_id");
     const answer = await harness.answer((await harness.command(USERS.requester, "rollback 20251101_000002 development")).responseId);
     expect(answer.response_type).toBe("ephemeral");

@@ -96,13 +96,15 @@ export const rollbackSubcommand = defineSubcommand({
     const { deps, client, invocation } = context;
     const environment = environmentNamed(deps.config, args.environment, usage);
     if (args.to) return requestRollbackTo(args, environment, context);
-    const migration = await migrationToRollBack(environment, await deps.loadCatalog(), args.version);
-    const where = { version: migration.version, environment: environment.name, channelId: invocation.channelId };
+    const where = { version: args.version, environment: environment.name, channelId: invocation.channelId };
+    // Slack allows 3 s from the command to open a modal: it opens before any database work, and the
+    // submission checks that the version can be rolled back (a refusal shows in the modal).
     if (args.reason === "") {
       if (!invocation.triggerId) throw new UsageError("a reason is required: say why it is rolled back", { hint: `Type \`/migrate ${usage}\`.` });
       await rollbackReasonModal.open(client, invocation.triggerId, where);
       return;
     }
+    const migration = await migrationToRollBack(environment, await deps.loadCatalog(), args.version);
     // An approver confirms break glass in a modal first; anyone else is refused by the policy below, with its reasons.
     if (args.breakGlass && invocation.triggerId && (await mayApprove(environment, invocation.userId, slackGroupResolver(client)))) {
       await breakGlassConfirmModal.open(client, invocation.triggerId, { ...where, reason: args.reason });
