@@ -6,6 +6,7 @@ import { getHealth, getStatus } from "../runner/index.ts";
 import { inLedgerSchema } from "../ledger/index.ts";
 import { withLedgerClient } from "../runner/session.ts";
 import type { MigrationState } from "../runner/types.ts";
+import { targetHealthProblems } from "./fleet-health.ts";
 
 /** One thing wrong with an environment right now, identified by a key that stays the same while it lasts. */
 export interface HealthProblem {
@@ -113,11 +114,13 @@ async function drillProblems(controlPool: pg.Pool, environment: Environment): Pr
 /** Everything the health poll checks in one environment: ledger health, drift, INVALID indexes, failed jobs. */
 export async function collectHealthProblems(config: Config, controlPool: pg.Pool, environment: Environment): Promise<HealthProblem[]> {
   const status = await getStatus(environment, readCatalog(config.migrationsDir, config.layout));
-  const [ledger, database, jobs, drills] = await Promise.all([
+  const [ledger, database, jobs, drills, targets] = await Promise.all([
     ledgerProblems(environment),
     databaseProblems(environment),
     failedJobProblems(controlPool, environment, status.migrations),
     drillProblems(controlPool, environment),
+    // Across targets (docs/targets.md): the other databases, grouped.
+    targetHealthProblems(config, environment),
   ]);
-  return [...ledger, ...driftProblems(environment, status.migrations), ...database, ...jobs, ...drills];
+  return [...ledger, ...driftProblems(environment, status.migrations), ...database, ...jobs, ...drills, ...targets];
 }
