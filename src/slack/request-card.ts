@@ -99,7 +99,8 @@ export async function buildRequestCard(sources: CardSources, request: ChangeRequ
       description: migration?.description ?? "(file no longer in the migrations folder)",
       pinnedChecksum,
       changedSinceRequest: request.kind === "apply" && migration?.checksum !== pinnedChecksum,
-      hasRollback: request.kind === "apply" ? Boolean(migration?.rollback) : (facts?.hasRollback ?? false),
+      // An expand-contract file is rolled back by aborting its expansion (docs/expand-contract.md): no file needed.
+      hasRollback: request.kind === "apply" ? Boolean(migration?.rollback) || migration?.expandContract === true : (facts?.hasRollback ?? false),
       analysis: assessment?.analyses.find((analysis) => analysis.version === version),
       sql: request.kind === "apply" && request.versions.length <= MAX_PREVIEWS ? migration?.sql : undefined,
     };

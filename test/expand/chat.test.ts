@@ -30,6 +30,8 @@ describe("expand-contract in chat: approvals for both phases, staging completed 
     expect((await applyMigrations(runContext(staging, dir), { versions: [VERSION] })).failed).toBeUndefined();
     await harness.command(USERS.requester, `apply ${VERSION} production`);
     const ref = await harness.requestMessage(0);
+    // Rolling back an expansion aborts it: no rollback file is needed, and the request says so.
+    expect(messageOf(ref)).toContain("rollback available");
     await harness.click(USERS.approver1, ACTION.approve, ref);
     expect((await waitForRequest(harness.control, ref.requestId, ["succeeded", "failed"])).status).toBe("succeeded");
     expect(await query(harness.databaseUrl, "SELECT state FROM rookery_expansions WHERE version = $1", [VERSION])).toEqual([{ state: "expanded" }]);
