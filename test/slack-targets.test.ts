@@ -54,6 +54,14 @@ describe("/migrate apply all across targets: one request, one approval, one live
     expect(threadOf(ref)).toMatch(/failed bolt: 20251103_000001: .*relation \\"leads\\" already exists/);
     await waitUntil(async () => /failed\*[\s\S]*Failed: tenants\/bolt/.test(textAt(ref)), "the request message to show the failure");
 
+    // Status of the fleet: how many databases at which version, and the failure named.
+    const status = textOf(await harness.answer((await harness.command(USERS.requester, "status production")).responseId));
+    expect(status).toContain("*oltp* — `20251101_000001` · pending 0 · failed 0 · drift 0");
+    expect(status).toContain("*tenants* — fleet of 3");
+    expect(status).toContain("`20251103_000001`: 1 (acme)");
+    expect(status).toContain("`none`: 2 (bolt, crane)");
+    expect(status).toContain(":x: failed on 1: bolt 20251103_000001");
+
     await query(bolt!, "DROP TABLE leads");
     const refused = await harness.answer((await harness.command(USERS.outsider, `resume ${ref.requestId}`)).responseId);
     expect(String(refused.text)).toContain("Only the requester or production's approvers");

@@ -1,11 +1,11 @@
 import type { ParseArgsConfig } from "node:util";
-import type { Catalog } from "../catalog/index.ts";
 import type { Config, Environment } from "../config/index.ts";
-import { describeError, UsageError } from "../errors.ts";
-import { databaseLabel } from "../runner/session.ts";
-import { eachDatabase, environmentOf, prepareTargets, resolveTargets, type PreparedTarget, type Target } from "../targets/index.ts";
+import { UsageError } from "../errors.ts";
+import { resolveTargets, type DatabaseResult, type Target, type TargetResult } from "../targets/index.ts";
 import type { CliIO } from "./command.ts";
 import { configFor } from "./format.ts";
+
+export { readTargets, type DatabaseResult, type TargetResult } from "../targets/index.ts";
 
 /** Options of the commands that cover every target of an environment (docs/targets.md). */
 export const TARGET_OPTIONS = {
@@ -47,44 +47,6 @@ export function targetsFor(values: TargetValues, io: CliIO): CommandTargets {
   const { config, environment } = configFor(values, io);
   const targets = resolveTargets(config, environment, values.target);
   return { config, environment, targets, many: !targets[0]!.implicit, parallel: parallelOption(values.parallel) };
-}
-
-export interface DatabaseResult<R> {
-  database: string;
-  where: string;
-  report: R | null;
-  error: string | null;
-}
-
-export interface TargetResult<R> {
-  target: string;
-  kind: Target["kind"];
-  databases: DatabaseResult<R>[];
-}
-
-/**
- * `read` on every database of every target (a fleet's at most maxParallel, or --parallel, at once); a
- * database that cannot be read is reported with its error, the others still are.
- */
-export async function readTargets<R>(
-  targets: Target[],
-  parallel: number | undefined,
-  read: (environment: Environment, catalog: Catalog, prepared: PreparedTarget) => Promise<R>,
-): Promise<TargetResult<R>[]> {
-  const results: TargetResult<R>[] = [];
-  for (const prepared of await prepareTargets(targets)) {
-    const width = parallel ?? (prepared.target.kind === "fleet" ? prepared.target.fleet.maxParallel : 1);
-    const databases = await eachDatabase(prepared.databases, width, async (database): Promise<DatabaseResult<R>> => {
-      const where = databaseLabel(database.databaseUrl);
-      try {
-        return { database: database.name, where, report: await read(environmentOf(prepared, database), prepared.catalog, prepared), error: null };
-      } catch (error) {
-        return { database: database.name, where, report: null, error: describeError(error) };
-      }
-    });
-    results.push({ target: prepared.target.name, kind: prepared.target.kind, databases });
-  }
-  return results;
 }
 
 /** `production/oltp (host:5432/oltp)`: the heading over one database's section. */

@@ -10,3 +10,4 @@ export { applyTargets, prepareTargets, environmentOf, type PreparedTarget, type 
 export { eachDatabase } from "./each-database.ts";
 export { summarizeFleetStatus, type FleetStatusSummary, type FleetDatabaseStatus } from "./fleet-status.ts";
 export { planRunRows, haltReason, currentStep, runSummary, type RunRow, type FleetsByTarget } from "./run-state.ts";
+export { readTargets, type DatabaseResult, type TargetResult } from "./read-targets.ts";
