@@ -209,9 +209,21 @@ const TABLES: Record<string, Case[]> = {
     { sql: "SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_plan_idx ON users (plan);", expected: [] },
   ],
   "enum-value-used-in-same-file": [
-    { sql: "ALTER TYPE order_status ADD VALUE 'refunded';\nUPDATE orders SET status = 'refunded' WHERE refunded_at IS NOT NULL;", expected: ["enum-value-used-in-same-file"] },
-    { sql: "ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'refunded';\nALTER TABLE orders ALTER COLUMN status SET DEFAULT 'refunded';", expected: ["enum-value-used-in-same-file"] },
-    { sql: "ALTER TYPE order_status ADD VALUE 'refunded';\nUPDATE orders SET status = 'paid' WHERE id = 1;", expected: [] },
+    { sql: "ALTER TYPE order_status ADD VALUE 'refunded' AFTER 'paid';\nUPDATE orders SET status = 'refunded' WHERE refunded_at IS NOT NULL;", expected: ["enum-value-used-in-same-file"] },
+    { sql: "ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'refunded' AFTER 'paid';\nALTER TABLE orders ALTER COLUMN status SET DEFAULT 'refunded';", expected: ["enum-value-used-in-same-file"] },
+    { sql: "ALTER TYPE order_status ADD VALUE 'refunded' AFTER 'paid';\nUPDATE orders SET status = 'paid' WHERE id = 1;", expected: [] },
+  ],
+  "require-enum-value-ordering": [
+    { sql: "ALTER TYPE order_status ADD VALUE 'refunded';", expected: ["require-enum-value-ordering"] },
+    { sql: "ALTER TYPE billing.order_status ADD VALUE IF NOT EXISTS 'refunded';", expected: ["require-enum-value-ordering"] },
+    {
+      sql: "ALTER TYPE order_status ADD VALUE 'refunded';\nUPDATE orders SET status = 'refunded' WHERE refunded_at IS NOT NULL;",
+      expected: ["enum-value-used-in-same-file", "require-enum-value-ordering"],
+    },
+    { sql: "ALTER TYPE order_status ADD VALUE 'refunded' AFTER 'paid';", expected: [] },
+    { sql: "ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'pending' BEFORE 'paid';", expected: [] },
+    { sql: "ALTER TYPE order_status RENAME VALUE 'canceled' TO 'cancelled';", expected: [] },
+    { sql: "CREATE TYPE order_status AS ENUM ('pending', 'paid', 'refunded');", expected: [] },
   ],
   "copy-from-stdin": [
     { sql: "COPY countries (code, name) FROM STDIN;", expected: ["copy-from-stdin"] },

@@ -9,6 +9,7 @@ import { preferIdentity } from "./prefer-identity.ts";
 import { requireConcurrentIndexDeletion } from "./require-concurrent-index-deletion.ts";
 import { requireConcurrentPartitionDetach } from "./require-concurrent-partition-detach.ts";
 import { requireConcurrentReindex } from "./require-concurrent-reindex.ts";
+import { requireEnumValueOrdering } from "./require-enum-value-ordering.ts";
 import { addingConstraintWithoutNotValid } from "./adding-constraint-without-not-valid.ts";
 import { addingFieldWithVolatileDefault } from "./adding-field-with-volatile-default.ts";
 import { addingNotNullableField } from "./adding-not-nullable-field.ts";
@@ -68,6 +69,7 @@ export const RULES: readonly Rule[] = [
   transactionControlInFile,
   preferSetLocal,
   enumValueUsedInSameFile,
+  requireEnumValueOrdering,
   copyFromStdin,
   validatingConstraintInSameTransaction,
   backfillInSameTransaction,
