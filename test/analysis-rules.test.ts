@@ -146,7 +146,10 @@ const TABLES: Record<string, Case[]> = {
     { sql: "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);", expected: ["adding-unique-constraint-without-index"] },
     { sql: "ALTER TABLE users ADD PRIMARY KEY (id);", expected: ["adding-unique-constraint-without-index"] },
     { sql: "ALTER TABLE users ADD COLUMN code text UNIQUE;", expected: ["adding-unique-constraint-without-index"] },
+    // squawk's disallowed-unique-constraint is this rule: the unnamed form too, and quiet for a table of the same file.
+    { sql: "ALTER TABLE users ADD UNIQUE (email, tenant_id);", expected: ["adding-unique-constraint-without-index"] },
     { sql: "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_idx;", expected: [] },
+    { sql: "CREATE TABLE t (id bigint, email text); ALTER TABLE t ADD CONSTRAINT t_email_key UNIQUE (email);", expected: [] },
   ],
   "renaming-column-or-table": [
     { sql: "ALTER TABLE users RENAME COLUMN email TO email_address;", expected: ["renaming-column-or-table"] },
@@ -196,6 +199,9 @@ const TABLES: Record<string, Case[]> = {
   "transaction-control-in-file": [
     { sql: "BEGIN;\nUPDATE users SET plan = 'free' WHERE id = 1;\nCOMMIT;", expected: ["transaction-control-in-file"] },
     { sql: "DO $$\nBEGIN\n  UPDATE users SET plan = 'free' WHERE id = 1;\n  COMMIT;\nEND\n$$;", expected: ["transaction-control-in-file"] },
+    // squawk's transaction-nesting is this rule: a nested START TRANSACTION, a ROLLBACK that ends Rookery's transaction.
+    { sql: "START TRANSACTION;\nUPDATE users SET plan = 'free' WHERE id = 1;", expected: ["transaction-control-in-file"] },
+    { sql: "UPDATE users SET plan = 'free' WHERE id = 1;\nROLLBACK;", expected: ["transaction-control-in-file"] },
     { sql: "DO $$ BEGIN RAISE NOTICE 'commit later'; END $$;", expected: [] },
     { sql: "UPDATE users SET plan = 'free' WHERE id = 1;", expected: [] },
   ],
