@@ -4,16 +4,22 @@ import { analyzeSql, loadParser, RULES } from "../src/analysis/index.ts";
 
 beforeAll(() => loadParser());
 
-/** A lint case: SQL, optionally its rollback (`null`: known to have none), and the exact rule ids it must raise. */
+/**
+ * A lint case: SQL, optionally its rollback (`null`: known to have none) and the target's Postgres major version,
+ * and the exact rule ids it must raise.
+ */
 interface Case {
   sql: string;
   rollback?: string | null;
+  postgresVersion?: number;
   expected: string[];
 }
 
-function ruleIds({ sql, rollback }: Case): string[] {
-  const options =
-    rollback === undefined ? {} : { rollback: rollback === null ? null : { path: "rollback_001_case.sql", sql: rollback } };
+function ruleIds({ sql, rollback, postgresVersion }: Case): string[] {
+  const options = {
+    ...(rollback === undefined ? {} : { rollback: rollback === null ? null : { path: "rollback_001_case.sql", sql: rollback } }),
+    ...(postgresVersion === undefined ? {} : { postgresVersion }),
+  };
   const analysis = analyzeSql(sql, "001_case.sql", options);
   return [...new Set(analysis.findings.map((finding) => finding.rule))].sort();
 }
@@ -32,10 +38,21 @@ const TABLES: Record<string, Case[]> = {
     { sql: "REINDEX INDEX users_email_idx;", expected: ["require-concurrent-reindex"] },
     { sql: "REINDEX INDEX CONCURRENTLY users_email_idx;", expected: [] },
     { sql: "REINDEX (VERBOSE, CONCURRENTLY) TABLE users;", expected: [] },
+    // Versions: the keyword form runs from 12, the option list form from 14; before, CONCURRENTLY fails at apply.
+    { sql: "REINDEX INDEX CONCURRENTLY users_email_idx;", postgresVersion: 11, expected: ["require-concurrent-reindex"] },
+    { sql: "REINDEX INDEX CONCURRENTLY users_email_idx;", postgresVersion: 12, expected: [] },
+    { sql: "REINDEX (VERBOSE) TABLE CONCURRENTLY users;", postgresVersion: 12, expected: [] },
+    { sql: "REINDEX (CONCURRENTLY) TABLE users;", postgresVersion: 13, expected: ["require-concurrent-reindex"] },
+    { sql: "REINDEX (CONCURRENTLY) TABLE users;", postgresVersion: 14, expected: [] },
+    { sql: "REINDEX TABLE users;", postgresVersion: 11, expected: ["require-concurrent-reindex"] },
   ],
   "require-concurrent-partition-detach": [
     { sql: "ALTER TABLE events DETACH PARTITION events_2023;", expected: ["require-concurrent-partition-detach"] },
     { sql: "ALTER TABLE events DETACH PARTITION events_2023 CONCURRENTLY;", expected: [] },
+    // CONCURRENTLY arrived in 14: before, it fails at apply.
+    { sql: "ALTER TABLE events DETACH PARTITION events_2023 CONCURRENTLY;", postgresVersion: 13, expected: ["require-concurrent-partition-detach"] },
+    { sql: "ALTER TABLE events DETACH PARTITION events_2023 CONCURRENTLY;", postgresVersion: 14, expected: [] },
+    { sql: "ALTER TABLE events DETACH PARTITION events_2023;", postgresVersion: 13, expected: ["require-concurrent-partition-detach"] },
     { sql: "ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');", expected: [] },
   ],
   "adding-serial-primary-key-field": [
@@ -378,6 +395,18 @@ INSERT INTO accounts (email) VALUES ('a@example.com');`;
     const line = "CREATE TABLE t (id bigint, note text DEFAULT '☕ café', created_at timestamp);";
     const [finding] = analyzeSql(`-- naïve ☕\n${line}`, "001_t.sql").findings;
     expect(finding).toMatchObject({ rule: "prefer-timestamptz", line: 2, column: line.indexOf("timestamp)") + 1 });
+  });
+
+  it("tells a target without the CONCURRENTLY form what it has instead", () => {
+    const message = (sql: string, postgresVersion?: number) =>
+      analyzeSql(sql, "001_case.sql", postgresVersion === undefined ? {} : { postgresVersion }).findings[0]?.message ?? "";
+    expect(message("REINDEX TABLE users;", 11)).toContain("Postgres 11 has no REINDEX CONCURRENTLY (12 and later), so build a copy with CREATE INDEX CONCURRENTLY");
+    expect(message("REINDEX TABLE users;")).not.toContain("has no REINDEX CONCURRENTLY");
+    expect(message("REINDEX INDEX CONCURRENTLY users_email_idx;", 11)).toContain("syntax error on Postgres 11 (it arrived in 12)");
+    expect(message("REINDEX (CONCURRENTLY) TABLE users;", 13)).toContain("write REINDEX INDEX CONCURRENTLY name (12 and later) instead");
+    expect(message("ALTER TABLE events DETACH PARTITION events_2023;", 13)).toContain("Postgres 13 has no DETACH PARTITION ... CONCURRENTLY (14 and later)");
+    expect(message("ALTER TABLE events DETACH PARTITION events_2023;", 14)).not.toContain("has no DETACH");
+    expect(message("ALTER TABLE events DETACH PARTITION events_2023 CONCURRENTLY;", 13)).toContain("syntax error on Postgres 13 (it arrived in 14)");
   });
 
   it("reports rollback findings in the rollback file", () => {
