@@ -219,6 +219,8 @@ const TABLES: Record<string, Case[]> = {
     // squawk's transaction-nesting is this rule: a nested START TRANSACTION, a ROLLBACK that ends Rookery's transaction.
     { sql: "START TRANSACTION;\nUPDATE users SET plan = 'free' WHERE id = 1;", expected: ["transaction-control-in-file"] },
     { sql: "UPDATE users SET plan = 'free' WHERE id = 1;\nROLLBACK;", expected: ["transaction-control-in-file"] },
+    // The runner refuses savepoints too (nothing of the file runs), so lint says so before apply.
+    { sql: "SAVEPOINT before_plan;\nUPDATE users SET plan = 'free' WHERE id = 1;\nROLLBACK TO SAVEPOINT before_plan;", expected: ["transaction-control-in-file"] },
     { sql: "DO $$ BEGIN RAISE NOTICE 'commit later'; END $$;", expected: [] },
     { sql: "UPDATE users SET plan = 'free' WHERE id = 1;", expected: [] },
   ],
@@ -407,6 +409,17 @@ INSERT INTO accounts (email) VALUES ('a@example.com');`;
     expect(message("ALTER TABLE events DETACH PARTITION events_2023;", 13)).toContain("Postgres 13 has no DETACH PARTITION ... CONCURRENTLY (14 and later)");
     expect(message("ALTER TABLE events DETACH PARTITION events_2023;", 14)).not.toContain("has no DETACH");
     expect(message("ALTER TABLE events DETACH PARTITION events_2023 CONCURRENTLY;", 13)).toContain("syntax error on Postgres 13 (it arrived in 14)");
+  });
+
+  it("says a file with its own transaction control is refused at apply, and what a savepoint would have done", () => {
+    const messages = (sql: string) => analyzeSql(sql, "001_case.sql").findings.map((finding) => finding.message);
+    const [begin, commit] = messages("BEGIN;\nUPDATE users SET plan = 'free' WHERE id = 1;\nEND;");
+    expect(begin).toMatch(/^BEGIN in a migration: Rookery refuses to apply this file .*nothing of the file runs/);
+    expect(commit).toContain("END in a migration");
+    expect(commit).toContain("end the migration's transaction early");
+    const [, rollbackTo] = messages("SAVEPOINT s;\nROLLBACK TO SAVEPOINT s;");
+    expect(rollbackTo).toMatch(/^ROLLBACK TO SAVEPOINT in a migration: Rookery refuses to apply this file/);
+    expect(rollbackTo).not.toContain("early");
   });
 
   it("reports rollback findings in the rollback file", () => {
