@@ -36,6 +36,7 @@ beforeAll(async () => {
   productionUrl = await createTestDatabase("deploy_production");
   controlUrl = await createTestDatabase("deploy_control");
   control = new pg.Pool({ connectionString: controlUrl, max: 2 });
+  control.on("error", () => {});
   const dir = migrationsFolder({ "2025_11_01/001_add_accounts.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY);\n" });
   const file = configFile({
     production: {

@@ -9,6 +9,7 @@ let pool: pg.Pool;
 beforeAll(async () => {
   controlUrl = await createTestDatabase("freeze");
   pool = new pg.Pool({ connectionString: controlUrl, max: 4 });
+  pool.on("error", () => {});
 });
 
 afterAll(async () => {

@@ -45,6 +45,7 @@ export const quietLogger = () => createLogger({ level: "silent" });
 /** A control-database pool with the schema in place, closed when the file ends. */
 export async function controlPool(url: string): Promise<pg.Pool> {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
+  pool.on("error", () => {});
   await ensureControlSchema(pool);
   afterAll(() => pool.end());
   return pool;

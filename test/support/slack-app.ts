@@ -114,6 +114,7 @@ export async function startSlackHarness(options: {
     worker: { reconcileEverySeconds: 1 },
   });
   const control = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  control.on("error", () => {});
   afterAll(async () => {
     await rookery.stop();
     await control.end();
