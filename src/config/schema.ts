@@ -78,6 +78,8 @@ export const EnvironmentSchema = z
     advisoryLockWait: duration.default(180_000),
     /** How long past a query's own server-side timeout the client waits for an answer before calling the connection dead. */
     queryDeadlineGrace: duration.default(30_000),
+    /** How often a query with no server-side timeout (a concurrent index build) has the server asked, on a side connection, whether it still runs. */
+    queryLivenessInterval: duration.refine((ms) => ms >= 100, "at least 100ms").default(10_000),
     criticalTables: z.array(z.string().min(1)).default([]),
     // Approvals (chat)
     approvals: z.number().int().min(0).max(10).default(0),

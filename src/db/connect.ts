@@ -74,8 +74,13 @@ export function createPool(url: string, options: { max?: number; applicationName
  * A single connection, with connection failures turned into a message naming the database, and
  * every query bounded by `deadline` (src/db/deadline.ts).
  */
-export async function connectClient(url: string, applicationName = "rookery", deadline: QueryDeadline = DEFAULT_DEADLINE): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: 10_000, ...KEEPALIVE });
+export async function connectClient(
+  url: string,
+  applicationName = "rookery",
+  deadline: QueryDeadline = DEFAULT_DEADLINE,
+  connectTimeoutMs = 10_000,
+): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: connectTimeoutMs, ...KEEPALIVE });
   client.on("error", () => {});
   try {
     await client.connect();

@@ -10,7 +10,15 @@ import { RookeryError } from "../errors.ts";
 export interface QueryDeadline {
   serverBudgetMs: number;
   graceMs: number;
+  /** Watches a query that nothing bounds (no server-side timeout) while it runs (src/db/liveness-watchdog.ts). */
+  watchdog?: QueryWatchdog;
 }
+
+/**
+ * Starts watching `client`'s query in flight; calls `fail` when the connection is found dead; the
+ * returned function stops watching (the query was answered).
+ */
+export type QueryWatchdog = (client: pg.ClientBase, fail: (error: ConnectionSilentError) => void) => () => void;
 
 /** Without a setting of its own: short control queries (the server answers them at once). */
 export const DEFAULT_DEADLINE: QueryDeadline = { serverBudgetMs: 30_000, graceMs: 30_000 };
@@ -20,10 +28,13 @@ export class ConnectionSilentError extends RookeryError {
   /** ETIMEDOUT: a network failure, worth retrying (src/db isUnreachable). */
   readonly code = "ETIMEDOUT";
 
-  constructor(label: string, deadline: QueryDeadline) {
+  /** `why` replaces the deadline's account of the wait, for a query that had none (the watchdog's finding). */
+  constructor(label: string, deadline: QueryDeadline, why?: string) {
     const waited = Math.round((deadline.serverBudgetMs + deadline.graceMs) / 100) / 10;
     super(
-      `no answer from ${label} within ${waited} s (the query's own timeout ${Math.round(deadline.serverBudgetMs / 100) / 10} s plus queryDeadlineGrace ${Math.round(deadline.graceMs / 100) / 10} s): the network or a proxy in between went silent, so the connection was closed`,
+      why
+        ? `no answer from ${label}: ${why}`
+        : `no answer from ${label} within ${waited} s (the query's own timeout ${Math.round(deadline.serverBudgetMs / 100) / 10} s plus queryDeadlineGrace ${Math.round(deadline.graceMs / 100) / 10} s): the network or a proxy in between went silent, so the connection was closed`,
       {
         hint: "It is retried as a transient failure. The server ends the abandoned session by its own timeouts (idle_session_timeout, tcp_keepalives_*), which frees the migration lock; `rookery status` shows what was applied.",
       },
@@ -56,8 +67,9 @@ export function armDeadlines(client: pg.ClientBase, deadline: QueryDeadline, lab
   const state: DeadlineState = { deadline, label, inFlight: 0, lastActivity: Date.now() };
   states.set(client, state);
   const original = client.query.bind(client) as (...args: unknown[]) => unknown;
-  const expire = () => {
-    state.silent = new ConnectionSilentError(state.label, state.deadline);
+  const expire = (silent = new ConnectionSilentError(state.label, state.deadline)) => {
+    if (state.silent) return;
+    state.silent = silent;
     (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   };
   const arm = (): (() => void) => {
@@ -67,12 +79,15 @@ export function armDeadlines(client: pg.ClientBase, deadline: QueryDeadline, lab
     // setTimeout fires at once past 2^31-1 ms (24.8 days): a budget that long (a file of 70,000
     // statements at the statement timeout each) is as good as none.
     const bounded = Number.isFinite(serverBudgetMs) && serverBudgetMs + graceMs <= MAX_TIMER_MS;
-    const timer = bounded ? setTimeout(expire, serverBudgetMs + graceMs) : undefined;
+    const timer = bounded ? setTimeout(() => expire(), serverBudgetMs + graceMs) : undefined;
+    // Unbounded (a concurrent index build, statementTimeout 0): the server is asked whether it still works on it.
+    const stopWatching = bounded ? undefined : state.deadline.watchdog?.(client, expire);
     let done = false;
     return () => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      stopWatching?.();
       state.inFlight -= 1;
       state.lastActivity = Date.now();
     };

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { connectClient, databaseLabel, keepIdleSessionAlive, type QueryDeadline } from "../db/index.ts";
+import { connectClient, databaseLabel, keepIdleSessionAlive, livenessWatchdog, type QueryDeadline } from "../db/index.ts";
 import { bindActor, bindActorSql, ensureLedger } from "../ledger/index.ts";
 import type { Environment } from "../config/index.ts";
 import { acquireMigrationLock, releaseMigrationLock } from "./lock.ts";
@@ -7,11 +7,22 @@ import type { RunContext } from "./types.ts";
 
 export { databaseLabel };
 
-/** A query of the engine's session may take the statement timeout, then the grace, before the client calls the connection dead. */
-export function sessionDeadline(environment: Environment): QueryDeadline {
+/**
+ * A query of the engine's session may take the statement timeout, then the grace, before the client
+ * calls the connection dead; one with no statement timeout (a concurrent build, statementTimeout 0) is
+ * watched instead: the server is asked every queryLivenessInterval whether it still runs it.
+ */
+export function sessionDeadline(environment: Environment, backendPid?: () => number | undefined): QueryDeadline {
   return {
     serverBudgetMs: environment.statementTimeout > 0 ? environment.statementTimeout : Infinity,
     graceMs: environment.queryDeadlineGrace,
+    watchdog: livenessWatchdog({
+      url: environment.databaseUrl,
+      label: databaseLabel(environment.databaseUrl),
+      intervalMs: environment.queryLivenessInterval,
+      graceMs: environment.queryDeadlineGrace,
+      backendPid,
+    }),
   };
 }
 
@@ -36,17 +47,18 @@ function sessionGuardSql(environment: Environment): string {
     idle_session_timeout: String(idleMs),
   };
   // Our own numbers only, so a literal; RESET ALL between migrations clears them, so resetSession sends this again.
-  return `SELECT count(set_config(s.name, v.value, false)) FROM pg_catalog.pg_settings s
+  return `SELECT count(set_config(s.name, v.value, false)), pg_catalog.pg_backend_pid() AS pid FROM pg_catalog.pg_settings s
     JOIN jsonb_each_text('${JSON.stringify(settings)}'::jsonb) AS v(name, value) ON v.name = s.name;`;
 }
 
 /** One connection to the environment's database with the ledger in place, closed afterwards. */
 export async function withLedgerClient<T>(environment: Environment, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = await connectClient(environment.databaseUrl, "rookery", sessionDeadline(environment));
+  let backendPid: number | undefined;
+  const client = await connectClient(environment.databaseUrl, "rookery", sessionDeadline(environment, () => backendPid));
   // A live run may leave its session idle (pg_dump, a slow Slack call between migrations): it says so now and then.
   const stopKeepingAlive = keepIdleSessionAlive(client, Math.floor(idleLimitMs(environment) / 3));
   try {
-    await client.query(sessionGuardSql(environment));
+    backendPid = (await client.query<{ pid: number }>(sessionGuardSql(environment))).rows[0]?.pid;
     await ensureLedger(client, environment.ledgerSchema);
     return await use(client);
   } finally {

@@ -17,6 +17,11 @@ export interface FaultProxy {
   latency(ms: number): void;
   /** Drop every byte from now on, in both directions, on open and new connections. */
   drop(): void;
+  /**
+   * Drop every byte, both ways, of the connections open now (kept open), and only of them: new
+   * connections pass. One flow lost by a load balancer while the server stays reachable.
+   */
+  dropOpen(): void;
   /** Hold every byte from now on until `resume()`. */
   pause(): void;
   /** Forward again; what `pause()` held is delivered first. */
@@ -48,9 +53,10 @@ export async function startFaultProxy(target: { host: string; port: number }): P
   let accepted = 0;
   const sockets = new Set<net.Socket>();
   const legs: Leg[] = [];
+  const blackholed = new Set<net.Socket>();
 
   const forward = (leg: Leg, chunk: Buffer) => {
-    if (mode === "drop") return;
+    if (mode === "drop" || blackholed.has(leg.from)) return;
     if (mode === "pause") {
       leg.held.push(chunk);
       return;
@@ -68,7 +74,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       socket.on("close", () => {
         sockets.delete(socket);
         // A dropped network tells neither side that the other went away.
-        if (mode !== "drop") (socket === client ? upstream : client).destroy();
+        if (mode !== "drop" && !blackholed.has(socket)) (socket === client ? upstream : client).destroy();
       });
     }
     const outbound: Leg = { from: client, to: upstream, held: [] };
@@ -93,6 +99,9 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     },
     drop() {
       mode = "drop";
+    },
+    dropOpen() {
+      for (const socket of sockets) blackholed.add(socket);
     },
     pause() {
       mode = "pause";
