@@ -99,4 +99,21 @@ describe.skipIf(!hasPgBouncer)("behind PgBouncer", async () => {
     const report = await applyMigrations(runContext(testEnvironment(viaPool("sessionpool"), { advisoryLockWait: 5000 }), dir));
     expect(report.applied.map((step) => step.version)).toEqual(["20251101_000001"]);
   });
+
+  it("a concurrent build through a session-mode pool, longer than the liveness watchdog's interval and grace, is not cut off", async () => {
+    // The pool's own key is no server pid: the watchdog must look up the session's pg_backend_pid().
+    await query(
+      url,
+      `CREATE FUNCTION slow_key(n int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN PERFORM pg_sleep(0.1); RETURN n; END $$;
+       CREATE TABLE widgets AS SELECT g AS id FROM generate_series(1, 20) AS g;`,
+    );
+    const build = migrationsFolder({
+      "2025_11_01/001_create_pets.sql": "CREATE TABLE pets (id bigint PRIMARY KEY);\n",
+      "2025_11_01/002_index_widgets.sql": "CREATE INDEX CONCURRENTLY IF NOT EXISTS widgets_slow_key ON widgets (slow_key(id));\n",
+    });
+    const settings = { advisoryLockWait: 5000, queryDeadlineGrace: "1s", queryLivenessInterval: "300ms" };
+    const report = await applyMigrations(runContext(testEnvironment(viaPool("sessionpool"), settings), build));
+    expect(report.failed).toBeUndefined();
+    expect(report.applied.map((step) => step.version)).toEqual(["20251101_000002"]);
+  });
 });

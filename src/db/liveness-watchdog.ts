@@ -61,7 +61,7 @@ export function livenessWatchdog(options: LivenessWatchdogOptions): QueryWatchdo
           new ConnectionSilentError(
             options.label,
             { serverBudgetMs: Infinity, graceMs: options.graceMs },
-            `the server finished the statement ${seconds(finding.sinceMs)} s ago (its session ${finding.state}) but the answer never arrived within queryDeadlineGrace ${seconds(options.graceMs)} s: the network or a proxy in between lost it, so the connection was closed and the server session ended`,
+            `${finding.state === "is gone" ? `the server session running the statement ended ${seconds(finding.sinceMs)} s ago` : `the server finished the statement ${seconds(finding.sinceMs)} s ago (its session ${finding.state})`} but the answer never arrived within queryDeadlineGrace ${seconds(options.graceMs)} s: the network or a proxy in between lost it, so the connection was closed${finding.state === "is gone" ? "" : " and the server session ended"}`,
           ),
         );
       }
