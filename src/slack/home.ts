@@ -34,7 +34,8 @@ async function environmentFacts(sources: Sources): Promise<HomeEnvironment[]> {
       try {
         const status = await getStatus(environment, catalog);
         const { counts } = status;
-        return { ...base, status: { currentVersion: status.currentVersion, pending: counts.pending, failed: counts.failed, drift: counts.drift } };
+        const expansions = status.migrations.flatMap((migration) => (migration.expansion ? [{ version: migration.version, expansion: migration.expansion }] : []));
+        return { ...base, status: { currentVersion: status.currentVersion, pending: counts.pending, failed: counts.failed, drift: counts.drift, expansions } };
       } catch (error) {
         return { ...base, unreachable: describeError(error) };
       }

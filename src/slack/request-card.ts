@@ -6,7 +6,7 @@ import { lintGate } from "../policy/lint-gate.ts";
 import { describeWatchNews } from "../queue/notifier.ts";
 import { isAcrossTargets, listAudit, targetPinKey, watchOfRequest, type ChangeRequest, type RequestStatus } from "../requests/index.ts";
 import { catalogOf, resolveTargets } from "../targets/index.ts";
-import { previewRollback } from "../runner/index.ts";
+import { getStatus, previewRollback, type ExpansionSummary } from "../runner/index.ts";
 import type { SlackDeps } from "./deps.ts";
 import type { CardMigration, CardWatch, RequestCard } from "./views/request-message.ts";
 
@@ -70,6 +70,16 @@ async function rollbackFacts(environment: Environment, version: string) {
   }
 }
 
+/** A complete request's expansion, read as `status` reads it; an unreachable target leaves it out. */
+async function expansionOf(sources: CardSources, environment: Environment, version: string): Promise<ExpansionSummary | undefined> {
+  try {
+    const status = await getStatus(environment, await sources.loadCatalog());
+    return status.migrations.find((migration) => migration.version === version)?.expansion;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Everything the request message shows, rebuilt from the stored request, the folder and the ledger
  * for every update: the message may be updated by a worker on another machine, so nothing is kept
@@ -91,6 +101,8 @@ export async function buildRequestCard(sources: CardSources, request: ChangeRequ
         : { hasRollback: true }
       : undefined;
 
+  const expansion = environment && request.kind === "complete" && UNDECIDED.includes(request.status) ? await expansionOf(sources, environment, request.versions[0]!) : undefined;
+
   const cards: CardMigration[] = request.versions.map((version) => {
     const migration = catalog.byVersion.get(version);
     const pinnedChecksum = request.checksums[version] ?? (acrossTargets ? (pinOnTargets(sources.config, environment!, request.checksums, version) ?? "") : "");
@@ -103,6 +115,7 @@ export async function buildRequestCard(sources: CardSources, request: ChangeRequ
       hasRollback: request.kind === "apply" ? Boolean(migration?.rollback) || migration?.expandContract === true : (facts?.hasRollback ?? false),
       analysis: assessment?.analyses.find((analysis) => analysis.version === version),
       sql: request.kind === "apply" && request.versions.length <= MAX_PREVIEWS ? migration?.sql : undefined,
+      ...(expansion ? { expansion } : {}),
     };
   });
   return {

@@ -1,4 +1,6 @@
 import type { ChangeRequest } from "../../requests/index.ts";
+import type { ExpansionSummary } from "../../runner/index.ts";
+import { expansionLine } from "./expansion-line.ts";
 import { ACTION } from "./action-ids.ts";
 import { actions, andMore, code, context, divider, escapeMrkdwn, header, inertExcerpt, MAX_LISTED, section, userMention, type SlackBlock } from "./blocks.ts";
 import { SLACK_LIMITS } from "./limits.ts";
@@ -7,7 +9,7 @@ import { SLACK_LIMITS } from "./limits.ts";
 export interface HomeEnvironment {
   name: string;
   /** Undefined when its database could not be read. */
-  status?: { currentVersion: string | null; pending: number; failed: number; drift: number };
+  status?: { currentVersion: string | null; pending: number; failed: number; drift: number; expansions: { version: string; expansion: ExpansionSummary }[] };
   unreachable?: string;
   freeze?: { by: string; reason: string };
   /** "open now", "opens 2025-11-03 09:00 Europe/Berlin", or "always open". */
@@ -27,13 +29,19 @@ function environmentBlock(environment: HomeEnvironment): SlackBlock {
   if (environment.status) {
     const { currentVersion, pending, failed, drift } = environment.status;
     lines.push(`current ${code(currentVersion ?? "none")} · pending ${pending} · failed ${failed} · drift ${drift}`);
+    const shown = environment.status.expansions.slice(0, 5);
+    lines.push(...shown.map(({ version, expansion }) => `:twisted_rightwards_arrows: ${expansionLine(version, expansion)}`));
+    if (environment.status.expansions.length > shown.length) lines.push(andMore(environment.status.expansions.length, shown.length, "rookery status"));
   } else lines.push(`:warning: could not read its ledger: ${inertExcerpt(environment.unreachable ?? "unreachable", 300)}`);
   lines.push(environment.freeze ? `:snowflake: frozen by ${userMention(environment.freeze.by)}: ${inertExcerpt(environment.freeze.reason, 300)}` : `deployment window: ${escapeMrkdwn(environment.window)}`);
   return section(lines.join("\n"));
 }
 
 function awaitingBlocks(request: ChangeRequest): SlackBlock[] {
-  const what = request.kind === "apply" ? `Apply ${request.versions.length === 1 ? code(request.versions[0]!) : `${request.versions.length} migrations`}` : `Roll back ${code(request.versions[0]!)}`;
+  const what =
+    request.kind === "apply" ? `Apply ${request.versions.length === 1 ? code(request.versions[0]!) : `${request.versions.length} migrations`}`
+    : request.kind === "complete" ? `Complete ${code(request.versions[0]!)}`
+    : `Roll back ${code(request.versions[0]!)}`;
   return [
     section(
       `${what} on *${escapeMrkdwn(request.environment)}* · by ${userMention(request.requestedBy)} · ${request.approvals.length} of ${request.approvalsRequired} approvals${request.reason ? `\n*Reason:* ${inertExcerpt(request.reason, 300)}` : ""}`,

@@ -19,6 +19,8 @@ import {
   type SlackBlock,
   type SlackMessage,
 } from "./blocks.ts";
+import type { ExpansionSummary } from "../../runner/index.ts";
+import { expansionLine } from "./expansion-line.ts";
 import { findingLines } from "./findings.ts";
 
 /** One migration of a request as an approver needs to see it. */
@@ -31,6 +33,10 @@ export interface CardMigration {
   hasRollback: boolean;
   analysis?: MigrationAnalysis;
   sql?: string;
+  /** A complete request's expansion as the ledger has it (since when, backfill), while the request is undecided. */
+  expansion?: ExpansionSummary;
+  /** A complete request's deprecation check (pg_stat_statements) of what the contract drops, one line each. */
+  deprecation?: string[];
 }
 
 /** Everything the request message shows besides the stored request; rebuilt for every update. */
@@ -177,6 +183,8 @@ function migrationBlock(migration: CardMigration, request: ChangeRequest): Slack
     `${code(migration.version)} ${inertExcerpt(migration.description, 300)}`,
     facts.join(" · "),
     ...(migration.changedSinceRequest ? [":rotating_light: the file changed since this request: the job will refuse it"] : []),
+    ...(migration.expansion ? [expansionLine(migration.version, migration.expansion)] : []),
+    ...(migration.deprecation ?? []).map((line) => inertExcerpt(line, 600)),
     ...(migration.analysis ? findingLines(migration.analysis) : []),
   ];
   // The SQL is for the approvers: shown while the request waits for them, then the message is about progress.
