@@ -1,5 +1,6 @@
 import { getHealth } from "../runner/index.ts";
 import type { HealthRow } from "../runner/types.ts";
+import { alertsOf, byAlertLevel, groupedAlerts } from "../targets/index.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
 import { runCommand, shortTime, table } from "./format.ts";
 import { printTargets, readTargets, someNames, TARGET_HELP, TARGET_OPTIONS, targetsFor, targetsJson, type TargetResult } from "./targets.ts";
@@ -17,18 +18,12 @@ ${TARGET_HELP}
 ${COMMON_HELP}
 Exit 0 even with alerts: health reports, \`rookery verify\` gates.`;
 
-const ALERT_ORDER: Record<HealthRow["alertLevel"], number> = { CRITICAL: 0, WARNING: 1, INFO: 2, OK: 3 };
-
-export function alertsOf(rows: HealthRow[]): HealthRow[] {
-  return rows.filter((row) => row.alertLevel === "CRITICAL" || row.alertLevel === "WARNING");
-}
-
 function printHealth(io: CliIO, environment: string, rows: HealthRow[]): void {
   if (rows.length === 0) {
     io.stdout(`${environment}: no migrations in the ledger yet\n`);
     return;
   }
-  const sorted = [...rows].sort((a, b) => ALERT_ORDER[a.alertLevel] - ALERT_ORDER[b.alertLevel]);
+  const sorted = [...rows].sort(byAlertLevel);
   const lines = sorted.map((row) => [
     row.version,
     row.alertLevel,
@@ -40,20 +35,6 @@ function printHealth(io: CliIO, environment: string, rows: HealthRow[]): void {
   io.stdout(table(lines, ["VERSION", "ALERT", "HEALTH", "APPLIED", "AGE", "DESCRIPTION"]));
   const alerts = alertsOf(rows).length;
   io.stdout(`${environment}: ${alerts === 0 ? "no alerts" : `${alerts} alert(s)`}\n`);
-}
-
-/** A fleet's alerts grouped by level and version: one line for the 40 databases where the same migration failed. */
-export function groupedAlerts(result: TargetResult<HealthRow[]>): { alertLevel: HealthRow["alertLevel"]; version: string; healthStatus: HealthRow["healthStatus"]; databases: string[] }[] {
-  const groups = new Map<string, { alertLevel: HealthRow["alertLevel"]; version: string; healthStatus: HealthRow["healthStatus"]; databases: string[] }>();
-  for (const database of result.databases) {
-    for (const row of alertsOf(database.report ?? [])) {
-      const key = `${row.alertLevel} ${row.version} ${row.healthStatus}`;
-      const group = groups.get(key) ?? { alertLevel: row.alertLevel, version: row.version, healthStatus: row.healthStatus, databases: [] };
-      group.databases.push(database.database);
-      groups.set(key, group);
-    }
-  }
-  return [...groups.values()].sort((a, b) => ALERT_ORDER[a.alertLevel] - ALERT_ORDER[b.alertLevel] || a.version.localeCompare(b.version));
 }
 
 function printFleetHealth(io: CliIO, environment: string, result: TargetResult<HealthRow[]>): void {

@@ -11,3 +11,4 @@ export { eachDatabase } from "./each-database.ts";
 export { summarizeFleetStatus, type FleetStatusSummary, type FleetDatabaseStatus } from "./fleet-status.ts";
 export { planRunRows, haltReason, currentStep, runSummary, type RunRow, type FleetsByTarget } from "./run-state.ts";
 export { readTargets, type DatabaseResult, type TargetResult } from "./read-targets.ts";
+export { alertsOf, byAlertLevel, groupedAlerts, type FleetAlertGroup } from "./fleet-health.ts";

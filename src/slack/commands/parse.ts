@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Version } from "../../catalog/index.ts";
 import type { Config, Environment } from "../../config/index.ts";
+import { TARGET_NAME } from "../../config/targets.ts";
 import { UsageError } from "../../errors.ts";
 import type { Invocation } from "./subcommand.ts";
 
@@ -107,6 +108,33 @@ export function noExtraWords(words: string[], max: number, usage: string): void 
   if (words.length > max) {
     throw new UsageError(`unexpected "${words.slice(max).join(" ")}"`, { hint: `Type \`/migrate ${usage}\`.` });
   }
+}
+
+export const targetArg = z
+  .string({ error: (issue) => (issue.input === undefined ? "--target needs a target name after it" : "the target must be text") })
+  .regex(TARGET_NAME, "a target name is lower-case letters, digits, - and _");
+
+const isTargetFlag = (word: string) => word === "--target" || word === "\u2014target";
+
+/**
+ * `--target NAME` anywhere among the words (as `rookery status --target NAME`): only that target of an
+ * environment with targets (docs/targets.md); the other words are returned in their order. A phone's
+ * smart punctuation turns `--` into an em dash, so `—target` is read the same.
+ */
+export function takeTarget(words: string[], usage: string): { words: string[]; target?: string } {
+  const at = words.findIndex(isTargetFlag);
+  if (at === -1) return { words };
+  const rest = [...words.slice(0, at), ...words.slice(at + 2)];
+  if (rest.some(isTargetFlag)) {
+    throw new UsageError("--target is given twice", { hint: `Type \`/migrate ${usage}\` with one --target.` });
+  }
+  return { words: rest, target: parseArguments(z.object({ target: targetArg }), { target: words[at + 1] }, usage).target };
+}
+
+/** The arguments of a subcommand that takes `[env] [--target NAME]`. */
+export function parseEnvironmentAndTarget(words: string[], usage: string): { environment?: string; target?: string } {
+  const { words: rest, target } = takeTarget(words, usage);
+  return { ...parseOptionalEnvironment(rest, usage), ...(target === undefined ? {} : { target }) };
 }
 
 /** The arguments of a subcommand that takes only `[env]`: zero or one environment name. */

@@ -2,18 +2,24 @@ import type { Migration } from "../../catalog/index.ts";
 import { planMigrations } from "../../runner/index.ts";
 import { assessMigrations } from "../request-card.ts";
 import { planMessage } from "../views/plan-message.ts";
-import { environmentNamed, parseOptionalEnvironment } from "./parse.ts";
+import { hasTargets, readTargets, resolveTargets } from "../../targets/index.ts";
+import { targetsPlanMessage } from "../views/targets-plan-message.ts";
+import { environmentNamed, parseEnvironmentAndTarget } from "./parse.ts";
 import { defineSubcommand } from "./subcommand.ts";
 
-const usage = "plan [env]";
+const usage = "plan [env] [--target NAME]";
 
 export const planSubcommand = defineSubcommand({
   name: "plan",
   usage,
   summary: "what `apply all` would run, in order, with type and lint findings",
-  parse: (words) => parseOptionalEnvironment(words, usage),
+  parse: (words) => parseEnvironmentAndTarget(words, usage),
   async run(args, { deps, reply }) {
     const environment = environmentNamed(deps.config, args.environment, usage);
+    if (hasTargets(environment) || args.target !== undefined) {
+      await reply(targetsPlanMessage(environment.name, await readTargets(resolveTargets(deps.config, environment, args.target), undefined, planMigrations)));
+      return;
+    }
     const catalog = await deps.loadCatalog();
     const steps = await planMigrations(environment, catalog);
     const migrations = steps.map((step) => catalog.byVersion.get(step.version)).filter((m): m is Migration => m !== undefined);

@@ -1,12 +1,7 @@
 import type { StatusReport } from "../../runner/types.ts";
 import { summarizeFleetStatus, type TargetResult } from "../../targets/index.ts";
-import { code, escapeMrkdwn, section, splitMrkdwn, type SlackMessage } from "./blocks.ts";
-
-/** Names in one short line, however large the fleet. */
-function names(list: string[], max = 8): string {
-  const shown = list.slice(0, max).map(escapeMrkdwn).join(", ");
-  return list.length > max ? `${shown} and ${list.length - max} more` : shown;
-}
+import { code, escapeMrkdwn, type SlackMessage } from "./blocks.ts";
+import { names, targetsMessage } from "./targets-blocks.ts";
 
 /**
  * `/migrate status` of an environment with targets (docs/targets.md): one line per single database, and
@@ -31,6 +26,5 @@ export function targetsStatusMessage(environment: string, results: TargetResult<
     if (summary.drift.length > 0) lines.push(`   drift on ${summary.drift.length}: ${names(summary.drift.map((entry) => `${entry.database} ${entry.versions.join(" ")}`))}`);
     if (summary.unreachable.length > 0) lines.push(`   :warning: unreachable: ${names(summary.unreachable.map((entry) => entry.database))}`);
   }
-  const blocks = splitMrkdwn(`*${escapeMrkdwn(environment)}* across targets\n${lines.join("\n")}`).slice(0, 20).map(section);
-  return { text: `${environment}: status across ${results.length} target(s)`, blocks };
+  return targetsMessage(`${environment}: status across ${results.length} target(s)`, `*${escapeMrkdwn(environment)}* across targets`, lines, `rookery status --env ${environment}`);
 }
