@@ -123,6 +123,8 @@ export const EnvironmentSchema = z
     // Expand-contract migrations (docs/expand-contract.md)
     backfillBatchSize: z.number().int().min(1).max(100_000).default(1000),
     maxExpandedHours: z.number().positive().default(24),
+    /** The complete request's pg_stat_statements check of a deprecated column or table speaks of this window. */
+    deprecationWindowHours: z.number().positive().default(24),
   })
   .strict();
 

@@ -5,3 +5,4 @@ export { operationsOf, refuseConflictingExpansion } from "./planner.ts";
 export { versionSchemaName } from "./plan.ts";
 export { ExpandRefusedError, ExpansionConflictError, ExpansionStateError } from "./errors.ts";
 export { openExpansions, describeExpansion } from "./summary.ts";
+export { checkDeprecated, describeDeprecation, type DeprecationCheck } from "./deprecation.ts";

@@ -6,7 +6,7 @@ import { lintGate } from "../policy/lint-gate.ts";
 import { describeWatchNews } from "../queue/notifier.ts";
 import { isAcrossTargets, listAudit, targetPinKey, watchOfRequest, type ChangeRequest, type RequestStatus } from "../requests/index.ts";
 import { catalogOf, resolveTargets } from "../targets/index.ts";
-import { getStatus, previewRollback, type ExpansionSummary } from "../runner/index.ts";
+import { deprecationLines, getStatus, previewRollback, type ExpansionSummary } from "../runner/index.ts";
 import type { SlackDeps } from "./deps.ts";
 import type { CardMigration, CardWatch, RequestCard } from "./views/request-message.ts";
 
@@ -80,6 +80,15 @@ async function expansionOf(sources: CardSources, environment: Environment, versi
   }
 }
 
+/** A complete request's deprecation check of what it drops (pg_stat_statements); an unreachable target leaves it out. */
+async function deprecationOf(sources: CardSources, environment: Environment, version: string): Promise<string[]> {
+  try {
+    return await deprecationLines(environment, version, sources.now());
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Everything the request message shows, rebuilt from the stored request, the folder and the ledger
  * for every update: the message may be updated by a worker on another machine, so nothing is kept
@@ -101,7 +110,9 @@ export async function buildRequestCard(sources: CardSources, request: ChangeRequ
         : { hasRollback: true }
       : undefined;
 
-  const expansion = environment && request.kind === "complete" && UNDECIDED.includes(request.status) ? await expansionOf(sources, environment, request.versions[0]!) : undefined;
+  const contracting = environment && request.kind === "complete" && UNDECIDED.includes(request.status) ? environment : undefined;
+  const expansion = contracting ? await expansionOf(sources, contracting, request.versions[0]!) : undefined;
+  const deprecation = contracting ? await deprecationOf(sources, contracting, request.versions[0]!) : [];
 
   const cards: CardMigration[] = request.versions.map((version) => {
     const migration = catalog.byVersion.get(version);
@@ -116,6 +127,7 @@ export async function buildRequestCard(sources: CardSources, request: ChangeRequ
       analysis: assessment?.analyses.find((analysis) => analysis.version === version),
       sql: request.kind === "apply" && request.versions.length <= MAX_PREVIEWS ? migration?.sql : undefined,
       ...(expansion ? { expansion } : {}),
+      ...(deprecation.length > 0 ? { deprecation } : {}),
     };
   });
   return {

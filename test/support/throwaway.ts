@@ -94,15 +94,15 @@ function pgTool(tool: string, args: string[]): { status: number | null; output: 
   return { status: result.status, output: `${result.stdout ?? ""}${result.stderr ?? ""}` };
 }
 
-/** A Postgres cluster of the test's own (initdb) on a free port, removed when the file ends. */
-export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+/** A Postgres cluster of the test's own (initdb) on a free port, removed when the file ends; `settings` are extra `-c` server settings. */
+export async function startThrowawayPostgres(settings: Record<string, string> = {}): Promise<ThrowawayPostgres> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), "rookery-pg-"));
   chmodSync(dir, 0o777);
   const data = path.join(dir, "data");
   const init = pgTool("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]);
   if (init.status !== 0) throw new Error(`initdb failed: ${init.output}`);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40 -c shared_buffers=16MB`;
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40 -c shared_buffers=16MB${Object.entries(settings).map(([name, value]) => ` -c ${name}=${value}`).join("")}`;
   const start = async () => {
     const started = pgTool("pg_ctl", ["-D", data, "-o", options, "-l", path.join(dir, "log"), "-w", "start"]);
     if (started.status !== 0) throw new Error(`pg_ctl start failed: ${started.output}`);
