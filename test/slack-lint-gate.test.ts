@@ -9,9 +9,10 @@ describe("lint findings in blockOn hold a request until an approver overrides th
   const harness = await startSlackHarness({
     label: "slack-lint",
     migrations: {
-      "2025_11_01/001_create_widgets.sql": "CREATE TABLE widgets (id bigint PRIMARY KEY);\n",
+      // With a row: the gate lints as `rookery lint` does, and an empty live table locks nobody worth a finding.
+      "2025_11_01/001_create_widgets.sql": "CREATE TABLE widgets (id bigint PRIMARY KEY);\nINSERT INTO widgets VALUES (1);\n",
       "2025_11_01/rollback_001_create_widgets.sql": "DROP TABLE IF EXISTS widgets;\n",
-      // Locks writes on a table that exists: require-concurrent-index-creation, an error.
+      // Locks writes on a live table with rows: require-concurrent-index-creation, an error.
       "2025_11_01/002_index_widgets.sql": "CREATE INDEX widgets_id_idx ON widgets (id);\n",
       "2025_11_01/rollback_002_index_widgets.sql": "DROP INDEX IF EXISTS widgets_id_idx;\n",
     },

@@ -106,16 +106,23 @@ export interface MigrationSummary {
 }
 
 /**
- * Summaries of these migrations by version, for plan and status. The analysis (the WebAssembly
- * parser and the rules) is loaded only when there is something to analyse.
+ * Summaries of these migrations by version, for plan and status, linted as `rookery lint` lints them on
+ * this target (src/runner/lint-knowledge.ts): each file alone, and one with findings again knowing the
+ * catalog's earlier files and the ledger's `applied` set (read from the ledger when not given). The
+ * analysis (the WebAssembly parser and the rules) is loaded only when there is something to analyse.
  */
-export async function summarize(migrations: Migration[]): Promise<Map<string, MigrationSummary>> {
+export async function summarize(
+  environment: Environment,
+  catalog: Catalog,
+  migrations: Migration[],
+  applied?: ReadonlySet<string>,
+): Promise<Map<string, MigrationSummary>> {
   if (migrations.length === 0) return new Map();
-  const { analyzeMigration, loadParser } = await import("../analysis/index.ts");
+  const [{ loadParser }, { analyzeForTarget }] = await Promise.all([import("../analysis/index.ts"), import("../runner/lint-knowledge.ts")]);
   await loadParser();
+  const analyses = await analyzeForTarget(environment, catalog, migrations, applied);
   return new Map(
-    migrations.map((migration) => {
-      const { type, typeInfo, findings, syntaxError } = analyzeMigration(migration);
+    [...analyses].map(([version, { type, typeInfo, findings, syntaxError }]) => {
       const count = (severity: string) => findings.filter((finding) => finding.severity === severity).length;
       const summary: MigrationSummary = {
         type,
@@ -123,7 +130,7 @@ export async function summarize(migrations: Migration[]): Promise<Map<string, Mi
         findings: { error: count("error"), warning: count("warning") },
         syntaxError: syntaxError ?? null,
       };
-      return [migration.version, summary];
+      return [version, summary];
     }),
   );
 }

@@ -4,7 +4,7 @@ import { analyzeCatalog, analyzeSql, loadParser, type CatalogAnalysisOptions, ty
 import { readCatalog, type Catalog, type LayoutName } from "../catalog/index.ts";
 import { UsageError } from "../errors.ts";
 import { loadConfig, selectEnvironment, type Environment } from "../config/index.ts";
-import { getStatus, liveTables, serverMajorVersion } from "../runner/index.ts";
+import { lintKnowledge } from "../runner/lint-knowledge.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
 import { findingsText, runCommand, table } from "./format.ts";
 
@@ -73,12 +73,7 @@ function lintFiles(files: string[], catalog: Catalog | undefined, io: CliIO, tar
  */
 async function targetKnowledge(environmentOf: () => Environment, catalog: Catalog, withDatabase: boolean): Promise<CatalogAnalysisOptions> {
   if (!withDatabase) return { applied: new Set(catalog.migrations.map((migration) => migration.version)), ...declaredVersion(environmentOf) };
-  const environment = environmentOf();
-  const status = await getStatus(environment, catalog);
-  const applied = new Set(status.migrations.filter((state) => state.state === "applied").map((state) => state.version));
-  const tables = await liveTables(environment);
-  const small = [...tables].filter(([, size]) => size.heapBytes === 0 || size.totalBytes <= environment.smallTableBytes).map(([name]) => name);
-  return { applied, smallTables: new Set(small), tableSizes: tables, postgresVersion: await serverMajorVersion(environment) };
+  return lintKnowledge(environmentOf(), catalog);
 }
 
 /** The `postgresVersion` key of the environment, when one is configured and chosen. */

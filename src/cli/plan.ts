@@ -60,7 +60,7 @@ function printPlan(io: CliIO, environment: string, steps: SummarizedStep[]): voi
 
 async function planWithAnalysis(environment: Environment, catalog: Catalog): Promise<SummarizedStep[]> {
   const planned = await planMigrations(environment, catalog);
-  const summaries = await summarize(planned.flatMap((step) => catalog.byVersion.get(step.version) ?? []));
+  const summaries = await summarize(environment, catalog, planned.flatMap((step) => catalog.byVersion.get(step.version) ?? []));
   return planned.map((step) => ({ ...step, ...summaries.get(step.version) }));
 }
 

@@ -72,10 +72,14 @@ async function statusWithAnalysis(environment: Environment, catalog: Catalog) {
   const status = await getStatus(environment, catalog);
   // An applied file whose checksum is the one recorded is the text that ran: parsing it again says
   // nothing new and costs the most on the largest files. What would run (or drifted) is analysed.
+  const applied = new Set(status.migrations.filter((migration) => migration.state === "applied").map((migration) => migration.version));
   const summaries = await summarize(
+    environment,
+    catalog,
     status.migrations.flatMap((migration) =>
       migration.state === "applied" && !migration.drift ? [] : (catalog.byVersion.get(migration.version) ?? []),
     ),
+    applied,
   );
   return {
     ...status,

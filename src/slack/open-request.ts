@@ -105,7 +105,7 @@ export async function openChangeRequest(deps: SlackDeps, client: webApi.WebClien
     });
   }
   const gate =
-    input.kind === "apply" ? (await assessMigrations(environment, input.migrations)).gate : { extraApprovals: 0, blocked: false };
+    input.kind === "apply" ? (await assessMigrations(environment, input.migrations, input.pins ? undefined : await deps.loadCatalog())).gate : { extraApprovals: 0, blocked: false };
   const breakGlass = input.breakGlass === true && (await authoriseEmergency(deps, client, input));
   const approvalsRequired = breakGlass ? 0 : approvalsNeeded(environment, gate);
   const notBefore = breakGlass ? null : await notBeforeFor(deps, input);

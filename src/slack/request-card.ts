@@ -1,5 +1,5 @@
 import { analyzeMigration, loadParser, type MigrationAnalysis } from "../analysis/index.ts";
-import type { Migration } from "../catalog/index.ts";
+import type { Catalog, Migration } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
 import { describeLastApproval } from "../policy/approval.ts";
 import { lintGate } from "../policy/lint-gate.ts";
@@ -7,6 +7,7 @@ import { describeWatchNews } from "../queue/notifier.ts";
 import { isAcrossTargets, listAudit, targetPinKey, watchOfRequest, type ChangeRequest, type RequestStatus } from "../requests/index.ts";
 import { catalogOf, resolveTargets } from "../targets/index.ts";
 import { deprecationLines, getStatus, previewRollback, type ExpansionSummary } from "../runner/index.ts";
+import { analyzeForTarget } from "../runner/lint-knowledge.ts";
 import type { SlackDeps } from "./deps.ts";
 import type { CardMigration, CardWatch, RequestCard } from "./views/request-message.ts";
 
@@ -25,10 +26,14 @@ export interface Assessment {
   gate: ReturnType<typeof lintGate>;
 }
 
-/** The analysis and lint verdict of the migrations a request would run. */
-export async function assessMigrations(environment: Environment, migrations: Migration[]): Promise<Assessment> {
+/**
+ * The analysis and lint verdict of the migrations a request would run, as `rookery lint` finds them on
+ * the environment (the catalog's earlier files and the ledger's applied set known). Without a catalog
+ * (a request across targets) each file is analysed alone.
+ */
+export async function assessMigrations(environment: Environment, migrations: Migration[], catalog?: Catalog): Promise<Assessment> {
   await loadParser();
-  const analyses = migrations.map((migration) => analyzeMigration(migration));
+  const analyses = catalog ? [...(await analyzeForTarget(environment, catalog, migrations)).values()] : migrations.map((migration) => analyzeMigration(migration));
   return { analyses, gate: lintGate(environment, analyses) };
 }
 
@@ -98,10 +103,11 @@ export async function buildRequestCard(sources: CardSources, request: ChangeRequ
   const environment = sources.config.environments[request.environment];
   // Across targets the versions are the targets' files, pinned per target (docs/targets.md).
   const acrossTargets = environment !== undefined && isAcrossTargets(request.checksums);
-  const catalog = acrossTargets ? targetsCatalog(sources.config, environment) : await sources.loadCatalog();
+  const ownCatalog = acrossTargets ? undefined : await sources.loadCatalog();
+  const catalog = ownCatalog ?? targetsCatalog(sources.config, environment!);
   const migrations = request.versions.map((version) => catalog.byVersion.get(version));
   const found = migrations.filter((migration): migration is Migration => migration !== undefined);
-  const assessment = environment && request.kind === "apply" ? await assessMigrations(environment, found) : undefined;
+  const assessment = environment && request.kind === "apply" ? await assessMigrations(environment, found, ownCatalog) : undefined;
   // Once a rollback has run, the ledger no longer offers it: its card keeps what was checked when it was asked.
   const facts =
     environment && request.kind === "rollback"

@@ -23,7 +23,7 @@ export const planSubcommand = defineSubcommand({
     const catalog = await deps.loadCatalog();
     const steps = await planMigrations(environment, catalog);
     const migrations = steps.map((step) => catalog.byVersion.get(step.version)).filter((m): m is Migration => m !== undefined);
-    const { analyses } = await assessMigrations(environment, migrations);
+    const { analyses } = await assessMigrations(environment, migrations, catalog);
     const planned = steps.flatMap((step) => {
       const analysis = analyses.find((candidate) => candidate.version === step.version);
       return analysis ? [{ step, analysis }] : [];
