@@ -40,13 +40,17 @@ export function targetsPlanMessage(environment: string, results: TargetResult<Pl
       group.databases.push(database.database);
       groups.set(key, group);
     }
-    for (const { steps, databases } of groups.values()) {
+    const listed = [...groups.values()];
+    for (const { steps, databases } of listed.slice(0, MAX_LISTED)) {
       const what = steps.length === 0 ? "up to date" : `would apply ${steps.slice(0, MAX_LISTED).map((step) => code(step.version)).join(" ")}${steps.length > MAX_LISTED ? ` and ${steps.length - MAX_LISTED} more` : ""}`;
       lines.push(`   ${databases.length} ${what} (${names(databases)})`);
     }
+    const rest = listed.slice(MAX_LISTED);
+    if (rest.length > 0) lines.push(`   … and ${rest.length} more groups (${rest.reduce((sum, group) => sum + group.databases.length, 0)} databases)`);
     const described = new Map<string, PlanStep>();
     for (const { steps } of groups.values()) for (const step of steps) if (!described.has(step.version)) described.set(step.version, step);
     lines.push(...[...described.values()].sort((a, b) => a.version.localeCompare(b.version)).slice(0, MAX_LISTED).map(stepLine));
+    if (described.size > MAX_LISTED) lines.push(`   … and ${described.size - MAX_LISTED} more versions: ${code(`${more} --target ${result.target}`)}`);
     lines.push(...unreadableLine(result));
   }
   if (pending > 0) lines.push(`Apply with \`/migrate apply all ${escapeMrkdwn(environment)}\`: one request, one approval for every target.`);
