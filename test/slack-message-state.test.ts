@@ -4,7 +4,7 @@ import { createLogger } from "../src/log/logger.ts";
 import { getRequest } from "../src/requests/index.ts";
 import { slackNotifier } from "../src/slack/notifier.ts";
 import { waitForRequest } from "./support/queue.ts";
-import { startSlackHarness, textOf, USERS } from "./support/slack-app.ts";
+import { CHANNEL, startSlackHarness, textOf, USERS } from "./support/slack-app.ts";
 
 describe("the request message follows the request's stored state, and each Slack error gets its own hint", async () => {
   const harness = await startSlackHarness({
@@ -50,7 +50,8 @@ describe("the request message follows the request's stored state, and each Slack
   });
 
   it("Slack refusing the request message as invalid_blocks is reported as a bug, with the CLI as the way on, not as a missing invite", async () => {
-    harness.fake.failNext("chat.postMessage", "invalid_blocks");
+    // Only the request message of this command: a thread reply or alert still on its way must not take the error.
+    harness.fake.failNext("chat.postMessage", "invalid_blocks", (body) => body.channel === CHANNEL && !body.thread_ts);
     const answer = await harness.answer((await harness.command(USERS.requester, "rollback 20251101_000002 development the colour column broke exports")).responseId);
     expect(answer.response_type).toBe("ephemeral");
     expect(textOf(answer)).toContain("invalid_blocks");

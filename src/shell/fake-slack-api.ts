@@ -76,7 +76,8 @@ export interface FakeSlackApi {
   /** The next `times` calls to `method` get HTTP 429 with `Retry-After: retryAfterSeconds`, whatever the rate. */
   rateLimitNext(method: string, retryAfterSeconds: number, times?: number): void;
   /** The next call to `method` fails with Slack error `error` (e.g. `invalid_blocks`, `channel_not_found`). */
-  failNext(method: string, error: string): void;
+  /** The next call to `method` (and, with `when`, whose body matches) answers `{ ok: false, error }`. */
+  failNext(method: string, error: string, when?: (body: Record<string, unknown>) => boolean): void;
   /** The calls to `method` that were answered (rate-limited attempts left out; `calls` has them). */
   callsTo(method: string): RecordedCall[];
   /** Resolves with the first answered call (past or future) matching `predicate`; rejects after `timeoutMs`. */
@@ -316,7 +317,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   const rates = options.rateLimits === undefined ? SLACK_RATES : options.rateLimits;
   const buckets = new Map<string, TokenBucket>();
   const forced = new Map<string, { retryAfter: number; times: number }>();
-  const failures = new Map<string, string>();
+  const failures = new Map<string, { error: string; when?: (body: Record<string, unknown>) => boolean }>();
   const responseUses = new Map<string, number>();
   /** Seconds to wait before this call may be made, or 0. */
   const retryAfter = (method: string, body: Record<string, unknown>): number => {
@@ -398,8 +399,9 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
       response.end(JSON.stringify(limited));
       return;
     }
-    const failure = failures.get(method);
-    failures.delete(method);
+    const planned = failures.get(method);
+    const failure = planned && (!planned.when || planned.when(body)) ? planned.error : undefined;
+    if (failure) failures.delete(method);
     // Recorded before it is answered, so a waiter sees the call as soon as the app made it.
     const result = failure ? { ok: false, error: failure } : handler ? handler(body) : { ok: false, error: "unknown_method" };
     record({ method, body, response: result, ...(failure ? { injected: true } : {}) });
@@ -430,8 +432,8 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     rateLimitNext(method, retryAfterSeconds, times = 1) {
       forced.set(method, { retryAfter: retryAfterSeconds, times });
     },
-    failNext(method, error) {
-      failures.set(method, error);
+    failNext(method, error, when) {
+      failures.set(method, when ? { error, when } : { error });
     },
     callsTo: (method) => calls.filter((call) => call.method === method && call.status !== 429),
     waitForCall(wanted, timeoutMs = 15_000) {
