@@ -80,6 +80,8 @@ describe("scheduled rollback drills", async () => {
 
   it("the drill's schedule comes back after Redis restarts empty", async () => {
     const redis = await startThrowawayRedis();
+    // Started inside the test, where the helper's afterAll is never registered: stopped here.
+    onTestFinished(() => redis.stop());
     const config = { ...queueTestConfig({ databaseUrl, controlUrl, migrationsDir, queuePrefix: testQueuePrefix("drills"), redisUrl: redis.url }), drills: DRILLS };
     const scheduler = await startScheduler(config, { logger: quietLogger(), reassertEverySeconds: 1 });
     onTestFinished(() => scheduler.close());

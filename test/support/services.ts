@@ -55,7 +55,19 @@ afterAll(async () => {
   const names = createdDatabases.splice(0);
   if (names.length > 0) {
     await admin(async (client) => {
-      for (const name of names) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      // Each on its own and retried: a pooler or a killed worker's session reconnecting must not leave this
+      // database, or the ones after it, behind.
+      for (const name of names) {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+            break;
+          } catch (error) {
+            if (attempt >= 10) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+        }
+      }
     });
   }
   const prefixes = createdPrefixes.splice(0);
