@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { UsageError } from "../../errors.ts";
-import { migrationToRollBack } from "../commands/rollback.ts";
-import { openChangeRequest } from "../open-request.ts";
 import { code, escapeMrkdwn, inertExcerpt } from "../views/blocks.ts";
 import { defineModal } from "./modal.ts";
+import { openRollbackRequest } from "./open-rollback-request.ts";
 
 /** `rollback … --now` runs at once, through freezes and windows: the approver confirms by typing the version. */
 export const breakGlassConfirmModal = defineModal({
@@ -20,18 +19,6 @@ export const breakGlassConfirmModal = defineModal({
   values: z.object({ confirm: z.string().trim().min(1, "Type the version to confirm.") }),
   async submit({ confirm }, { meta, userId, teamId, deps, client }) {
     if (confirm !== meta.version) throw new UsageError(`"${confirm}" is not ${meta.version}; nothing was rolled back. Type the version exactly.`);
-    const environment = deps.config.environments[meta.environment];
-    if (!environment) throw new UsageError(`unknown environment "${meta.environment}"`);
-    const migration = await migrationToRollBack(environment, await deps.loadCatalog(), meta.version);
-    await openChangeRequest(deps, client, {
-      kind: "rollback",
-      environment,
-      migrations: [migration],
-      reason: meta.reason,
-      breakGlass: true,
-      userId,
-      teamId: teamId ?? "",
-      channelId: meta.channelId,
-    });
+    await openRollbackRequest(deps, client, { ...meta, breakGlass: true, userId, teamId: teamId ?? "" });
   },
 });

@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { UsageError } from "../../errors.ts";
-import { migrationToRollBack } from "../commands/rollback.ts";
-import { openChangeRequest } from "../open-request.ts";
 import { code, escapeMrkdwn } from "../views/blocks.ts";
 import { defineModal } from "./modal.ts";
+import { openRollbackRequest } from "./open-rollback-request.ts";
 
 /** The request stores at most 2,000 characters; a rollback after a failed request is prefixed with which one. */
 const MAX_REASON = 1900;
@@ -30,17 +29,11 @@ export const rollbackReasonModal = defineModal({
   meta: RollbackReasonMeta,
   values: z.object({ reason: z.string().trim().min(3, "A reason is required: say why it is rolled back.").max(MAX_REASON, `Keep the reason under ${MAX_REASON} characters.`) }),
   async submit({ reason }, { meta, userId, teamId, deps, client }) {
-    const environment = deps.config.environments[meta.environment];
-    if (!environment) throw new UsageError(`unknown environment "${meta.environment}"`);
-    const migration = await migrationToRollBack(environment, await deps.loadCatalog(), meta.version);
-    await openChangeRequest(deps, client, {
-      kind: "rollback",
-      environment,
-      migrations: [migration],
+    await openRollbackRequest(deps, client, {
+      ...meta,
       reason: meta.afterRequestId ? `after failed request ${meta.afterRequestId.slice(0, 8)}: ${reason}` : reason,
       userId,
       teamId: teamId ?? "",
-      channelId: meta.channelId,
     });
   },
 });
