@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { parseVersion } from "../catalog/index.ts";
 import { UsageError } from "../errors.ts";
-import { rehearsalLines, rehearse } from "../runner/rehearse.ts";
+import { rehearsalLines, rehearsalOk, rehearse } from "../runner/rehearse.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand } from "./command.ts";
 import { cliActor, progressTo, runCommand, targetFor } from "./format.ts";
 import { enforcePolicyAtCli } from "./policy-gate.ts";
@@ -11,7 +11,10 @@ const HELP = `Usage: rookery rehearse VERSION --env staging [--clients N] [--sec
 Rehearses a migration under load, then undoes it: N probe clients run reads and writes (writes in a
 transaction that is rolled back) on the tables the migration touches, a baseline is measured for S
 seconds, the migration is applied while the probes keep running (measured for as long as the apply,
-and at least S seconds), then it is rolled back with its rollback file. Prints throughput,
+and at least S seconds), then it is rolled back with its rollback file. An expand-contract file needs no rollback
+file: it is expanded under load, its complete runs under load in a transaction that is rolled back
+(a second window, as long as complete's transaction and at least S seconds), then the expansion is
+aborted. Prints throughput,
 p50/p95/p99/max latency, lock waits (probe queries slower than --slow-ms, and pg_locks samples naming
 who blocked the probes) and errors, baseline beside during, with the impact in percent.
 
@@ -26,7 +29,8 @@ Options:
   --slow-ms MS    a probe query slower than this counts as a lock wait (default 100)
 
 ${COMMON_HELP}
-Exit 1 when refused, when the apply failed or when the rollback failed (the report says which).`;
+Exit 1 when refused, when the apply, the complete (expand-contract) or the rollback failed (the report
+says which).`;
 
 const Numbers = z.object({
   clients: z.coerce.number().int().min(1).max(64).default(4),
@@ -74,7 +78,7 @@ export const rehearseCommand: CliCommand = {
           actor: cliActor(io.env),
           onProgress: progressTo(io),
         });
-        const ok = report.apply.ok && report.rolledBack;
+        const ok = rehearsalOk(report);
         if (values.json) printJson(io, { ok, ...report });
         else io.stdout(`${rehearsalLines(report).join("\n")}\n`);
         return ok ? EXIT.ok : EXIT.failed;

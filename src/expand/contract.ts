@@ -16,6 +16,8 @@ export interface CompleteReport {
   versionSchema: string;
   durationMs: number;
   lockRetries: number;
+  /** A rehearsal's complete: the contract ran whole, its locks taken, and its transaction was rolled back. */
+  rolledBack?: true;
 }
 
 /** Table-level operations go last: the column operations' SQL names the table by its old name. */
@@ -41,7 +43,7 @@ async function openExpansion(client: pg.ClientBase, schema: string, version: str
   return row;
 }
 
-async function inGuardedTransaction(ctx: RunContext, client: pg.ClientBase, version: string, sql: string[], finish: () => Promise<void>): Promise<number> {
+async function inGuardedTransaction(ctx: RunContext, client: pg.ClientBase, version: string, sql: string[], finish: () => Promise<void>, end: "COMMIT" | "ROLLBACK" = "COMMIT"): Promise<number> {
   let retries = 0;
   await withLockRetries(ctx.environment, { version, onProgress: ctx.onProgress }, async (retry) => {
     retries = retry;
@@ -49,7 +51,7 @@ async function inGuardedTransaction(ctx: RunContext, client: pg.ClientBase, vers
     try {
       await client.query(sql.join(";\n"));
       await finish();
-      await client.query("COMMIT");
+      await client.query(end);
     } catch (error) {
       await client.query("ROLLBACK").catch(() => {});
       throw error;
@@ -64,14 +66,23 @@ async function inGuardedTransaction(ctx: RunContext, client: pg.ClientBase, vers
  * validated checks, tables renamed or dropped), and the version's views are made again over the
  * tables' new shape, so the new release keeps working. Schemas of earlier completed versions of the
  * same tables go too: their shape no longer exists.
+ *
+ * `rehearsal` (rookery rehearse): the same transaction, its locks taken and held as long as the real
+ * one holds them, then rolled back, so the expansion stays expanded and the rehearsal can abort it.
  */
-export async function completeExpansion(ctx: RunContext, options: { version: string }): Promise<CompleteReport> {
+export async function completeExpansion(ctx: RunContext, options: { version: string; rehearsal?: boolean }): Promise<CompleteReport> {
   return withRunnerSession(ctx, async (client) => {
     const ledger = ctx.environment.ledgerSchema;
     const row = await openExpansion(client, ledger, options.version, "complete");
     const plan = row.plan as ExpansionPlan;
     const started = performance.now();
-    await ctx.onProgress?.({ step: "apply", version: plan.version, message: `completing ${plan.version}: the old shape of ${touchedTables(plan).join(", ")} goes` });
+    await ctx.onProgress?.({
+      step: "apply",
+      version: plan.version,
+      message: options.rehearsal
+        ? `rehearsing the complete of ${plan.version}: its transaction runs whole, then is rolled back`
+        : `completing ${plan.version}: the old shape of ${touchedTables(plan).join(", ")} goes`,
+    });
     const shapes = versionShapes(plan);
     const rules = syncRules(plan, shapes);
     const earlier = await earlierVersionSchemas(client, ledger, row.tables, plan.version);
@@ -85,9 +96,11 @@ export async function completeExpansion(ctx: RunContext, options: { version: str
     const lockRetries = await inGuardedTransaction(ctx, client, plan.version, sql, async () => {
       await recordExpansionState(client, ledger, plan.version, "completed");
       await recordExpansionEvent(client, ledger, { version: plan.version, event: "completed", actor: ctx.actor, detail: { versionSchema: plan.versionSchema, lockRetries: 0 } });
-    });
+    }, options.rehearsal ? "ROLLBACK" : "COMMIT");
+    const report = { environment: ctx.environment.name, version: plan.version, versionSchema: plan.versionSchema, durationMs: Math.round(performance.now() - started), lockRetries };
+    if (options.rehearsal) return { ...report, rolledBack: true };
     await ctx.onProgress?.({ step: "done", version: plan.version, message: `${plan.version} completed` });
-    return { environment: ctx.environment.name, version: plan.version, versionSchema: plan.versionSchema, durationMs: Math.round(performance.now() - started), lockRetries };
+    return report;
   });
 }
 

@@ -4,6 +4,7 @@ import type { Catalog, Migration } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
 import { connectClient } from "../db/index.ts";
 import { RookeryError, UsageError } from "../errors.ts";
+import { completeExpansion } from "../expand/index.ts";
 import { applyMigrations, getStatus, rollbackMigration } from "./index.ts";
 import type { ProgressListener } from "./types.ts";
 
@@ -11,7 +12,9 @@ import type { ProgressListener } from "./types.ts";
  * Rehearsal under load: the real version of the document's `test_migration_under_load`, which only
  * slept. Probe clients run reads and writes on the tables the migration touches; a baseline window is
  * measured, the migration is applied while the probes keep running, then it is rolled back. The
- * report puts baseline beside during, so a lock the migration takes shows as probe latency.
+ * report puts baseline beside during, so a lock the migration takes shows as probe latency. An
+ * expand-contract file (src/expand/) is expanded under load, then its complete runs under load in a
+ * transaction that is rolled back (its locks taken and held as the real one would), then it is aborted.
  */
 
 export interface RehearseOptions {
@@ -56,6 +59,19 @@ export interface LockObservation {
   blockers: { pid: number; applicationName: string; query: string }[];
 }
 
+export type WorkloadImpact = { throughputPercent: number | null; p95Percent: number | null; p99Percent: number | null; maxPercent: number | null };
+
+/** The contract of an expand-contract file, rehearsed under load: complete's transaction, rolled back at its end. */
+export interface CompleteRehearsal {
+  ok: boolean;
+  durationMs: number;
+  lockRetries: number;
+  error?: string;
+  /** The probes while complete's transaction ran (and at least as long as the baseline). */
+  during: WorkloadMetrics;
+  impact: WorkloadImpact;
+}
+
 export interface RehearsalReport {
   environment: string;
   version: string;
@@ -67,9 +83,11 @@ export interface RehearsalReport {
   baseline: WorkloadMetrics;
   during: WorkloadMetrics;
   /** Change from baseline to during, in percent; null when the baseline is zero. */
-  impact: { throughputPercent: number | null; p95Percent: number | null; p99Percent: number | null; maxPercent: number | null };
+  impact: WorkloadImpact;
   locks: LockObservation;
   apply: { ok: boolean; durationMs: number; lockRetries: number; error?: string };
+  /** Expand-contract files only, when the expand succeeded. */
+  complete?: CompleteRehearsal;
   rolledBack: boolean;
   rollbackError?: string;
 }
@@ -84,7 +102,7 @@ export function rehearsalRefusal(environment: Environment): string | undefined {
 }
 
 /** Warm-up samples (first connections, cold caches) are discarded so they do not flatter the impact. */
-type Phase = "warmup" | "baseline" | "during";
+type Phase = "warmup" | "baseline" | "during" | "complete";
 const WARMUP_MS = 500;
 
 interface Sample {
@@ -183,6 +201,15 @@ export function summarise(samples: Sample[], seconds: number, slowQueryMs: numbe
 
 function change(baseline: number, during: number): number | null {
   return baseline === 0 ? null : round(((during - baseline) / baseline) * 100);
+}
+
+function impactOf(baseline: WorkloadMetrics, during: WorkloadMetrics): WorkloadImpact {
+  return {
+    throughputPercent: change(baseline.throughput, during.throughput),
+    p95Percent: change(baseline.p95Ms, during.p95Ms),
+    p99Percent: change(baseline.p99Ms, during.p99Ms),
+    maxPercent: change(baseline.maxMs, during.maxMs),
+  };
 }
 
 /** N probe connections looping over the probe statements until stopped, each query timed and tagged with the phase it started in. */
@@ -326,13 +353,15 @@ interface Measured {
   applyResult: RehearsalReport["apply"];
   baselineElapsed: number;
   duringElapsed: number;
+  completeResult?: Omit<CompleteRehearsal, "during" | "impact">;
+  completeElapsed?: number;
 }
 
 /** Warm-up, baseline window, then the apply with the lock sampler running; the workload runs throughout. */
 async function measureUnderLoad(
   workload: ProbeWorkload,
   sampler: LockSampler,
-  run: { environment: Environment; catalog: Catalog; version: string; options: RehearseOptions; baselineSeconds: number; duringSeconds: number },
+  run: { environment: Environment; catalog: Catalog; version: string; expandContract: boolean; options: RehearseOptions; baselineSeconds: number; duringSeconds: number },
 ): Promise<Measured> {
   const progress = run.options.onProgress ?? (() => {});
   const clients = workload.pids.length;
@@ -348,11 +377,20 @@ async function measureUnderLoad(
   const applyResult = await applyUnderLoad(run.environment, run.catalog, run.version, run.options);
   const remaining = run.duringSeconds * 1000 - (performance.now() - duringStart);
   if (remaining > 0) await sleep(remaining);
-  return {
+  const measured: Measured = {
     applyResult,
     baselineElapsed: (duringStart - baselineStart) / 1000,
     duringElapsed: (performance.now() - duringStart) / 1000,
   };
+  if (!run.expandContract || !applyResult.ok) return measured;
+  workload.phase = "complete";
+  const completeStart = performance.now();
+  await progress({ step: "apply", version: run.version, message: `rehearsal: completing ${run.version} under load (its transaction is rolled back at the end)` });
+  measured.completeResult = await completeUnderLoad(run.environment, run.catalog, run.version, run.options);
+  const left = run.duringSeconds * 1000 - (performance.now() - completeStart);
+  if (left > 0) await sleep(left);
+  measured.completeElapsed = (performance.now() - completeStart) / 1000;
+  return measured;
 }
 
 /**
@@ -380,7 +418,7 @@ export async function rehearse(
     const sampler = new LockSampler(observer, workload.pids);
     let measured: Measured;
     try {
-      measured = await measureUnderLoad(workload, sampler, { environment, catalog, version, options, baselineSeconds, duringSeconds });
+      measured = await measureUnderLoad(workload, sampler, { environment, catalog, version, expandContract: migration.expandContract, options, baselineSeconds, duringSeconds });
     } finally {
       await workload.stop();
       await sampler.stop();
@@ -389,6 +427,7 @@ export async function rehearse(
     const rollback = applyResult.ok ? await rollBack(environment, catalog, version, options) : { rolledBack: false };
     const baseline = summarise(workload.samples.filter((sample) => sample.phase === "baseline"), baselineElapsed, slowQueryMs);
     const during = summarise(workload.samples.filter((sample) => sample.phase === "during"), duringElapsed, slowQueryMs);
+    const completeDuring = measured.completeResult && summarise(workload.samples.filter((sample) => sample.phase === "complete"), measured.completeElapsed ?? 0, slowQueryMs);
     return {
       environment: environment.name,
       version,
@@ -398,14 +437,10 @@ export async function rehearse(
       probeSource,
       baseline,
       during,
-      impact: {
-        throughputPercent: change(baseline.throughput, during.throughput),
-        p95Percent: change(baseline.p95Ms, during.p95Ms),
-        p99Percent: change(baseline.p99Ms, during.p99Ms),
-        maxPercent: change(baseline.maxMs, during.maxMs),
-      },
+      impact: impactOf(baseline, during),
       locks: sampler.observation,
       apply: applyResult,
+      ...(measured.completeResult && completeDuring ? { complete: { ...measured.completeResult, during: completeDuring, impact: impactOf(baseline, completeDuring) } } : {}),
       ...rollback,
     };
   } finally {
@@ -447,6 +482,25 @@ async function applyUnderLoad(
   }
 }
 
+/** complete's transaction under the probes, rolled back at its end: the expansion stays expanded for the abort. */
+async function completeUnderLoad(environment: Environment, catalog: Catalog, version: string, options: RehearseOptions): Promise<Omit<CompleteRehearsal, "during" | "impact">> {
+  const started = performance.now();
+  try {
+    const report = await completeExpansion(
+      { environment, catalog, actor: options.actor, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
+      { version, rehearsal: true },
+    );
+    return { ok: true, durationMs: round(performance.now() - started), lockRetries: report.lockRetries };
+  } catch (error) {
+    return { ok: false, durationMs: round(performance.now() - started), lockRetries: 0, error: (error as Error).message };
+  }
+}
+
+/** Whether every part of the rehearsal went through: apply, the complete (expand-contract) and the rollback. */
+export function rehearsalOk(report: RehearsalReport): boolean {
+  return report.apply.ok && report.rolledBack && (report.complete?.ok ?? true);
+}
+
 async function rollBack(
   environment: Environment,
   catalog: Catalog,
@@ -471,22 +525,31 @@ function percentText(value: number | null): string {
 
 /** The report as aligned plain-text lines (monospace in Slack, plain on a terminal). */
 export function rehearsalLines(report: RehearsalReport): string[] {
-  const rows: [string, string, string, string][] = [
-    ["", "baseline", "during", "impact"],
-    ["throughput (q/s)", String(report.baseline.throughput), String(report.during.throughput), percentText(report.impact.throughputPercent)],
-    ["p50 (ms)", String(report.baseline.p50Ms), String(report.during.p50Ms), ""],
-    ["p95 (ms)", String(report.baseline.p95Ms), String(report.during.p95Ms), percentText(report.impact.p95Percent)],
-    ["p99 (ms)", String(report.baseline.p99Ms), String(report.during.p99Ms), percentText(report.impact.p99Percent)],
-    ["max (ms)", String(report.baseline.maxMs), String(report.during.maxMs), percentText(report.impact.maxPercent)],
-    [`lock waits (>${report.slowQueryMs}ms)`, String(report.baseline.slowQueries), String(report.during.slowQueries), ""],
-    ["errors", String(report.baseline.errors), String(report.during.errors), ""],
-    ["seconds", String(report.baseline.seconds), String(report.during.seconds), ""],
+  const complete = report.complete;
+  // An expand-contract rehearsal has a second window: complete's transaction, rolled back.
+  const extra = (during: (metrics: WorkloadMetrics) => string, impact: (value: WorkloadImpact) => string = () => "") =>
+    complete ? [during(complete.during), impact(complete.impact)] : [];
+  const rows: string[][] = [
+    ["", "baseline", complete ? "expand" : "during", "impact", ...(complete ? ["complete", "impact"] : [])],
+    ["throughput (q/s)", String(report.baseline.throughput), String(report.during.throughput), percentText(report.impact.throughputPercent), ...extra((m) => String(m.throughput), (i) => percentText(i.throughputPercent))],
+    ["p50 (ms)", String(report.baseline.p50Ms), String(report.during.p50Ms), "", ...extra((m) => String(m.p50Ms))],
+    ["p95 (ms)", String(report.baseline.p95Ms), String(report.during.p95Ms), percentText(report.impact.p95Percent), ...extra((m) => String(m.p95Ms), (i) => percentText(i.p95Percent))],
+    ["p99 (ms)", String(report.baseline.p99Ms), String(report.during.p99Ms), percentText(report.impact.p99Percent), ...extra((m) => String(m.p99Ms), (i) => percentText(i.p99Percent))],
+    ["max (ms)", String(report.baseline.maxMs), String(report.during.maxMs), percentText(report.impact.maxPercent), ...extra((m) => String(m.maxMs), (i) => percentText(i.maxPercent))],
+    [`lock waits (>${report.slowQueryMs}ms)`, String(report.baseline.slowQueries), String(report.during.slowQueries), "", ...extra((m) => String(m.slowQueries))],
+    ["errors", String(report.baseline.errors), String(report.during.errors), "", ...extra((m) => String(m.errors))],
+    ["seconds", String(report.baseline.seconds), String(report.during.seconds), "", ...extra((m) => String(m.seconds))],
   ];
-  const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const table = rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[column]!))).join("  "));
+  const widths = rows[0]!.map((_header, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const table = rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[column]!))).join("  ").trimEnd());
   const applyLine = report.apply.ok
     ? `apply: ${report.apply.durationMs} ms${report.apply.lockRetries > 0 ? `, ${report.apply.lockRetries} lock retries` : ""}`
     : `apply FAILED: ${report.apply.error ?? "unknown error"}`;
+  const completeLines = !complete
+    ? []
+    : complete.ok
+      ? [`complete: ${complete.durationMs} ms${complete.lockRetries > 0 ? `, ${complete.lockRetries} lock retries` : ""} (its transaction rolled back: nothing of it stays)`]
+      : [`complete FAILED: ${complete.error ?? "unknown error"} (nothing of it stays)`, ...complete.during.errorSamples.map((message) => `  error during complete: ${message}`)];
   const rollbackLine = report.rolledBack
     ? "rolled back: yes"
     : report.apply.ok
@@ -500,6 +563,7 @@ export function rehearsalLines(report: RehearsalReport): string[] {
     ...blockers,
     ...report.during.errorSamples.map((message) => `  error during: ${message}`),
     applyLine,
+    ...completeLines,
     rollbackLine,
   ];
 }

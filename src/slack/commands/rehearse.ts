@@ -5,7 +5,7 @@ import type { Environment } from "../../config/index.ts";
 import { describeError, RookeryError } from "../../errors.ts";
 import { mayApprove, mayRequest } from "../../policy/approval.ts";
 import { checkDeployPolicy, describeRefusal } from "../../policy/deploy.ts";
-import { rehearsalLines, rehearsalRefusal, rehearse, type RehearsalReport } from "../../runner/rehearse.ts";
+import { rehearsalLines, rehearsalOk, rehearsalRefusal, rehearse, type RehearsalReport } from "../../runner/rehearse.ts";
 import type { SlackDeps } from "../deps.ts";
 import { renderBarChart } from "../charts.ts";
 import { postMessage, updateMessage, uploadPicture } from "../send.ts";
@@ -32,7 +32,7 @@ function startedMessage(version: string, environment: string, userId: string): S
 }
 
 function reportMessage(report: RehearsalReport): SlackMessage {
-  const ok = report.apply.ok && report.rolledBack;
+  const ok = rehearsalOk(report);
   const [title, ...lines] = rehearsalLines(report);
   return {
     text: `Rehearsal of ${report.version} on ${report.environment}: ${ok ? "done" : "needs attention"}`,
@@ -59,6 +59,7 @@ async function postLatencyChart(deps: SlackDeps, client: webApi.WebClient, where
       series: [
         { name: "baseline", values: [report.baseline.p50Ms, report.baseline.p95Ms, report.baseline.p99Ms, report.baseline.maxMs] },
         { name: "during the apply", values: [report.during.p50Ms, report.during.p95Ms, report.during.p99Ms, report.during.maxMs] },
+        ...(report.complete ? [{ name: "during the complete", values: [report.complete.during.p50Ms, report.complete.during.p95Ms, report.complete.during.p99Ms, report.complete.during.maxMs] }] : []),
       ],
       yTitle: "ms",
     });
