@@ -8,7 +8,7 @@ import { runBackfill } from "./backfill.ts";
 import { ExpansionConflictError } from "./errors.ts";
 import { expansionSteps, planExpansion, touchedTables, type PlanStep } from "./planner.ts";
 import type { ExpansionPlan } from "./plan.ts";
-import { versionShapes, versionViewsSql } from "./shape.ts";
+import { standInsSql, versionShapes, versionViewsSql } from "./shape.ts";
 
 /** A transaction under the environment's timeouts, retried when a lock is not granted in time. */
 async function inShortTransaction(client: pg.ClientBase, environment: Environment, version: string, run: MigrationRun, body: (client: pg.ClientBase) => Promise<void>): Promise<number> {
@@ -106,7 +106,7 @@ export async function executeExpandContract(run: MigrationRun): Promise<Executio
     lockRetries += await runStep(run, plan, step, index, backfill);
   }
   const shapes = versionShapes(plan);
-  const views = versionViewsSql(plan, shapes, { identity: false, securityInvoker: plan.securityInvoker });
+  const views = [...versionViewsSql(plan, shapes, { identity: false, securityInvoker: plan.securityInvoker }), ...standInsSql(plan, shapes)];
   lockRetries += await inShortTransaction(client, environment, plan.version, run, async (tx) => {
     await tx.query(views.join(";\n"));
     await recordExpansionState(tx, ledger, plan.version, "expanded");

@@ -107,7 +107,7 @@ export interface TableShape {
   /** The view's name in the version schema. */
   name: string;
   columns: ShapeColumn[];
-  /** Dropped in the new version: no view at all. */
+  /** Dropped in the new version: no view, a stand-in that refuses every use (see `standInsSql`). */
   dropped: boolean;
 }
 

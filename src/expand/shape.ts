@@ -1,3 +1,4 @@
+import pg from "pg";
 import { operationOf } from "./operations/index.ts";
 import { ident, qualified, tableKey, type ExpansionPlan, type SyncRules, type TableFacts, type TableShape } from "./plan.ts";
 
@@ -68,6 +69,53 @@ CREATE TRIGGER ${syncTriggerName(plan)} BEFORE INSERT OR UPDATE ON ${qualified(f
 
 export function dropSyncTriggerSql(plan: ExpansionPlan, facts: TableFacts): string[] {
   return [`DROP TRIGGER IF EXISTS ${syncTriggerName(plan)} ON ${qualified(facts)}`, `DROP FUNCTION IF EXISTS ${syncFunctionName(plan, facts)}()`];
+}
+
+/**
+ * While expanded, the names the new version no longer has (a table it drops, the old name of a table
+ * it renames) would still resolve through `public` after the version's schema on its search_path.
+ * A stand-in of the same name in the version's schema shadows each: a view over a set-returning
+ * function that raises (no predicate lets the planner skip a function scan, as it would skip a
+ * constant row), with the table's columns so a statement naming them gets as far as the error, and
+ * an INSTEAD OF trigger that refuses its writes; both raise SQLSTATE 42P01 (undefined_table, as for a
+ * table that does not exist) with a message naming the version. After complete the names are gone
+ * from the tables too, so complete makes no stand-ins.
+ */
+export function standInsSql(plan: ExpansionPlan, shapes: TableShape[]): string[] {
+  const viewNames = new Set(shapes.filter((shape) => !shape.dropped).map((shape) => shape.name));
+  const gone = shapes.flatMap((shape) => {
+    const name = shape.table.name;
+    if (viewNames.has(name)) return [];
+    if (shape.dropped) return [{ name, shape, message: `relation "${name}" is dropped by version ${plan.version}: the new release (search_path ${plan.versionSchema}) must not use it` }];
+    if (shape.name !== name) return [{ name, shape, message: `relation "${name}" is renamed to "${shape.name}" by version ${plan.version}: the new release (search_path ${plan.versionSchema}) uses ${shape.name}` }];
+    return [];
+  });
+  if (gone.length === 0) return [];
+  const fn = `${ident(plan.versionSchema)}."_rookery_gone"`;
+  const sql = [
+    `CREATE OR REPLACE FUNCTION ${fn}(what text) RETURNS SETOF record LANGUAGE plpgsql VOLATILE AS $rookery$
+BEGIN
+    RAISE EXCEPTION USING ERRCODE = 'undefined_table', MESSAGE = what,
+        HINT = 'The old release still has it through the tables; it goes at rookery complete ${plan.version}.';
+END;
+$rookery$`,
+    `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $rookery$
+BEGIN
+    PERFORM * FROM ${fn}(TG_ARGV[0]) AS gone(gone text);
+    RETURN NULL;
+END;
+$rookery$`,
+  ];
+  for (const { name, message, shape } of gone) {
+    const view = `${ident(plan.versionSchema)}.${ident(name)}`;
+    const literal = pg.escapeLiteral(message);
+    const columns = plan.facts[tableKey(shape.table)]!.columns;
+    const definition = columns.length > 0 ? columns.map((column) => `${ident(column.name)} ${column.type}`).join(", ") : "gone text";
+    sql.push(`DROP VIEW IF EXISTS ${view}`);
+    sql.push(`CREATE VIEW ${view} AS SELECT * FROM ${fn}(${literal}) AS gone(${definition})`);
+    sql.push(`CREATE TRIGGER "_rookery_gone" INSTEAD OF INSERT OR UPDATE OR DELETE ON ${view} FOR EACH ROW EXECUTE FUNCTION ${fn}(${literal})`);
+  }
+  return sql;
 }
 
 /**

@@ -9,6 +9,7 @@ expandContractStory("RENAME TO under expand-contract", {
     await shapes.new("INSERT INTO customers VALUES (3, 'new')");
     expect(await shapes.new("SELECT id FROM customers ORDER BY id")).toEqual([{ id: "1" }, { id: "2" }, { id: "3" }]);
     expect(await shapes.old("SELECT name FROM clients WHERE id = 3")).toEqual([{ name: "new" }]);
+    await expect(shapes.new("SELECT * FROM clients")).rejects.toThrow(/relation "clients" is renamed to "customers" by version 20251201_000001/);
   },
   async afterAbort(shapes) {
     expect(await shapes.old("SELECT count(*)::int AS n FROM clients")).toEqual([{ n: 3 }]);
