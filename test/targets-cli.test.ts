@@ -2,13 +2,9 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { appliedVersions } from "./support/engine.ts";
 import { migrationsFolder, rookery, scratchFolder, writeMigration } from "./support/cli.ts";
 import { createTestDatabase, query } from "./support/services.ts";
-
-async function versions(url: string): Promise<string[]> {
-  const rows = await query<{ version: string }>(url, "SELECT version FROM schema_migrations WHERE status = 'applied' ORDER BY version");
-  return rows.map((row) => row.version);
-}
 
 describe("three targets in one environment", () => {
   let cwd: string;
@@ -67,8 +63,8 @@ describe("three targets in one environment", () => {
     writeMigration(contentDir, "2025_11_02/002_broken.sql", "ALTER TABLE no_such_table ADD COLUMN x text;\n");
     const run = await rookery(["apply", "--all"], {}, cwd);
     expect(run.code).toBe(1);
-    expect(await versions(oltp)).toEqual(["20251101_000001", "20251101_000002"]);
-    expect(await versions(content)).toEqual(["20251102_000001"]);
+    expect(await appliedVersions(oltp)).toEqual(["20251101_000001", "20251101_000002"]);
+    expect(await appliedVersions(content)).toEqual(["20251102_000001"]);
     for (const url of tenants) expect(await query(url, "SELECT to_regclass('public.leads') AS t")).toEqual([{ t: null }]);
     expect(run.stdout).toMatch(/oltp\s+-\s+-\s+applied\s+\S+\s+20251101_000001, 20251101_000002/);
     expect(run.stdout).toMatch(/content\s+-\s+-\s+failed.*20251102_000002: .*no_such_table/);
@@ -87,8 +83,8 @@ describe("three targets in one environment", () => {
     ]);
     expect(report.targets[0].databases[0].status).toBe("up_to_date");
     expect(report.targets[2].databases.map((db: { wave: number }) => db.wave)).toEqual([1, 2, 2]);
-    expect(await versions(content)).toEqual(["20251102_000001", "20251102_000002"]);
-    for (const url of tenants) expect(await versions(url)).toEqual(["20251103_000001"]);
+    expect(await appliedVersions(content)).toEqual(["20251102_000001", "20251102_000002"]);
+    for (const url of tenants) expect(await appliedVersions(url)).toEqual(["20251103_000001"]);
 
     const verify = await rookery(["verify", "--json"], {}, cwd);
     expect(verify.code).toBe(0);

@@ -8,7 +8,7 @@ import { enforcePolicyAtCli, POLICY_HELP, POLICY_OPTIONS } from "./policy-gate.t
 import { checkWatchChoice, handWatchToQueue, watchApplied, WATCH_HELP } from "./watch-after-apply.ts";
 import { printTargetsReport } from "./apply-targets.ts";
 import { TARGET_HELP, TARGET_OPTIONS, targetsFor } from "./targets.ts";
-import { applyTargets, environmentOf, prepareTargets } from "../targets/index.ts";
+import { applyTargets, environmentOf, prepareTargets, targetOfVersions } from "../targets/index.ts";
 
 const HELP = `Usage: rookery apply VERSION...     apply these migrations, in this order
        rookery apply --all          apply every pending migration, in version order
@@ -28,7 +28,8 @@ Options:
 With several targets (docs/targets.md), --all applies target after target in targetOrder, a fleet
 in waves (canary, then waveSize, at most maxParallel at once); a failure stops what has not started
 and exits 1 naming the databases that failed and those not started. Running it again carries on:
-databases already applied have nothing pending.
+databases already applied have nothing pending. Named versions run on the one target whose folder
+holds them (a fleet in waves); a version in several folders needs --target NAME.
 
 ${TARGET_HELP}
 
@@ -85,15 +86,14 @@ export const applyCommand: CliCommand = {
       const versions = versionsToApply(values.all, positionals);
       const resolved = targetsFor(values, io);
       if (resolved.many) {
-        const { targets, parallel, environment, config } = resolved;
+        const { parallel, environment, config } = resolved;
         if (values.watch || environment.autoRollback) {
           throw new UsageError(`${environment.name} has targets: the watch after an apply (autoRollback, --watch) covers one database and does not run across targets yet`, {
             hint: "Apply without --watch and without autoRollback on an environment with targets (docs/targets.md).",
           });
         }
-        if (versions && targets.length > 1) {
-          throw new UsageError("versions belong to one target's folder: name it with --target", { hint: `Targets: ${targets.map((target) => target.name).join(", ")}.` });
-        }
+        // Versions run on the one target whose folder holds them (a fleet in waves); --target narrows where to look.
+        const targets = versions ? [targetOfVersions(environment.name, resolved.targets, versions, `rookery plan --env ${environment.name}`).target] : resolved.targets;
         const prepared = await prepareTargets(targets);
         for (const target of prepared) {
           if (target.databases.length === 0) continue;

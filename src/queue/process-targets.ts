@@ -7,6 +7,7 @@ import {
   isAcrossTargets,
   listTargetRuns,
   markFailed,
+  pinnedTargets,
   markRunning,
   markSucceeded,
   planTargetRuns,
@@ -78,7 +79,9 @@ export async function processTargetsRequest(deps: TargetsJobDeps, job: Job, toke
       if (!isAcrossTargets(request.checksums)) {
         throw new RookeryError(`request ${requestId} pinned one database's files, but ${environment.name} now has targets`, { hint: "Ask again: the new request pins every target's files." });
       }
-      const prepared = await prepareTargets(resolveTargets(deps.config, environment));
+      // One version (or `--target`) pins one target's files: only the pinned targets run.
+      const pinned = pinnedTargets(request.checksums);
+      const prepared = await prepareTargets(resolveTargets(deps.config, environment).filter((target) => pinned.has(target.name)));
       await planTargetRuns(deps.controlPool, requestId, planRunRows(prepared));
     } catch (error) {
       const message = describeError(error);

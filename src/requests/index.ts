@@ -61,4 +61,4 @@ export {
   type TargetRunStatus,
   type PlannedRun,
 } from "./target-runs.ts";
-export { targetPinKey, pinsOfTarget, isAcrossTargets, pinTargets } from "./target-pins.ts";
+export { targetPinKey, pinsOfTarget, pinnedTargets, isAcrossTargets, pinTargets } from "./target-pins.ts";

@@ -24,6 +24,11 @@ export function pinsOfTarget(checksums: Record<string, string>, target: string):
   );
 }
 
+/** The targets a request across targets pinned files of, so its run plans those alone (one version pins one target). */
+export function pinnedTargets(checksums: Record<string, string>): Set<string> {
+  return new Set(Object.keys(checksums).filter((key) => key.includes(":")).map((key) => key.slice(0, key.indexOf(":"))));
+}
+
 export function isAcrossTargets(checksums: Record<string, string>): boolean {
   return Object.keys(checksums).some((key) => key.includes(":"));
 }

@@ -41,11 +41,21 @@ function blockingLines(gate: Assessment["gate"]): string[] {
   return gate.blocking.map((finding) => `${finding.rule} (${finding.file}:${finding.line}): ${finding.message}`);
 }
 
-/** Every target's files by version (the first target holding a version names it). */
-function targetsCatalog(config: SlackDeps["config"], environment: Environment): { byVersion: Map<string, Migration> } {
+/**
+ * Every pinned file by version, read from the folder of the first target that pinned it (two folders may
+ * reuse a version), and which targets pinned each version.
+ */
+function targetsCatalog(config: SlackDeps["config"], environment: Environment, checksums: Record<string, string>): { byVersion: Map<string, Migration>; where: Map<string, string[]> } {
   const byVersion = new Map<string, Migration>();
-  for (const target of resolveTargets(config, environment)) for (const migration of catalogOf(target).migrations) if (!byVersion.has(migration.version)) byVersion.set(migration.version, migration);
-  return { byVersion };
+  const where = new Map<string, string[]>();
+  for (const target of resolveTargets(config, environment)) {
+    for (const migration of catalogOf(target).migrations) {
+      if (checksums[targetPinKey(target.name, migration.version)] === undefined) continue;
+      if (!byVersion.has(migration.version)) byVersion.set(migration.version, migration);
+      where.set(migration.version, [...(where.get(migration.version) ?? []), target.name]);
+    }
+  }
+  return { byVersion, where };
 }
 
 function pinOnTargets(config: SlackDeps["config"], environment: Environment, checksums: Record<string, string>, version: string): string | undefined {
@@ -104,7 +114,8 @@ export async function buildRequestCard(sources: CardSources, request: ChangeRequ
   // Across targets the versions are the targets' files, pinned per target (docs/targets.md).
   const acrossTargets = environment !== undefined && isAcrossTargets(request.checksums);
   const ownCatalog = acrossTargets ? undefined : await sources.loadCatalog();
-  const catalog = ownCatalog ?? targetsCatalog(sources.config, environment!);
+  const catalog = ownCatalog ?? targetsCatalog(sources.config, environment!, request.checksums);
+  const where = "where" in catalog ? catalog.where : undefined;
   const migrations = request.versions.map((version) => catalog.byVersion.get(version));
   const found = migrations.filter((migration): migration is Migration => migration !== undefined);
   const assessment = environment && request.kind === "apply" ? await assessMigrations(environment, found, ownCatalog) : undefined;
@@ -132,6 +143,7 @@ export async function buildRequestCard(sources: CardSources, request: ChangeRequ
       hasRollback: request.kind === "apply" ? Boolean(migration?.rollback) || migration?.expandContract === true : (facts?.hasRollback ?? false),
       analysis: assessment?.analyses.find((analysis) => analysis.version === version),
       sql: request.kind === "apply" && request.versions.length <= MAX_PREVIEWS ? migration?.sql : undefined,
+      ...(where?.has(version) ? { targets: where.get(version)! } : {}),
       ...(expansion ? { expansion } : {}),
       ...(deprecation.length > 0 ? { deprecation } : {}),
     };

@@ -7,6 +7,7 @@ export { fleetDatabases, FleetRegistryError } from "./registry.ts";
 export { planWaves, crossesFailureLimit } from "./waves.ts";
 export { applyDatabase, applyFleet, notStarted, type DatabaseOutcome, type DatabaseStatus, type FleetReport } from "./apply-fleet.ts";
 export { applyTargets, prepareTargets, environmentOf, type PreparedTarget, type TargetRun, type TargetsReport } from "./apply-targets.ts";
+export { targetOfVersions, type TargetVersions } from "./find-versions.ts";
 export { eachDatabase } from "./each-database.ts";
 export { summarizeFleetStatus, type FleetStatusSummary, type FleetDatabaseStatus } from "./fleet-status.ts";
 export { planRunRows, haltReason, currentStep, runSummary, type RunRow, type FleetsByTarget } from "./run-state.ts";

@@ -18,6 +18,12 @@ export async function ledgerRows(url: string): Promise<{ version: string; status
   return query(url, "SELECT version, status, applied_by, applied_at, checksum, rollback_script FROM schema_migrations ORDER BY version");
 }
 
+/** The versions applied on a database, in order; none when it has no ledger yet. */
+export async function appliedVersions(url: string): Promise<string[]> {
+  const rows = await query<{ version: string }>(url, "SELECT version FROM schema_migrations WHERE status = 'applied' ORDER BY version").catch(() => []);
+  return rows.map((row) => row.version);
+}
+
 export async function columnsOf(url: string, table: string): Promise<string[]> {
   const rows = await query<{ column_name: string }>(
     url,

@@ -35,6 +35,8 @@ export interface CardMigration {
   sql?: string;
   /** A complete request's expansion as the ledger has it (since when, backfill), while the request is undecided. */
   expansion?: ExpansionSummary;
+  /** Across targets (docs/targets.md): the targets whose folder pinned it, so the approver sees where it runs. */
+  targets?: string[];
   /** A complete request's deprecation check (pg_stat_statements) of what the contract drops, one line each. */
   deprecation?: string[];
 }
@@ -165,6 +167,7 @@ function remainingMigrations(card: RequestCard): SlackBlock[] {
 
 function migrationBlock(migration: CardMigration, request: ChangeRequest): SlackBlock[] {
   const facts = [
+    migration.targets ? `on ${migration.targets.map((target) => `*${escapeMrkdwn(target)}*`).join(", ")}` : "",
     migration.analysis ? `*${migration.analysis.type}*` : "",
     `checksum ${code(shortChecksum(migration.pinnedChecksum))}`,
     request.kind === "complete"
