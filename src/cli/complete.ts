@@ -1,6 +1,7 @@
 import { parseVersion } from "../catalog/index.ts";
 import { UsageError } from "../errors.ts";
 import { completeExpansion } from "../expand/index.ts";
+import { deprecationReport } from "../runner/index.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand } from "./command.ts";
 import { cliActor, formatMs, progressTo, runCommand, targetFor } from "./format.ts";
 import { enforcePolicyAtCli, POLICY_HELP, POLICY_OPTIONS } from "./policy-gate.ts";
@@ -12,6 +13,10 @@ expanded: in one transaction under the lock timeout, the sync triggers go, old c
 new ones take their names, NOT NULL is set from the validated checks, tables are renamed or dropped.
 The version's schema (\`rookery schema VERSION\`) keeps working over the new shape. Run it once
 every instance of the old release is gone.
+
+For a file that drops columns or tables, it first says, per dropped column or table, whether
+queries in pg_stat_statements still use it (where the target has it), against
+deprecationWindowHours; it informs, it does not stop the contract.
 
 Options:
   --reason TEXT   why the policy is overridden (with --override-policy)
@@ -38,9 +43,14 @@ export const completeCommand: CliCommand = {
         overridePolicy: values["override-policy"],
         reason: values.reason,
       });
+      // Read before the contract drops them: whether queries still used what it drops (it informs, it does not block).
+      const deprecation = await deprecationReport(environment, version, { marks: "plain" });
       const report = await completeExpansion({ environment, catalog, actor: cliActor(io.env), onProgress: progressTo(io) }, { version });
-      if (values.json) printJson(io, { ok: true, ...report });
-      else io.stdout(`${report.version}  completed  ${formatMs(report.durationMs)}  the new release keeps search_path ${report.versionSchema}\n`);
+      if (values.json) printJson(io, { ok: true, ...report, ...(deprecation ? { deprecation } : {}) });
+      else {
+        for (const line of deprecation?.lines ?? []) io.stdout(`${line}\n`);
+        io.stdout(`${report.version}  completed  ${formatMs(report.durationMs)}  the new release keeps search_path ${report.versionSchema}\n`);
+      }
       return EXIT.ok;
     }),
 };

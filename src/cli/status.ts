@@ -1,6 +1,7 @@
 import type { Catalog } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
 import { describeExpansion } from "../expand/index.ts";
+import { deprecationReport } from "../runner/deprecation.ts";
 import { getStatus } from "../runner/status.ts";
 import { catalogOf, summarizeFleetStatus } from "../targets/index.ts";
 import type { MigrationState, StatusReport } from "../runner/types.ts";
@@ -52,7 +53,9 @@ function printStatus(io: CliIO, report: Omit<StatusReport, "migrations"> & { mig
   io.stdout(table(rows, ["VERSION", "STATE", "APPLIED", "BY", "TYPE", "LINT", "DESCRIPTION", "FLAGS"]));
   io.stdout(analysisNotes(report.migrations));
   for (const migration of report.migrations) {
-    if (migration.expansion) io.stdout(`${migration.version}: ${describeExpansion(migration.expansion)}; next: rookery complete ${migration.version}, or rollback to abort\n`);
+    if (!migration.expansion) continue;
+    io.stdout(`${migration.version}: ${describeExpansion(migration.expansion)}; next: rookery complete ${migration.version}, or rollback to abort\n`);
+    for (const line of migration.expansion.deprecation?.lines ?? []) io.stdout(`  ${line}\n`);
   }
   io.stdout(foreignLedgerNotes(report));
 }
@@ -70,6 +73,12 @@ function foreignLedgerNotes(report: Pick<StatusReport, "foreignLedgers" | "count
 /** The engine's status with the analysis of what is not applied (or drifted): type, findings, syntax error. */
 async function statusWithAnalysis(environment: Environment, catalog: Catalog) {
   const status = await getStatus(environment, catalog);
+  // An expanded version that drops columns or tables: whether queries still use them (pg_stat_statements).
+  for (const migration of status.migrations) {
+    if (migration.expansion?.phase !== "expanded") continue;
+    const deprecation = await deprecationReport(environment, migration.version, { marks: "plain" });
+    if (deprecation) migration.expansion = { ...migration.expansion, deprecation };
+  }
   // An applied file whose checksum is the one recorded is the text that ran: parsing it again says
   // nothing new and costs the most on the largest files. What would run (or drifted) is analysed.
   const applied = new Set(status.migrations.filter((migration) => migration.state === "applied").map((migration) => migration.version));

@@ -67,8 +67,14 @@ export async function checkDeprecated(client: pg.ClientBase, ledgerSchema: strin
   }
 }
 
-/** The request's lines, one per deprecated column or table (or one saying it cannot be checked). */
-export function describeDeprecation(check: DeprecationCheck, environment: string, windowHours: number, now: Date): string[] {
+/** How a line is marked: the chat's emoji, or words for a terminal and a log. */
+const MARKS = {
+  chat: { used: ":warning:", unused: ":white_check_mark:" },
+  plain: { used: "WARNING", unused: "ok" },
+};
+
+/** The lines for a person, one per deprecated column or table (or one saying it cannot be checked). */
+export function describeDeprecation(check: DeprecationCheck, environment: string, windowHours: number, now: Date, marks: keyof typeof MARKS = "chat"): string[] {
   if (!check.installed) return [`pg_stat_statements is not installed on ${environment}: whether queries still use ${check.dropped.join(", ")} cannot be checked.`];
   if ("unreadable" in check) return [`pg_stat_statements could not be read on ${environment} (${check.unreadable}): whether queries still use ${check.dropped.join(", ")} cannot be checked.`];
   const hours = check.statsReset ? (now.getTime() - Date.parse(check.statsReset)) / 3_600_000 : undefined;
@@ -79,7 +85,7 @@ export function describeDeprecation(check: DeprecationCheck, environment: string
     : `that covers more than deprecationWindowHours (${windowHours} h), and pg_stat_statements keeps no per-query times: to see the last ${windowHours} h only, run SELECT pg_stat_statements_reset() and ask again after ${windowHours} h`;
   return check.things.map((thing) =>
     thing.queries > 0
-      ? `:warning: deprecated ${thing.name}: ${thing.queries} ${thing.queries === 1 ? "query" : "queries"} (${thing.calls} calls) in pg_stat_statements still mention it ${since}; ${window}.`
-      : `:white_check_mark: deprecated ${thing.name}: no query in pg_stat_statements mentions it ${since}; ${window}.`,
+      ? `${MARKS[marks].used} deprecated ${thing.name}: ${thing.queries} ${thing.queries === 1 ? "query" : "queries"} (${thing.calls} calls) in pg_stat_statements still mention it ${since}; ${window}.`
+      : `${MARKS[marks].unused} deprecated ${thing.name}: no query in pg_stat_statements mentions it ${since}; ${window}.`,
   );
 }

@@ -4,7 +4,7 @@ export { rollbackMigration } from "./rollback.ts";
 export { rollbackMigrations, rollbackTargets, type RollbackManyOptions, type RollbackManyReport } from "./rollback-many.ts";
 export { previewRollback, type RollbackPreview } from "./rollback-safety.ts";
 export { getStatus } from "./status.ts";
-export { deprecationLines } from "./deprecation.ts";
+export { deprecationLines, deprecationReport, type DeprecationReport } from "./deprecation.ts";
 export { planMigrations } from "./plan.ts";
 export { getHistory } from "./history.ts";
 export { verifyMigrations } from "./verify.ts";

@@ -123,6 +123,8 @@ export interface ExpansionSummary {
   versionSchema: string;
   tables: string[];
   backfill: { table: string; rows: number; estimate: number; done: boolean }[];
+  /** `rookery status` only, for an expanded version that drops columns or tables: whether queries still use them. */
+  deprecation?: { windowHours: number; lines: string[] };
 }
 
 export interface StatusReport {

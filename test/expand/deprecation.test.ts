@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { applyMigrations } from "../../src/runner/index.ts";
+import { migrationsFolder, rookery } from "../support/cli.ts";
+import { configFile } from "../support/config-file.ts";
 import { runContext, testEnvironment } from "../support/engine.ts";
 import { query } from "../support/services.ts";
 import { startSlackHarness, textOf, USERS } from "../support/slack-app.ts";
@@ -46,6 +48,46 @@ describe("deprecation first: the complete request of a DROP COLUMN / DROP TABLE 
     expect(message).toContain("less than deprecationWindowHours (6 h)");
     // Nothing was dropped by asking.
     expect(await query(appUrl, "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'invoices' AND column_name = 'note'")).toEqual([{ n: 1 }]);
+  });
+
+  it("on the command line: status (and --json) of the expanded version and `rookery complete` (and --json) show the same check", async () => {
+    const env = { ROOKERY_CONFIG: configFile({ production: { databaseUrl: appUrl, deprecationWindowHours: 6 } }), MIGRATIONS_DIR: harness.config.migrationsDir };
+    const used = /^ {2}WARNING deprecated invoices\.note: 1 query \(3 calls\) in pg_stat_statements still mention it since the statistics were last reset \(.+\); that is less than deprecationWindowHours \(6 h\)/m;
+    const status = await rookery(["status"], env);
+    expect(status.stdout).toMatch(used);
+    expect(status.stdout).toMatch(/^ {2}ok deprecated legacy_customers: no query in pg_stat_statements mentions it/m);
+    const json = JSON.parse((await rookery(["status", "--json"], env)).stdout);
+    expect(json.migrations.find((migration: { version: string }) => migration.version === VERSION).expansion.deprecation).toMatchObject({
+      installed: true,
+      windowHours: 6,
+      things: [{ name: "invoices.note", queries: 1, calls: 3 }, { name: "legacy_customers", queries: 0, calls: 0 }],
+      lines: [expect.stringMatching(/^WARNING deprecated invoices\.note/), expect.stringMatching(/^ok deprecated legacy_customers/)],
+    });
+
+    const complete = await rookery(["complete", VERSION, "--json"], env);
+    expect(complete.code).toBe(0);
+    expect(JSON.parse(complete.stdout)).toMatchObject({
+      ok: true,
+      version: VERSION,
+      deprecation: { installed: true, windowHours: 6, things: [{ name: "invoices.note", queries: 1, calls: 3 }, { name: "legacy_customers", queries: 0 }] },
+    });
+    // The check was read before the contract dropped them.
+    expect(await query(appUrl, "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'invoices' AND column_name = 'note'")).toEqual([{ n: 0 }]);
+  });
+
+  it("`rookery complete` prints the check above its result line", async () => {
+    // A second version that drops a column the old release still reads, in plain text this time.
+    const dir = migrationsFolder({
+      "2025_12_01/001_drop_note.sql": "-- rookery:expand-contract\nALTER TABLE invoices DROP COLUMN note;\nDROP TABLE legacy_customers;\n",
+      "2025_12_02/001_drop_total.sql": "-- rookery:expand-contract\n-- rookery:down total = 0\nALTER TABLE invoices DROP COLUMN total;\n",
+    });
+    const env = { ROOKERY_CONFIG: configFile({ production: { databaseUrl: appUrl } }), MIGRATIONS_DIR: dir };
+    const apply = await rookery(["apply", "20251202_000001"], env);
+    expect(apply.code, apply.stderr).toBe(0);
+    await query(appUrl, "SELECT id, total FROM invoices WHERE id = $1", [1]);
+    const complete = await rookery(["complete", "20251202_000001"], env);
+    expect(complete.code).toBe(0);
+    expect(complete.stdout).toMatch(/^WARNING deprecated invoices\.total: 1 query \(1 calls\) in pg_stat_statements still mention it .+deprecationWindowHours \(24 h\).+\n20251202_000001 {2}completed/m);
   });
 
   it("without pg_stat_statements: one line says it cannot be checked", async () => {
