@@ -1,3 +1,4 @@
+import type { Migration } from "../catalog/index.ts";
 import { RookeryError, UsageError } from "../errors.ts";
 
 /** The file asks for something that cannot run in two phases: refused before anything runs. */
@@ -17,6 +18,15 @@ export class ExpansionConflictError extends RookeryError {
   constructor(version: string, other: string, tables: string[]) {
     super(`${version} cannot expand: ${other} is still expanded on ${tables.join(", ")} (one expansion per table at a time)`, {
       hint: `Complete it (rookery complete ${other}) or roll it back (rookery rollback ${other} --reason ...) first.`,
+    });
+  }
+}
+
+/** Two expand-contract files of one run touch the same table: the second could expand only once the first is completed. */
+export class ExpansionsInOneRunError extends UsageError {
+  constructor(first: Migration, second: Migration, tables: string[]) {
+    super(`${first.path} and ${second.path} both expand ${tables.join(", ")} in this run (one expansion per table at a time)`, {
+      hint: `Nothing was run. Apply ${first.version} alone (rookery apply ${first.version}), deploy, complete it (rookery complete ${first.version}), then apply ${second.version}; or put both changes in one file.`,
     });
   }
 }

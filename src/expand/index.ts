@@ -1,8 +1,8 @@
 /** Expand-contract migrations: two phases from one plain SQL file (docs/expand-contract.md). */
 export { executeExpandContract } from "./expand.ts";
 export { completeExpansion, abortExpansion, hasOpenExpansion, type CompleteReport } from "./contract.ts";
-export { operationsOf, refuseConflictingExpansion } from "./planner.ts";
+export { operationsOf, refuseConflictingExpansions } from "./planner.ts";
 export { versionSchemaName } from "./plan.ts";
-export { ExpandRefusedError, ExpansionConflictError, ExpansionStateError } from "./errors.ts";
+export { ExpandRefusedError, ExpansionConflictError, ExpansionsInOneRunError, ExpansionStateError } from "./errors.ts";
 export { openExpansions, describeExpansion } from "./summary.ts";
 export { checkDeprecated, describeDeprecation, type DeprecationCheck } from "./deprecation.ts";

@@ -4,7 +4,7 @@ import type { Migration } from "../catalog/index.ts";
 import { deriveOperations } from "./derive.ts";
 import { readDirectives } from "./directives.ts";
 import { openExpansionOn } from "../ledger/index.ts";
-import { ExpandRefusedError, ExpansionConflictError } from "./errors.ts";
+import { ExpandRefusedError, ExpansionConflictError, ExpansionsInOneRunError } from "./errors.ts";
 import { readTableFacts } from "./facts.ts";
 import { operationOf } from "./operations/index.ts";
 import { tableKey, versionSchemaName, type ExpandStep, type ExpansionPlan, type OperationSpec, type TableFacts } from "./plan.ts";
@@ -13,13 +13,22 @@ import type { BackfillWork } from "./plan.ts";
 
 /**
  * Refuses, before anything of a run is applied or recorded, an expand-contract file whose tables
- * another version's expansion still holds (one expansion per table at a time), naming that version.
- * A version resuming its own interrupted expansion passes.
+ * another version's expansion still holds (one expansion per table at a time), naming that version,
+ * and two expand-contract files of the same run that touch one table (the second could only expand
+ * once the first is completed), naming both files and the tables. A version resuming its own
+ * interrupted expansion passes. Every file is checked for statements that cannot run in two phases.
  */
-export async function refuseConflictingExpansion(client: pg.ClientBase, ledgerSchema: string, migration: Migration, statements: readonly Statement[]): Promise<void> {
-  const tables = touchedTables({ specs: operationsOf(migration, statements) });
-  const other = await openExpansionOn(client, ledgerSchema, tables, migration.version);
-  if (other) throw new ExpansionConflictError(migration.version, other.version, other.tables.filter((table) => tables.includes(table)));
+export async function refuseConflictingExpansions(client: pg.ClientBase, ledgerSchema: string, runs: readonly { migration: Migration; statements: readonly Statement[] }[]): Promise<void> {
+  const earlier: { migration: Migration; tables: string[] }[] = [];
+  for (const { migration, statements } of runs) {
+    if (!migration.expandContract) continue;
+    const tables = touchedTables({ specs: operationsOf(migration, statements) });
+    const other = await openExpansionOn(client, ledgerSchema, tables, migration.version);
+    if (other) throw new ExpansionConflictError(migration.version, other.version, other.tables.filter((table) => tables.includes(table)));
+    const first = earlier.find((candidate) => candidate.tables.some((table) => tables.includes(table)));
+    if (first) throw new ExpansionsInOneRunError(first.migration, migration, first.tables.filter((table) => tables.includes(table)));
+    earlier.push({ migration, tables });
+  }
 }
 
 /** The operations of a file, or the refusal naming every statement that cannot run in two phases. Needs no database. */

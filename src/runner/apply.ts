@@ -15,7 +15,7 @@ import { databaseLabel, resetSession, withRunnerSession } from "./session.ts";
 import { isPending } from "./statements.ts";
 import { ParseAhead } from "./parse-ahead.ts";
 import type { Environment } from "../config/index.ts";
-import { executeExpandContract, refuseConflictingExpansion } from "../expand/index.ts";
+import { executeExpandContract, refuseConflictingExpansions } from "../expand/index.ts";
 import type { ApplyOptions, ApplyReport, Migration, MigrationFailure, RunContext } from "./types.ts";
 
 /** The migrations asked for, in the order asked (or the whole catalog, in version order). */
@@ -149,10 +149,8 @@ async function applySelected(ctx: RunContext, options: ApplyOptions, selected: M
     }));
     checkPinnedChecksums(todo.map((run) => run.migration), options.expectedChecksums);
     // An expand-contract file with a statement that cannot run in two phases is refused before anything runs.
-    // So is one whose tables another version's expansion still holds.
-    for (const run of todo) {
-      if (run.migration.expandContract) await refuseConflictingExpansion(run.client, ctx.environment.ledgerSchema, run.migration, run.statements);
-    }
+    // So is one whose tables another version's expansion still holds, or another file of this run expands.
+    await refuseConflictingExpansions(client, ctx.environment.ledgerSchema, todo);
     await beforeApplying(ctx, client, todo.map((run) => run.migration));
 
     for (const [index, run] of todo.entries()) {

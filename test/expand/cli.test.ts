@@ -51,6 +51,22 @@ describe("expand-contract from the command line", async () => {
     expect((await rookery(["schema", VERSION], env)).stdout).toBe(`rookery_${VERSION}\n`);
   });
 
+  it("refuses two expand-contract files of one apply --all that touch one table, naming both and the table, before anything runs", async () => {
+    const other = migrationsFolder({
+      "2025_12_03/001_plain.sql": "CREATE TABLE audit_notes (id bigint PRIMARY KEY);\n",
+      "2025_12_03/002_add_note.sql": "-- rookery:expand-contract\nALTER TABLE orders ADD COLUMN note text;\n",
+      "2025_12_03/003_rename_qty.sql": "-- rookery:expand-contract\nALTER TABLE orders RENAME COLUMN qty TO quantity;\n",
+    });
+    const run = await rookery(["apply", "--all"], { ROOKERY_CONFIG: config, MIGRATIONS_DIR: other });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("2025_12_03/002_add_note.sql and 2025_12_03/003_rename_qty.sql both expand public.orders in this run (one expansion per table at a time)");
+    expect(run.stderr).toContain("Nothing was run.");
+    // Nothing applied, nothing recorded: not even the plain file before them.
+    expect(await query(url, "SELECT to_regclass('public.audit_notes') AS t")).toEqual([{ t: null }]);
+    expect(await query(url, "SELECT count(*)::int AS n FROM schema_migrations WHERE version LIKE '20251203%'")).toEqual([{ n: 0 }]);
+    expect(await query(url, "SELECT count(*)::int AS n FROM rookery_expansions WHERE version LIKE '20251203%'")).toEqual([{ n: 0 }]);
+  });
+
   it("refuses a file with a statement that cannot run in two phases, naming it, before anything runs", async () => {
     const other = migrationsFolder({
       "2025_12_02/001_mixed.sql": "-- rookery:expand-contract\nALTER TABLE orders ADD COLUMN note text;\nCREATE INDEX orders_note ON orders (note);\n",
