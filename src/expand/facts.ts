@@ -4,9 +4,18 @@ import type { TableFacts, TableRef } from "./plan.ts";
 /** Version schemas of earlier expansions: their views are Rookery's, and complete drops them. */
 const VERSION_SCHEMA_PATTERN = "^rookery_[0-9]{8}_[0-9]{6}$";
 
-/** An index over plain columns, no expression or predicate, backing no constraint: rebuilt on a changed column's shadow. */
-const PLAIN_INDEX = `x.indexprs IS NULL AND x.indpred IS NULL AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = x.indexrelid)`;
+/** An index that uses the column: as a key, or in an expression or its predicate (recorded in pg_depend). */
+const INDEX_USES_COLUMN = `x.indrelid = c.oid AND (a.attnum = ANY (x.indkey) OR EXISTS (
+           SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = x.indexrelid
+             AND d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid AND d.refobjsubid = a.attnum))`;
 
+/**
+ * What a changed column's shadow gets copies of: every index over it backing no constraint (plain,
+ * expression, partial), a UNIQUE constraint's index (not deferrable: the copy becomes the constraint
+ * at complete), and CHECK constraints (copied NOT VALID, validated after the backfill). What cannot be
+ * moved (`used_by`): primary keys, exclusion constraints, foreign keys either side, deferrable UNIQUE,
+ * views (other than the version schemas' own).
+ */
 const COLUMNS_SQL = `
 SELECT a.attname::text AS name,
        format_type(a.atttypid, a.atttypmod) AS type,
@@ -15,14 +24,12 @@ SELECT a.attname::text AS name,
        a.attidentity <> '' AS identity,
        a.attgenerated <> '' AS generated,
        ARRAY(
-         SELECT 'index ' || i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-         WHERE x.indrelid = c.oid AND (a.attnum = ANY (x.indkey)
-           OR pg_get_expr(x.indexprs, x.indrelid) ~ ('\\m' || a.attname || '\\M')
-           OR pg_get_expr(x.indpred, x.indrelid) ~ ('\\m' || a.attname || '\\M'))
-           AND NOT (${PLAIN_INDEX})
+         SELECT CASE co.contype WHEN 'p' THEN 'primary key ' WHEN 'u' THEN 'deferrable unique constraint ' WHEN 'x' THEN 'exclusion constraint ' END || co.conname
+         FROM pg_constraint co
+         WHERE co.conrelid = c.oid AND a.attnum = ANY (co.conkey) AND (co.contype IN ('p', 'x') OR (co.contype = 'u' AND co.condeferrable))
          UNION ALL
-         SELECT 'constraint ' || co.conname FROM pg_constraint co
-         WHERE co.contype IN ('c', 'f', 'x') AND ((co.conrelid = c.oid AND a.attnum = ANY (co.conkey)))
+         SELECT 'foreign key ' || co.conname FROM pg_constraint co
+         WHERE co.contype = 'f' AND co.conrelid = c.oid AND a.attnum = ANY (co.conkey)
          UNION ALL
          SELECT 'foreign key ' || co.conname || ' of ' || co.conrelid::regclass::text FROM pg_constraint co
          WHERE co.contype = 'f' AND co.confrelid = c.oid AND a.attnum = ANY (co.confkey)
@@ -32,9 +39,13 @@ SELECT a.attname::text AS name,
          WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = c.oid AND d.refobjsubid = a.attnum AND v.oid <> c.oid
            AND vn.nspname !~ '${VERSION_SCHEMA_PATTERN}'
        ) AS used_by,
-       (SELECT COALESCE(json_agg(json_build_object('name', i.relname::text, 'definition', pg_get_indexdef(i.oid)) ORDER BY i.relname), '[]'::json)
+       (SELECT COALESCE(json_agg(json_build_object('name', i.relname::text, 'definition', pg_get_indexdef(i.oid), 'constraint', co.conname::text) ORDER BY i.relname), '[]'::json)
         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-        WHERE x.indrelid = c.oid AND a.attnum = ANY (x.indkey) AND ${PLAIN_INDEX}) AS indexes,
+        LEFT JOIN pg_constraint co ON co.conindid = x.indexrelid AND co.conrelid = x.indrelid
+        WHERE ${INDEX_USES_COLUMN} AND (co.oid IS NULL OR (co.contype = 'u' AND NOT co.condeferrable))) AS indexes,
+       (SELECT COALESCE(json_agg(json_build_object('name', co.conname::text, 'definition', pg_get_constraintdef(co.oid)) ORDER BY co.conname), '[]'::json)
+        FROM pg_constraint co
+        WHERE co.contype = 'c' AND co.conrelid = c.oid AND a.attnum = ANY (co.conkey) AND co.conname !~ '^_rookery_') AS checks,
        (SELECT s.oid::regclass::text FROM pg_depend d JOIN pg_class s ON s.oid = d.objid
         WHERE d.refobjid = c.oid AND d.refobjsubid = a.attnum AND d.classid = 'pg_class'::regclass AND s.relkind = 'S' AND d.deptype = 'a'
         LIMIT 1) AS owned_sequence
@@ -62,7 +73,8 @@ interface ColumnRecord {
   identity: boolean;
   generated: boolean;
   used_by: string[];
-  indexes: { name: string; definition: string }[];
+  indexes: { name: string; definition: string; constraint: string | null }[];
+  checks: { name: string; definition: string }[];
   owned_sequence: string | null;
 }
 
@@ -87,7 +99,8 @@ export async function readTableFacts(client: pg.ClientBase, table: TableRef): Pr
       identity: row.identity,
       generated: row.generated,
       usedBy: row.used_by,
-      indexes: row.indexes,
+      indexes: row.indexes.map((index) => (index.constraint ? { name: index.name, definition: index.definition, constraint: index.constraint } : { name: index.name, definition: index.definition })),
+      checks: row.checks,
       ownedSequence: row.owned_sequence,
     })),
     key: keys[0]?.key ?? [],

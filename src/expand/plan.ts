@@ -72,10 +72,15 @@ export interface ColumnFacts {
   default: string | null;
   identity: boolean;
   generated: boolean;
-  /** Indexes and constraints (other than NOT NULL) that use the column, by name, except those in `indexes`. */
+  /** What uses the column and cannot move to a changed column's shadow: `primary key orders_pkey`, `view public.totals`. */
   usedBy: string[];
-  /** Plain indexes over the column (no expression, no predicate, backing no constraint), with their definitions. */
-  indexes: { name: string; definition: string }[];
+  /**
+   * Indexes over the column (as a key, in an expression or a predicate) with their definitions, rebuilt
+   * on a changed column's shadow; `constraint` when one is a UNIQUE constraint's index.
+   */
+  indexes: { name: string; definition: string; constraint?: string }[];
+  /** CHECK constraints over the column (absent in plans stored before they were copied). */
+  checks?: { name: string; definition: string }[];
   /** A sequence owned by the column (serial), which must move with it. */
   ownedSequence: string | null;
 }

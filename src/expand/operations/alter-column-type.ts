@@ -1,21 +1,48 @@
+import { scanSync } from "libpg-query";
 import { columnOf, notNullCheckName, overNewRow, overOldRow, type Operation } from "../operation.ts";
 import { ident, qualified, shadowColumn, type AlterColumnTypeSpec, type ColumnFacts } from "../plan.ts";
 
-/** The name of the copy of an index built on the shadow column; it takes the index's name at complete. */
-function shadowIndex(name: string): string {
+/** The name of a copy made on the shadow column (an index, a CHECK); it takes the original's name at complete. */
+function shadowCopy(name: string): string {
   return `_rookery_${name}`.slice(0, 63);
 }
 
 /**
- * An index's definition (pg_get_indexdef) rebuilt concurrently on the shadow column: the same
- * method, columns, order and options, the changed column replaced in its column list.
+ * SQL from the catalog (pg_get_indexdef, pg_get_constraintdef) with every reference to `column`
+ * pointing at `to`: each identifier token naming it, not a string, a function called the same, a
+ * qualified name's part or a type after `::`.
  */
+function renameColumnIn(sql: string, column: string, to: string): string {
+  const bytes = Buffer.from(sql, "utf8");
+  const tokens = scanSync(sql).tokens;
+  const quoted = `"${column.replace(/"/g, '""')}"`;
+  let out = "";
+  let at = 0;
+  tokens.forEach((token, index) => {
+    const names = token.text === quoted || (token.text === column && token.tokenName !== "SCONST" && /^[a-z_][a-z0-9_$]*$/.test(column));
+    const before = tokens[index - 1]?.text;
+    if (!names || before === "." || before === "::" || tokens[index + 1]?.text === "(" || tokens[index + 1]?.text === ".") return;
+    out += bytes.subarray(at, token.start).toString("utf8") + ident(to);
+    at = token.end;
+  });
+  return out + bytes.subarray(at).toString("utf8");
+}
+
+/** An index's definition (pg_get_indexdef) rebuilt concurrently on the shadow column: the same method, keys, expressions, predicate and options. */
 function shadowIndexSql(index: ColumnFacts["indexes"][number], column: string): string {
   const using = index.definition.indexOf(" USING ");
-  const head = index.definition.slice(0, using).replace(/^CREATE (UNIQUE )?INDEX \S+ ON /, (_match, unique: string | undefined) => `CREATE ${unique ?? ""}INDEX CONCURRENTLY ${ident(shadowIndex(index.name))} ON `);
-  const escaped = column.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const columns = index.definition.slice(using).replace(new RegExp(`(?<![\\w."])(?:${escaped}|"${escaped}")(?![\\w"])`, "g"), ident(shadowColumn(column)));
-  return `${head}${columns}`;
+  const head = index.definition.slice(0, using).replace(/^CREATE (UNIQUE )?INDEX \S+ ON /, (_match, unique: string | undefined) => `CREATE ${unique ?? ""}INDEX CONCURRENTLY ${ident(shadowCopy(index.name))} ON `);
+  return `${head}${renameColumnIn(index.definition.slice(using), column, shadowColumn(column))}`;
+}
+
+/** What blocks a change of type in two phases, and the way by hand, one sentence each. */
+function blocker(table: string, column: string, what: string): string {
+  const byHand = what.startsWith("view ")
+    ? `drop it in a plain migration before this one and create it again after \`rookery complete\``
+    : what.startsWith("foreign key ")
+      ? "drop it in a plain migration first and add it again after `rookery complete` (ADD CONSTRAINT ... NOT VALID, then VALIDATE CONSTRAINT)"
+      : "change the type in a plain migration in a quiet hour (ALTER COLUMN ... TYPE rewrites the table under an ACCESS EXCLUSIVE lock)";
+  return `column ${table}.${column} is used by ${what}, which cannot move to the new column in two phases: ${byHand}`;
 }
 
 /**
@@ -31,12 +58,8 @@ export const alterColumnType: Operation<AlterColumnTypeSpec> = {
     if (!column) return [`column ${spec.column} does not exist in ${facts.name}`];
     const problems: string[] = [];
     if (column.identity || column.generated) problems.push(`column ${facts.name}.${spec.column} is an identity or generated column, which cannot be changed in two phases`);
-    if (column.usedBy.length > 0) {
-      // Plain indexes are rebuilt on the shadow column (`indexes`); these are what cannot be.
-      problems.push(
-        `column ${facts.name}.${spec.column} is used by ${column.usedBy.join(", ")}, which would have to be rebuilt on the new column; change the type with a plain migration in a quiet hour, or drop them first`,
-      );
-    }
+    // Indexes, UNIQUE constraints and CHECKs are copied onto the shadow column; these cannot be.
+    problems.push(...column.usedBy.map((what) => blocker(facts.name, spec.column, what)));
     if (columnOf(facts, shadowColumn(spec.column))) problems.push(`${facts.name} already has a column ${shadowColumn(spec.column)} (left by another tool?)`);
     return problems;
   },
@@ -51,8 +74,14 @@ export const alterColumnType: Operation<AlterColumnTypeSpec> = {
     const table = qualified(spec.table);
     const shadow = shadowColumn(spec.column);
     const sql = [`ALTER TABLE ${table} ADD COLUMN ${ident(shadow)} ${spec.type}`];
-    if (columnOf(facts, spec.column)?.notNull) {
+    const column = columnOf(facts, spec.column);
+    if (column?.notNull) {
       sql.push(`ALTER TABLE ${table} ADD CONSTRAINT ${ident(notNullCheckName(shadow))} CHECK (${ident(shadow)} IS NOT NULL) NOT VALID`);
+    }
+    // Each CHECK over the column, on the shadow: new writes checked at once, old rows after the backfill.
+    for (const check of column?.checks ?? []) {
+      const definition = renameColumnIn(check.definition.replace(/\s+NOT VALID$/, ""), spec.column, shadow);
+      sql.push(`ALTER TABLE ${table} ADD CONSTRAINT ${ident(shadowCopy(check.name))} ${definition} NOT VALID`);
     }
     return [{ label: `add column ${shadow} ${spec.type} to ${spec.table.name}`, sql: sql.join(";\n") }];
   },
@@ -70,13 +99,16 @@ export const alterColumnType: Operation<AlterColumnTypeSpec> = {
     const column = columnOf(facts, spec.column)!;
     // After the backfill, so the rows are written once and the index is built once.
     const indexes = column.indexes.map((index) => ({
-      label: `build index ${shadowIndex(index.name)} on ${shadowColumn(spec.column)} concurrently`,
+      label: `build index ${shadowCopy(index.name)} on ${shadowColumn(spec.column)} concurrently`,
       sql: shadowIndexSql(index, spec.column),
       outsideTransaction: true,
     }));
-    if (!column.notNull) return indexes;
-    const check = notNullCheckName(shadowColumn(spec.column));
-    return [{ label: `validate NOT NULL of ${shadowColumn(spec.column)}`, sql: `ALTER TABLE ${qualified(spec.table)} VALIDATE CONSTRAINT ${ident(check)}` }, ...indexes];
+    const validate = (name: string, label: string) => ({ label, sql: `ALTER TABLE ${qualified(spec.table)} VALIDATE CONSTRAINT ${ident(name)}` });
+    return [
+      ...(column.notNull ? [validate(notNullCheckName(shadowColumn(spec.column)), `validate NOT NULL of ${shadowColumn(spec.column)}`)] : []),
+      ...(column.checks ?? []).map((check) => validate(shadowCopy(check.name), `validate check ${check.name} on ${shadowColumn(spec.column)}`)),
+      ...indexes,
+    ];
   },
   complete(spec, facts) {
     const table = qualified(spec.table);
@@ -86,8 +118,13 @@ export const alterColumnType: Operation<AlterColumnTypeSpec> = {
     if (old.ownedSequence) sql.push(`ALTER SEQUENCE ${old.ownedSequence} OWNED BY ${table}.${ident(shadow)}`);
     sql.push(`ALTER TABLE ${table} DROP COLUMN ${ident(spec.column)}`);
     sql.push(`ALTER TABLE ${table} RENAME COLUMN ${ident(shadow)} TO ${ident(spec.column)}`);
-    // The old column's indexes went with it; their copies on the shadow take their names.
-    for (const index of old.indexes) sql.push(`ALTER INDEX ${ident(spec.table.schema)}.${ident(shadowIndex(index.name))} RENAME TO ${ident(index.name)}`);
+    // The old column's indexes and constraints went with it; their copies on the shadow take their names.
+    for (const index of old.indexes) {
+      const copy = `${ident(spec.table.schema)}.${ident(shadowCopy(index.name))}`;
+      if (index.constraint) sql.push(`ALTER TABLE ${table} ADD CONSTRAINT ${ident(index.constraint)} UNIQUE USING INDEX ${ident(shadowCopy(index.name))}`);
+      else sql.push(`ALTER INDEX ${copy} RENAME TO ${ident(index.name)}`);
+    }
+    for (const check of old.checks ?? []) sql.push(`ALTER TABLE ${table} RENAME CONSTRAINT ${ident(shadowCopy(check.name))} TO ${ident(check.name)}`);
     if (old.default) sql.push(`ALTER TABLE ${table} ALTER COLUMN ${ident(spec.column)} SET DEFAULT (${old.default})::${spec.type}`);
     if (old.notNull) {
       // The validated check lets SET NOT NULL skip its scan (Postgres 12+); then it is redundant.
@@ -99,8 +136,10 @@ export const alterColumnType: Operation<AlterColumnTypeSpec> = {
   abort(spec, facts) {
     const table = qualified(spec.table);
     const shadow = shadowColumn(spec.column);
+    const column = columnOf(facts, spec.column);
     return [
-      ...(columnOf(facts, spec.column)?.indexes ?? []).map((index) => `DROP INDEX IF EXISTS ${ident(spec.table.schema)}.${ident(shadowIndex(index.name))}`),
+      ...(column?.indexes ?? []).map((index) => `DROP INDEX IF EXISTS ${ident(spec.table.schema)}.${ident(shadowCopy(index.name))}`),
+      ...(column?.checks ?? []).map((check) => `ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${ident(shadowCopy(check.name))}`),
       `ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${ident(notNullCheckName(shadow))}`,
       `ALTER TABLE ${table} DROP COLUMN IF EXISTS ${ident(shadow)}`,
     ];

@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import { completeExpansion } from "../../src/expand/index.ts";
+import { applyMigrations, rollbackMigration } from "../../src/runner/index.ts";
+import { compareSnapshots } from "../../src/runner/schema-snapshot.ts";
+import { migrationsFolder } from "../support/cli.ts";
+import { runContext, testEnvironment } from "../support/engine.ts";
+import { queryAs, schemaOf } from "../support/expand.ts";
+import { createTestDatabase, query } from "../support/services.ts";
+
+const VERSION = "20251201_000001";
+const NEW = `rookery_${VERSION},public`;
+
+const constraints = (url: string) =>
+  query(url, "SELECT conname, pg_get_constraintdef(oid) AS def, convalidated AS valid FROM pg_constraint WHERE conrelid = 'accounts'::regclass ORDER BY conname");
+const indexes = (url: string) => query(url, "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'accounts' ORDER BY indexname");
+
+describe("ALTER COLUMN TYPE of a column with CHECKs, a UNIQUE constraint, partial and expression indexes", async () => {
+  const url = await createTestDatabase("exp-type-deps");
+  await query(
+    url,
+    `CREATE TABLE accounts (id bigint PRIMARY KEY, code integer NOT NULL, email varchar(50),
+       CONSTRAINT accounts_email_key UNIQUE (email), CONSTRAINT code_positive CHECK (code > 0), CONSTRAINT code_below_id CHECK (code < id + 1000000));
+     CREATE INDEX accounts_busy ON accounts (id) WHERE code > 100;
+     CREATE INDEX accounts_email_lower ON accounts (lower(email)) WHERE email <> 'code';
+     INSERT INTO accounts SELECT g, g, 'a' || g || '@x' FROM generate_series(1, 1500) g`,
+  );
+  const dir = migrationsFolder({
+    "2025_12_01/001_widen.sql": "-- rookery:expand-contract\nALTER TABLE accounts ALTER COLUMN code TYPE bigint;\nALTER TABLE accounts ALTER COLUMN email TYPE text;\n",
+  });
+  const environment = testEnvironment(url, { backfillBatchSize: 500 });
+  const before = await schemaOf(url);
+  const constraintsBefore = await constraints(url);
+
+  it("expands: every CHECK, the UNIQUE index and the partial and expression indexes are copied onto the new columns, checked", async () => {
+    const report = await applyMigrations(runContext(environment, dir), { versions: [VERSION] });
+    expect(report.failed).toBeUndefined();
+    expect(await constraints(url)).toEqual(
+      expect.arrayContaining([
+        { conname: "_rookery_code_positive", def: "CHECK ((_rookery_code > 0))", valid: true },
+        { conname: "_rookery_code_below_id", def: "CHECK ((_rookery_code < (id + 1000000)))", valid: true },
+      ]),
+    );
+    expect(await indexes(url)).toEqual(
+      expect.arrayContaining([
+        { indexname: "_rookery_accounts_busy", indexdef: "CREATE INDEX _rookery_accounts_busy ON public.accounts USING btree (id) WHERE (_rookery_code > 100)" },
+        { indexname: "_rookery_accounts_email_key", indexdef: "CREATE UNIQUE INDEX _rookery_accounts_email_key ON public.accounts USING btree (_rookery_email)" },
+        {
+          indexname: "_rookery_accounts_email_lower",
+          indexdef: "CREATE INDEX _rookery_accounts_email_lower ON public.accounts USING btree (lower(_rookery_email)) WHERE (_rookery_email <> 'code'::text)",
+        },
+      ]),
+    );
+    // The new release's writes are held to the same rules.
+    await expect(queryAs(url, NEW, "INSERT INTO accounts (id, code, email) VALUES (5000, -1, 'new@x')")).rejects.toThrow(/check constraint/);
+    await expect(queryAs(url, NEW, "INSERT INTO accounts (id, code, email) VALUES (5001, 7, 'a1@x')")).rejects.toThrow(/duplicate key value/);
+  });
+
+  it("aborts back to exactly the old schema", async () => {
+    await rollbackMigration(runContext(environment, dir), { version: VERSION, reason: "again" });
+    expect(compareSnapshots(before, await schemaOf(url), "after abort")).toEqual([]);
+  });
+
+  it("completes: the copies take the original names, over the new types", async () => {
+    expect((await applyMigrations(runContext(environment, dir), { versions: [VERSION] })).failed).toBeUndefined();
+    await completeExpansion(runContext(environment, dir), { version: VERSION });
+    expect(await query(url, "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'accounts' ORDER BY ordinal_position")).toEqual([
+      { column_name: "id", data_type: "bigint" },
+      { column_name: "code", data_type: "bigint" },
+      { column_name: "email", data_type: "text" },
+    ]);
+    expect(await constraints(url)).toEqual(constraintsBefore);
+    expect(await indexes(url)).toEqual([
+      { indexname: "accounts_busy", indexdef: "CREATE INDEX accounts_busy ON public.accounts USING btree (id) WHERE (code > 100)" },
+      { indexname: "accounts_email_key", indexdef: "CREATE UNIQUE INDEX accounts_email_key ON public.accounts USING btree (email)" },
+      { indexname: "accounts_email_lower", indexdef: "CREATE INDEX accounts_email_lower ON public.accounts USING btree (lower(email)) WHERE (email <> 'code'::text)" },
+      { indexname: "accounts_pkey", indexdef: "CREATE UNIQUE INDEX accounts_pkey ON public.accounts USING btree (id)" },
+    ]);
+    await expect(query(url, "INSERT INTO accounts VALUES (6000, 0, 'z@x')")).rejects.toThrow(/code_positive/);
+  });
+});
+
+describe("ALTER COLUMN TYPE of a column that cannot move in two phases names each blocker and the way by hand", async () => {
+  const url = await createTestDatabase("exp-type-blocked");
+  await query(
+    url,
+    `CREATE TABLE parents (id integer PRIMARY KEY, label varchar(10));
+     CREATE TABLE children (id bigint PRIMARY KEY, parent_id integer REFERENCES parents (id));
+     CREATE VIEW labels AS SELECT label FROM parents`,
+  );
+  const dir = migrationsFolder({
+    "2025_12_01/001_widen.sql": "-- rookery:expand-contract\nALTER TABLE parents ALTER COLUMN id TYPE bigint;\nALTER TABLE parents ALTER COLUMN label TYPE text;\n",
+  });
+
+  it("refuses before any DDL: the primary key, the foreign key of the other table and the view, each with what to do", async () => {
+    const report = await applyMigrations(runContext(testEnvironment(url), dir), { versions: [VERSION] });
+    const error = report.failed?.error ?? "";
+    expect(error).toContain(
+      "line 2: column parents.id is used by primary key parents_pkey, which cannot move to the new column in two phases: change the type in a plain migration in a quiet hour",
+    );
+    expect(error).toContain(
+      "line 2: column parents.id is used by foreign key children_parent_id_fkey of children, which cannot move to the new column in two phases: drop it in a plain migration first and add it again after `rookery complete` (ADD CONSTRAINT ... NOT VALID, then VALIDATE CONSTRAINT)",
+    );
+    expect(error).toContain(
+      "line 3: column parents.label is used by view labels, which cannot move to the new column in two phases: drop it in a plain migration before this one and create it again after `rookery complete`",
+    );
+    expect(await query(url, "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'parents' AND column_name LIKE '_rookery%'")).toEqual([{ n: 0 }]);
+  });
+});
