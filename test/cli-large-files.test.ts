@@ -60,7 +60,7 @@ describe("applied, unchanged files are not parsed again", () => {
   });
 });
 
-/** A file over the parser's group size (1 MiB), every INSERT holding a `;` at a line end inside its string. */
+/** A file over the parser's group size (256 KiB), every INSERT holding a `;` at a line end inside its string. */
 function largeFile(): { sql: string; inserts: number; functionLine: number; alterLine: number } {
   const lines = ["CREATE TABLE seed (id int, note text);"];
   let inserts = 0;
@@ -105,5 +105,46 @@ describe("large files are parsed a group of statements at a time", () => {
     expect(run.stderr).toContain("docs/migration-files.md");
     expect(run.stderr).not.toContain("Fix the SQL");
     expect(await query(url, "SELECT to_regclass('huge') IS NULL AS absent, (SELECT count(*)::int FROM schema_migrations) AS rows")).toEqual([{ absent: true, rows: 0 }]);
+  });
+});
+
+/**
+ * Applying a pending data file stays within memory of the order of the file (docs/failure-modes.md,
+ * Large files): 10 MB of INSERTs applies in a process whose V8 heap is capped at 128 MB. It was parsed
+ * again with every tree for the policy check, and sent as one query; that aborted at such a cap.
+ */
+/** INSERTs of two rows each into `seed`, created first, to about `bytes` of text; `rows` is how many they insert. */
+function seedInserts(bytes: number): { sql: string; rows: number } {
+  const lines = ["CREATE TABLE seed (id bigint, name text, note text);"];
+  let rows = 0;
+  for (let size = 0; size < bytes; rows += 2) {
+    const line = `INSERT INTO seed (id, name, note) VALUES (${rows}, 'name ${rows}', 'a note about row ${rows}'), (${rows + 1}, 'name ${rows + 1}', 'a note about row ${rows + 1}');`;
+    lines.push(line);
+    size += line.length + 1;
+  }
+  return { sql: `${lines.join("\n")}\n`, rows };
+}
+
+describe("a pending large file is applied in bounded memory", () => {
+  it("10 MB of INSERTs applies under a 128 MB heap, its rows and its ledger row there", async () => {
+    const url = await createTestDatabase("clilargeapply");
+    const { sql, rows } = seedInserts(10 * 1024 * 1024);
+    const dir = migrationsFolder({ "2025_11_01/001_seed.sql": sql });
+    const run = await rookery(["apply", "--all"], { DATABASE_URL: url, MIGRATIONS_DIR: dir, NODE_OPTIONS: "--max-old-space-size=128" });
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    expect(run.stdout).toContain("20251101_000001  applied");
+    expect(await query(url, "SELECT count(*)::int AS rows, max(id)::int AS last FROM seed")).toEqual([{ rows, last: rows - 1 }]);
+    expect(await query(url, "SELECT status, checksum FROM schema_migrations WHERE version = '20251101_000001'")).toEqual([{ status: "applied", checksum: checksumOf(sql) }]);
+  });
+
+  it("a file sent in pieces is still one transaction: a failure in a later piece names its line and leaves nothing", async () => {
+    const url = await createTestDatabase("clilargefail");
+    const { sql } = seedInserts(3 * 1024 * 1024);
+    const failingLine = sql.split("\n").length;
+    const dir = migrationsFolder({ "2025_11_01/001_seed.sql": `${sql}INSERT INTO missing_table VALUES (1);\n` });
+    const run = await rookery(["apply", "--all"], { DATABASE_URL: url, MIGRATIONS_DIR: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`2025_11_01/001_seed.sql:${failingLine}: relation "missing_table" does not exist`);
+    expect(await query(url, "SELECT to_regclass('seed') IS NULL AS absent, (SELECT status FROM schema_migrations) AS status")).toEqual([{ absent: true, status: "failed" }]);
   });
 });

@@ -2,11 +2,11 @@ import type { Migration } from "../catalog/index.ts";
 import { isExpandContract } from "../catalog/read.ts";
 import { createdTables, migrationType, statementType } from "./classify.ts";
 import { MIGRATION_TYPES } from "./migration-types.ts";
-import { isNonTransactional, parseStatements, positionOfLocation, SqlSyntaxError } from "./parse.ts";
+import { dropInsertTrees, isNonTransactional, parseStatements, positionOfLocation, SqlSyntaxError } from "./parse.ts";
 import { RULES, RULE_IDS } from "./rules/index.ts";
 import { allowProblems, applyAllows, readAllows } from "./suppress.ts";
 import type { SchemaModel } from "./schema-model.ts";
-import type { Finding, MigrationAnalysis, ParsedFile, RuleContext, RuleHit, Rule, SyntaxErrorReport } from "./types.ts";
+import type { Finding, MigrationAnalysis, MigrationType, ParsedFile, RuleContext, RuleHit, Rule, SyntaxErrorReport } from "./types.ts";
 
 export type * from "./types.ts";
 export { MIGRATION_TYPES, riskiest } from "./migration-types.ts";
@@ -131,4 +131,19 @@ export function analyzeMigration(migration: Migration): MigrationAnalysis {
     version: migration.version,
     rollback: migration.rollback ? { path: migration.rollback.path, sql: migration.rollback.sql } : null,
   });
+}
+
+/**
+ * The migration's type alone, as `analyzeMigration` gives it (a file that does not parse counts as a
+ * DDL Delete), for a caller that needs no findings: an INSERT is Data-only whatever its tree holds,
+ * so the trees are dropped, a fraction of a large data file's memory. Await `loadParser()` once before.
+ */
+export function classifyMigration(migration: Migration): MigrationType {
+  try {
+    const statements = parseStatements(migration.sql, migration.path, dropInsertTrees);
+    return migrationType(statements, createdTables(statements));
+  } catch (error) {
+    if (!(error instanceof SqlSyntaxError)) throw error;
+    return "DDL Delete";
+  }
 }

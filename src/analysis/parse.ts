@@ -163,7 +163,7 @@ function psqlCommandAt(sql: string, cursor: number): string | undefined {
 type ParseTree = { stmts?: { stmt: Record<string, Record<string, unknown>>; stmt_location?: number; stmt_len?: number }[] };
 
 /** Files up to this size are parsed in one call; larger ones a group of statements of about this size at a time. */
-const GROUP_CHARS = 1024 * 1024;
+const GROUP_CHARS = 256 * 1024;
 
 /**
  * Parses a file with the real Postgres parser. A syntax error names the file, line and column.
@@ -183,6 +183,8 @@ export function parseStatements(sql: string, file = "<sql>", keepNode: NodeFilte
  */
 export type NodeFilter = (kind: string) => boolean;
 const keepEveryNode: NodeFilter = () => true;
+/** For callers that read no INSERT's tree: the runner and plan outside tenant checks and expand-contract. */
+export const dropInsertTrees: NodeFilter = (kind) => kind !== "InsertStmt";
 
 /** One call of the parser on `text`, which starts at character `base` of the file `sql`. */
 function parseText(text: string, sql: string, base: number, file: string): ParseTree {

@@ -3,7 +3,7 @@ import type { Catalog } from "../catalog/index.ts";
 import type { Config, Environment } from "../config/index.ts";
 import { withClient } from "../db/index.ts";
 import { RookeryError } from "../errors.ts";
-import { planMigrations } from "../runner/index.ts";
+import { pendingMigrations } from "../runner/index.ts";
 import { autoRollbackProblems } from "./auto-rollback.ts";
 import { activeFreeze, describeFreeze } from "./freeze.ts";
 import { recordPolicyOverride } from "./override.ts";
@@ -98,8 +98,8 @@ export class PolicyRefusedError extends RookeryError {
 /** The versions a run will touch with their checksums: the named ones from the folder, else every pending one. */
 export async function pinnedMigrations(environment: Environment, catalog: Catalog, versions?: string[]): Promise<PinnedMigration[]> {
   if (versions === undefined) {
-    const plan = await planMigrations(environment, catalog);
-    return plan.map((step) => ({ version: step.version, checksum: step.checksum }));
+    const pending = await pendingMigrations(environment, catalog);
+    return pending.map((migration) => ({ version: migration.version, checksum: migration.checksum }));
   }
   // A version missing from the folder is the engine's to refuse, with its own message.
   return versions.flatMap((version) => {

@@ -1,4 +1,4 @@
-import { analyzeMigration, loadParser } from "../analysis/index.ts";
+import { classifyMigration, loadParser } from "../analysis/index.ts";
 import type { Catalog } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
 import { describeError } from "../errors.ts";
@@ -21,7 +21,7 @@ export async function rollbackProofProblems(input: {
   const problems: string[] = [];
   for (const { version } of input.migrations) {
     const migration = input.catalog.byVersion.get(version);
-    if (!migration || analyzeMigration(migration).type === "Data-only") continue;
+    if (!migration || classifyMigration(migration) === "Data-only") continue;
     try {
       const proof = await proveRollback(input.environment, input.catalog, version);
       if (!proof.ok) {

@@ -6,6 +6,7 @@ export { previewRollback, type RollbackPreview } from "./rollback-safety.ts";
 export { getStatus } from "./status.ts";
 export { deprecationLines, deprecationReport, type DeprecationReport } from "./deprecation.ts";
 export { planMigrations } from "./plan.ts";
+export { pendingMigrations } from "./pending.ts";
 export { getHistory } from "./history.ts";
 export { verifyMigrations } from "./verify.ts";
 export { getHealth } from "./health.ts";

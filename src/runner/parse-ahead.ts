@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { loadParser, type NodeFilter, type Statement } from "../analysis/parse.ts";
+import { dropInsertTrees, loadParser, type NodeFilter, type Statement } from "../analysis/parse.ts";
 import { runnableStatements } from "./statements.ts";
 import type { Migration } from "./types.ts";
 
@@ -69,7 +69,7 @@ export class ParseAhead {
  */
 function treesTheRunnerReads(migration: Migration): NodeFilter | undefined {
   if (migration.tenantScoped || migration.expandContract) return undefined;
-  return (kind) => kind !== "InsertStmt";
+  return dropInsertTrees;
 }
 
 function parseOrError(migration: Migration): Statement[] | Error {

@@ -1,4 +1,4 @@
-import { loadParser, SqlSyntaxError } from "../analysis/parse.ts";
+import { dropInsertTrees, loadParser, SqlSyntaxError, type Statement } from "../analysis/parse.ts";
 import type { Migration } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
 import { readLedger } from "../ledger/index.ts";
@@ -8,19 +8,14 @@ import { withLedgerClient } from "./session.ts";
 import { isPending, runnableStatements } from "./statements.ts";
 import type { Catalog, PlanStep } from "./types.ts";
 
-/** A file that does not parse runs nowhere; the plan still lists it, and the analysis names the error. */
-function runsOutsideTransaction(migration: Migration): boolean {
+/**
+ * A file that does not parse runs nowhere; the plan still lists it, and the analysis names the error.
+ * The plan reads DROPs, ALTERs and what cannot run in a transaction, never an INSERT's tree: dropping
+ * those keeps a large data file's parse a fraction of its memory. Each file is parsed once.
+ */
+function parsedOrNone(migration: Migration): Statement[] {
   try {
-    return needsOutsideTransaction(runnableStatements(migration.sql, migration.path));
-  } catch (error) {
-    if (error instanceof SqlSyntaxError) return false;
-    throw error;
-  }
-}
-
-function parsedOrNone(migration: Migration) {
-  try {
-    return runnableStatements(migration.sql, migration.path);
+    return runnableStatements(migration.sql, migration.path, dropInsertTrees);
   } catch (error) {
     if (error instanceof SqlSyntaxError) return [];
     throw error;
@@ -30,26 +25,24 @@ function parsedOrNone(migration: Migration) {
 /** What `apply --all` would do, in order: never applied, failed and rolled back files alike. */
 export async function planMigrations(environment: Environment, catalog: Catalog): Promise<PlanStep[]> {
   await loadParser();
-  const { ledger, warnings } = await withLedgerClient(environment, async (client) => {
+  return withLedgerClient(environment, async (client) => {
     const ledger = await readLedger(client, environment.ledgerSchema);
-    const warnings = new Map<string, string[]>();
+    const steps: PlanStep[] = [];
     for (const migration of catalog.migrations.filter((candidate) => isPending(ledger.get(candidate.version)))) {
-      warnings.set(migration.version, await dependencyWarnings(client, parsedOrNone(migration)));
+      const statements = parsedOrNone(migration);
+      steps.push({
+        version: migration.version,
+        description: migration.description,
+        path: migration.path,
+        checksum: migration.checksum,
+        hasRollback: Boolean(migration.rollback),
+        outsideTransaction: needsOutsideTransaction(statements),
+        reapply: ledger.has(migration.version),
+        origin: migration.origin,
+        expandContract: migration.expandContract,
+        databaseWarnings: await dependencyWarnings(client, statements),
+      });
     }
-    return { ledger, warnings };
+    return steps;
   });
-  return catalog.migrations
-    .filter((migration) => isPending(ledger.get(migration.version)))
-    .map((migration) => ({
-      version: migration.version,
-      description: migration.description,
-      path: migration.path,
-      checksum: migration.checksum,
-      hasRollback: Boolean(migration.rollback),
-      outsideTransaction: runsOutsideTransaction(migration),
-      reapply: ledger.has(migration.version),
-      origin: migration.origin,
-      expandContract: migration.expandContract,
-      databaseWarnings: warnings.get(migration.version) ?? [],
-    }));
 }
