@@ -5,11 +5,16 @@
  *   1 worker     one `rookery worker` process (concurrency 4) running an approved request across the fleet
  *   4 workers    four `rookery worker` processes (concurrency 4 each) sharing the same request
  * The time of a Rookery run is from the request reaching the queue to the request succeeding. Peak RSS is
- * each worker process's VmHWM: 1 worker handles every database, each of 4 about a quarter of them.
+ * each worker process's VmHWM: 1 worker handles every database, each of 4 about a quarter of them. One
+ * worker also runs the first BENCH_FLEET_SMALL (default 20) databases alone: its peak RSS at both sizes,
+ * and their ratio, show whether a worker's memory grows with the fleet; connections are each worker's
+ * most TCP connections to Postgres at once (sampled from /proc every 20 ms).
+ * BENCH_FLEET_SKIP_FLOOR / BENCH_FLEET_SKIP_FOUR leave those runs out (a quick memory check);
+ * BENCH_WORKER_NODE_OPTIONS is the workers' NODE_OPTIONS (`--heapsnapshot-signal=SIGUSR2`, say).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,6 +31,8 @@ import { ensureFreshBuild } from "../test/support/build.ts";
 import { seconds } from "./measure.ts";
 
 const COUNT = Number(process.env.BENCH_FLEET_DATABASES ?? 200);
+/** The smaller fleet the peak RSS per worker is compared with. */
+const SMALL = Math.min(COUNT, Number(process.env.BENCH_FLEET_SMALL ?? 20));
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../bin/rookery.mjs");
 const MIGRATIONS = {
   "2025_11_03/001_leads.sql": "CREATE TABLE leads (id bigint PRIMARY KEY, email text);\n",
@@ -70,8 +77,9 @@ function peakBytes(pid: number): number {
 }
 
 function startWorkerProcess(configFile: string, dir: string, env: Record<string, string>): Promise<ChildProcess> {
+  const nodeOptions = process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {};
   const child = spawn(process.execPath, [BIN, "worker", "--config", configFile, "--dir", dir, "--concurrency", "4"], {
-    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "warn", ...env },
+    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "warn", ...nodeOptions, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -105,18 +113,45 @@ function psqlFloor(names: string[], dir: string): number {
 interface WorkerRun {
   ms: number;
   peaks: number[];
+  /** The most connections to Postgres each worker process held at once (sampled every 20 ms). */
+  connections: number[];
 }
 
-async function rookeryRun(workers: number, setup: { names: string[]; dir: string; configFile: string; controlUrl: string }): Promise<WorkerRun> {
+/** The TCP connections of a process to the Postgres port: its socket inodes matched in /proc/net/tcp{,6}. */
+function postgresConnections(pid: number, port: number): number {
+  let inodes: Set<string>;
+  try {
+    inodes = new Set(readdirSync(`/proc/${pid}/fd`).map((fd) => { try { return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1]; } catch { return undefined; } }).filter((inode) => inode !== undefined));
+  } catch {
+    return 0;
+  }
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  let count = 0;
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    for (const line of readFileSync(table, "utf8").split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // remote address is fields[2] (addr:port), state fields[3] (01 established), inode fields[9]
+      if (fields.length > 9 && fields[2]!.endsWith(`:${hexPort}`) && fields[3] === "01" && inodes.has(fields[9]!)) count += 1;
+    }
+  }
+  return count;
+}
+
+async function rookeryRun(workers: number, setup: { dir: string; configFile: string; controlUrl: string }): Promise<WorkerRun> {
   const prefix = `rookery-bench-fleet-${randomBytes(4).toString("hex")}`;
   const env = { CONTROL_DATABASE_URL: setup.controlUrl, REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379", QUEUE_PREFIX: prefix };
   const config = loadConfig({ env, cwd: path.dirname(setup.configFile), configFile: setup.configFile, migrationsDir: setup.dir });
   const pool = new pg.Pool({ connectionString: setup.controlUrl, max: 2 });
   const queue = createJobQueue(config.redisUrl, prefix);
   const processes: ChildProcess[] = [];
+  const connections: number[] = [];
+  let sampler: NodeJS.Timeout | undefined;
   try {
     await ensureControlSchema(pool);
     for (let index = 0; index < workers; index += 1) processes.push(await startWorkerProcess(setup.configFile, setup.dir, env));
+    const port = Number(new URL(setup.controlUrl).port || 5432);
+    processes.forEach((_, index) => (connections[index] = 0));
+    sampler = setInterval(() => processes.forEach((child, index) => (connections[index] = Math.max(connections[index]!, postgresConnections(child.pid!, port)))), 20);
     const targets = resolveTargets(config, config.environments.production!);
     const { versions, checksums } = pinTargets(targets.map((target) => ({ target: target.name, migrations: catalogOf(target).migrations })));
     const request = await createRequest(pool, {
@@ -137,8 +172,10 @@ async function rookeryRun(workers: number, setup: { names: string[]; dir: string
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     const ms = performance.now() - started;
-    return { ms, peaks: processes.map((child) => peakBytes(child.pid!)) };
+    clearInterval(sampler);
+    return { ms, peaks: processes.map((child) => peakBytes(child.pid!)), connections };
   } finally {
+    clearInterval(sampler);
     await Promise.all(processes.map(stop));
     await queue.close();
     await pool.end();
@@ -154,6 +191,12 @@ async function rookeryRun(workers: number, setup: { names: string[]; dir: string
 }
 
 const mb = (bytes: number) => `${Math.round(bytes / 1048576)} MB`;
+
+/** The config of a fleet of these databases. */
+function writeConfig(file: string, dir: string, controlName: string, names: string[]): void {
+  const fleet = { databases: names.map((name) => ({ name, databaseUrl: urlOf(name) })), canary: 1, waveSize: 50, maxParallel: 16 };
+  writeFileSync(file, stringify({ environments: { production: { databaseUrl: urlOf(controlName), targets: { tenants: { dir, fleet } } } } }));
+}
 
 export async function run(): Promise<void> {
   ensureFreshBuild();
@@ -174,32 +217,32 @@ export async function run(): Promise<void> {
         created.push(name);
       }
     });
+    const small = names.slice(0, SMALL);
     const configFile = path.join(root, "rookery.config.yml");
-    writeFileSync(
-      configFile,
-      stringify({
-        environments: {
-          production: {
-            databaseUrl: urlOf(controlName),
-            targets: { tenants: { dir, fleet: { databases: names.map((name) => ({ name, databaseUrl: urlOf(name) })), canary: 1, waveSize: 50, maxParallel: 16 } } },
-          },
-        },
-      }),
-    );
+    const smallConfigFile = path.join(root, "rookery.small.config.yml");
+    writeConfig(configFile, dir, controlName, names);
+    writeConfig(smallConfigFile, dir, controlName, small);
     console.log(`${COUNT} databases, 3 migrations each; fleet: canary 1, waves of 50, maxParallel 16; each worker process concurrency 4`);
-    const setup = { names, dir, configFile, controlUrl: urlOf(controlName) };
+    const setup = { dir, configFile, controlUrl: urlOf(controlName) };
 
-    const floor = psqlFloor(names, dir);
+    const floor = process.env.BENCH_FLEET_SKIP_FLOOR ? NaN : psqlFloor(names, dir);
     await reset(names);
+    const oneSmall = await rookeryRun(1, { ...setup, configFile: smallConfigFile });
+    await reset(small);
     const one = await rookeryRun(1, setup);
     await reset(names);
-    const four = await rookeryRun(4, setup);
+    const four = process.env.BENCH_FLEET_SKIP_FOUR ? undefined : await rookeryRun(4, setup);
 
-    const ratio = (ms: number) => `${(floor / ms).toFixed(2)}x the floor's speed`;
-    console.log(`psql loop (floor)       ${seconds(floor)}`);
-    console.log(`rookery, 1 worker       ${seconds(one.ms)}  ${ratio(one.ms)}  peak RSS ${mb(one.peaks[0]!)} (all ${COUNT} databases)`);
-    console.log(`rookery, 4 workers      ${seconds(four.ms)}  ${ratio(four.ms)}  peak RSS ${four.peaks.map(mb).join(", ")} (about ${Math.round(COUNT / 4)} databases each)`);
-    console.log(`aim: 4 workers at least 2x the floor's speed: ${floor / four.ms >= 2 ? "met" : "NOT met"}`);
+    const ratio = (ms: number) => (Number.isNaN(floor) ? "" : `${(floor / ms).toFixed(2)}x the floor's speed`);
+    console.log(`psql loop (floor)       ${Number.isNaN(floor) ? "skipped" : seconds(floor)}`);
+    console.log(`rookery, 1 worker       ${seconds(oneSmall.ms)}  peak RSS ${mb(oneSmall.peaks[0]!)}, at most ${oneSmall.connections[0]} Postgres connections (${SMALL} databases)`);
+    console.log(`rookery, 1 worker       ${seconds(one.ms)}  ${ratio(one.ms)}  peak RSS ${mb(one.peaks[0]!)}, at most ${one.connections[0]} Postgres connections (all ${COUNT} databases)`);
+    const growth = one.peaks[0]! / oneSmall.peaks[0]!;
+    console.log(`peak RSS per worker at ${COUNT} databases / at ${SMALL}: ${growth.toFixed(2)} (aim: within 10%, ${Math.abs(growth - 1) <= 0.1 ? "met" : "NOT met"})`);
+    if (four) {
+      console.log(`rookery, 4 workers      ${seconds(four.ms)}  ${ratio(four.ms)}  peak RSS ${four.peaks.map(mb).join(", ")}, at most ${four.connections.join(", ")} Postgres connections (about ${Math.round(COUNT / 4)} databases each)`);
+      console.log(`aim: 4 workers at least 2x the floor's speed: ${floor / four.ms >= 2 ? "met" : "NOT met"}`);
+    }
   } finally {
     await withClient(adminUrl, async (client) => {
       for (const name of created) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -1,7 +1,7 @@
 import type { Job } from "bullmq";
 import type { FleetDatabase } from "../config/targets.ts";
 import { describeError } from "../errors.ts";
-import { finishTargetRun, getRequest, listTargetRuns, pinsOfTarget, startTargetRun } from "../requests/index.ts";
+import { finishTargetRun, getRequest, pinsOfTarget, startTargetRun, tallyTargetRuns } from "../requests/index.ts";
 import { applyDatabase, catalogOf, databaseEnvironment, fleetDatabases, haltReason, resolveTargets, runSummary, type DatabaseOutcome, type Target } from "../targets/index.ts";
 import type { JobPayload } from "./payloads.ts";
 import { actorOf, isLastAttempt, tell, type RequestJobDeps } from "./process-request.ts";
@@ -48,7 +48,7 @@ export async function processDatabaseJob(deps: RequestJobDeps, job: Job, payload
   } catch (error) {
     return fail(describeError(error));
   }
-  if (haltReason(await listTargetRuns(deps.controlPool, requestId), fleetsOf(deps, environment))) return { skipped: "the run halted" };
+  if (haltReason(await tallyTargetRuns(deps.controlPool, requestId), fleetsOf(deps, environment))) return { skipped: "the run halted" };
   const row = await startTargetRun(deps.controlPool, requestId, payload.target, payload.database);
   if (!row) return { skipped: "already finished" };
 
@@ -80,7 +80,7 @@ export async function processDatabaseJob(deps: RequestJobDeps, job: Job, payload
     error: outcome.failed ? `${outcome.failed.version}: ${outcome.failed.error}` : outcome.error,
     durationMs: outcome.durationMs,
   });
-  const rows = await listTargetRuns(deps.controlPool, requestId);
-  await tell(deps.logger, "progress", () => deps.notifier.progress(request, { step: "apply", message: runSummary(rows, null) }));
+  const tallies = await tallyTargetRuns(deps.controlPool, requestId);
+  await tell(deps.logger, "progress", () => deps.notifier.progress(request, { step: "apply", message: runSummary(tallies, null) }));
   return outcome;
 }

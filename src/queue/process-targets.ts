@@ -5,16 +5,18 @@ import {
   ensureTargetRuns,
   getRequest,
   isAcrossTargets,
+  listCurrentStep,
   listTargetRuns,
   markFailed,
   pinnedTargets,
   markRunning,
   markSucceeded,
   planTargetRuns,
+  tallyTargetRuns,
   type ChangeRequest,
   type TargetRunRow,
 } from "../requests/index.ts";
-import { currentStep, haltReason, planRunRows, prepareTargets, resolveTargets, runSummary, type FleetsByTarget } from "../targets/index.ts";
+import { haltReason, planRunRows, prepareTargets, resolveTargets, runSummary, type FleetsByTarget, type RunTally } from "../targets/index.ts";
 import { DEFAULT_RETRY } from "./jobs-queue.ts";
 import { payloadFor } from "./payloads.ts";
 import type { RequestJobDeps } from "./process-request.ts";
@@ -35,9 +37,9 @@ export function databaseJobId(requestId: string, row: Pick<TargetRunRow, "target
 }
 
 /** The summary as the request's result: what ran where. */
-function resultOf(rows: TargetRunRow[], halted: string | null) {
+function resultOf(rows: TargetRunRow[], tallies: RunTally[], halted: string | null) {
   return {
-    summary: runSummary(rows, halted),
+    summary: runSummary(tallies, halted),
     halted,
     databases: rows.map(({ target, database, wave, status, applied, error, durationMs }) => ({ target, database, wave, status, applied, error, durationMs })),
   };
@@ -68,12 +70,12 @@ async function addDatabaseJobs(deps: TargetsJobDeps, job: Job, request: ChangeRe
  */
 export async function processTargetsRequest(deps: TargetsJobDeps, job: Job, token: string | undefined, requestId: string, environment: Environment): Promise<unknown> {
   await ensureTargetRuns(deps.controlPool);
-  let rows = await listTargetRuns(deps.controlPool, requestId);
+  let tallies = await tallyTargetRuns(deps.controlPool, requestId);
   // Woken between steps the request is running already; the first entry (or one after a resume) marks it.
   const current = await getRequest(deps.controlPool, requestId);
-  let request = current?.status === "running" && rows.length > 0 ? current : await markRunning(deps.controlPool, requestId);
+  let request = current?.status === "running" && tallies.length > 0 ? current : await markRunning(deps.controlPool, requestId);
   if (!request) return { skipped: `request is ${current?.status ?? "gone"}` };
-  if (rows.length === 0) {
+  if (tallies.length === 0) {
     await tell(deps.logger, "started", () => deps.notifier.started(request!, request!.attempts));
     try {
       if (!isAcrossTargets(request.checksums)) {
@@ -89,14 +91,17 @@ export async function processTargetsRequest(deps: TargetsJobDeps, job: Job, toke
       await tell(deps.logger, "finished", () => deps.notifier.finished(request!, { status: "failed", error: message, willRetry: false }));
       throw new FinalFailure(message);
     }
-    rows = await listTargetRuns(deps.controlPool, requestId);
+    tallies = await tallyTargetRuns(deps.controlPool, requestId);
   }
   const fleets = fleetsOf(deps, environment);
+  const databases = tallies.reduce((sum, tally) => sum + tally.databases, 0);
   for (let round = 0; ; round += 1) {
-    const halted = haltReason(rows, fleets);
-    const step = halted ? null : currentStep(rows);
-    if (halted || !step) {
-      const result = resultOf(rows, halted);
+    const halted = haltReason(tallies, fleets);
+    // Between steps only the step's rows are read; every row once, at the end, for the result.
+    const step = halted ? [] : await listCurrentStep(deps.controlPool, requestId);
+    if (halted || step.length === 0) {
+      const rows = await listTargetRuns(deps.controlPool, requestId);
+      const result = resultOf(rows, tallies, halted);
       if (halted) {
         const failed = rows.filter((row) => row.status === "failed").map((row) => `${row.target}/${row.database}`);
         const notStarted = rows.filter((row) => row.status === "pending").map((row) => `${row.target}/${row.database}`);
@@ -111,8 +116,8 @@ export async function processTargetsRequest(deps: TargetsJobDeps, job: Job, toke
     }
     await addDatabaseJobs(deps, job, request, step.filter((row) => row.status === "pending" || row.status === "running"));
     if (token && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
-    rows = await listTargetRuns(deps.controlPool, requestId);
+    tallies = await tallyTargetRuns(deps.controlPool, requestId);
     // Children finished but the step is not: only a database job that ended without running could do it.
-    if (round > rows.length + 1) throw new Error(`request ${requestId}: a step across targets makes no progress`);
+    if (round > databases + 1) throw new Error(`request ${requestId}: a step across targets makes no progress`);
   }
 }

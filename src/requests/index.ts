@@ -53,6 +53,8 @@ export {
   ensureTargetRuns,
   planTargetRuns,
   listTargetRuns,
+  listCurrentStep,
+  tallyTargetRuns,
   startTargetRun,
   finishTargetRun,
   resumeTargetRuns,

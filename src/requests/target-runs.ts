@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { UsageError } from "../errors.ts";
+import { SUMMARY_FAILURES, type RunTally } from "../targets/run-state.ts";
 import { enqueueOutbox } from "./outbox.ts";
 import { selectRequest } from "./rows.ts";
 import { inTransaction } from "./transaction.ts";
@@ -112,6 +113,75 @@ export async function planTargetRuns(pool: pg.Pool, requestId: string, runs: Pla
 export async function listTargetRuns(pool: pg.Pool, requestId: string): Promise<TargetRunRow[]> {
   const { rows } = await pool.query<Row>(`SELECT * FROM rookery_control.target_runs WHERE request_id = $1 ORDER BY position`, [requestId]);
   return rows.map(toRun);
+}
+
+/**
+ * The rows of the step to run now: the lowest step with a database not finished ([] when every one is).
+ * Only that step is read, so a request's job between steps reads its step, not the whole fleet.
+ */
+export async function listCurrentStep(pool: pg.Pool, requestId: string): Promise<TargetRunRow[]> {
+  const { rows } = await pool.query<Row>(
+    `SELECT * FROM rookery_control.target_runs WHERE request_id = $1 AND step = (
+       SELECT min(step) FROM rookery_control.target_runs WHERE request_id = $1 AND status IN ('pending', 'running'))
+     ORDER BY position`,
+    [requestId],
+  );
+  return rows.map(toRun);
+}
+
+interface TallyRow {
+  target: string;
+  databases: number;
+  pending: number;
+  running: number;
+  applied: number;
+  up_to_date: number;
+  failed: number;
+  waves: number;
+  furthest_wave: number;
+  first_failed_wave: number;
+  slowest: { database: string; durationMs: number } | null;
+  failures: { database: string; error: string }[];
+}
+
+/**
+ * The run counted per target, in run order, by the control database (src/targets/run-state.ts RunTally):
+ * what a database's job needs to know whether the run halted and to write the summary, in one line per
+ * target however many databases the fleet has.
+ */
+export async function tallyTargetRuns(pool: pg.Pool, requestId: string): Promise<RunTally[]> {
+  const { rows } = await pool.query<TallyRow>(
+    `SELECT target, count(*)::int AS databases,
+            count(*) FILTER (WHERE status = 'pending')::int AS pending,
+            count(*) FILTER (WHERE status = 'running')::int AS running,
+            count(*) FILTER (WHERE status = 'applied')::int AS applied,
+            count(*) FILTER (WHERE status = 'up_to_date')::int AS up_to_date,
+            count(*) FILTER (WHERE status = 'failed')::int AS failed,
+            max(wave) AS waves,
+            coalesce(max(wave) FILTER (WHERE status <> 'pending'), 0) AS furthest_wave,
+            coalesce(min(wave) FILTER (WHERE status = 'failed'), 0) AS first_failed_wave,
+            (array_agg(jsonb_build_object('database', database, 'durationMs', duration_ms) ORDER BY duration_ms DESC, position)
+               FILTER (WHERE duration_ms IS NOT NULL))[1] AS slowest,
+            coalesce(to_jsonb((array_agg(jsonb_build_object('database', database, 'error', left(coalesce(error, ''), 200)) ORDER BY position)
+               FILTER (WHERE status = 'failed'))[1:$2]), '[]') AS failures
+       FROM rookery_control.target_runs WHERE request_id = $1
+      GROUP BY target ORDER BY min(position)`,
+    [requestId, SUMMARY_FAILURES],
+  );
+  return rows.map((row) => ({
+    target: row.target,
+    databases: row.databases,
+    pending: row.pending,
+    running: row.running,
+    applied: row.applied,
+    upToDate: row.up_to_date,
+    failed: row.failed,
+    waves: row.waves,
+    furthestWave: row.furthest_wave,
+    firstFailedWave: row.first_failed_wave,
+    slowest: row.slowest,
+    failures: row.failures,
+  }));
 }
 
 /** A database's job starts (or restarts after a crash); null when it already finished. */

@@ -10,6 +10,6 @@ export { applyTargets, prepareTargets, environmentOf, type PreparedTarget, type 
 export { targetOfVersions, type TargetVersions } from "./find-versions.ts";
 export { eachDatabase } from "./each-database.ts";
 export { summarizeFleetStatus, type FleetStatusSummary, type FleetDatabaseStatus } from "./fleet-status.ts";
-export { planRunRows, haltReason, currentStep, runSummary, type RunRow, type FleetsByTarget } from "./run-state.ts";
+export { planRunRows, haltReason, runSummary, SUMMARY_FAILURES, type RunRow, type RunTally, type FleetsByTarget } from "./run-state.ts";
 export { readTargets, type DatabaseResult, type TargetResult } from "./read-targets.ts";
 export { alertsOf, byAlertLevel, groupedAlerts, type FleetAlertGroup } from "./fleet-health.ts";

@@ -40,61 +40,68 @@ export function planRunRows(targets: PreparedTarget[], parallel?: number): Omit<
   return rows;
 }
 
-const finished = (row: Pick<RunRow, "status">) => row.status === "applied" || row.status === "up_to_date" || row.status === "failed";
+/**
+ * One target's rows of a run, counted (the control database adds them up, so a database's job reads a
+ * line per target, not a row per database: its memory and time stay flat in the size of the fleet).
+ */
+export interface RunTally {
+  target: string;
+  databases: number;
+  pending: number;
+  running: number;
+  applied: number;
+  upToDate: number;
+  failed: number;
+  /** The target's last wave. */
+  waves: number;
+  /** The furthest wave a database started in (0 when none did): where the run is, or where it halted. */
+  furthestWave: number;
+  /** The first wave with a failed database, 0 when none failed. */
+  firstFailedWave: number;
+  slowest: { database: string; durationMs: number } | null;
+  /** The first SUMMARY_FAILURES failed databases in run order, each with its error. */
+  failures: { database: string; error: string }[];
+}
+
+/** Failures the summary names with their errors; the rest are counted. */
+export const SUMMARY_FAILURES = 3;
 
 /** The fleet settings of each target (undefined for a single database: its failure halts). */
 export type FleetsByTarget = Map<string, Fleet | undefined>;
 
-/** Why nothing more may start, or null. */
-export function haltReason(rows: readonly RunRow[], fleets: FleetsByTarget): string | null {
-  const targets = [...new Set(rows.map((row) => row.target))];
-  for (const target of targets) {
-    const own = rows.filter((row) => row.target === target);
-    const failed = own.filter((row) => row.status === "failed");
+/** Why nothing more may start, or null. Tallies in run order. */
+export function haltReason(tallies: readonly RunTally[], fleets: FleetsByTarget): string | null {
+  for (const tally of tallies) {
+    const { target, failed, databases } = tally;
     const fleet = fleets.get(target);
-    if (failed.length > 0 && (!fleet || crossesFailureLimit(failed.length, own.length, fleet))) {
-      const waves = Math.max(...own.map((row) => row.wave));
-      const wave = Math.min(...failed.map((row) => row.wave));
+    if (failed > 0 && (!fleet || crossesFailureLimit(failed, databases, fleet))) {
       return fleet
-        ? `${target}: wave ${wave} of ${waves} halted: ${failed.length} of ${own.length} database(s) failed (maxFailurePercent ${fleet.maxFailurePercent})`
+        ? `${target}: wave ${tally.firstFailedWave} of ${tally.waves} halted: ${failed} of ${databases} database(s) failed (maxFailurePercent ${fleet.maxFailurePercent})`
         : `${target} failed`;
     }
+    const finished = tally.pending + tally.running === 0;
     // A target that ended with failures under its limit still stops the targets after it.
-    if (own.every(finished) && failed.length > 0) return `${target}: ${failed.length} of ${own.length} database(s) failed`;
-    if (!own.every(finished)) return null;
+    if (finished && failed > 0) return `${target}: ${failed} of ${databases} database(s) failed`;
+    if (!finished) return null;
   }
   return null;
-}
-
-/** The group to run now, or null when every database finished (or the run halted: see haltReason). */
-export function currentStep<R extends RunRow>(rows: readonly R[]): R[] | null {
-  const open = rows.filter((row) => !finished(row));
-  if (open.length === 0) return null;
-  const step = Math.min(...open.map((row) => row.step));
-  return rows.filter((row) => row.step === step);
 }
 
 /**
  * The run in one short text for the request message: per target, waves and databases done / failed /
  * pending, the slowest database, and the first failures with their errors.
  */
-export function runSummary(rows: readonly RunRow[], halted: string | null, maxFailures = 3): string {
+export function runSummary(tallies: readonly RunTally[], halted: string | null): string {
   const lines: string[] = [];
-  for (const target of [...new Set(rows.map((row) => row.target))]) {
-    const own = rows.filter((row) => row.target === target);
-    const count = (status: RunRow["status"]) => own.filter((row) => row.status === status).length;
-    const done = count("applied") + count("up_to_date");
-    const waves = Math.max(...own.map((row) => row.wave));
-    // The furthest wave a database started in: where the run is, or where it halted.
-    const wave = Math.max(1, ...own.filter((row) => row.status !== "pending").map((row) => row.wave));
-    const slowest = own.filter((row) => row.durationMs != null).sort((a, b) => b.durationMs! - a.durationMs!)[0];
+  for (const tally of tallies) {
+    const { slowest } = tally;
+    const many = tally.databases > 1;
     lines.push(
-      `${target}: ${own.length > 1 ? `wave ${wave}/${waves}, ` : ""}${done} done, ${count("failed")} failed, ${count("running")} running, ${count("pending")} pending` +
-        (slowest && own.length > 1 ? `; slowest ${slowest.database} ${(slowest.durationMs! / 1000).toFixed(1)} s` : ""),
+      `${tally.target}: ${many ? `wave ${Math.max(1, tally.furthestWave)}/${tally.waves}, ` : ""}${tally.applied + tally.upToDate} done, ${tally.failed} failed, ${tally.running} running, ${tally.pending} pending` +
+        (slowest && many ? `; slowest ${slowest.database} ${(slowest.durationMs / 1000).toFixed(1)} s` : ""),
     );
-    const failures = own.filter((row) => row.status === "failed");
-    for (const row of failures.slice(0, maxFailures)) lines.push(`  failed ${row.database}: ${(row.error ?? "").slice(0, 200)}`);
-    if (failures.length > maxFailures) lines.push(`  ... and ${failures.length - maxFailures} more failed`);
+    for (const failure of tally.failures) lines.push(`  failed ${failure.database}: ${failure.error.slice(0, 200)}`);
+    if (tally.failed > tally.failures.length) lines.push(`  ... and ${tally.failed - tally.failures.length} more failed`);
   }
   if (halted) lines.push(`halted: ${halted}`);
   return lines.join("\n");
