@@ -2,7 +2,7 @@ import type { Job } from "bullmq";
 import type { FleetDatabase } from "../config/targets.ts";
 import { describeError } from "../errors.ts";
 import { finishTargetRun, getRequest, pinsOfTarget, startTargetRun, tallyTargetRuns } from "../requests/index.ts";
-import { applyDatabase, catalogOf, databaseEnvironment, fleetDatabases, haltReason, resolveTargets, runSummary, type DatabaseOutcome, type Target } from "../targets/index.ts";
+import { applyDatabase, catalogOf, databaseEnvironment, fleetDatabases, haltReason, resolveTargets, rollbackDatabase, runSummary, type DatabaseOutcome, type Target } from "../targets/index.ts";
 import type { JobPayload } from "./payloads.ts";
 import { actorOf, isLastAttempt, tell, type RequestJobDeps } from "./process-request.ts";
 import { fleetsOf } from "./process-targets.ts";
@@ -27,7 +27,7 @@ async function databaseNamed(target: Target, name: string): Promise<FleetDatabas
 
 /**
  * One database of a request across targets, a child of the request's job. It starts nothing once the run
- * halted; it applies the target's pinned files under the database's own advisory lock (so a job that a
+ * halted; it applies the target's pinned files (or rolls back its row's versions, for a rollback) under the database's own advisory lock (so a job that a
  * killed worker left behind, run again elsewhere, finds what is applied and applies nothing twice), and
  * records the outcome in target_runs. A SQL failure is an outcome, not a job failure: the parent decides.
  */
@@ -56,19 +56,23 @@ export async function processDatabaseJob(deps: RequestJobDeps, job: Job, payload
   try {
     const database = await databaseNamed(target, payload.database);
     if (!database) return fail(`${payload.database} is no longer one of ${target.name}'s databases`);
-    const pins = pinsOfTarget(request.checksums, target.name);
-    outcome = await applyDatabase({
+    const common = {
       target: target.name,
       database: database.name,
       environment: target.kind === "fleet" ? databaseEnvironment(target, database) : target.environment,
       catalog: catalogOf(target),
       actor: actorOf(request),
       wave: row.wave,
-      // The pins hold rollback files too (`<version>/rollback`); the versions to apply are the files'.
-      options: { versions: Object.keys(pins).filter((key) => !key.includes("/")), expectedChecksums: pins },
       logger: deps.logger,
-      rethrow: true,
-    });
+    };
+    // A rollback across targets names each database's versions on its row, newest first (src/targets/rollback-of-run.ts).
+    if (request.kind === "rollback") {
+      outcome = await rollbackDatabase({ ...common, versions: row.versions, reason: request.reason ?? "" });
+    } else {
+      const pins = pinsOfTarget(request.checksums, target.name);
+      // The pins hold rollback files too (`<version>/rollback`); the versions to apply are the files'.
+      outcome = await applyDatabase({ ...common, options: { versions: Object.keys(pins).filter((key) => !key.includes("/")), expectedChecksums: pins }, rethrow: true });
+    }
   } catch (error) {
     if (isTransient(error) && !isLastAttempt(job)) throw error;
     return fail(describeError(error));

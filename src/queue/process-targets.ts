@@ -75,6 +75,14 @@ export async function processTargetsRequest(deps: TargetsJobDeps, job: Job, toke
   const current = await getRequest(deps.controlPool, requestId);
   let request = current?.status === "running" && tallies.length > 0 ? current : await markRunning(deps.controlPool, requestId);
   if (!request) return { skipped: `request is ${current?.status ?? "gone"}` };
+  // A rollback across targets was planned with the request (each database's versions); it starts here.
+  if (request.kind === "rollback" && current?.status !== "running") await tell(deps.logger, "started", () => deps.notifier.started(request!, request!.attempts));
+  if (tallies.length === 0 && request.kind === "rollback") {
+    const message = `request ${requestId} names no database to roll back`;
+    request = (await markFailed(deps.controlPool, requestId, message)) ?? request;
+    await tell(deps.logger, "finished", () => deps.notifier.finished(request!, { status: "failed", error: message, willRetry: false }));
+    throw new FinalFailure(message);
+  }
   if (tallies.length === 0) {
     await tell(deps.logger, "started", () => deps.notifier.started(request!, request!.attempts));
     try {

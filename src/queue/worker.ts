@@ -4,7 +4,7 @@ import type { Config } from "../config/index.ts";
 import { createPool } from "../db/index.ts";
 import { describeError } from "../errors.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
-import { ensureControlSchema, expirePendingRequests } from "../requests/index.ts";
+import { ensureControlSchema, expirePendingRequests, getRequest, isAcrossTargets } from "../requests/index.ts";
 import { dropRedisClients, redisOptions, redisOutageLog, watchRedisClients } from "./connection.ts";
 import { reconcileJobs } from "./dispatcher.ts";
 import { createJobQueue, type RetryPolicy } from "./jobs-queue.ts";
@@ -44,6 +44,12 @@ export interface RunningWorker {
   abandon(): void;
 }
 
+/** A rollback of what a request across targets applied (its checksums keyed `target:version`), not one of the primary database. */
+async function rollsBackAcrossTargets(controlPool: pg.Pool, requestId: string): Promise<boolean> {
+  const request = await getRequest(controlPool, requestId);
+  return request !== null && isAcrossTargets(request.checksums);
+}
+
 function processor(config: Config, controlPool: pg.Pool, notifier: Notifier, logger: Logger, queue: Queue) {
   const deps = { config, controlPool, notifier, logger, queue };
   return async (job: Job, token?: string): Promise<unknown> => {
@@ -57,7 +63,7 @@ function processor(config: Config, controlPool: pg.Pool, notifier: Notifier, log
         case "baseline": {
           // Across targets (docs/targets.md): the request's job is the parent of one job per database.
           const environment = config.environments[parsed.payload.environment];
-          if (parsed.kind === "apply" && environment && hasTargets(environment)) {
+          if (environment && hasTargets(environment) && (parsed.kind === "apply" || (parsed.kind === "rollback" && (await rollsBackAcrossTargets(controlPool, parsed.payload.requestId))))) {
             return await processTargetsRequest(deps, job, token, parsed.payload.requestId, environment);
           }
           return await processRequestJob(deps, job, parsed.payload);

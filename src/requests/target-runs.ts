@@ -29,7 +29,9 @@ CREATE TABLE IF NOT EXISTS rookery_control.target_runs (
   started_at timestamptz,
   finished_at timestamptz,
   PRIMARY KEY (request_id, target, database)
-);`;
+);
+-- A rollback across targets names each database's versions when it is asked (newest first).
+ALTER TABLE rookery_control.target_runs ADD COLUMN IF NOT EXISTS versions text[] NOT NULL DEFAULT '{}';`;
 
 export type TargetRunStatus = "pending" | "running" | "applied" | "up_to_date" | "failed";
 
@@ -44,11 +46,13 @@ export interface TargetRunRow {
   round: number;
   attempts: number;
   applied: string[];
+  /** A rollback's versions to roll back there, newest first; empty for an apply. */
+  versions: string[];
   error: string | null;
   durationMs: number | null;
 }
 
-export type PlannedRun = Pick<TargetRunRow, "target" | "database" | "position" | "step" | "wave">;
+export type PlannedRun = Pick<TargetRunRow, "target" | "database" | "position" | "step" | "wave"> & { versions?: string[] };
 
 const FINISHED: readonly TargetRunStatus[] = ["applied", "up_to_date", "failed"];
 
@@ -78,6 +82,7 @@ interface Row {
   round: number;
   attempts: number;
   applied: string[];
+  versions: string[];
   error: string | null;
   duration_ms: number | null;
 }
@@ -94,19 +99,29 @@ function toRun(row: Row): TargetRunRow {
     round: row.round,
     attempts: row.attempts,
     applied: row.applied,
+    versions: row.versions,
     error: row.error,
     durationMs: row.duration_ms,
   };
 }
 
 /** The plan of a request, written once: a second writer (a re-delivered job) changes nothing. */
-export async function planTargetRuns(pool: pg.Pool, requestId: string, runs: PlannedRun[]): Promise<void> {
+export async function planTargetRuns(db: pg.Pool | pg.PoolClient, requestId: string, runs: PlannedRun[]): Promise<void> {
   if (runs.length === 0) return;
-  await pool.query(
-    `INSERT INTO rookery_control.target_runs (request_id, target, database, position, step, wave)
-     SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::int[], $6::int[])
+  await db.query(
+    `INSERT INTO rookery_control.target_runs (request_id, target, database, position, step, wave, versions)
+     SELECT $1, target, database, position, step, wave, ARRAY(SELECT jsonb_array_elements_text(versions))
+       FROM unnest($2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::jsonb[]) AS run(target, database, position, step, wave, versions)
      ON CONFLICT DO NOTHING`,
-    [requestId, runs.map((run) => run.target), runs.map((run) => run.database), runs.map((run) => run.position), runs.map((run) => run.step), runs.map((run) => run.wave)],
+    [
+      requestId,
+      runs.map((run) => run.target),
+      runs.map((run) => run.database),
+      runs.map((run) => run.position),
+      runs.map((run) => run.step),
+      runs.map((run) => run.wave),
+      runs.map((run) => JSON.stringify(run.versions ?? [])),
+    ],
   );
 }
 

@@ -57,6 +57,8 @@ function resultLines(report: ApplyReport | RollbackReport | CompleteReport): str
 function appliedCount(report: ApplyReport | RollbackReport | CompleteReport | undefined): string {
   if (!report) return "";
   if ("versionSchema" in report) return `${report.version} completed`;
+  // Across targets (docs/targets.md) the summary says what ran where; an apply's or a rollback's alike.
+  if ("summary" in report) return "every database done";
   return "applied" in report ? `${report.applied.length} applied` : `${report.version} rolled back`;
 }
 

@@ -5,7 +5,7 @@ import { RookeryError } from "../errors.ts";
 import { approvalsNeeded, expiryFor, mayApprove, mayRequest } from "../policy/approval.ts";
 import { authoriseBreakGlass } from "../policy/break-glass.ts";
 import { checkDeployPolicy, describeRefusal } from "../policy/deploy.ts";
-import { audit, cancelRequest, createRequest, setMessageRef, type ChangeRequest, type RequestKind } from "../requests/index.ts";
+import { audit, cancelRequest, createRequest, setMessageRef, type ChangeRequest, type PlannedRun, type RequestKind } from "../requests/index.ts";
 import type { SlackDeps } from "./deps.ts";
 import { assessMigrations, buildRequestCard } from "./request-card.ts";
 import { refreshHomes } from "./home.ts";
@@ -28,6 +28,8 @@ export interface ChangeRequestInput {
   channelId: string;
   /** Across targets (docs/targets.md): every target's files pinned on their own, `target:version`. */
   pins?: { versions: string[]; checksums: Record<string, string> };
+  /** A rollback across targets: each database's versions, stored with the request (src/slack/targets-rollback.ts). */
+  targetRuns?: PlannedRun[];
 }
 
 /** Deployment policy: a closed window alone defers the run to the next opening; anything else refuses. */
@@ -124,14 +126,21 @@ export async function openChangeRequest(deps: SlackDeps, client: webApi.WebClien
     expiresAt: expiryFor(environment, now),
     notBefore,
     breakGlass,
-  });
+  }, input.targetRuns ? { targetRuns: input.targetRuns } : {});
   await audit(deps.control, {
     actor: input.userId,
     teamId: input.teamId,
     action: `request.${input.kind}`,
     requestId: request.id,
     environment: environment.name,
-    detail: { versions: request.versions, checksums: request.checksums, reason: request.reason, approvalsRequired, status: request.status },
+    detail: {
+      versions: request.versions,
+      checksums: request.checksums,
+      reason: request.reason,
+      approvalsRequired,
+      status: request.status,
+      ...(input.targetRuns ? { databases: input.targetRuns.map(({ target, database, versions }) => ({ target, database, versions })) } : {}),
+    },
   });
   const message = requestMessage(await buildRequestCard(deps, request));
   const posted = await postRequestMessage(deps, client, request, message);

@@ -4,12 +4,12 @@ import type { Environment } from "../config/index.ts";
 import { describeLastApproval } from "../policy/approval.ts";
 import { lintGate } from "../policy/lint-gate.ts";
 import { describeWatchNews } from "../queue/notifier.ts";
-import { isAcrossTargets, listAudit, targetPinKey, watchOfRequest, type ChangeRequest, type RequestStatus } from "../requests/index.ts";
+import { isAcrossTargets, listAudit, listTargetRuns, targetPinKey, watchOfRequest, type ChangeRequest, type RequestStatus } from "../requests/index.ts";
 import { catalogOf, resolveTargets } from "../targets/index.ts";
 import { deprecationLines, getStatus, previewRollback, type ExpansionSummary } from "../runner/index.ts";
 import { analyzeForTarget } from "../runner/lint-knowledge.ts";
 import type { SlackDeps } from "./deps.ts";
-import type { CardMigration, CardWatch, RequestCard } from "./views/request-message.ts";
+import type { CardMigration, CardRollbackGroup, CardWatch, RequestCard } from "./views/request-message.ts";
 
 /** Audit action written when an approver sets lint findings aside, before the message is redrawn; the card reads it back. */
 export const OVERRIDE_ACTION = "lint.override";
@@ -122,7 +122,9 @@ export async function buildRequestCard(sources: CardSources, request: ChangeRequ
   // Once a rollback has run, the ledger no longer offers it: its card keeps what was checked when it was asked.
   const facts =
     environment && request.kind === "rollback"
-      ? UNDECIDED.includes(request.status)
+      ? acrossTargets
+        ? { hasRollback: true }
+        : UNDECIDED.includes(request.status)
         ? await rollbackFacts(environment, request.versions[0]!)
         : { hasRollback: true }
       : undefined;
@@ -157,7 +159,21 @@ export async function buildRequestCard(sources: CardSources, request: ChangeRequ
     lastApprovalDoes: describeLastApproval(request.approvalsRequired, request.notBefore),
     ...(progress ? { progress } : {}),
     ...(await watchFacts(sources, request)),
+    ...(acrossTargets && request.kind === "rollback" ? { rollbackPlan: await rollbackPlanOf(sources, environment!, request) } : {}),
   };
+}
+
+/** A rollback across targets: which databases roll back which versions, grouped per target and versions. */
+async function rollbackPlanOf(sources: CardSources, environment: Environment, request: ChangeRequest): Promise<CardRollbackGroup[]> {
+  const fleets = new Set(resolveTargets(sources.config, environment).filter((target) => target.kind === "fleet").map((target) => target.name));
+  const groups = new Map<string, CardRollbackGroup>();
+  for (const run of await listTargetRuns(sources.control, request.id)) {
+    const key = `${run.target} ${run.versions.join(",")}`;
+    const group = groups.get(key) ?? { target: run.target, fleet: fleets.has(run.target), databases: [], versions: run.versions };
+    group.databases.push(run.database);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
 }
 
 /** The watch after an apply (autoRollback), as the card shows it. */

@@ -8,6 +8,8 @@ export { planWaves, crossesFailureLimit } from "./waves.ts";
 export { applyDatabase, applyFleet, notStarted, type DatabaseOutcome, type DatabaseStatus, type FleetReport } from "./apply-fleet.ts";
 export { applyTargets, prepareTargets, environmentOf, type PreparedTarget, type TargetRun, type TargetsReport } from "./apply-targets.ts";
 export { targetOfVersions, type TargetVersions } from "./find-versions.ts";
+export { rollbackDatabase } from "./rollback-database.ts";
+export { rollbackOfRun, type DatabaseRollback, type RanOnDatabase, type RunRollback } from "./rollback-of-run.ts";
 export { eachDatabase } from "./each-database.ts";
 export { summarizeFleetStatus, type FleetStatusSummary, type FleetDatabaseStatus } from "./fleet-status.ts";
 export { planRunRows, haltReason, runSummary, SUMMARY_FAILURES, type RunRow, type RunTally, type FleetsByTarget } from "./run-state.ts";

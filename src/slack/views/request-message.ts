@@ -22,6 +22,7 @@ import {
 import type { ExpansionSummary } from "../../runner/index.ts";
 import { expansionLine } from "./expansion-line.ts";
 import { findingLines } from "./findings.ts";
+import { names } from "./targets-blocks.ts";
 
 /** One migration of a request as an approver needs to see it. */
 export interface CardMigration {
@@ -58,6 +59,16 @@ export interface RequestCard {
   progress?: string;
   /** The watch after the apply (autoRollback), while it runs and once it ended. */
   watch?: CardWatch;
+  /** A rollback across targets: which databases roll back which versions (docs/targets.md). */
+  rollbackPlan?: CardRollbackGroup[];
+}
+
+/** Databases of one target that roll back the same versions, newest first. */
+export interface CardRollbackGroup {
+  target: string;
+  fleet: boolean;
+  databases: string[];
+  versions: string[];
 }
 
 export interface CardWatch {
@@ -251,6 +262,22 @@ function outcomeLines(card: RequestCard): string[] {
   return watchLines(card.watch);
 }
 
+/** Where a rollback across targets runs: one line per target and set of versions, a fleet's databases named in short. */
+function rollbackPlanBlocks(plan: CardRollbackGroup[] | undefined, request: ChangeRequest): SlackBlock[] {
+  if (!plan || plan.length === 0) return [];
+  const databases = plan.reduce((sum, group) => sum + group.databases.length, 0);
+  const lines = plan.slice(0, MAX_LISTED).map((group) => {
+    const where = group.fleet ? `*${escapeMrkdwn(group.target)}* ${group.databases.length} database(s) (${names(group.databases)})` : `*${escapeMrkdwn(group.target)}*`;
+    const versions = group.versions.slice(0, 5).map(code).join(", ") + (group.versions.length > 5 ? ` and ${group.versions.length - 5} more` : "");
+    return `• ${where}: ${versions}`;
+  });
+  return [
+    section(
+      [`*Rolls back on ${databases} database(s), newest first, each with the script stored when it was applied:*`, ...lines, ...(plan.length > MAX_LISTED ? [andMore(plan.length, MAX_LISTED, `rookery history --env ${request.environment}`)] : [])].join("\n"),
+    ),
+  ];
+}
+
 /** Lint findings that block a request: the first few, then a count. */
 function blockingLines(lines: string[]): string {
   const shown = lines.slice(0, 5).map((line) => `• ${inertExcerpt(line, 400)}`);
@@ -290,6 +317,7 @@ export function requestMessage(card: RequestCard): SlackMessage {
       section(`*${statusLine(card)}*\n${intro.join("\n")}`),
       ...card.migrations.slice(0, MAX_LISTED).flatMap((migration) => migrationBlock(migration, request)),
       ...remainingMigrations(card),
+      ...rollbackPlanBlocks(card.rollbackPlan, request),
       ...safety,
       ...blocking,
       ...outcomeLines(card).map((line) => section(line)),
