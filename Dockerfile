@@ -1,8 +1,9 @@
-# Build stage: every dependency, `npm ci` compiles src/ into dist/ (the prepare script), then the
+# Build stage: every dependency, `npm ci` bundles src/ into dist/ (the prepare script), then the
 # development dependencies are dropped so only what runs is copied on.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json tsconfig.json ./
+COPY scripts ./scripts
 COPY src ./src
 RUN npm ci --no-audit --no-fund \
  && npm prune --omit=dev --no-audit --no-fund

@@ -53,7 +53,7 @@ describe("bin/rookery.mjs", () => {
       await npm(["ci", "--omit=dev"], app);
 
       const installed = path.join(app, "node_modules/rookery");
-      expect(existsSync(path.join(installed, "dist/cli/main.js"))).toBe(true);
+      expect(existsSync(path.join(installed, "dist/cli/bin.js"))).toBe(true);
       expect(existsSync(path.join(installed, "src"))).toBe(false);
       expect(existsSync(path.join(app, "node_modules/tsx"))).toBe(false);
       expect(existsSync(path.join(app, "node_modules/typescript"))).toBe(false);

@@ -1,4 +1,3 @@
-import { loadModule, parseSync } from "libpg-query";
 import { RookeryError } from "../errors.ts";
 
 /** One top-level statement of a file, with its text and where it starts. */
@@ -47,12 +46,36 @@ export class ParserLimitError extends SqlSyntaxError {
   }
 }
 
-let ready: Promise<void> | undefined;
+type LibpgQuery = typeof import("libpg-query");
 
-/** The parser is WebAssembly: load it once, then parse synchronously. */
+let ready: Promise<void> | undefined;
+let parser: LibpgQuery | undefined;
+
+/**
+ * The parser is WebAssembly: load it once, then parse synchronously. Importing libpg-query compiles
+ * its WebAssembly at once, so it is imported here, by the commands that parse, and not at start-up.
+ */
 export function loadParser(): Promise<void> {
-  ready ??= loadModule();
+  ready ??= import("libpg-query").then(async (loaded) => {
+    await loaded.loadModule();
+    parser = loaded;
+  });
   return ready;
+}
+
+function loadedParser(): LibpgQuery {
+  if (!parser) throw new Error("the SQL parser is not loaded: await loadParser() before parsing");
+  return parser;
+}
+
+/** Postgres's parser on `sql`: its tree, or an error with `sqlDetails` (message, cursor position). */
+export function parseSync(sql: string): ReturnType<LibpgQuery["parseSync"]> {
+  return loadedParser().parseSync(sql);
+}
+
+/** Postgres's scanner on `sql`: its tokens, comments and all. */
+export function scanSync(sql: string): ReturnType<LibpgQuery["scanSync"]> {
+  return loadedParser().scanSync(sql);
 }
 
 /**

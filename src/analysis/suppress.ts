@@ -1,5 +1,4 @@
-import { scanSync } from "libpg-query";
-import { positionOfLocation } from "./parse.ts";
+import { positionOfLocation, scanSync } from "./parse.ts";
 import type { Finding, SuppressedFinding } from "./types.ts";
 
 /** `-- rookery:allow RULE-ID reason text`: silences RULE-ID in this migration (both its files). */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { UsageError } from "../errors.ts";
 
 /** The ledger's version format: `YYYYMMDD_HHMMSS`, the document's `valid_version` constraint. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { parseVersion } from "../catalog/index.ts";
 import { UsageError } from "../errors.ts";
 import { getHistory } from "../runner/index.ts";

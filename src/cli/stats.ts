@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { UsageError } from "../errors.ts";
 import { getStats, sparkline, type StatsReport } from "../runner/stats.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";

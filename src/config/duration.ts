@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { z } from "zod";
+import * as z from "zod";
 
 /** Loaded when a cron expression is read: every command loads the config, few configs have one. */
 function cronParser(): typeof import("cron-parser").CronExpressionParser {

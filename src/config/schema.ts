@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { LAYOUT_NAMES, type LayoutName } from "../catalog/layouts/layout.ts";
 import { drillSchedule, duration } from "./duration.ts";
 import { checkTargetOrder, TargetsSchema, withPrimaryDatabaseUrl } from "./targets.ts";

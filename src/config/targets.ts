@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Many databases in one environment (docs/targets.md): named targets, each one database with its own

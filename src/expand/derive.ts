@@ -1,5 +1,4 @@
-import { parseSync, scanSync } from "libpg-query";
-import type { Statement } from "../analysis/parse.ts";
+import { parseSync, scanSync, type Statement } from "../analysis/parse.ts";
 import { asColumnDef, asConstraint, columnConstraints, type AlterTableCmd, type Node, type RangeVar } from "../analysis/tree.ts";
 import { directiveFor, type Directives } from "./directives.ts";
 import { tableKey, type OperationSpec, type StatementOrigin, type TableRef } from "./plan.ts";

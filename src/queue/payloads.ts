@@ -1,5 +1,5 @@
 import { UnrecoverableError } from "bullmq";
-import { z } from "zod";
+import * as z from "zod";
 
 /** The queue every job kind shares; BullMQ's prefix (QUEUE_PREFIX) keeps deployments and test files apart. */
 export const JOBS_QUEUE = "jobs";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { isPinnedOnATarget } from "./target-pins.ts";
 
 export const REQUEST_KINDS = ["apply", "rollback", "complete", "baseline"] as const;

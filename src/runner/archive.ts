@@ -1,7 +1,6 @@
 import pg from "pg";
-import { scanSync } from "libpg-query";
+import { scanSync, type Statement } from "../analysis/parse.ts";
 import type { Migration } from "../catalog/index.ts";
-import type { Statement } from "../analysis/parse.ts";
 import type { Environment } from "../config/index.ts";
 import { RookeryError } from "../errors.ts";
 import { appliedRecordFor, MigrationStatementError, type ExecutionResult, type MigrationRun } from "./execution.ts";

@@ -5,7 +5,7 @@ import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
-import { z } from "zod";
+import * as z from "zod";
 import type { Environment } from "../config/index.ts";
 import { RookeryError, UsageError } from "../errors.ts";
 import { withClient } from "../db/index.ts";

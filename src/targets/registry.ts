@@ -1,7 +1,7 @@
 import { withClient } from "../db/index.ts";
 import { FleetDatabaseSchema, type FleetDatabase } from "../config/targets.ts";
 import { describeError, RookeryError } from "../errors.ts";
-import { redactUrl } from "../log/logger.ts";
+import { redactUrl } from "../log/redact-url.ts";
 import type { FleetTarget } from "./resolve.ts";
 
 /** The registry query may not hang a deploy: it reads a list, it has no business running long. */

@@ -1,4 +1,4 @@
-import { scanSync } from "libpg-query";
+import { scanSync } from "../parse.ts";
 import type { Rule } from "../types.ts";
 
 /** Postgres's NAMEDATALEN - 1: a longer name is cut to its first 63 bytes, with only a NOTICE. */

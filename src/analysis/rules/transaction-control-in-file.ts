@@ -1,5 +1,4 @@
-import { scanSync } from "libpg-query";
-import { isTransactionControl, type Statement } from "../parse.ts";
+import { isTransactionControl, scanSync, type Statement } from "../parse.ts";
 import type { Rule } from "../types.ts";
 
 /** COMMIT or ROLLBACK inside a DO block's body: allowed by PL/pgSQL only when the block is not in a transaction. */

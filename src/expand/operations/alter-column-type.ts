@@ -1,4 +1,4 @@
-import { scanSync } from "libpg-query";
+import { scanSync } from "../../analysis/parse.ts";
 import { columnOf, notNullCheckName, overNewRow, overOldRow, type Operation } from "../operation.ts";
 import { ident, qualified, shadowColumn, type AlterColumnTypeSpec, type ColumnFacts } from "../plan.ts";
 

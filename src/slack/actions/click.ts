@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, SlackActionMiddlewareArgs, webApi } from "@slack/bolt";
-import { z } from "zod";
+import * as z from "zod";
 import { describeError, RookeryError } from "../../errors.ts";
 import { audit, getRequest, type ChangeRequest } from "../../requests/index.ts";
 import type { SlackDeps } from "../deps.ts";

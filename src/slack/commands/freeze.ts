@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { mayApprove } from "../../policy/approval.ts";
 import { describeFreeze, freezeEnvironment } from "../../policy/freeze.ts";
 import { slackGroupResolver } from "../user-groups.ts";

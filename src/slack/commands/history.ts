@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { getHistory } from "../../runner/index.ts";
 import { historyMessage } from "../views/history-message.ts";
 import { countArg, environmentArg, environmentNamed, noExtraWords, parseArguments, refuseSecondWord } from "./parse.ts";

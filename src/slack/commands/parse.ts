@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Version } from "../../catalog/index.ts";
 import type { Config, Environment } from "../../config/index.ts";
 import { TARGET_NAME } from "../../config/targets.ts";

@@ -1,5 +1,5 @@
 import type { webApi } from "@slack/bolt";
-import { z } from "zod";
+import * as z from "zod";
 import type { Catalog } from "../../catalog/index.ts";
 import type { Environment } from "../../config/index.ts";
 import { describeError, RookeryError } from "../../errors.ts";

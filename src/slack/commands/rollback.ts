@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Catalog, Migration } from "../../catalog/index.ts";
 import type { Environment } from "../../config/index.ts";
 import { UsageError } from "../../errors.ts";

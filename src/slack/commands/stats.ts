@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { getStats, sparkline, type StatsReport } from "../../runner/stats.ts";
 import { context, escapeMrkdwn, header, monospaceTable, section, type SlackMessage } from "../views/blocks.ts";
 import { environmentArg, environmentNamed, noExtraWords, parseArguments } from "./parse.ts";

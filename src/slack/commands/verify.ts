@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { verifyMigrations } from "../../runner/index.ts";
 import { verifyMessage } from "../views/verify-message.ts";
 import { hasTargets, readTargets, resolveTargets } from "../../targets/index.ts";

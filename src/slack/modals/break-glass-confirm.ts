@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { UsageError } from "../../errors.ts";
 import { code, escapeMrkdwn, inertExcerpt } from "../views/blocks.ts";
 import { defineModal } from "./modal.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { RookeryError } from "../../errors.ts";
 import { mayApprove } from "../../policy/approval.ts";
 import { audit, getRequest, rejectRequest } from "../../requests/index.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Slack's documented limits on what an app may send, as one zod schema per surface: messages
