@@ -45,6 +45,8 @@ describe("the network goes silent during a statement with no timeout of its own 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`no answer from 127.0.0.1:${proxy.port}/`);
     expect(result.stderr).toContain("a liveness check on a separate connection got no answer within queryDeadlineGrace 1 s");
+    // Nothing reaches the server: the build's session is left to end by itself, and the message says how to end it.
+    expect(result.stderr).toMatch(/the server session that ran it \(pid (\d+)\) could not be reached to end it, and may hold the migration lock until it ends: once the server answers, end it with SELECT pg_terminate_backend\(\1\)/);
     expect(result.stderr).toContain("It is worth retrying as it is.");
     // 0.5 s + 1 s, with margin for a loaded machine and the CLI's exit; the build alone runs 6 s, and without the watchdog the run never ends.
     expect(detectedMs).toBeLessThan(4_500);
@@ -73,6 +75,38 @@ describe("the network goes silent during a statement with no timeout of its own 
     expect(await query(url, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'rookery'")).toEqual([]);
     const next = await rookery(["apply", "--all", "--dir", dir, "--config", configFile({ production: { databaseUrl: url, ...settings } })], {});
     expect(next.code).toBe(0);
+    expect(await appliedVersions(url)).toEqual(["20251101_000001"]);
+  });
+
+  it("under statementTimeout 0, a session abandoned for silence is terminated once a new connection reaches the server, and the next runner takes the lock", async () => {
+    const url = await createTestDatabase("watchdog-abandoned");
+    await query(url, "CREATE TABLE sleep_switch (sleeping boolean); INSERT INTO sleep_switch VALUES (true);");
+    const sleeper = migrationsFolder({ "2025_11_01/001_sleep_then_create.sql": "SELECT pg_sleep(30) FROM sleep_switch WHERE sleeping;\nCREATE TABLE gadgets (id int);\n" });
+    const proxy = await startFaultProxyFor(url);
+    const noTimeout = { ...settings, statementTimeout: 0 };
+    const run = rookery(["apply", "--all", "--dir", sleeper, "--config", configFile({ production: { databaseUrl: proxy.urlFor(url), ...noTimeout } })], {});
+    const sleeping = async () =>
+      (await query(url, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'rookery' AND state = 'active' AND query LIKE '%pg_sleep(30)%'")).length > 0;
+    await waitUntil(sleeping, "the statement to run", 15_000);
+    // Every byte is dropped (TCP stays up), until the watchdog's check has connected and hangs; then the
+    // network comes back for new connections only, as a load balancer that lost its open flows.
+    const before = proxy.connections();
+    proxy.drop();
+    await waitUntil(async () => proxy.connections() > before, "the watchdog's check to connect", 5_000);
+    proxy.dropOpen();
+    proxy.resume();
+    const result = await run;
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("a liveness check on a separate connection got no answer within queryDeadlineGrace 1 s");
+    expect(result.stderr).toMatch(/the server session that ran it \(pid \d+\) was reached from a new connection and terminated, so the migration lock is free/);
+    expect(result.stderr).toContain("It is worth retrying as it is.");
+    await waitUntil(async () => !(await sleeping()), "the abandoned session to end", 5_000);
+    expect(await appliedVersions(url)).toEqual([]);
+    // Without the termination the sleep holds the lock for 30 s: the next runner would give up after 2 s.
+    await query(url, "UPDATE sleep_switch SET sleeping = false");
+    const next = await rookery(["apply", "--all", "--dir", sleeper, "--config", configFile({ production: { databaseUrl: url, ...noTimeout, advisoryLockWait: "2s" } })], {});
+    expect(next.code, next.stderr).toBe(0);
     expect(await appliedVersions(url)).toEqual(["20251101_000001"]);
   });
 

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { connectClient, databaseLabel, keepIdleSessionAlive, livenessWatchdog, type QueryDeadline } from "../db/index.ts";
+import { BACKEND_START_SQL, connectClient, databaseLabel, keepIdleSessionAlive, livenessWatchdog, type BackendIdentity, type QueryDeadline } from "../db/index.ts";
 import { bindActor, bindActorSql, ensureLedger } from "../ledger/index.ts";
 import type { Environment } from "../config/index.ts";
 import { acquireMigrationLock, releaseMigrationLock } from "./lock.ts";
@@ -12,7 +12,7 @@ export { databaseLabel };
  * calls the connection dead; one with no statement timeout (a concurrent build, statementTimeout 0) is
  * watched instead: the server is asked every queryLivenessInterval whether it still runs it.
  */
-export function sessionDeadline(environment: Environment, backendPid?: () => number | undefined): QueryDeadline {
+export function sessionDeadline(environment: Environment, backend?: () => BackendIdentity | undefined): QueryDeadline {
   return {
     serverBudgetMs: environment.statementTimeout > 0 ? environment.statementTimeout : Infinity,
     graceMs: environment.queryDeadlineGrace,
@@ -21,7 +21,7 @@ export function sessionDeadline(environment: Environment, backendPid?: () => num
       label: databaseLabel(environment.databaseUrl),
       intervalMs: environment.queryLivenessInterval,
       graceMs: environment.queryDeadlineGrace,
-      backendPid,
+      backend,
     }),
   };
 }
@@ -47,18 +47,21 @@ function sessionGuardSql(environment: Environment): string {
     idle_session_timeout: String(idleMs),
   };
   // Our own numbers only, so a literal; RESET ALL between migrations clears them, so resetSession sends this again.
-  return `SELECT count(set_config(s.name, v.value, false)), pg_catalog.pg_backend_pid() AS pid FROM pg_catalog.pg_settings s
+  return `SELECT count(set_config(s.name, v.value, false)), pg_catalog.pg_backend_pid() AS pid,
+      (SELECT ${BACKEND_START_SQL} FROM pg_catalog.pg_stat_activity WHERE pid = pg_catalog.pg_backend_pid()) AS started_at
+    FROM pg_catalog.pg_settings s
     JOIN jsonb_each_text('${JSON.stringify(settings)}'::jsonb) AS v(name, value) ON v.name = s.name;`;
 }
 
 /** One connection to the environment's database with the ledger in place, closed afterwards. */
 export async function withLedgerClient<T>(environment: Environment, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  let backendPid: number | undefined;
-  const client = await connectClient(environment.databaseUrl, "rookery", sessionDeadline(environment, () => backendPid));
+  let backend: BackendIdentity | undefined;
+  const client = await connectClient(environment.databaseUrl, "rookery", sessionDeadline(environment, () => backend));
   // A live run may leave its session idle (pg_dump, a slow Slack call between migrations): it says so now and then.
   const stopKeepingAlive = keepIdleSessionAlive(client, Math.floor(idleLimitMs(environment) / 3));
   try {
-    backendPid = (await client.query<{ pid: number }>(sessionGuardSql(environment))).rows[0]?.pid;
+    const row = (await client.query<{ pid: number; started_at: string }>(sessionGuardSql(environment))).rows[0];
+    backend = row ? { pid: row.pid, startedAt: row.started_at } : undefined;
     await ensureLedger(client, environment.ledgerSchema);
     return await use(client);
   } finally {
