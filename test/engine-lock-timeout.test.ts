@@ -1,7 +1,7 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { applyMigrations } from "../src/runner/index.ts";
-import { backoffDelay } from "../src/runner/retry.ts";
+import { backoffDelay } from "../src/session/retry.ts";
 import { migrationsFolder } from "./support/cli.ts";
 import { columnsOf, ledgerRows, runContext, testEnvironment } from "./support/engine.ts";
 import { createTestDatabase, query } from "./support/services.ts";

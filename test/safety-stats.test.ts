@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { readCatalog } from "../src/catalog/index.ts";
 import { EnvironmentSchema } from "../src/config/index.ts";
 import { applyMigrations, rollbackMigration } from "../src/runner/index.ts";
-import { withLedgerClient } from "../src/runner/session.ts";
+import { withLedgerClient } from "../src/session/session.ts";
 import { getStats, sparkline } from "../src/runner/stats.ts";
 import { migrationsFolder, rookery } from "./support/cli.ts";
 import { createTestDatabase, query } from "./support/services.ts";

@@ -1,7 +1,7 @@
 import { RookeryError } from "../errors.ts";
 import { readLedger, recordAdopted } from "../ledger/index.ts";
 import { UnknownVersionError } from "../runner/errors.ts";
-import { withRunnerSession } from "../runner/session.ts";
+import { withRunnerSession } from "../session/session.ts";
 import type { RunContext } from "../runner/types.ts";
 
 export interface BaselineReport {

@@ -1,6 +1,6 @@
 import { RookeryError, UsageError } from "../errors.ts";
 import { findForeignLedgers, readLedger, recordAdopted } from "../ledger/index.ts";
-import { withRunnerSession } from "../runner/session.ts";
+import { withRunnerSession } from "../session/session.ts";
 import type { RunContext } from "../runner/types.ts";
 import { dbmateSource } from "./sources/dbmate.ts";
 import { flywaySource } from "./sources/flyway.ts";

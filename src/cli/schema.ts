@@ -1,7 +1,7 @@
 import { parseVersion } from "../catalog/index.ts";
 import { RookeryError, UsageError } from "../errors.ts";
 import { readExpansion } from "../ledger/index.ts";
-import { withLedgerClient } from "../runner/session.ts";
+import { withLedgerClient } from "../session/session.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand } from "./command.ts";
 import { configFor, runCommand } from "./format.ts";
 

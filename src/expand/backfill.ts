@@ -1,9 +1,9 @@
 import pg from "pg";
 import type { Environment } from "../config/index.ts";
 import { backfillProgressSql, type BackfillProgress } from "../ledger/index.ts";
-import { withLockRetries } from "../runner/retry.ts";
-import { transactionTimeoutsSql } from "../runner/timeouts.ts";
-import type { ProgressListener } from "../runner/types.ts";
+import { withLockRetries } from "../session/retry.ts";
+import { transactionTimeoutsSql } from "../session/timeouts.ts";
+import type { ProgressListener } from "../session/context.ts";
 import { ident, qualified, type BackfillWork, type ExpansionPlan } from "./plan.ts";
 
 export interface BackfillRun {

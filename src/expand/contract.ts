@@ -1,9 +1,9 @@
 import type pg from "pg";
 import { earlierVersionSchemas, inLedgerSchema, MIGRATION_LOCK_GUARD_SQL, readExpansion, recordExpansionEvent, recordExpansionState, recordRollback, type ExpansionRow } from "../ledger/index.ts";
-import { withLockRetries } from "../runner/retry.ts";
-import { withRunnerSession } from "../runner/session.ts";
-import { transactionTimeoutsSql } from "../runner/timeouts.ts";
-import type { RollbackReport, RunContext } from "../runner/types.ts";
+import { withLockRetries } from "../session/retry.ts";
+import { withRunnerSession } from "../session/session.ts";
+import { transactionTimeoutsSql } from "../session/timeouts.ts";
+import type { RunContext } from "../session/context.ts";
 import { ExpansionStateError } from "./errors.ts";
 import { operationOf } from "./operations/index.ts";
 import { ident, tableKey, type ExpansionPlan, type OperationSpec } from "./plan.ts";
@@ -18,6 +18,15 @@ export interface CompleteReport {
   lockRetries: number;
   /** A rehearsal's complete: the contract ran whole, its locks taken, and its transaction was rolled back. */
   rolledBack?: true;
+}
+
+/** What an abort reports: the rollback report of an expanded version (runner/rollback returns it as its own). */
+export interface AbortReport {
+  environment: string;
+  version: string;
+  reason: string;
+  durationMs: number;
+  safety: "SAFE_TO_ROLLBACK";
 }
 
 /** Table-level operations go last: the column operations' SQL names the table by its old name. */
@@ -116,7 +125,7 @@ export async function hasOpenExpansion(client: pg.ClientBase, schema: string, ve
  * version's schema go; the tables are exactly as before, with the rows written meanwhile. The ledger
  * row becomes rolled_back with the reason, like any rollback.
  */
-export async function abortExpansion(ctx: RunContext, client: pg.ClientBase, version: string, reason: string): Promise<RollbackReport> {
+export async function abortExpansion(ctx: RunContext, client: pg.ClientBase, version: string, reason: string): Promise<AbortReport> {
   const ledger = ctx.environment.ledgerSchema;
   const row = await openExpansion(client, ledger, version, "abort");
   const plan = row.plan as ExpansionPlan;

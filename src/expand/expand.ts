@@ -1,9 +1,9 @@
 import type pg from "pg";
 import type { Environment } from "../config/index.ts";
 import { openExpansionOn, readExpansion, recordExpansionEvent, recordExpansionStarted, recordExpansionState, recordStepDone, type BackfillProgress } from "../ledger/index.ts";
-import { appliedRecordFor, type ExecutionResult, type MigrationRun } from "../runner/execution.ts";
-import { withLockRetries } from "../runner/retry.ts";
-import { RESET_TIMEOUTS_SQL, statementTimeoutsSql, transactionTimeoutsSql } from "../runner/timeouts.ts";
+import { appliedRecordFor, type ExecutionResult, type MigrationRun } from "../session/execution.ts";
+import { withLockRetries } from "../session/retry.ts";
+import { RESET_TIMEOUTS_SQL, statementTimeoutsSql, transactionTimeoutsSql } from "../session/timeouts.ts";
 import { runBackfill } from "./backfill.ts";
 import { ExpansionConflictError } from "./errors.ts";
 import { expansionSteps, planExpansion, touchedTables, type PlanStep } from "./planner.ts";

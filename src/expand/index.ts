@@ -4,5 +4,5 @@ export { completeExpansion, abortExpansion, hasOpenExpansion, type CompleteRepor
 export { operationsOf, refuseConflictingExpansions } from "./planner.ts";
 export { versionSchemaName } from "./plan.ts";
 export { ExpandRefusedError, ExpansionConflictError, ExpansionsInOneRunError, ExpansionStateError } from "./errors.ts";
-export { openExpansions, describeExpansion } from "./summary.ts";
+export { openExpansions, describeExpansion, type ExpansionSummary } from "./summary.ts";
 export { checkDeprecated, describeDeprecation, type DeprecationCheck } from "./deprecation.ts";

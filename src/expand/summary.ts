@@ -1,6 +1,19 @@
 import type pg from "pg";
 import { readExpansions, type ExpansionRow } from "../ledger/index.ts";
-import type { ExpansionSummary } from "../runner/types.ts";
+
+/** Where an expand-contract migration stands: expanding (interrupted or running) or expanded, awaiting complete. */
+export interface ExpansionSummary {
+  phase: "expanding" | "expanded";
+  /** When expand finished (expanded) or started (expanding). */
+  since: string;
+  hoursSince: number;
+  /** The schema the new release puts first on its search_path. */
+  versionSchema: string;
+  tables: string[];
+  backfill: { table: string; rows: number; estimate: number; done: boolean }[];
+  /** `rookery status` only, for an expanded version that drops columns or tables: whether queries still use them. */
+  deprecation?: { windowHours: number; lines: string[] };
+}
 
 function summaryOf(row: ExpansionRow, now: number): ExpansionSummary | undefined {
   if (row.state !== "expanding" && row.state !== "expanded") return undefined;

@@ -4,7 +4,7 @@ import type { Config, Environment } from "../config/index.ts";
 import { failedDrills, listRequests, type AlertLevel } from "../requests/index.ts";
 import { getHealth, getStatus } from "../runner/index.ts";
 import { inLedgerSchema } from "../ledger/index.ts";
-import { withLedgerClient } from "../runner/session.ts";
+import { withLedgerClient } from "../session/session.ts";
 import type { MigrationState } from "../runner/types.ts";
 import { targetHealthProblems } from "./fleet-health.ts";
 

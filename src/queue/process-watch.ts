@@ -29,7 +29,7 @@ import {
   type WatchOutcome,
   type WatchPlan,
 } from "../runner/index.ts";
-import { withLedgerClient } from "../runner/session.ts";
+import { withLedgerClient } from "../session/session.ts";
 import type { RunContext } from "../runner/types.ts";
 import { enqueueWatchRound, watchJobId } from "./jobs-queue.ts";
 import type { HealthAlert, Notifier, WatchNews } from "./notifier.ts";

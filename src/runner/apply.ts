@@ -6,12 +6,12 @@ import { NO_ROLLBACK_FILE, rollbackPinKey, rollbackPinOf } from "../catalog/inde
 import { ChecksumMismatchError, RollbackChangedError, TransactionPoolingError, UnknownVersionError } from "./errors.ts";
 import { executeInTransaction } from "./execute-in-transaction.ts";
 import { executeOutsideTransaction, needsOutsideTransaction } from "./execute-outside-transaction.ts";
-import { isConnectionLost, MigrationStatementError, sqlstateOf, type MigrationExecutor, type MigrationRun } from "./execution.ts";
-import { LockRetriesExhausted } from "./retry.ts";
+import { isConnectionLost, MigrationStatementError, sqlstateOf, type MigrationExecutor, type MigrationRun } from "../session/execution.ts";
+import { LockRetriesExhausted } from "../session/retry.ts";
 import { archivesDataChanges, executeWithArchive } from "./archive.ts";
 import { backupBeforeApply } from "./backup.ts";
 import { applyTenantScoped } from "./tenants.ts";
-import { databaseLabel, resetSession, withRunnerSession } from "./session.ts";
+import { databaseLabel, resetSession, withRunnerSession } from "../session/session.ts";
 import { isPending } from "./statements.ts";
 import { ParseAhead } from "./parse-ahead.ts";
 import type { Environment } from "../config/index.ts";

@@ -3,9 +3,9 @@ import { scanSync, type Statement } from "../analysis/parse.ts";
 import type { Migration } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
 import { RookeryError } from "../errors.ts";
-import { appliedRecordFor, MigrationStatementError, type ExecutionResult, type MigrationRun } from "./execution.ts";
-import { withLockRetries } from "./retry.ts";
-import { transactionTimeoutsSql } from "./timeouts.ts";
+import { appliedRecordFor, MigrationStatementError, type ExecutionResult, type MigrationRun } from "../session/execution.ts";
+import { withLockRetries } from "../session/retry.ts";
+import { transactionTimeoutsSql } from "../session/timeouts.ts";
 
 /**
  * The data-change archive: before an UPDATE or DELETE with a WHERE clause runs (in the migration's own

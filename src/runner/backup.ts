@@ -205,7 +205,7 @@ function scrub(message: string, url: string): string {
  */
 export async function backupBeforeApply(ctx: RunContext, client: pg.ClientBase, versions: string[]): Promise<BackupFile | undefined> {
   if (!ctx.environment.backup || versions.length === 0) return undefined;
-  // pg_dump may run longer than the session may sit idle: the session keeps itself alive (src/runner/session.ts).
+  // pg_dump may run longer than the session may sit idle: the session keeps itself alive (src/session/session.ts).
   const backup = await takeBackup(ctx.environment, `before_${versions[0]}`);
   const pruned = pruneBackups(ctx.environment, backup.name);
   await client.query(

@@ -8,7 +8,7 @@ import { applyMigrations } from "./apply.ts";
 import { createScratchCopy, dropScratch } from "./prove.ts";
 import { rollbackMigration } from "./rollback.ts";
 import { compareSnapshots, snapshotSchema, type SchemaSnapshot } from "./schema-snapshot.ts";
-import { withLedgerClient } from "./session.ts";
+import { withLedgerClient } from "../session/session.ts";
 import type { ProgressListener } from "./types.ts";
 
 /**

@@ -1,34 +1,7 @@
 import { RookeryError } from "../errors.ts";
 
-export interface LockHolder {
-  pid: number;
-  applicationName: string;
-  client: string | null;
-  user: string | null;
-  since: string | null;
-  query: string | null;
-}
-
-function describeHolder(holder: LockHolder | undefined): string {
-  if (!holder) return "another session (it has released the lock since, or is not visible to this role)";
-  const who = [`pid ${holder.pid}`, holder.applicationName ? `application "${holder.applicationName}"` : undefined,
-    holder.user ? `user ${holder.user}` : undefined, holder.client ? `from ${holder.client}` : undefined]
-    .filter(Boolean)
-    .join(", ");
-  return holder.since ? `${who}, connected since ${holder.since}` : who;
-}
-
-/** Another runner (CLI, worker, a DBA) held the database's migration lock for longer than we wait. */
-export class AdvisoryLockTimeoutError extends RookeryError {
-  readonly holder: LockHolder | undefined;
-
-  constructor(database: string, waitedMs: number, holder: LockHolder | undefined) {
-    super(`another migration run holds the lock on ${database}: ${describeHolder(holder)}; waited ${Math.round(waitedMs / 1000)} s`, {
-      hint: "Wait for that run to finish and try again, or raise advisoryLockWait. If the holder is stuck, pg_terminate_backend(pid) releases it.",
-    });
-    this.holder = holder;
-  }
-}
+// The lock's errors live with the lock, below the runner (src/session/); the runner's callers meet them here too.
+export { AdvisoryLockTimeoutError, TransactionPoolingError, type LockHolder } from "../session/errors.ts";
 
 /** A file changed after its checksum was pinned (for example when a request was approved). */
 export class ChecksumMismatchError extends RookeryError {
@@ -112,15 +85,6 @@ export class ConnectionLostError extends RookeryError {
     super(`the connection was lost while ${doing} (${(cause as Error)?.message ?? String(cause)}); ${ledgerSays}`, {
       hint: "A transient failure: a worker retries it by itself, and running it again is safe (the ledger is read again under the lock). `rookery status` shows the ledger.",
       cause,
-    });
-  }
-}
-
-/** The connection goes through a transaction-pooling proxy: session locks and SET would not hold. */
-export class TransactionPoolingError extends RookeryError {
-  constructor(database: string, evidence: string) {
-    super(`the connection to ${database} does not keep its session (${evidence}): probably a transaction-pooling PgBouncer`, {
-      hint: "Point the environment's databaseUrl at Postgres directly, or at a PgBouncer pool in session mode.",
     });
   }
 }

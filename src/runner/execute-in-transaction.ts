@@ -1,8 +1,8 @@
 import { lineAndColumn, type Statement } from "../analysis/parse.ts";
 import { withServerBudget } from "../db/index.ts";
-import { appliedRecordFor, MigrationStatementError, type ExecutionResult, type MigrationRun } from "./execution.ts";
-import { withLockRetries } from "./retry.ts";
-import { statementsBudgetMs, transactionTimeoutsSql } from "./timeouts.ts";
+import { appliedRecordFor, MigrationStatementError, type ExecutionResult, type MigrationRun } from "../session/execution.ts";
+import { withLockRetries } from "../session/retry.ts";
+import { statementsBudgetMs, transactionTimeoutsSql } from "../session/timeouts.ts";
 
 /**
  * Files up to this size go to the server as one query; larger ones a run of statements of about this

@@ -2,10 +2,10 @@ import type pg from "pg";
 import { isNonTransactional, type Statement } from "../analysis/parse.ts";
 import type { Environment } from "../config/index.ts";
 import { withServerBudget } from "../db/index.ts";
-import { MigrationStatementError, recordAppliedOnItsOwn, type ExecutionResult, type MigrationRun } from "./execution.ts";
+import { MigrationStatementError, recordAppliedOnItsOwn, type ExecutionResult, type MigrationRun } from "../session/execution.ts";
 import { dropInvalidIndexes, findInvalidIndexes, indexesNamedBy } from "./invalid-indexes.ts";
-import { withLockRetries } from "./retry.ts";
-import { RESET_TIMEOUTS_SQL, statementsBudgetMs, statementTimeoutsSql } from "./timeouts.ts";
+import { withLockRetries } from "../session/retry.ts";
+import { RESET_TIMEOUTS_SQL, statementsBudgetMs, statementTimeoutsSql } from "../session/timeouts.ts";
 import type { ProgressListener } from "./types.ts";
 
 export function needsOutsideTransaction(statements: Statement[]): boolean {

@@ -1,7 +1,7 @@
 import type { Environment } from "../config/index.ts";
 import { inLedgerSchema } from "../ledger/index.ts";
 import { openExpansions } from "../expand/index.ts";
-import { withLedgerClient } from "./session.ts";
+import { withLedgerClient } from "../session/session.ts";
 import type { ExpansionSummary, HealthRow } from "./types.ts";
 
 /**

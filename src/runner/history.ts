@@ -1,6 +1,6 @@
 import type { Environment } from "../config/index.ts";
 import { inLedgerSchema } from "../ledger/index.ts";
-import { withLedgerClient } from "./session.ts";
+import { withLedgerClient } from "../session/session.ts";
 import type { HistoryEvent } from "./types.ts";
 
 interface EventRecord {

@@ -29,7 +29,7 @@ export {
 } from "./watch.ts";
 export { type WatchCheck, type CheckResult, WATCH_STARTED_SETTING } from "./watch-checks.ts";
 export { ensureLedger } from "../ledger/index.ts";
-export { findLockHolder, MIGRATION_LOCK_KEY } from "./lock.ts";
+export { findLockHolder, MIGRATION_LOCK_KEY } from "../session/lock.ts";
 export * from "./errors.ts";
 export type * from "./types.ts";
 export { liveTables, serverMajorVersion, type LiveTableSize } from "./live-tables.ts";

@@ -1,5 +1,5 @@
 import type { Environment } from "../config/index.ts";
-import { withLedgerClient } from "./session.ts";
+import { withLedgerClient } from "../session/session.ts";
 
 export interface LiveTableSize {
   /** The planner's estimate (`reltuples`); 0 when never analysed or empty. */

@@ -1,6 +1,6 @@
 import type { Environment } from "../config/index.ts";
 import { readLedger } from "../ledger/index.ts";
-import { withLedgerClient } from "./session.ts";
+import { withLedgerClient } from "../session/session.ts";
 import { isPending } from "./statements.ts";
 import type { Catalog, Migration } from "../catalog/index.ts";
 

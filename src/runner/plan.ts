@@ -4,7 +4,7 @@ import type { Environment } from "../config/index.ts";
 import { readLedger } from "../ledger/index.ts";
 import { dependencyWarnings } from "./dependents.ts";
 import { needsOutsideTransaction } from "./execute-outside-transaction.ts";
-import { withLedgerClient } from "./session.ts";
+import { withLedgerClient } from "../session/session.ts";
 import { isPending, runnableStatements } from "./statements.ts";
 import type { Catalog, PlanStep } from "./types.ts";
 

@@ -2,7 +2,7 @@ import { loadParser } from "../analysis/parse.ts";
 import { RookeryError, UsageError } from "../errors.ts";
 import { readLedger, type LedgerEntry } from "../ledger/index.ts";
 import { rollbackInSession } from "./rollback.ts";
-import { withLedgerClient, withRunnerSession } from "./session.ts";
+import { withLedgerClient, withRunnerSession } from "../session/session.ts";
 import type { RollbackReport, RunContext } from "./types.ts";
 
 export interface RollbackManyOptions {

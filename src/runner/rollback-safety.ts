@@ -2,7 +2,7 @@ import type pg from "pg";
 import type { Environment } from "../config/index.ts";
 import { inLedgerSchema, readExpansion, readLedgerEntry, type LedgerEntry } from "../ledger/index.ts";
 import { NoRollbackScriptError, NothingToRollbackError } from "./errors.ts";
-import { withLedgerClient } from "./session.ts";
+import { withLedgerClient } from "../session/session.ts";
 import type { RollbackReport } from "./types.ts";
 
 export interface RollbackPreview {

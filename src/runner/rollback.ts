@@ -7,12 +7,12 @@ import { abortExpansion, hasOpenExpansion } from "../expand/index.ts";
 import { restoreArchive, wantsArchiveRestore } from "./archive.ts";
 import { ConnectionLostError, RollbackFailedError, TransactionPoolingError } from "./errors.ts";
 import { needsOutsideTransaction, runStatementsOutsideTransaction } from "./execute-outside-transaction.ts";
-import { LockRetriesExhausted, withLockRetries } from "./retry.ts";
+import { LockRetriesExhausted, withLockRetries } from "../session/retry.ts";
 import { rollbackCandidate } from "./rollback-safety.ts";
-import { isConnectionLost, LEDGER_WRITER_SQL, sqlstateOf } from "./execution.ts";
-import { databaseLabel, resetSession, withRunnerSession } from "./session.ts";
+import { isConnectionLost, LEDGER_WRITER_SQL, sqlstateOf } from "../session/execution.ts";
+import { databaseLabel, resetSession, withRunnerSession } from "../session/session.ts";
 import { runnableStatements } from "./statements.ts";
-import { statementsBudgetMs, transactionTimeoutsSql } from "./timeouts.ts";
+import { statementsBudgetMs, transactionTimeoutsSql } from "../session/timeouts.ts";
 import type { RollbackOptions, RollbackReport, RunContext } from "./types.ts";
 
 async function inTransaction(client: pg.ClientBase, sql: string, finish: () => Promise<void>): Promise<void> {

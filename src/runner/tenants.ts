@@ -4,9 +4,9 @@ import { withServerBudget } from "../db/index.ts";
 import { RookeryError } from "../errors.ts";
 import { assertTenantIsolation, tenantRoleSql } from "./tenant-isolation.ts";
 import { inLedgerSchema } from "../ledger/index.ts";
-import { LEDGER_WRITER_SQL, MigrationStatementError, recordAppliedOnItsOwn, type ExecutionResult, type FailureDetail, type MigrationRun } from "./execution.ts";
-import { LockRetriesExhausted, withLockRetries } from "./retry.ts";
-import { statementsBudgetMs, transactionTimeoutsSql } from "./timeouts.ts";
+import { LEDGER_WRITER_SQL, MigrationStatementError, recordAppliedOnItsOwn, type ExecutionResult, type FailureDetail, type MigrationRun } from "../session/execution.ts";
+import { LockRetriesExhausted, withLockRetries } from "../session/retry.ts";
+import { statementsBudgetMs, transactionTimeoutsSql } from "../session/timeouts.ts";
 
 /** Tenants per transaction: small enough that a failure loses little work, large enough to keep commits few. */
 export const TENANT_BATCH_SIZE = 25;

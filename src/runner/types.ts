@@ -1,34 +1,14 @@
 import type { Catalog, Migration } from "../catalog/index.ts";
-import type { Environment } from "../config/index.ts";
 import type { LedgerStatus } from "../ledger/index.ts";
-import type { Logger } from "../log/logger.ts";
 import type { ForeignLedger } from "../ledger/foreign.ts";
+import type { ExpansionSummary } from "../expand/index.ts";
+export type { ExpansionSummary } from "../expand/index.ts";
 
 /**
- * The engine's contract with whoever drives it: the CLI, the queue worker, tests.
- * It knows nothing of Slack or queues; progress goes out through `onProgress`.
+ * The engine's contract with whoever drives it: the CLI, the queue worker, tests. The context of a
+ * run and its progress events live below the runner (src/session/), which expand/ shares.
  */
-
-export type StepName = "lock" | "backup" | "apply" | "retry" | "verify" | "rollback" | "done";
-
-export interface ProgressEvent {
-  step: StepName;
-  version?: string;
-  /** One line a person can read: "lock taken on app_production", "applying 20251101_000001 (2/5)". */
-  message: string;
-  detail?: Record<string, unknown>;
-}
-
-export type ProgressListener = (event: ProgressEvent) => void | Promise<void>;
-
-export interface RunContext {
-  environment: Environment;
-  catalog: Catalog;
-  /** Who is doing it, as recorded in `applied_by`: "cli:alice", "slack:U123ABC". */
-  actor: string;
-  onProgress?: ProgressListener;
-  logger?: Logger;
-}
+export type { StepName, ProgressEvent, ProgressListener, RunContext } from "../session/context.ts";
 
 export interface ApplyOptions {
   /** Versions to apply, in this order; undefined means every pending migration. */
@@ -111,20 +91,6 @@ export interface MigrationState {
   rollbackFailed: boolean;
   /** An expand-contract migration between its phases (docs/expand-contract.md). */
   expansion?: ExpansionSummary;
-}
-
-/** Where an expand-contract migration stands: expanding (interrupted or running) or expanded, awaiting complete. */
-export interface ExpansionSummary {
-  phase: "expanding" | "expanded";
-  /** When expand finished (expanded) or started (expanding). */
-  since: string;
-  hoursSince: number;
-  /** The schema the new release puts first on its search_path. */
-  versionSchema: string;
-  tables: string[];
-  backfill: { table: string; rows: number; estimate: number; done: boolean }[];
-  /** `rookery status` only, for an expanded version that drops columns or tables: whether queries still use them. */
-  deprecation?: { windowHours: number; lines: string[] };
 }
 
 export interface StatusReport {

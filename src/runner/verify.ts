@@ -1,6 +1,6 @@
 import type { Environment } from "../config/index.ts";
 import { inLedgerSchema, readLedger, type LedgerEntry } from "../ledger/index.ts";
-import { withLedgerClient } from "./session.ts";
+import { withLedgerClient } from "../session/session.ts";
 import { hasDrifted } from "./status.ts";
 import type { Catalog, IntegrityCheck, VerifyReport } from "./types.ts";
 

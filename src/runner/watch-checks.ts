@@ -2,7 +2,7 @@ import type pg from "pg";
 import type { Catalog, Migration } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
 import { describeError } from "../errors.ts";
-import { withLedgerClient } from "./session.ts";
+import { withLedgerClient } from "../session/session.ts";
 import { verifyMigrations } from "./verify.ts";
 
 /**

@@ -5,7 +5,7 @@ import { describeError, UsageError } from "../errors.ts";
 import { readLedger } from "../ledger/index.ts";
 import { NothingToRollbackError } from "./errors.ts";
 import { rollbackMigration } from "./rollback.ts";
-import { withLedgerClient } from "./session.ts";
+import { withLedgerClient } from "../session/session.ts";
 import type { RunContext } from "./types.ts";
 import { runWatchChecks, watchChecksFor, type CheckResult, type WatchCheck } from "./watch-checks.ts";
 

@@ -5,7 +5,7 @@ import type { FleetDatabase } from "../config/targets.ts";
 import { describeError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { applyMigrations } from "../runner/index.ts";
-import { databaseLabel } from "../runner/session.ts";
+import { databaseLabel } from "../session/session.ts";
 import type { ApplyOptions, MigrationFailure, ProgressListener } from "../runner/types.ts";
 import { databaseEnvironment, type FleetTarget } from "./resolve.ts";
 import { crossesFailureLimit, planWaves } from "./waves.ts";

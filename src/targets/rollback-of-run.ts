@@ -1,6 +1,6 @@
 import { describeError } from "../errors.ts";
 import { readLedger } from "../ledger/index.ts";
-import { withLedgerClient } from "../runner/session.ts";
+import { withLedgerClient } from "../session/session.ts";
 import { environmentOf, prepareTargets, type PreparedTarget } from "./apply-targets.ts";
 import { eachDatabase } from "./each-database.ts";
 import type { Target } from "./resolve.ts";

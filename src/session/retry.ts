@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Environment } from "../config/index.ts";
-import type { ProgressListener } from "./types.ts";
+import type { ProgressListener } from "./context.ts";
 
 const BASE_DELAY_MS = 250;
 /**

@@ -3,7 +3,7 @@ import { BACKEND_START_SQL, connectClient, databaseLabel, keepIdleSessionAlive, 
 import { bindActor, bindActorSql, ensureLedger } from "../ledger/index.ts";
 import type { Environment } from "../config/index.ts";
 import { acquireMigrationLock, releaseMigrationLock } from "./lock.ts";
-import type { RunContext } from "./types.ts";
+import type { RunContext } from "./context.ts";
 
 export { databaseLabel };
 

@@ -3,7 +3,8 @@ import { isUnreachable } from "../db/index.ts";
 import type { Statement } from "../analysis/parse.ts";
 import { appliedRecordSql, type LedgerEntry } from "../ledger/index.ts";
 import { LockRetriesExhausted } from "./retry.ts";
-import type { Migration, RunContext } from "./types.ts";
+import type { Migration } from "../catalog/index.ts";
+import type { RunContext } from "./context.ts";
 
 /** Everything an executor needs to run one migration on the session that holds the lock. */
 export interface MigrationRun {

@@ -4,7 +4,7 @@ import { withServerBudget } from "../db/index.ts";
 import { MIGRATION_LOCK_KEY } from "../ledger/index.ts";
 import { AdvisoryLockTimeoutError, TransactionPoolingError, type LockHolder } from "./errors.ts";
 import { databaseLabel } from "./session.ts";
-import type { ProgressListener } from "./types.ts";
+import type { ProgressListener } from "./context.ts";
 
 export { MIGRATION_LOCK_KEY };
 
