@@ -3,12 +3,12 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { readCatalog } from "../src/catalog/index.ts";
 import { applyMigrations, type HealthRow, type PlanStep, type VerifyReport } from "../src/runner/index.ts";
-import type { TargetResult } from "../src/targets/index.ts";
 import { messageViolation } from "../src/slack/views/limits.ts";
 import { targetsHealthMessage } from "../src/slack/views/targets-health-message.ts";
 import { targetsPlanMessage } from "../src/slack/views/targets-plan-message.ts";
 import { targetsVerifyMessage } from "../src/slack/views/targets-verify-message.ts";
 import { migrationsFolder } from "./support/cli.ts";
+import { fleetResults } from "./support/fleet-results.ts";
 import { createTestDatabase, query } from "./support/services.ts";
 import { startSlackHarness, textOf, USERS } from "./support/slack-app.ts";
 
@@ -124,23 +124,11 @@ describe("/migrate plan, verify and health across targets: every target read, a 
 });
 
 describe("answers across a fleet of 500 databases stay within Slack's limits, the rest counted", () => {
-  const fleet = <R>(report: (index: number) => R | null): TargetResult<R>[] => [
-    {
-      target: "tenants",
-      kind: "fleet",
-      databases: Array.from({ length: 500 }, (_, index) => ({
-        database: `tenant-${index}`,
-        where: `127.0.0.1:5432/tenant_${index}`,
-        report: report(index),
-        error: report(index) ? null : `connect ECONNREFUSED 127.0.0.1:1 *bold* <!channel> ${"x".repeat(400)}`,
-      })),
-    },
-  ];
   const version = (index: number) => `2025110${index % 10}_0000${String(index % 60).padStart(2, "0")}`;
 
   it("plan: 54 different pending sets and 50 unreadable databases in one message Slack accepts", () => {
     const step = (index: number): PlanStep => ({ version: version(index), description: `<@U1> ${"d".repeat(300)}`, path: "x.sql", checksum: "c", hasRollback: false, outsideTransaction: false, reapply: false, origin: { version: version(index), layout: "rookery" } as PlanStep["origin"], expandContract: false, databaseWarnings: [] });
-    const message = targetsPlanMessage("production", fleet((index) => (index % 10 === 9 ? null : [step(index), step(index + 1)])));
+    const message = targetsPlanMessage("production", fleetResults(500, (index) => (index % 10 === 9 ? null : [step(index), step(index + 1)])));
     expect(messageViolation(message)).toBeUndefined();
     expect(JSON.stringify(message)).toContain("… and 44 more groups (360 databases)");
     expect(JSON.stringify(message)).toContain("… and 50 more versions: `rookery plan --env production --target tenants`");
@@ -150,7 +138,7 @@ describe("answers across a fleet of 500 databases stay within Slack's limits, th
 
   it("verify: 500 failing databases, ten named with their checks, the rest counted", () => {
     const report: VerifyReport = { environment: "production", ok: false, checks: [{ name: "checksum_drift", status: "FAIL", details: `Drift: ${"y".repeat(2000)}` }] };
-    const message = targetsVerifyMessage("production", undefined, fleet(() => report));
+    const message = targetsVerifyMessage("production", undefined, fleetResults(500, () => report));
     expect(messageViolation(message)).toBeUndefined();
     expect(message.text).toBe("production: verification failed across 1 target(s)");
     expect(JSON.stringify(message)).toContain("0 verified, 500 failed");
@@ -159,7 +147,7 @@ describe("answers across a fleet of 500 databases stay within Slack's limits, th
 
   it("health: 60 alert groups over 500 databases, ten groups shown", () => {
     const row = (index: number): HealthRow => ({ version: version(index), description: "d", appliedAt: "2025-11-01T00:00:00Z", appliedBy: "cli:x", status: "failed", hoursSinceApplication: 1, healthStatus: "FAILED", alertLevel: "CRITICAL" });
-    const message = targetsHealthMessage("production", fleet((index) => [row(index)]));
+    const message = targetsHealthMessage("production", fleetResults(500, (index) => [row(index)]));
     expect(messageViolation(message)).toBeUndefined();
     expect(JSON.stringify(message)).toContain("60 alert group(s)");
     expect(JSON.stringify(message)).toContain("… and 50 more groups");

@@ -12,10 +12,11 @@ import { postMessage, updateMessage, uploadPicture } from "../send.ts";
 import { slackGroupResolver } from "../user-groups.ts";
 import { code, codeBlock, context, escapeMrkdwn, inertExcerpt, section, sections, userMention, type SlackMessage } from "../views/blocks.ts";
 import { noticeMessage } from "../views/error-message.ts";
-import { environmentArg, environmentNamed, noExtraWords, parseArguments, versionArg } from "./parse.ts";
+import { environmentOf, hasTargets, prepareTargets, resolveTargets, targetOfVersions } from "../../targets/index.ts";
+import { environmentArg, environmentNamed, noExtraWords, parseArguments, takeTarget, versionArg } from "./parse.ts";
 import { defineSubcommand } from "./subcommand.ts";
 
-const USAGE = "rehearse <version> <env>";
+const USAGE = "rehearse <version> <env> [--target NAME]";
 const CLIENTS = 4;
 const BASELINE_SECONDS = 5;
 
@@ -31,16 +32,39 @@ function startedMessage(version: string, environment: string, userId: string): S
   };
 }
 
-function reportMessage(report: RehearsalReport): SlackMessage {
+function reportMessage(report: RehearsalReport, where: RehearsalPlace): SlackMessage {
   const ok = rehearsalOk(report);
   const [title, ...lines] = rehearsalLines(report);
   return {
     text: `Rehearsal of ${report.version} on ${report.environment}: ${ok ? "done" : "needs attention"}`,
     blocks: [
       section(`${ok ? ":white_check_mark:" : ":x:"} ${escapeMrkdwn(title ?? "")}`),
+      ...(where.note ? [context(escapeMrkdwn(where.note))] : []),
       ...sections(codeBlock(lines.join("\n"))),
     ],
   };
+}
+
+/** Where a rehearsal runs: the environment's database, or across targets the one holding the version. */
+interface RehearsalPlace {
+  environment: Environment;
+  catalog: Catalog;
+  /** Across targets: which target and database, in words. */
+  note?: string;
+}
+
+/**
+ * Across targets (docs/targets.md) the version is rehearsed on the target whose folder holds it (--target
+ * narrows); on a fleet, on its first database (the canary): its databases share one folder.
+ */
+async function placeOf(deps: SlackDeps, environment: Environment, version: string, only: string | undefined): Promise<RehearsalPlace> {
+  if (!hasTargets(environment) && only === undefined) return { environment, catalog: await deps.loadCatalog() };
+  const { target } = targetOfVersions(environment.name, resolveTargets(deps.config, environment, only), [version], `\`/migrate plan ${environment.name}\``);
+  const [prepared] = await prepareTargets([target]);
+  const database = prepared!.databases[0];
+  if (!database) throw new RookeryError(`fleet ${target.name} of ${environment.name} lists no database to rehearse on`, { hint: "Check the fleet's databases or registry." });
+  const note = target.kind === "fleet" ? `on ${target.name}/${database.name}, the fleet's first database of ${prepared!.databases.length} (they share one folder)` : `on target ${target.name}`;
+  return { environment: environmentOf(prepared!, database), catalog: prepared!.catalog, note };
 }
 
 function failedMessage(version: string, environment: string, error: unknown): SlackMessage {
@@ -102,9 +126,10 @@ export const rehearseSubcommand = defineSubcommand({
   name: "rehearse",
   usage: USAGE,
   summary: "apply a migration under load on a non-production environment, report the impact, roll it back",
-  parse(words) {
+  parse(all) {
+    const { words, target } = takeTarget(all, USAGE);
     noExtraWords(words, 2, USAGE);
-    return parseArguments(RehearseArgs, { version: words[0], environment: words[1] }, USAGE);
+    return { ...parseArguments(RehearseArgs, { version: words[0], environment: words[1] }, USAGE), target };
   },
   async run(args, { invocation, deps, client, replyPrivately }) {
     const environment = environmentNamed(deps.config, args.environment, USAGE);
@@ -115,18 +140,18 @@ export const rehearseSubcommand = defineSubcommand({
       await replyPrivately(noticeMessage(`Only ${environment.name}'s ${who} may rehearse there.`, "Ask one of them to rehearse it."));
       return;
     }
-    const catalog = await deps.loadCatalog();
-    await refuseOutsidePolicy(deps, environment, catalog, args.version);
+    const place = await placeOf(deps, environment, args.version, args.target);
+    await refuseOutsidePolicy(deps, place.environment, place.catalog, args.version);
     const posted = await postMessage(client, { channel: invocation.channelId }, startedMessage(args.version, environment.name, invocation.userId));
     let outcome: SlackMessage;
     let report: RehearsalReport | undefined;
     try {
-      report = await rehearse(environment, catalog, args.version, {
+      report = await rehearse(place.environment, place.catalog, args.version, {
         clients: CLIENTS,
         baselineSeconds: BASELINE_SECONDS,
         actor: `slack:${invocation.userId}`,
       });
-      outcome = reportMessage(report);
+      outcome = reportMessage(report, place);
     } catch (error) {
       outcome = failedMessage(args.version, environment.name, error);
     }

@@ -1,7 +1,9 @@
-import * as z from "zod";
+import type { Environment } from "../../config/index.ts";
 import { getStats, sparkline, type StatsReport } from "../../runner/stats.ts";
 import { context, escapeMrkdwn, header, monospaceTable, section, type SlackMessage } from "../views/blocks.ts";
-import { environmentArg, environmentNamed, noExtraWords, parseArguments } from "./parse.ts";
+import { hasTargets, readTargets, resolveTargets } from "../../targets/index.ts";
+import { statsPerTarget, targetsStatsMessage } from "../views/targets-stats-message.ts";
+import { environmentNamed, parseEnvironmentAndTarget } from "./parse.ts";
 import { defineSubcommand, type CommandContext } from "./subcommand.ts";
 import { describeError } from "../../errors.ts";
 import { renderBarChart } from "../charts.ts";
@@ -9,11 +11,10 @@ import { uploadPicture } from "../send.ts";
 import { slackErrorHint } from "../slack-errors.ts";
 import { noticeMessage } from "../views/error-message.ts";
 
-const USAGE = "stats [env]";
+const USAGE = "stats [env] [--target NAME]";
+const DAYS = 30;
 /** The busiest hours shown; the chart covers the whole window. */
 const HOURS_SHOWN = 8;
-
-const StatsArgs = z.object({ environment: environmentArg.optional() });
 
 function statsMessage(report: StatsReport): SlackMessage {
   const { totals } = report;
@@ -46,22 +47,30 @@ function dayLabels(days: number, now: Date): string[] {
   return Array.from({ length: days }, (_, index) => new Date(now.getTime() - (days - 1 - index) * 86_400_000).toISOString().slice(5, 10));
 }
 
+/** What the chart shows: applied per day, one series per target across targets. */
+interface ChartOf {
+  environment: string;
+  days: number;
+  series: { name: string; values: number[] }[];
+  applied: number;
+}
+
 /** The same numbers as a picture; where uploads are not allowed the sparkline already said it all. */
-async function postChart(report: StatsReport, context: CommandContext): Promise<void> {
+async function postChart(chart: ChartOf, context: CommandContext): Promise<void> {
   const { deps, client, invocation, replyPrivately } = context;
   try {
     const png = await renderBarChart({
-      title: `Migrations applied per day on ${report.environment}, last ${report.days} days`,
-      labels: dayLabels(report.days, deps.now()),
-      series: [{ name: "applied", values: report.appliedPerDay }],
+      title: `Migrations applied per day on ${chart.environment}, last ${chart.days} days`,
+      labels: dayLabels(chart.days, deps.now()),
+      series: chart.series,
       yTitle: "applied",
       counts: true,
     });
     await uploadPicture(client, { channel: invocation.channelId }, {
       png,
-      filename: `rookery-stats-${report.environment}.png`,
-      title: `Migrations on ${report.environment}, last ${report.days} days`,
-      altText: `Bar chart of migrations applied per day on ${report.environment}: ${report.totals.applied} in ${report.days} days`,
+      filename: `rookery-stats-${chart.environment}.png`,
+      title: `Migrations on ${chart.environment}, last ${chart.days} days`,
+      altText: `Bar chart of migrations applied per day on ${chart.environment}: ${chart.applied} in ${chart.days} days`,
     });
   } catch (error) {
     deps.logger.warn({ err: describeError(error) }, "stats chart not posted; the sparkline stands");
@@ -69,19 +78,26 @@ async function postChart(report: StatsReport, context: CommandContext): Promise<
   }
 }
 
+/** Across targets (docs/targets.md): one line per target, a fleet added up; the chart has a series per target (at most eight). */
+async function statsAcrossTargets(environment: Environment, target: string | undefined, context: CommandContext): Promise<void> {
+  const results = await readTargets(resolveTargets(context.deps.config, environment, target), undefined, (each) => getStats(each, { days: DAYS }));
+  await context.reply(targetsStatsMessage(environment.name, results, DAYS));
+  const perTarget = statsPerTarget(results, DAYS);
+  const series = perTarget.slice(0, 8).map((stats) => ({ name: stats.target, values: stats.appliedPerDay }));
+  await postChart({ environment: environment.name, days: DAYS, series, applied: perTarget.reduce((sum, stats) => sum + stats.totals.applied, 0) }, context);
+}
+
 /** `/migrate stats [env]`: the document's dashboard as a sparkline and the busiest recent hours, then as a chart picture. */
 export const statsSubcommand = defineSubcommand({
   name: "stats",
   usage: USAGE,
   summary: "applied, failed and rolled back per hour over 30 days, with a chart",
-  parse(words) {
-    noExtraWords(words, 1, USAGE);
-    return parseArguments(StatsArgs, { environment: words[0] }, USAGE);
-  },
+  parse: (words) => parseEnvironmentAndTarget(words, USAGE),
   async run(args, context) {
     const environment = environmentNamed(context.deps.config, args.environment, USAGE);
-    const report = await getStats(environment, { days: 30 });
+    if (hasTargets(environment) || args.target !== undefined) return statsAcrossTargets(environment, args.target, context);
+    const report = await getStats(environment, { days: DAYS });
     await context.reply(statsMessage(report));
-    await postChart(report, context);
+    await postChart({ environment: report.environment, days: report.days, series: [{ name: "applied", values: report.appliedPerDay }], applied: report.totals.applied }, context);
   },
 });
