@@ -1,4 +1,4 @@
-import type { RedisOptions as BullRedisOptions } from "bullmq";
+import type { RedisOptions as BullRedisOptions, RedisClient, RedisQueueBackend } from "bullmq";
 import { Redis } from "ioredis";
 import { describeError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
@@ -59,32 +59,45 @@ export function redisConnection(url: string, role: Role, outages?: RedisOutageLo
   return redis;
 }
 
-interface BullConnection {
-  _client?: { on(event: string, listener: (...args: unknown[]) => void): unknown; disconnect(): void };
+/** A BullMQ Queue or Worker on Redis (the default backend). */
+interface RedisQueueOwner {
+  getBackend(): RedisQueueBackend;
 }
 
-/** The ioredis clients under a BullMQ Queue or Worker (its backend's connection and blocking connection). */
-function clientsOf(owner: { getBackend(): unknown }): NonNullable<BullConnection["_client"]>[] {
-  const backend = owner.getBackend() as { connection?: BullConnection; blockingConnection?: BullConnection } | undefined;
-  return [backend?.connection?._client, backend?.blockingConnection?._client].filter((client) => client !== undefined);
+/**
+ * The ioredis clients of a BullMQ Queue or Worker, through its Redis backend's public `client` and
+ * `blockingClient`: each resolves once that connection first answered.
+ */
+function clientsOf(owner: RedisQueueOwner): Promise<RedisClient>[] {
+  const backend = owner.getBackend();
+  return [backend.client, backend.blockingClient].filter((client) => client !== undefined);
 }
 
 /**
  * Every ioredis client of a BullMQ Queue or Worker reports to `outages`, for good. BullMQ removes its own
  * 'error' listener when it closes a client; a client still reconnecting during an outage would then
- * print "[ioredis] Unhandled error event" to stderr, outside the log.
+ * print "[ioredis] Unhandled error event" to stderr, outside the log. A client that never connected is
+ * BullMQ's to end: closing one still connecting disconnects it.
  */
-export function watchRedisClients(owner: { getBackend(): unknown; on(event: "error", listener: (error: Error) => void): unknown }, outages: RedisOutageLog): void {
+export function watchRedisClients(owner: RedisQueueOwner & { on(event: "error", listener: (error: Error) => void): unknown }, outages: RedisOutageLog): void {
   owner.on("error", (error) => outages.error(error));
-  for (const client of clientsOf(owner)) {
-    client.on("error", (error) => outages.error(error));
-    client.on("ready", () => outages.ready());
+  for (const connected of clientsOf(owner)) {
+    void connected
+      .then((client) => {
+        client.on("error", (error: unknown) => outages.error(error));
+        client.on("ready", () => outages.ready());
+      })
+      .catch(() => {});
   }
 }
 
-/** Ends the clients' reconnecting at once: for a shutdown that cannot wait for Redis any longer. */
-export function dropRedisClients(owner: { getBackend(): unknown }): void {
-  for (const client of clientsOf(owner)) client.disconnect();
+/**
+ * Ends the clients' reconnecting at once: for a shutdown that cannot wait for Redis any longer. ioredis's
+ * own disconnect: BullMQ's `disconnect()` waits for each connection's 'end', which a client reconnecting
+ * through an outage never emits, so its blocking connection would be left retrying.
+ */
+export function dropRedisClients(owner: RedisQueueOwner): void {
+  for (const connected of clientsOf(owner)) void connected.then((client) => client.disconnect()).catch(() => {});
 }
 
 /** What a newcomer without Redis needs to read: how to get one, or where to point Rookery. */
