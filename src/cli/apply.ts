@@ -1,14 +1,14 @@
 import { parseVersion } from "../catalog/index.ts";
 import { UsageError } from "../errors.ts";
-import { applyMigrations, watchSucceeded } from "../runner/index.ts";
+import { acrossDatabases, applyMigrations, planWatchAcross, watchSucceeded } from "../runner/index.ts";
 import type { ApplyReport } from "../runner/types.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
 import { cliActor, formatMs, progressTo, runCommand, table, targetFor } from "./format.ts";
 import { enforcePolicyAtCli, POLICY_HELP, POLICY_OPTIONS } from "./policy-gate.ts";
-import { checkWatchChoice, handWatchToQueue, watchApplied, WATCH_HELP } from "./watch-after-apply.ts";
+import { checkWatchChoice, handWatchToQueue, planOfApply, watchApplied, WATCH_HELP } from "./watch-after-apply.ts";
 import { printTargetsReport } from "./apply-targets.ts";
 import { TARGET_HELP, TARGET_OPTIONS, targetsFor } from "./targets.ts";
-import { applyTargets, environmentOf, prepareTargets, targetOfVersions } from "../targets/index.ts";
+import { appliedOn, applyTargets, environmentOf, prepareTargets, targetOfVersions, watchSites, watchWidth } from "../targets/index.ts";
 
 const HELP = `Usage: rookery apply VERSION...     apply these migrations, in this order
        rookery apply --all          apply every pending migration, in version order
@@ -87,23 +87,27 @@ export const applyCommand: CliCommand = {
       const resolved = targetsFor(values, io);
       if (resolved.many) {
         const { parallel, environment, config } = resolved;
-        if (values.watch || environment.autoRollback) {
-          throw new UsageError(`${environment.name} has targets: the watch after an apply (autoRollback, --watch) covers one database and does not run across targets yet`, {
-            hint: "Apply without --watch and without autoRollback on an environment with targets (docs/targets.md).",
-          });
-        }
         // Versions run on the one target whose folder holds them (a fleet in waves); --target narrows where to look.
         const targets = versions ? [targetOfVersions(environment.name, resolved.targets, versions, `rookery plan --env ${environment.name}`).target] : resolved.targets;
+        const watchChoice = await checkWatchChoice(environment, values.watch, io, config);
         const prepared = await prepareTargets(targets);
         for (const target of prepared) {
           if (target.databases.length === 0) continue;
           const representative = { config, environment: environmentOf(target, target.databases[0]!), catalog: target.catalog };
           await enforcePolicyAtCli(io, representative, { kind: "apply", versions, overridePolicy: values["override-policy"], reason: values.reason });
         }
-        const report = await applyTargets({ environment, targets: prepared, actor: cliActor(io.env), parallel, options: { versions, ignoreForeignLedger: values["ignore-foreign-ledger"] }, onProgress: progressTo(io) });
-        if (values.json) printJson(io, report);
-        else printTargetsReport(io, report);
-        return report.ok ? EXIT.ok : EXIT.failed;
+        const actor = cliActor(io.env);
+        const report = await applyTargets({ environment, targets: prepared, actor, parallel, options: { versions, ignoreForeignLedger: values["ignore-foreign-ledger"] }, onProgress: progressTo(io) });
+        if (!values.json) printTargetsReport(io, report);
+        // Every database that applied something is watched, even when a later one failed: it is live.
+        const plan = planWatchAcross(environment, appliedOn(report.targets.flatMap((target) => target.databases), prepared));
+        const quietIO = values.json ? { ...io, stdout: () => {} } : io;
+        const scope = plan && watchChoice === "foreground" ? acrossDatabases(await watchSites(targets, plan, { actor, onProgress: progressTo(io) }, prepared), parallel ?? watchWidth(targets)) : undefined;
+        const watch = scope ? await watchApplied(quietIO, scope, plan) : undefined;
+        const handed = watchChoice === "queue" ? await handWatchToQueue(quietIO, config, environment, actor, plan) : undefined;
+        const ok = report.ok && (watch === undefined || watchSucceeded(watch));
+        if (values.json) printJson(io, { ...report, ok, ...(watchChoice === "foreground" ? { watch: watch ?? null } : {}), ...(handed ? { watchHandedToQueue: handed } : {}) });
+        return ok ? EXIT.ok : EXIT.failed;
       }
       const { environment, catalog, config } = targetFor(values, io);
       const watchChoice = await checkWatchChoice(environment, values.watch, io, config);
@@ -119,8 +123,9 @@ export const applyCommand: CliCommand = {
       if (!values.json) printReport(io, report);
       // What did get applied is watched even when a later migration failed: it is live.
       const quietIO = values.json ? { ...io, stdout: () => {} } : io;
-      const watch = watchChoice === "foreground" ? await watchApplied(quietIO, ctx, catalog, report) : undefined;
-      const handed = watchChoice === "queue" ? await handWatchToQueue(quietIO, config, ctx, catalog, report) : undefined;
+      const plan = planOfApply(ctx, catalog, report);
+      const watch = watchChoice === "foreground" ? await watchApplied(quietIO, ctx, plan) : undefined;
+      const handed = watchChoice === "queue" ? await handWatchToQueue(quietIO, config, environment, ctx.actor, plan) : undefined;
       const ok = !report.failed && (watch === undefined || watchSucceeded(watch));
       if (values.json) printJson(io, { ok, ...report, failed: report.failed ?? null, ...(watchChoice === "foreground" ? { watch: watch ?? null } : {}), ...(handed ? { watchHandedToQueue: handed } : {}) });
       return ok ? EXIT.ok : EXIT.failed;

@@ -1,7 +1,7 @@
 import type { Catalog } from "../catalog/index.ts";
 import { formatDuration, type Config, type Environment } from "../config/index.ts";
 import { RookeryError, UsageError } from "../errors.ts";
-import { describeCheck, describeOutcome, planWatch, watchInForeground, type WatchOutcome } from "../runner/index.ts";
+import { onDatabases, describeCheck, describeOutcome, planWatch, watchInForeground, type WatchOutcome, type WatchPlan, type WatchScope } from "../runner/index.ts";
 import type { ApplyReport, RunContext } from "../runner/types.ts";
 import type { CliIO } from "./command.ts";
 
@@ -53,9 +53,13 @@ export async function checkWatchChoice(environment: Environment, watch: boolean,
   return watch ? "foreground" : "none";
 }
 
-/** The watch of what this run applied, stored in the control database and put on the queue for a worker. */
-export async function handWatchToQueue(io: CliIO, config: Config, ctx: RunContext, catalog: Catalog, report: ApplyReport): Promise<{ watchId: string } | undefined> {
-  const plan = planWatch(ctx.environment, report.applied.map((migration) => catalog.byVersion.get(migration.version)!));
+/** The watch of what a single-database run applied, or undefined when it applied nothing. */
+export function planOfApply(ctx: RunContext, catalog: Catalog, report: ApplyReport): WatchPlan | undefined {
+  return planWatch(ctx.environment, report.applied.map((migration) => catalog.byVersion.get(migration.version)!));
+}
+
+/** A watch stored in the control database and put on the queue for a worker. */
+export async function handWatchToQueue(io: CliIO, config: Config, environment: Environment, actor: string, plan: WatchPlan | undefined): Promise<{ watchId: string } | undefined> {
   if (!plan) return undefined;
   const [{ beginWatch, createJobQueue }, { ensureControlSchema }, { createPool }, { createLogger }] = await Promise.all([
     import("../queue/index.ts"),
@@ -67,10 +71,10 @@ export async function handWatchToQueue(io: CliIO, config: Config, ctx: RunContex
   const queue = createJobQueue(config.redisUrl, config.queuePrefix);
   try {
     await ensureControlSchema(controlPool);
-    const watch = await beginWatch({ controlPool, queue, logger: createLogger({ level: "silent" }) }, { requestId: null, actor: ctx.actor, plan });
+    const watch = await beginWatch({ controlPool, queue, logger: createLogger({ level: "silent" }) }, { requestId: null, actor, plan });
     io.stdout(
       `the watch is handed to the queue (${config.queuePrefix}): ${formatDuration(plan.endsAt.getTime() - plan.startedAt.getTime())}, every ${formatDuration(plan.intervalMs)}, ` +
-        `checks ${plan.checks.map((check) => check.name).join(", ")}; a \`rookery worker\` runs it, and a rollback is posted to ${ctx.environment.alertChannel ?? "the worker's log"} (watch ${watch.id})
+        `checks ${plan.checks.map((check) => check.name).join(", ")}${onDatabases(plan.databases)}; a \`rookery worker\` runs it, and a rollback is posted to ${environment.alertChannel ?? "the worker's log"} (watch ${watch.id})
 `,
     );
     return { watchId: watch.id };
@@ -80,18 +84,17 @@ export async function handWatchToQueue(io: CliIO, config: Config, ctx: RunContex
   }
 }
 
-/** The watch of what this run applied, in the foreground; undefined when nothing was applied. */
-export async function watchApplied(io: CliIO, ctx: RunContext, catalog: Catalog, report: ApplyReport): Promise<WatchOutcome | undefined> {
-  const applied = report.applied.map((migration) => catalog.byVersion.get(migration.version)!);
-  const plan = planWatch(ctx.environment, applied);
+/** A watch in the foreground, one line per round on stderr; undefined when there is nothing to watch. */
+export async function watchApplied(io: CliIO, scope: RunContext | WatchScope, plan: WatchPlan | undefined): Promise<WatchOutcome | undefined> {
   if (!plan) return undefined;
   io.stderr(
-    `watching ${plan.environment} for ${formatDuration(plan.endsAt.getTime() - plan.startedAt.getTime())}, every ${formatDuration(plan.intervalMs)}: ${plan.checks.map((check) => check.name).join(", ")}\n`,
+    `watching ${plan.environment} for ${formatDuration(plan.endsAt.getTime() - plan.startedAt.getTime())}, every ${formatDuration(plan.intervalMs)}: ${plan.checks.map((check) => check.name).join(", ")}${onDatabases(plan.databases)}\n`,
   );
-  const outcome = await watchInForeground(ctx, plan, {
+  const outcome = await watchInForeground(scope, plan, {
     onRound: (round, index) => {
       const failing = round.results.filter((result) => result.status !== "pass");
-      io.stderr(`round ${index}: ${failing.length === 0 ? `${round.results.length} checks pass` : failing.map(describeCheck).join("; ")}\n`);
+      const passing = `${round.results.length} checks pass${round.unreachable?.length ? `; unreachable, checked next round: ${round.unreachable.join("; ")}` : ""}`;
+      io.stderr(`round ${index}: ${failing.length === 0 ? passing : failing.map(describeCheck).join("; ")}\n`);
     },
     onUnreachable: (error) => io.stderr(`round skipped, the database is unreachable: ${(error as Error).message}\n`),
   });

@@ -11,16 +11,19 @@ import {
   pinnedTargets,
   markRunning,
   markSucceeded,
+  pinsOfTarget,
   planTargetRuns,
   tallyTargetRuns,
   type ChangeRequest,
   type TargetRunRow,
 } from "../requests/index.ts";
-import { haltReason, planRunRows, prepareTargets, resolveTargets, runSummary, type FleetsByTarget, type RunTally } from "../targets/index.ts";
+import { appliedOn, haltReason, planRunRows, prepareTargets, resolveTargets, runSummary, type FleetsByTarget, type RunTally } from "../targets/index.ts";
+import { planWatchAcross } from "../runner/index.ts";
 import { DEFAULT_RETRY } from "./jobs-queue.ts";
 import { payloadFor } from "./payloads.ts";
 import type { RequestJobDeps } from "./process-request.ts";
-import { FinalFailure, tell } from "./process-request.ts";
+import { actorOf, FinalFailure, tell } from "./process-request.ts";
+import { beginWatch } from "./process-watch.ts";
 
 export interface TargetsJobDeps extends RequestJobDeps {
   queue: Queue;
@@ -58,6 +61,27 @@ async function addDatabaseJobs(deps: TargetsJobDeps, job: Job, request: ChangeRe
       removeOnComplete: { age: 7 * 24 * 3600 },
       removeOnFail: { age: 30 * 24 * 3600 },
     });
+  }
+}
+
+/**
+ * Automatic rollback across targets (docs/auto-rollback.md): once every database ran, the watch of what
+ * each applied starts, before the request is marked succeeded (a worker dying in between retries into the
+ * watch: one per request). A database whose job ran twice (its worker killed after the apply) reports
+ * nothing pending the second time; what the request pinned for its target is watched there.
+ */
+async function watchAcrossTargets(deps: TargetsJobDeps, request: ChangeRequest, environment: Environment, rows: TargetRunRow[]): Promise<void> {
+  if (!environment.autoRollback) return;
+  try {
+    const prepared = await prepareTargets(resolveTargets(deps.config, environment));
+    const versionsOf = (row: TargetRunRow) =>
+      row.status === "up_to_date" && row.attempts > 1 ? Object.keys(pinsOfTarget(request.checksums, row.target)).filter((key) => !key.includes("/")) : row.applied;
+    const watched = rows.filter((row) => row.status === "applied" || row.status === "up_to_date").map((row) => ({ ...row, applied: versionsOf(row) }));
+    const plan = planWatchAcross(environment, appliedOn(watched, prepared));
+    if (plan) await beginWatch(deps, { requestId: request.id, actor: actorOf(request), plan }, request);
+  } catch (error) {
+    // Not final: the job is retried into the watch, never past it.
+    throw new RookeryError(`applied, but its watch (autoRollback) could not start: ${describeError(error)}`);
   }
 }
 
@@ -118,6 +142,7 @@ export async function processTargetsRequest(deps: TargetsJobDeps, job: Job, toke
         await tell(deps.logger, "finished", () => deps.notifier.finished(request!, { status: "failed", error: `${error}\n${result.summary}`, willRetry: false }));
         throw new FinalFailure(error);
       }
+      await watchAcrossTargets(deps, request, environment, rows);
       request = (await markSucceeded(deps.controlPool, requestId, result)) ?? request;
       await tell(deps.logger, "finished", () => deps.notifier.finished(request!, { status: "succeeded", report: { environment: environment.name, applied: [], skipped: [], ...result } }));
       return result;

@@ -18,17 +18,21 @@ import {
   type WatchRecord,
 } from "../requests/index.ts";
 import {
+  acrossDatabases,
+  databaseName,
   decideRound,
   describeOutcome,
   isConnectionProblem,
   mergeErrors,
+  oneDatabase,
   rollBackWatched,
-  runWatchRound,
   watchSucceeded,
   type CheckResult,
   type WatchOutcome,
   type WatchPlan,
+  type WatchScope,
 } from "../runner/index.ts";
+import { resolveTargets, watchSites, watchWidth } from "../targets/index.ts";
 import { withLedgerClient } from "../session/session.ts";
 import type { RunContext } from "../runner/types.ts";
 import { enqueueWatchRound, watchJobId } from "./jobs-queue.ts";
@@ -93,6 +97,19 @@ function runContextFor(deps: WatchJobDeps, watch: WatchRecord, environment: Envi
   };
 }
 
+/** A watch across targets: every database it looks at, each with its target's folder and its own URL. */
+async function acrossScope(deps: WatchJobDeps, watch: WatchRecord, environment: Environment, request: ChangeRequest | null): Promise<WatchScope> {
+  const targets = resolveTargets(deps.config, environment);
+  const { environment: _environment, catalog: _catalog, ...base } = runContextFor(deps, watch, environment, request);
+  return acrossDatabases(await watchSites(targets, watch.plan, base), watchWidth(targets));
+}
+
+/** Where the watch's round runs: its one database, or every database of a watch across targets. */
+async function scopeFor(deps: WatchJobDeps, watch: WatchRecord, environment: Environment, request: ChangeRequest | null): Promise<WatchScope> {
+  if (watch.plan.databases) return acrossScope(deps, watch, environment, request);
+  return oneDatabase(runContextFor(deps, watch, environment, request));
+}
+
 /** Ends the watch, once: the audit log, the request's message and thread, and the alert channel unless it ended clean. */
 async function conclude(deps: WatchJobDeps, watch: WatchRecord, environment: Environment | undefined, request: ChangeRequest | null, outcome: WatchOutcome): Promise<WatchOutcome> {
   const finished = await finishWatch(deps.controlPool, watch.id, outcome, watch.rollbackRequestedBy);
@@ -123,6 +140,11 @@ async function conclude(deps: WatchJobDeps, watch: WatchRecord, environment: Env
 
 /** Rolls back what of the watch is still applied; a retried job after a crash carries on where the last one stopped. */
 async function finishRollback(deps: WatchJobDeps, watch: WatchRecord, environment: Environment, request: ChangeRequest | null, failing: CheckResult): Promise<WatchOutcome> {
+  // Across targets each database's rollback reads its own ledger: a version rolled back by an earlier run counts as rolled back.
+  if (watch.plan.databases) {
+    const scope = await acrossScope(deps, watch, environment, request);
+    return conclude(deps, watch, environment, request, await scope.rollBack(watch.plan, failing));
+  }
   const ledger = await withLedgerClient(environment, (client) => readLedger(client, environment.ledgerSchema));
   const stillApplied = watch.plan.versions.filter((version) => ledger.get(version)?.status === "applied");
   const earlier = watch.plan.versions.filter((version) => !stillApplied.includes(version)).sort((a, b) => b.localeCompare(a));
@@ -159,8 +181,9 @@ async function runWatchJob(deps: WatchJobDeps, payload: JobPayload<"watch">): Pr
   const at = new Date();
   let errors = watch.errors;
   try {
-    const round = await runWatchRound(runContextFor(deps, watch, environment, request), watch.plan, at);
-    const fresh = round.errors.filter((error) => !errors.some((seen) => seen.name === error.name));
+    const round = await (await scopeFor(deps, watch, environment, request)).round(watch.plan, at);
+    if (round.unreachable?.length) deps.logger.warn({ watchId: watch.id, unreachable: round.unreachable }, "watch round: databases unreachable, checked next round");
+    const fresh = round.errors.filter((error) => !errors.some((seen) => seen.name === error.name && databaseName(seen) === databaseName(error)));
     errors = mergeErrors(errors, round.errors);
     const decision = decideRound(watch.plan, round, payload.round, errors);
     if (fresh.length > 0 && decision.next !== "roll_back") {

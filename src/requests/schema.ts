@@ -128,6 +128,8 @@ CREATE TABLE IF NOT EXISTS rookery_control.drill_results (
   drilled_at timestamptz NOT NULL,
   PRIMARY KEY (environment, version)
 );
+-- A watch across targets (docs/targets.md): each database it looks at, {target, database, versions, checks}; NULL for one database.
+ALTER TABLE rookery_control.watches ADD COLUMN IF NOT EXISTS databases jsonb;
 CREATE INDEX IF NOT EXISTS watches_open_idx ON rookery_control.watches (next_round_at) WHERE status IN ('watching', 'rolling_back');
 `;
 

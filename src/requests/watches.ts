@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import type { CheckResult, WatchCheck, WatchOutcome, WatchPlan } from "../runner/index.ts";
+import type { CheckResult, WatchCheck, WatchedDatabase, WatchOutcome, WatchPlan } from "../runner/index.ts";
 
 export type WatchStatus = "watching" | "rolling_back" | WatchOutcome["status"];
 
@@ -32,6 +32,7 @@ interface WatchRow {
   ends_at: Date;
   interval_ms: number;
   checks: WatchCheck[];
+  databases: WatchedDatabase[] | null;
   on_check_error: WatchPlan["onCheckError"];
   status: WatchStatus;
   rounds: number;
@@ -56,6 +57,7 @@ function toWatch(row: WatchRow): WatchRecord {
       intervalMs: row.interval_ms,
       checks: row.checks,
       onCheckError: row.on_check_error,
+      ...(row.databases ? { databases: row.databases } : {}),
     },
     status: row.status,
     rounds: row.rounds,
@@ -80,10 +82,10 @@ export async function createWatch(pool: pg.Pool, input: { requestId: string | nu
   const { plan } = input;
   const { rows } = await pool.query<WatchRow>(
     `INSERT INTO rookery_control.watches
-       (id, request_id, environment, versions, actor, started_at, ends_at, interval_ms, checks, on_check_error, status, next_round_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'watching', $6)
+       (id, request_id, environment, versions, actor, started_at, ends_at, interval_ms, checks, on_check_error, status, next_round_at, databases)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'watching', $6, $11)
      ON CONFLICT (request_id) DO NOTHING RETURNING *`,
-    [randomUUID(), input.requestId, plan.environment, plan.versions, input.actor, plan.startedAt, plan.endsAt, Math.trunc(plan.intervalMs), JSON.stringify(plan.checks), plan.onCheckError],
+    [randomUUID(), input.requestId, plan.environment, plan.versions, input.actor, plan.startedAt, plan.endsAt, Math.trunc(plan.intervalMs), JSON.stringify(plan.checks), plan.onCheckError, plan.databases ? JSON.stringify(plan.databases) : null],
   );
   if (rows[0]) return toWatch(rows[0]);
   return (await selectWatches(pool, "request_id = $1", [input.requestId]))[0]!;

@@ -22,12 +22,19 @@ export {
   describeOutcome,
   watchSucceeded,
   isConnectionProblem,
+  databaseName,
+  onDatabases,
+  oneDatabase,
   type WatchPlan,
+  type WatchedDatabase,
+  type DatabaseRollback,
+  type WatchScope,
   type WatchRound,
   type WatchOutcome,
   type RoundDecision,
 } from "./watch.ts";
 export { type WatchCheck, type CheckResult, WATCH_STARTED_SETTING } from "./watch-checks.ts";
+export { planWatchAcross, acrossDatabases, rollbackScope, type WatchSite, type AppliedOn } from "./watch-across.ts";
 export { ensureLedger } from "../ledger/index.ts";
 export { findLockHolder, MIGRATION_LOCK_KEY } from "../session/lock.ts";
 export * from "./errors.ts";

@@ -27,6 +27,9 @@ export interface CheckResult {
   status: "pass" | "fail" | "error";
   /** What it saw, for the message: the second column when the check returns one, else the boolean; the error for errors. */
   value: string;
+  /** Across targets (docs/targets.md): the target and database it ran on. */
+  target?: string;
+  database?: string;
 }
 
 /** The session setting a check reads to mean "since the apply": `current_setting('rookery.watch_started_at')::timestamptz`. */

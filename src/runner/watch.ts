@@ -24,6 +24,32 @@ export interface WatchPlan {
   intervalMs: number;
   checks: WatchCheck[];
   onCheckError: "rollback" | "alert";
+  /**
+   * Across targets (src/runner/watch-across.ts): each database the request applied, with its versions and
+   * checks; `versions` and `checks` are then their union, for the messages.
+   */
+  databases?: WatchedDatabase[];
+}
+
+/** One database of a watch across targets: what was applied there, and what is checked there. */
+export interface WatchedDatabase {
+  target: string;
+  /** The fleet database's name; for a single-database target, the target's name. */
+  database: string;
+  versions: string[];
+  checks: WatchCheck[];
+}
+
+/** What an automatic rollback across targets did on one database. */
+export interface DatabaseRollback {
+  target: string;
+  database: string;
+  status: "rolled_back" | "not_rolled_back" | "rollback_failed";
+  rolledBack: string[];
+  /** not_rolled_back: the later versions built on it; rollback_failed: the version and its error. */
+  builtOnBy?: string[];
+  version?: string;
+  error?: string;
 }
 
 export interface WatchRound {
@@ -35,14 +61,17 @@ export interface WatchRound {
   errors: CheckResult[];
   /** Watched versions someone else rolled back (or that are otherwise no longer applied): the watch ends. */
   notApplied: string[];
+  /** Across targets: databases that could not be reached this round (`tenants/bolt: error`), checked again next round. */
+  unreachable?: string[];
 }
 
+/** `databases`: across targets, what happened on each database the rollback covered. */
 export type WatchOutcome =
   | { status: "kept"; rounds: number; errors: CheckResult[] }
-  | { status: "rolled_back"; failing: CheckResult; rolledBack: string[] }
+  | { status: "rolled_back"; failing: CheckResult; rolledBack: string[]; databases?: DatabaseRollback[] }
   /** A later request built on a watched version: rolling back underneath it is for a person to decide. */
-  | { status: "not_rolled_back"; failing: CheckResult; builtOnBy: string[] }
-  | { status: "rollback_failed"; failing: CheckResult; rolledBack: string[]; version: string; error: string }
+  | { status: "not_rolled_back"; failing: CheckResult; builtOnBy: string[]; databases?: DatabaseRollback[] }
+  | { status: "rollback_failed"; failing: CheckResult; rolledBack: string[]; version: string; error: string; databases?: DatabaseRollback[] }
   | { status: "ended"; reason: string };
 
 /** The watch an apply of these migrations gets, or undefined where the environment has no autoRollback. */
@@ -65,9 +94,23 @@ export function missingRollbacks(migrations: Migration[]): Migration[] {
   return migrations.filter((migration) => !migration.rollback);
 }
 
-/** A check result as one line: `orders_ok = false`, `verify 20251101_000001 = critical_tables: ...`. */
+/** `tenants/bolt`, or `oltp` for a single-database target. */
+export function databaseName(where: { target?: string; database?: string }): string {
+  if (!where.target) return "";
+  return where.database && where.database !== where.target ? `${where.target}/${where.database}` : where.target;
+}
+
+/** A check result as one line: `orders_ok = false`, `verify 20251101_000001 = critical_tables: ...`, `tenants/bolt: orders_ok = false`. */
 export function describeCheck(result: CheckResult): string {
-  return result.status === "error" ? `${result.name} errored: ${result.value}` : `${result.name} = ${result.value}`;
+  const where = result.target ? `${databaseName(result)}: ` : "";
+  return result.status === "error" ? `${where}${result.name} errored: ${result.value}` : `${where}${result.name} = ${result.value}`;
+}
+
+/** ` on 3 databases (tenants/a, tenants/b, oltp)`: where a watch across targets looks or rolled back, or "" for one database. */
+export function onDatabases(databases: { target?: string; database?: string }[] | undefined): string {
+  if (!databases || databases.length === 0) return "";
+  const names = databases.map(databaseName);
+  return ` on ${names.length} database${names.length === 1 ? "" : "s"} (${names.slice(0, 10).join(", ")}${names.length > 10 ? `, and ${names.length - 10} more` : ""})`;
 }
 
 /** The outcome in one sentence, for the CLI, the request's thread and the alert channel. */
@@ -78,11 +121,11 @@ export function describeOutcome(outcome: WatchOutcome): string {
         ? `watch ended: every check passed in ${outcome.rounds} round${outcome.rounds === 1 ? "" : "s"}; the change stays`
         : `watch ended UNVERIFIED: the change stays, but ${outcome.errors.map(describeCheck).join("; ")}`;
     case "rolled_back":
-      return `rolled back automatically (${outcome.rolledBack.join(", ")}): ${describeCheck(outcome.failing)}`;
+      return `rolled back automatically (${outcome.rolledBack.join(", ")})${onDatabases(outcome.databases)}: ${describeCheck(outcome.failing)}`;
     case "not_rolled_back":
-      return `check failed: ${describeCheck(outcome.failing)}; NOT rolled back automatically because ${outcome.builtOnBy.join(", ")} ${outcome.builtOnBy.length === 1 ? "was" : "were"} applied after it: decide by hand`;
+      return `check failed: ${describeCheck(outcome.failing)}; NOT rolled back automatically because ${outcome.builtOnBy.join(", ")} ${outcome.builtOnBy.length === 1 ? "was" : "were"} applied after it: decide by hand${onDatabases(outcome.databases?.filter((database) => database.status === "rolled_back")).replace(/^ on/, "; rolled back on")}`;
     case "rollback_failed":
-      return `check failed: ${describeCheck(outcome.failing)}; the automatic rollback of ${outcome.version} FAILED${outcome.rolledBack.length ? ` (rolled back before it: ${outcome.rolledBack.join(", ")})` : ""}: ${outcome.error}`;
+      return `check failed: ${describeCheck(outcome.failing)}; the automatic rollback of ${outcome.version} FAILED${outcome.rolledBack.length ? ` (rolled back before it: ${outcome.rolledBack.join(", ")})` : ""}: ${outcome.error}${onDatabases(outcome.databases?.filter((database) => database.status === "rolled_back")).replace(/^ on/, "; rolled back on")}`;
     case "ended":
       return `watch ended: ${outcome.reason}`;
   }
@@ -166,7 +209,7 @@ export function decideRound(plan: WatchPlan, round: WatchRound, rounds: number, 
 
 /** Errors seen so far plus this round's new ones, each check once. */
 export function mergeErrors(seen: CheckResult[], round: CheckResult[]): CheckResult[] {
-  return [...seen, ...round.filter((error) => !seen.some((known) => known.name === error.name))];
+  return [...seen, ...round.filter((error) => !seen.some((known) => known.name === error.name && databaseName(known) === databaseName(error)))];
 }
 
 export interface ForegroundHooks {
@@ -178,22 +221,39 @@ export interface ForegroundHooks {
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Where a watch's rounds and rollback run: one database (a RunContext) or several (src/runner/watch-across.ts). */
+export interface WatchScope {
+  round(plan: WatchPlan, at: Date): Promise<WatchRound>;
+  rollBack(plan: WatchPlan, failing: CheckResult): Promise<WatchOutcome>;
+}
+
+/** The watch of one database. */
+export function oneDatabase(ctx: RunContext): WatchScope {
+  return { round: (plan, at) => runWatchRound(ctx, plan, at), rollBack: (plan, failing) => rollBackWatched(ctx, plan, failing) };
+}
+
+function scopeOf(ctx: RunContext | WatchScope, plan: WatchPlan): WatchScope {
+  if ("round" in ctx) return ctx;
+  if (plan.environment !== ctx.environment.name) throw new UsageError(`the watch is for ${plan.environment}, not ${ctx.environment.name}`);
+  return oneDatabase(ctx);
+}
+
 /**
  * The whole watch in this process (`rookery apply --watch`): a round at once, then one every interval
  * until the window ends or a check fails.
  */
-export async function watchInForeground(ctx: RunContext, plan: WatchPlan, hooks: ForegroundHooks = {}): Promise<WatchOutcome> {
-  if (plan.environment !== ctx.environment.name) throw new UsageError(`the watch is for ${plan.environment}, not ${ctx.environment.name}`);
+export async function watchInForeground(ctx: RunContext | WatchScope, plan: WatchPlan, hooks: ForegroundHooks = {}): Promise<WatchOutcome> {
+  const scope = scopeOf(ctx, plan);
   const sleep = hooks.sleep ?? sleepFor;
   let errors: CheckResult[] = [];
   for (let index = 1; ; index += 1) {
     const at = new Date();
     try {
-      const round = await runWatchRound(ctx, plan, at);
+      const round = await scope.round(plan, at);
       errors = mergeErrors(errors, round.errors);
       hooks.onRound?.(round, index);
       const decision = decideRound(plan, round, index, errors);
-      if (decision.next === "roll_back") return rollBackWatched(ctx, plan, decision.failing);
+      if (decision.next === "roll_back") return scope.rollBack(plan, decision.failing);
       if (decision.next === "end") return decision.outcome;
     } catch (error) {
       if (!isConnectionProblem(error)) throw error;

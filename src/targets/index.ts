@@ -15,3 +15,4 @@ export { summarizeFleetStatus, type FleetStatusSummary, type FleetDatabaseStatus
 export { planRunRows, haltReason, runSummary, SUMMARY_FAILURES, type RunRow, type RunTally, type FleetsByTarget } from "./run-state.ts";
 export { readTargets, type DatabaseResult, type TargetResult } from "./read-targets.ts";
 export { alertsOf, byAlertLevel, groupedAlerts, type FleetAlertGroup } from "./fleet-health.ts";
+export { watchSites, watchWidth, appliedOn } from "./watch-sites.ts";
