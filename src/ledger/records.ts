@@ -64,8 +64,10 @@ function toEntry(row: LedgerRecord): LedgerEntry {
   };
 }
 
-const SELECT_LEDGER =
-  "SELECT version, description, applied_at, applied_by, status, checksum, rollback_script FROM public.schema_migrations";
+const LEDGER_COLUMNS = "version, description, applied_at, applied_by, status, checksum, rollback_script";
+const SELECT_LEDGER = `SELECT ${LEDGER_COLUMNS} FROM public.schema_migrations`;
+/** The rollback safety check beside each row: applied less than an hour ago, by the server's clock. */
+const SELECT_LEDGER_FOR_ROLLBACK = `SELECT ${LEDGER_COLUMNS}, applied_at > NOW() - INTERVAL '1 hour' AS recent FROM public.schema_migrations`;
 
 export async function readLedger(client: pg.ClientBase, schema: string): Promise<Map<string, LedgerEntry>> {
   const { rows } = await client.query<LedgerRecord>(inLedgerSchema(`${SELECT_LEDGER} ORDER BY version`, schema));
@@ -75,6 +77,29 @@ export async function readLedger(client: pg.ClientBase, schema: string): Promise
 export async function readLedgerEntry(client: pg.ClientBase, schema: string, version: string, lock = false): Promise<LedgerEntry | undefined> {
   const { rows } = await client.query<LedgerRecord>(inLedgerSchema(`${SELECT_LEDGER} WHERE version = $1${lock ? " FOR UPDATE" : ""}`, schema), [version]);
   return rows[0] ? toEntry(rows[0]) : undefined;
+}
+
+/** A ledger row as a rollback judges it: applied less than an hour ago (`recent`) calls for caution. */
+export interface RollbackLedgerEntry extends LedgerEntry {
+  recent: boolean;
+}
+
+function toRollbackEntry(row: LedgerRecord & { recent: boolean | null }): RollbackLedgerEntry {
+  return { ...toEntry(row), recent: row.recent === true };
+}
+
+/** The whole ledger for a run of rollbacks, in one read: taken under the migration lock, only the run itself changes it. */
+export async function readLedgerForRollback(client: pg.ClientBase, schema: string): Promise<Map<string, RollbackLedgerEntry>> {
+  const { rows } = await client.query<LedgerRecord & { recent: boolean | null }>(inLedgerSchema(`${SELECT_LEDGER_FOR_ROLLBACK} ORDER BY version`, schema));
+  return new Map(rows.map((row) => [row.version, toRollbackEntry(row)]));
+}
+
+export async function readLedgerEntryForRollback(client: pg.ClientBase, schema: string, version: string, lock = false): Promise<RollbackLedgerEntry | undefined> {
+  const { rows } = await client.query<LedgerRecord & { recent: boolean | null }>(
+    inLedgerSchema(`${SELECT_LEDGER_FOR_ROLLBACK} WHERE version = $1${lock ? " FOR UPDATE" : ""}`, schema),
+    [version],
+  );
+  return rows[0] ? toRollbackEntry(rows[0]) : undefined;
 }
 
 export interface AppliedRecord {

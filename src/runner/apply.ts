@@ -162,8 +162,10 @@ async function applySelected(ctx: RunContext, options: ApplyOptions, selected: M
       });
       const started = performance.now();
       try {
-        await resetSession(client, ctx.actor, ctx.environment);
-        const result = await executorFor(migration, run.statements, ctx.environment)(run);
+        const execute = executorFor(migration, run.statements, ctx.environment);
+        // Every migration starts from a clean session; executeInTransaction sends the reset with its transaction.
+        if (execute !== executeInTransaction) await resetSession(client, ctx.actor, ctx.environment);
+        const result = await execute(run);
         report.applied.push({
           version: migration.version,
           description: migration.description,

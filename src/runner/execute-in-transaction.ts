@@ -2,6 +2,7 @@ import { lineAndColumn, type Statement } from "../analysis/parse.ts";
 import { withServerBudget } from "../db/index.ts";
 import { appliedRecordFor, MigrationStatementError, type ExecutionResult, type MigrationRun } from "../session/execution.ts";
 import { withLockRetries } from "../session/retry.ts";
+import { resetSessionSql } from "../session/session.ts";
 import { statementsBudgetMs, transactionTimeoutsSql } from "../session/timeouts.ts";
 
 /**
@@ -40,14 +41,14 @@ export function piecesOf(sql: string, statements: readonly Statement[]): Piece[]
 }
 
 /**
- * One migration, one transaction: the timeouts, the file, the ledger row, schema_version and the
- * event go to the server as one round trip, so a migration costs what its own SQL costs. A large file
- * goes as a few pieces in that transaction, the ledger row and COMMIT with the last. On error the
- * whole transaction is rolled back: nothing of the file stays.
+ * One migration, one transaction: the session reset (src/runner/session.ts), the timeouts, the file,
+ * the ledger row, schema_version and the event go to the server as one round trip, so a migration
+ * costs what its own SQL costs. A large file goes as a few pieces in that transaction, the ledger row
+ * and COMMIT with the last. On error the whole transaction is rolled back: nothing of the file stays.
  */
 export async function executeInTransaction(run: MigrationRun): Promise<ExecutionResult> {
   const { client, context, migration } = run;
-  const prefix = `BEGIN; ${transactionTimeoutsSql(context.environment)}\n`;
+  const prefix = `${resetSessionSql(context.actor, context.environment)}\nBEGIN; ${transactionTimeoutsSql(context.environment)}\n`;
   const pieces = piecesOf(migration.sql, run.statements);
   let lockRetries = 0;
   await withLockRetries(context.environment, { version: migration.version, onProgress: context.onProgress }, async (retry) => {

@@ -1,6 +1,7 @@
 import { loadParser } from "../analysis/parse.ts";
 import { RookeryError, UsageError } from "../errors.ts";
-import { readLedger, type LedgerEntry } from "../ledger/index.ts";
+import { readLedger, readLedgerForRollback, type LedgerEntry } from "../ledger/index.ts";
+import { openExpansionVersions } from "../expand/index.ts";
 import { rollbackInSession } from "./rollback.ts";
 import { withLedgerClient, withRunnerSession } from "../session/session.ts";
 import type { RollbackReport, RunContext } from "./types.ts";
@@ -80,7 +81,10 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
   }
   await loadParser();
   return withRunnerSession(ctx, async (client) => {
-    const targets = targetsOf(await readLedger(client, ctx.environment.ledgerSchema), options);
+    // Read once, under the lock: only this run changes the ledger now, one version's row at a time.
+    const ledger = await readLedgerForRollback(client, ctx.environment.ledgerSchema);
+    const expansions = await openExpansionVersions(client, ctx.environment.ledgerSchema);
+    const targets = targetsOf(ledger, options);
     const scriptless = targets.filter((entry) => entry.rollbackScript === null).map((entry) => entry.version);
     if (scriptless.length > 0) {
       throw new RookeryError(`${scriptless.join(", ")} ${scriptless.length === 1 ? "has" : "have"} no rollback script stored, so the run cannot go past ${scriptless.length === 1 ? "it" : "them"}; nothing was rolled back`, {
@@ -91,7 +95,8 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
     for (const [index, entry] of targets.entries()) {
       await ctx.onProgress?.({ step: "rollback", version: entry.version, message: `rolling back ${entry.version} (${index + 1}/${targets.length})` });
       try {
-        report.rolledBack.push(await rollbackInSession(ctx, client, { version: entry.version, reason }, reason));
+        const read = { entry: ledger.get(entry.version), expansionOpen: expansions.has(entry.version) };
+        report.rolledBack.push(await rollbackInSession(ctx, client, { version: entry.version, reason }, reason, read));
       } catch (error) {
         if (!(error instanceof RookeryError)) throw error;
         report.failed = { version: entry.version, error: error.message };

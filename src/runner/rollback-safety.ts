@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { Environment } from "../config/index.ts";
-import { inLedgerSchema, readExpansion, readLedgerEntry, type LedgerEntry } from "../ledger/index.ts";
+import { readExpansion, readLedgerEntry, readLedgerEntryForRollback, type LedgerEntry, type RollbackLedgerEntry } from "../ledger/index.ts";
 import { NoRollbackScriptError, NothingToRollbackError } from "./errors.ts";
 import { withLedgerClient } from "../session/session.ts";
 import type { RollbackReport } from "./types.ts";
@@ -14,16 +14,19 @@ export interface RollbackPreview {
   safety: RollbackReport["safety"];
 }
 
-/** The applied ledger row with its stored rollback script, or the refusal a user can act on. */
-export async function rollbackCandidate(client: pg.ClientBase, schema: string, version: string, lock = false): Promise<LedgerEntry & { rollbackScript: string; safety: RollbackReport["safety"] }> {
-  const entry = await readLedgerEntry(client, schema, version, lock);
+export type RollbackCandidate = LedgerEntry & { rollbackScript: string; safety: RollbackReport["safety"] };
+
+/** The applied ledger row with its stored rollback script, or the refusal a user can act on, from a row already read. */
+export function rollbackCandidateOf(version: string, entry: RollbackLedgerEntry | undefined): RollbackCandidate {
   if (!entry || entry.status !== "applied") throw new NothingToRollbackError(version, entry?.status);
   if (entry.rollbackScript === null) throw new NoRollbackScriptError(version);
-  const { rows } = await client.query<{ recent: boolean }>(
-    inLedgerSchema("SELECT applied_at > NOW() - INTERVAL '1 hour' AS recent FROM public.schema_migrations WHERE version = $1", schema),
-    [version],
-  );
-  return { ...entry, rollbackScript: entry.rollbackScript, safety: rows[0]?.recent ? "RECENT_MIGRATION_CAUTION" : "SAFE_TO_ROLLBACK" };
+  const { recent, ...row } = entry;
+  return { ...row, rollbackScript: entry.rollbackScript, safety: recent ? "RECENT_MIGRATION_CAUTION" : "SAFE_TO_ROLLBACK" };
+}
+
+/** The applied ledger row with its stored rollback script, or the refusal a user can act on. */
+export async function rollbackCandidate(client: pg.ClientBase, schema: string, version: string, lock = false): Promise<RollbackCandidate> {
+  return rollbackCandidateOf(version, await readLedgerEntryForRollback(client, schema, version, lock));
 }
 
 /** What a rollback would do, shown before asking for confirmation (CLI, Slack). Throws the same refusals. */

@@ -2,15 +2,15 @@ import type pg from "pg";
 import { loadParser } from "../analysis/parse.ts";
 import { connectClient, withServerBudget } from "../db/index.ts";
 import { errorText, postgresDetail, UsageError } from "../errors.ts";
-import { inLedgerSchema, LOCK_NOT_HELD_SQLSTATE, MIGRATION_LOCK_GUARD_SQL, readLedgerEntry, recordAutoRollback, recordRollback, recordRollbackFailure } from "../ledger/index.ts";
+import { inLedgerSchema, LOCK_NOT_HELD_SQLSTATE, MIGRATION_LOCK_GUARD_SQL, readLedgerEntry, recordAutoRollback, recordRollback, recordRollbackFailure, type RollbackLedgerEntry } from "../ledger/index.ts";
 import { abortExpansion, hasOpenExpansion } from "../expand/index.ts";
 import { restoreArchive, wantsArchiveRestore } from "./archive.ts";
 import { ConnectionLostError, RollbackFailedError, TransactionPoolingError } from "./errors.ts";
 import { needsOutsideTransaction, runStatementsOutsideTransaction } from "./execute-outside-transaction.ts";
 import { LockRetriesExhausted, withLockRetries } from "../session/retry.ts";
-import { rollbackCandidate } from "./rollback-safety.ts";
+import { rollbackCandidate, rollbackCandidateOf } from "./rollback-safety.ts";
 import { isConnectionLost, LEDGER_WRITER_SQL, sqlstateOf } from "../session/execution.ts";
-import { databaseLabel, resetSession, withRunnerSession } from "../session/session.ts";
+import { databaseLabel, resetSession, resetSessionSql, withRunnerSession } from "../session/session.ts";
 import { runnableStatements } from "./statements.ts";
 import { statementsBudgetMs, transactionTimeoutsSql } from "../session/timeouts.ts";
 import type { RollbackOptions, RollbackReport, RunContext } from "./types.ts";
@@ -59,16 +59,23 @@ export async function rollbackMigration(ctx: RunContext, options: RollbackOption
   return withRunnerSession(ctx, (client) => rollbackInSession(ctx, client, options, reason));
 }
 
+/** What a run of rollbacks read once, under the lock, for the version about to be rolled back. */
+export interface ReadAhead {
+  entry: RollbackLedgerEntry | undefined;
+  expansionOpen: boolean;
+}
+
 /**
  * One rollback on the run's session, which holds the migration lock (`rollbackMigration` for one
- * version, `rollbackMigrations` for several in one run). Throws the refusal or the failure, recorded.
+ * version, `rollbackMigrations` for several in one run, which passes what it read of the ledger).
+ * Throws the refusal or the failure, recorded.
  */
-export async function rollbackInSession(ctx: RunContext, client: pg.Client, options: RollbackOptions, reason: string): Promise<RollbackReport> {
+export async function rollbackInSession(ctx: RunContext, client: pg.Client, options: RollbackOptions, reason: string, read?: ReadAhead): Promise<RollbackReport> {
   const { version } = options;
   const schema = ctx.environment.ledgerSchema;
   // Expand-contract (src/expand/): rolling back an expanded version aborts its expansion.
-  if (await hasOpenExpansion(client, schema, version)) return abortExpansion(ctx, client, version, reason);
-  const candidate = await rollbackCandidate(client, schema, version);
+  if (read ? read.expansionOpen : await hasOpenExpansion(client, schema, version)) return abortExpansion(ctx, client, version, reason);
+  const candidate = read ? rollbackCandidateOf(version, read.entry) : await rollbackCandidate(client, schema, version);
   const statements = runnableStatements(candidate.rollbackScript, `stored rollback script of ${version}`);
   const outside = needsOutsideTransaction(statements);
   const label = { version, onProgress: ctx.onProgress };
@@ -80,23 +87,29 @@ export async function rollbackInSession(ctx: RunContext, client: pg.Client, opti
   });
   const started = performance.now();
   let lockRetries = 0;
+  // After the first query of the transaction, which ends as the ledger writer (LEDGER_WRITER_SQL).
   const record = async () => {
-    await client.query(LEDGER_WRITER_SQL);
     // Production safety (src/runner/archive.ts): rows a data change archived go back in the rollback's transaction.
     const restored = wantsArchiveRestore(candidate.rollbackScript) ? await restoreArchive(client, version) : undefined;
+    // The reason is a person's text: a bound parameter, so the writes are a round trip of their own.
     await recordRollback(client, schema, { version, actor: ctx.actor, reason, detail: { lockRetries, outsideTransaction: outside, safety: candidate.safety, restored } });
     if (options.trigger) await recordAutoRollback(client, schema, { version, actor: ctx.actor, reason, detail: options.trigger });
   };
   try {
-    await resetSession(client, ctx.actor, ctx.environment);
     if (outside) {
+      await resetSession(client, ctx.actor, ctx.environment);
       lockRetries = await runStatementsOutsideTransaction(client, ctx.environment, statements, label);
-      await inTransaction(client, `BEGIN; ${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)}`, record);
+      await inTransaction(client, `BEGIN; ${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)}${LEDGER_WRITER_SQL}`, record);
     } else {
+      // The session reset, the lock guard, the timeouts and the script in one round trip; the writes, then COMMIT.
       await withLockRetries(ctx.environment, label, async (retry) => {
         lockRetries = retry;
         await withServerBudget(client, statementsBudgetMs(ctx.environment, statements.length + 1), () =>
-          inTransaction(client, `BEGIN; ${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)} ${transactionTimeoutsSql(ctx.environment)}\n${candidate.rollbackScript}\n;`, record),
+          inTransaction(
+            client,
+            `${resetSessionSql(ctx.actor, ctx.environment)}\nBEGIN; ${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)} ${transactionTimeoutsSql(ctx.environment)}\n${candidate.rollbackScript}\n;${LEDGER_WRITER_SQL}`,
+            record,
+          ),
         );
       });
     }

@@ -37,7 +37,7 @@ function idleLimitMs(environment: Environment): number {
   return environment.statementTimeout > 0 ? Math.round(environment.statementTimeout + environment.queryDeadlineGrace) : 0;
 }
 
-function sessionGuardSql(environment: Environment): string {
+function sessionGuardSql(environment: Environment, identity = false): string {
   const idleMs = idleLimitMs(environment);
   const settings = {
     tcp_keepalives_idle: "10",
@@ -47,10 +47,12 @@ function sessionGuardSql(environment: Environment): string {
     idle_session_timeout: String(idleMs),
   };
   // Our own numbers only, so a literal; RESET ALL between migrations clears them, so resetSession sends this again.
-  return `SELECT count(set_config(s.name, v.value, false)), pg_catalog.pg_backend_pid() AS pid,
-      (SELECT ${BACKEND_START_SQL} FROM pg_catalog.pg_stat_activity WHERE pid = pg_catalog.pg_backend_pid()) AS started_at
-    FROM pg_catalog.pg_settings s
-    JOIN jsonb_each_text('${JSON.stringify(settings)}'::jsonb) AS v(name, value) ON v.name = s.name;`;
+  // current_setting(name, true) is NULL for a setting the server does not have; pg_settings would tell the
+  // same but builds every setting's row first, most of a millisecond at every reset. The backend's start
+  // is read once, when the session opens (`identity`), not at every reset.
+  const startedAt = identity ? `,\n      (SELECT ${BACKEND_START_SQL} FROM pg_catalog.pg_stat_activity WHERE pid = pg_catalog.pg_backend_pid()) AS started_at` : "";
+  return `SELECT count(set_config(v.name, v.value, false)), pg_catalog.pg_backend_pid() AS pid${startedAt}
+    FROM jsonb_each_text('${JSON.stringify(settings)}'::jsonb) AS v(name, value) WHERE pg_catalog.current_setting(v.name, true) IS NOT NULL;`;
 }
 
 /** One connection to the environment's database with the ledger in place, closed afterwards. */
@@ -60,7 +62,7 @@ export async function withLedgerClient<T>(environment: Environment, use: (client
   // A live run may leave its session idle (pg_dump, a slow Slack call between migrations): it says so now and then.
   const stopKeepingAlive = keepIdleSessionAlive(client, Math.floor(idleLimitMs(environment) / 3));
   try {
-    const row = (await client.query<{ pid: number; started_at: string }>(sessionGuardSql(environment))).rows[0];
+    const row = (await client.query<{ pid: number; started_at: string }>(sessionGuardSql(environment, true))).rows[0];
     backend = row ? { pid: row.pid, startedAt: row.started_at } : undefined;
     await ensureLedger(client, environment.ledgerSchema);
     return await use(client);
@@ -86,7 +88,17 @@ const SESSION_RESET_SQL =
  * guards of a dead connection (sessionGuardSql) are set again.
  */
 export async function resetSession(client: pg.ClientBase, actor: string, environment: Environment): Promise<void> {
-  await client.query(`${SESSION_RESET_SQL} ${bindActorSql(actor)} ${sessionGuardSql(environment)}`);
+  await client.query(resetSessionSql(actor, environment));
+}
+
+/**
+ * The same reset as SQL, to open the query that runs a transaction: before its BEGIN it runs in the
+ * implicit transaction the BEGIN turns into the explicit one (none of it is refused in a transaction
+ * block), so the reset and the transaction cost one round trip, and a failed transaction undoes the
+ * reset too (the caller resets again on failure).
+ */
+export function resetSessionSql(actor: string, environment: Environment): string {
+  return `${SESSION_RESET_SQL} ${bindActorSql(actor)} ${sessionGuardSql(environment)}`;
 }
 
 /**
