@@ -29,10 +29,14 @@ export interface AbortReport {
   safety: "SAFE_TO_ROLLBACK";
 }
 
-/** Table-level operations go last: the column operations' SQL names the table by its old name. */
+/**
+ * Table-level operations go last: the column operations' SQL names the table by its old name. Dropped
+ * columns go after the other column operations: an index or check over a dropped column and a changed
+ * one has a copy on the changed column's shadow, renamed at complete, which the drop then takes with it.
+ */
 function completionOrder(specs: OperationSpec[]): OperationSpec[] {
-  const last = (spec: OperationSpec) => (spec.op === "rename-table" || spec.op === "drop-table" ? 1 : 0);
-  return [...specs].sort((a, b) => last(a) - last(b));
+  const rank = (spec: OperationSpec) => (spec.op === "rename-table" || spec.op === "drop-table" ? 2 : spec.op === "drop-column" ? 1 : 0);
+  return [...specs].sort((a, b) => rank(a) - rank(b));
 }
 
 async function openExpansion(client: pg.ClientBase, schema: string, version: string, action: "complete" | "abort"): Promise<ExpansionRow> {

@@ -106,3 +106,32 @@ describe("ALTER COLUMN TYPE of a column that cannot move in two phases names eac
     expect(await query(url, "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'parents' AND column_name LIKE '_rookery%'")).toEqual([{ n: 0 }]);
   });
 });
+
+describe("ALTER COLUMN TYPE beside a DROP COLUMN of the same table, an index and a check over both", async () => {
+  const url = await createTestDatabase("exp-type-and-drop");
+  await query(
+    url,
+    `CREATE TABLE events (id bigint PRIMARY KEY, starts integer NOT NULL, legacy integer, CONSTRAINT legacy_before CHECK (legacy < starts));
+     CREATE INDEX events_both ON events (legacy, starts); CREATE INDEX events_starts ON events (starts);
+     INSERT INTO events SELECT g, g + 1, g FROM generate_series(1, 300) g`,
+  );
+  // The drop comes first in the file; complete still renames the copies before the drop takes what covers both.
+  const dir = migrationsFolder({
+    "2025_12_01/001_starts_bigint.sql": "-- rookery:expand-contract\nALTER TABLE events DROP COLUMN legacy;\nALTER TABLE events ALTER COLUMN starts TYPE bigint;\n",
+  });
+
+  it("completes: what covered the dropped column is gone, the rest has its name over the new type", async () => {
+    const environment = testEnvironment(url);
+    expect((await applyMigrations(runContext(environment, dir), { versions: [VERSION] })).failed).toBeUndefined();
+    await completeExpansion(runContext(environment, dir), { version: VERSION });
+    expect(await query(url, "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'events' ORDER BY indexname")).toEqual([
+      { indexname: "events_pkey", indexdef: "CREATE UNIQUE INDEX events_pkey ON public.events USING btree (id)" },
+      { indexname: "events_starts", indexdef: "CREATE INDEX events_starts ON public.events USING btree (starts)" },
+    ]);
+    expect(await query(url, "SELECT conname FROM pg_constraint WHERE conrelid = 'events'::regclass ORDER BY conname")).toEqual([{ conname: "events_pkey" }]);
+    expect(await query(url, "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'events' ORDER BY ordinal_position")).toEqual([
+      { column_name: "id", data_type: "bigint" },
+      { column_name: "starts", data_type: "bigint" },
+    ]);
+  });
+});
