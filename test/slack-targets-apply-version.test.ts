@@ -81,4 +81,16 @@ describe("/migrate apply <version> on an environment with targets: one request, 
 
     expect(await refusal("apply 20251101_000001 production --target content")).toContain("20251101_000001 is not pending on production (it is already applied)");
   });
+
+  it("apply all with --target pins that target's files alone", async () => {
+    await harness.command(USERS.requester, "apply all production --target tenants");
+    const ref = await harness.requestMessage(2);
+    const card = textAt(ref);
+    expect(card).toContain("Apply 2 migrations on production");
+    expect(card).toContain("`20251103_000002` notes");
+    expect(card).not.toContain("accounts");
+    expect(card).not.toContain("pages");
+    const request = await waitForRequest(harness.control, ref.requestId, ["pending"]);
+    expect(Object.keys(request.checksums).every((key) => key.startsWith("tenants:"))).toBe(true);
+  });
 });
