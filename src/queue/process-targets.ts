@@ -19,6 +19,7 @@ import {
 } from "../requests/index.ts";
 import { appliedOn, haltReason, planRunRows, prepareTargets, resolveTargets, runSummary, type FleetsByTarget, type RunTally } from "../targets/index.ts";
 import { planWatchAcross } from "../runner/index.ts";
+import { activeFreeze, describeFreeze } from "../policy/freeze.ts";
 import { DEFAULT_RETRY } from "./jobs-queue.ts";
 import { payloadFor } from "./payloads.ts";
 import type { RequestJobDeps } from "./process-request.ts";
@@ -99,6 +100,14 @@ export async function processTargetsRequest(deps: TargetsJobDeps, job: Job, toke
   const current = await getRequest(deps.controlPool, requestId);
   let request = current?.status === "running" && tallies.length > 0 ? current : await markRunning(deps.controlPool, requestId);
   if (!request) return { skipped: `request is ${current?.status ?? "gone"}` };
+  // As for one database (process-request.ts): a freeze that started after approval stops the run before anything starts.
+  const freeze = current?.status !== "running" && !request.breakGlass ? await activeFreeze(deps.controlPool, environment.name) : undefined;
+  if (freeze) {
+    const message = `not run: ${describeFreeze(freeze)}. Request it again once the environment is unfrozen.`;
+    request = (await markFailed(deps.controlPool, requestId, message)) ?? request;
+    await tell(deps.logger, "finished", () => deps.notifier.finished(request!, { status: "failed", error: message, willRetry: false }));
+    throw new FinalFailure(message);
+  }
   // A rollback across targets was planned with the request (each database's versions); it starts here.
   if (request.kind === "rollback" && current?.status !== "running") await tell(deps.logger, "started", () => deps.notifier.started(request!, request!.attempts));
   if (tallies.length === 0 && request.kind === "rollback") {
