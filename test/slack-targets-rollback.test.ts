@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { readCatalog } from "../src/catalog/index.ts";
-import { listTargetRuns } from "../src/requests/index.ts";
+import { listTargetRuns, type ChangeRequest } from "../src/requests/index.ts";
+import { messageViolation } from "../src/slack/views/limits.ts";
+import { requestMessage } from "../src/slack/views/request-message.ts";
 import { applyMigrations } from "../src/runner/index.ts";
 import { ACTION } from "../src/slack/views/action-ids.ts";
 import { appliedVersions, eventsOf } from "./support/engine.ts";
@@ -99,5 +101,24 @@ describe("Request rollback on a failed apply across targets: what that request a
     // Once it is all rolled back, asking again says there is nothing left.
     const again = await harness.click(USERS.requester, ACTION.requestRollback, apply);
     expect(textOf(await harness.answer(again.responseId))).toContain("nothing to roll back: no version this request applied is still applied on any database");
+  });
+});
+
+describe("the message of a rollback across a fleet of 500 databases stays within Slack's limits", () => {
+  it("ten groups of long database names shown, the rest counted, in a message Slack accepts", () => {
+    const now = new Date();
+    const versions = Array.from({ length: 12 }, (_, index) => `20251103_0000${String(index + 1).padStart(2, "0")}`).reverse();
+    const request = { id: "00000000-0000-4000-8000-000000000001", kind: "rollback", environment: "production", versions, checksums: {}, reason: "r", requestedBy: "UREQUESTER", approvalsRequired: 1, approvals: [], status: "pending", createdAt: now, expiresAt: now, updatedAt: now, notBefore: null, breakGlass: false, decidedBy: null, error: null } as unknown as ChangeRequest;
+    const rollbackPlan = Array.from({ length: 25 }, (_, group) => ({
+      target: "tenants",
+      fleet: true,
+      databases: Array.from({ length: 20 }, (_, index) => `tenant-${"n".repeat(50)}-${group}-${index}`),
+      versions: versions.slice(group % 12),
+    }));
+    const message = requestMessage({ request, migrations: [], blocking: [], lastApprovalDoes: "", rollbackPlan });
+    expect(messageViolation(message)).toBeUndefined();
+    expect(JSON.stringify(message)).toContain("*Rolls back on 500 database(s), newest first");
+    expect(JSON.stringify(message)).toContain("and 12 more)");
+    expect(JSON.stringify(message)).toContain("… and 15 more");
   });
 });

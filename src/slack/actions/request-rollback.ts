@@ -7,6 +7,7 @@ import { rollbackReasonModal } from "../modals/rollback-reason.ts";
 import { openChangeRequest } from "../open-request.ts";
 import { describeTargetsRollback, openTargetsRollback, planTargetsRollback } from "../targets-rollback.ts";
 import { ACTION } from "../views/action-ids.ts";
+import { truncate } from "../views/blocks.ts";
 import { noticeMessage } from "../views/error-message.ts";
 import type { ClickHandler } from "./click.ts";
 
@@ -25,7 +26,8 @@ async function rollBackAcrossTargets({ click, request, deps, client }: Parameter
   const plan = await planTargetsRollback(deps, environment, request);
   const detail = { versions: plan.pins.versions, databases: plan.databases.length };
   if (click.triggerId) {
-    const what = describeTargetsRollback(plan);
+    // The modal's metadata holds it: many targets are cut short here, the request message lists them all.
+    const what = truncate(describeTargetsRollback(plan), 1400);
     await rollbackReasonModal.open(client, click.triggerId, { version: plan.pins.versions[0]!, environment: environment.name, channelId: request.channelId ?? "", afterRequestId: request.id, what });
     return { outcome: "asked_for_reason", detail };
   }

@@ -271,11 +271,10 @@ function rollbackPlanBlocks(plan: CardRollbackGroup[] | undefined, request: Chan
     const versions = group.versions.slice(0, 5).map(code).join(", ") + (group.versions.length > 5 ? ` and ${group.versions.length - 5} more` : "");
     return `• ${where}: ${versions}`;
   });
-  return [
-    section(
-      [`*Rolls back on ${databases} database(s), newest first, each with the script stored when it was applied:*`, ...lines, ...(plan.length > MAX_LISTED ? [andMore(plan.length, MAX_LISTED, `rookery history --env ${request.environment}`)] : [])].join("\n"),
-    ),
-  ];
+  // Long database names make ten groups longer than one section holds: split on line breaks.
+  return sections(
+    [`*Rolls back on ${databases} database(s), newest first, each with the script stored when it was applied:*`, ...lines, ...(plan.length > MAX_LISTED ? [andMore(plan.length, MAX_LISTED, `rookery history --env ${request.environment}`)] : [])].join("\n"),
+  );
 }
 
 /** Lint findings that block a request: the first few, then a count. */
