@@ -4,7 +4,7 @@ import { acrossDatabases, applyMigrations, planWatchAcross, watchSucceeded } fro
 import type { ApplyReport } from "../runner/types.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
 import { cliActor, formatMs, progressTo, runCommand, table, targetFor } from "./format.ts";
-import { enforcePolicyAtCli, POLICY_HELP, POLICY_OPTIONS } from "./policy-gate.ts";
+import { enforcePolicyAtCli, policyBeforeWave, POLICY_HELP, POLICY_OPTIONS } from "./policy-gate.ts";
 import { checkWatchChoice, handWatchToQueue, planOfApply, watchApplied, WATCH_HELP } from "./watch-after-apply.ts";
 import { printTargetsReport } from "./apply-targets.ts";
 import { TARGET_HELP, TARGET_OPTIONS, targetsFor } from "./targets.ts";
@@ -91,13 +91,10 @@ export const applyCommand: CliCommand = {
         const targets = versions ? [targetOfVersions(environment.name, resolved.targets, versions, `rookery plan --env ${environment.name}`).target] : resolved.targets;
         const watchChoice = await checkWatchChoice(environment, values.watch, io, config);
         const prepared = await prepareTargets(targets);
-        for (const target of prepared) {
-          if (target.databases.length === 0) continue;
-          const representative = { config, environment: environmentOf(target, target.databases[0]!), catalog: target.catalog };
-          await enforcePolicyAtCli(io, representative, { kind: "apply", versions, overridePolicy: values["override-policy"], reason: values.reason });
-        }
+        // Deployment policy before each wave, each database's own part for it (src/cli/policy-gate.ts).
+        const beforeWave = policyBeforeWave(io, config, prepared, { kind: "apply", versions, overridePolicy: values["override-policy"], reason: values.reason });
         const actor = cliActor(io.env);
-        const report = await applyTargets({ environment, targets: prepared, actor, parallel, options: { versions, ignoreForeignLedger: values["ignore-foreign-ledger"] }, onProgress: progressTo(io) });
+        const report = await applyTargets({ environment, targets: prepared, actor, parallel, beforeWave, options: { versions, ignoreForeignLedger: values["ignore-foreign-ledger"] }, onProgress: progressTo(io) });
         if (!values.json) printTargetsReport(io, report);
         // Every database that applied something is watched, even when a later one failed: it is live.
         const plan = planWatchAcross(environment, appliedOn(report.targets.flatMap((target) => target.databases), prepared));

@@ -22,6 +22,14 @@ export interface DeployPolicyInput {
   /** An emergency rollback: skips windows and freezes where the environment has `breakGlass: true`. */
   breakGlass?: boolean;
   now?: Date;
+  /**
+   * Across targets (docs/targets.md): `environment` checks what holds for the whole environment (freezes,
+   * windows, break glass), once; `database` what depends on one database (its pending files against
+   * staging, rollback files, rollback proofs on its schema), for each. Undefined: both, for one database.
+   */
+  part?: "environment" | "database";
+  /** With `part: "database"`: the target the database belongs to, so staging first looks at staging's target of that name. */
+  target?: string;
 }
 
 export interface DeployDecision {
@@ -62,7 +70,7 @@ export async function checkDeployPolicy(input: DeployPolicyInput): Promise<Deplo
   if (glassProblem) reasons.push(glassProblem);
   const emergency = input.breakGlass === true && glassProblem === undefined;
 
-  if (!emergency) {
+  if (!emergency && input.part !== "database") {
     const frozen = await freezeProblem(input.config, input.environment);
     if (frozen) reasons.push(frozen);
     const closed = windowRefusal(input.environment.windows, now);
@@ -71,6 +79,7 @@ export async function checkDeployPolicy(input: DeployPolicyInput): Promise<Deplo
       nextOpen = closed.nextOpen;
     }
   }
+  if (input.part === "environment") return { allowed: reasons.length === 0, reasons, ...(nextOpen ? { nextOpen } : {}) };
   if (input.kind === "apply") {
     reasons.push(...(await stagingProblems({ ...input, now })));
     reasons.push(...autoRollbackProblems(input));

@@ -2,7 +2,8 @@ import { checksumOf, type Catalog, type Migration } from "../catalog/index.ts";
 import type { Config, Environment } from "../config/index.ts";
 import { withClient } from "../db/index.ts";
 import { inLedgerSchema } from "../ledger/index.ts";
-import { describeError } from "../errors.ts";
+import { describeError, RookeryError } from "../errors.ts";
+import { databaseEnvironment, fleetDatabases, resolveTargets } from "../targets/index.ts";
 import { verifyMigrations } from "../runner/index.ts";
 
 /** What a request pins: the version and the checksum of the file as it will run. */
@@ -72,6 +73,19 @@ function rowProblem(migration: PinnedMigration, row: StagingRow | undefined, min
   return undefined;
 }
 
+/**
+ * The staging database that vouches for a target's files: staging's target of the same name (a fleet's
+ * first database, its canary), or staging itself when it has no targets.
+ */
+async function stagingDatabase(config: Config, staging: Environment, target: string | undefined): Promise<Environment> {
+  if (!target || !staging.targets) return staging;
+  const [resolved] = resolveTargets(config, staging, target);
+  if (resolved!.kind === "database") return resolved!.environment;
+  const [first] = await fleetDatabases(resolved!);
+  if (!first) throw new RookeryError(`${staging.name}'s fleet ${target} has no databases`);
+  return databaseEnvironment(resolved!, first);
+}
+
 async function verificationProblems(staging: Environment, catalog: Catalog, version: string): Promise<string[]> {
   const report = await verifyMigrations(staging, catalog, version);
   return report.checks
@@ -90,12 +104,20 @@ export async function stagingProblems(input: {
   catalog: Catalog;
   migrations: PinnedMigration[];
   now: Date;
+  /** Across targets: the target whose files these are; staging's target of the same name vouches for them. */
+  target?: string;
 }): Promise<string[]> {
   const stagingName = input.environment.requireStaging;
   if (!stagingName || input.migrations.length === 0) return [];
-  const staging = input.config.environments[stagingName];
-  if (!staging) {
+  const environment = input.config.environments[stagingName];
+  if (!environment) {
     return [`requireStaging names "${stagingName}", which is not a configured environment; fix the config`];
+  }
+  let staging: Environment;
+  try {
+    staging = await stagingDatabase(input.config, environment, input.target);
+  } catch (error) {
+    return [`cannot find ${stagingName}'s ${input.target} to check staging first: ${describeError(error)}`];
   }
   let rows: Map<string, StagingRow>;
   try {

@@ -81,6 +81,23 @@ export interface FleetRun {
   onProgress?: ProgressListener;
   onDatabase?: (outcome: DatabaseOutcome) => void;
   logger?: Logger;
+  beforeWave?: BeforeWave;
+}
+
+/**
+ * Asked before a wave starts (the deployment policy, from the CLI): the databases of it that may not run,
+ * each with why. Any refusal halts there: nothing of that wave starts, the refused databases are failed
+ * with their reason, later waves are not started.
+ */
+export type BeforeWave = (target: string, databases: FleetDatabase[]) => Promise<Map<string, string>>;
+
+/** The refused databases as failed outcomes, and why the run halts. */
+export function refusedWave(target: string, databases: FleetDatabase[], refused: Map<string, string>, wave: number, waves: number): { outcomes: DatabaseOutcome[]; halted: string } {
+  const outcomes = databases
+    .filter((database) => refused.has(database.name))
+    .map((database) => ({ ...notStarted(target, database.name, database.databaseUrl, wave), status: "failed" as const, error: refused.get(database.name)! }));
+  const names = outcomes.map((outcome) => outcome.database).join(", ");
+  return { outcomes, halted: `${waves > 1 ? `wave ${wave} of ${waves} ` : ""}refused by the deployment policy on ${names}` };
 }
 
 export interface FleetReport {
@@ -103,6 +120,16 @@ export async function applyFleet(run: FleetRun): Promise<FleetReport> {
   let failed = 0;
   for (const [index, wave] of waves.entries()) {
     if (halted) break;
+    const refused = (await run.beforeWave?.(run.target.name, wave)) ?? new Map<string, string>();
+    if (refused.size > 0) {
+      const refusal = refusedWave(run.target.name, wave, refused, index + 1, waves.length);
+      for (const outcome of refusal.outcomes) {
+        outcomes.set(outcome.database, outcome);
+        run.onDatabase?.(outcome);
+      }
+      halted = refusal.halted;
+      break;
+    }
     const queue = new PQueue({ concurrency: run.parallel ?? fleet.maxParallel });
     for (const database of wave) {
       void queue.add(async () => {

@@ -3,7 +3,7 @@ import type { Environment } from "../config/index.ts";
 import type { FleetDatabase } from "../config/targets.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ApplyOptions, ProgressListener } from "../runner/types.ts";
-import { applyDatabase, applyFleet, notStarted, type DatabaseOutcome } from "./apply-fleet.ts";
+import { applyDatabase, applyFleet, notStarted, refusedWave, type BeforeWave, type DatabaseOutcome } from "./apply-fleet.ts";
 import { fleetDatabases } from "./registry.ts";
 import { catalogOf, databaseEnvironment, type Target } from "./resolve.ts";
 
@@ -60,6 +60,7 @@ export interface TargetsRun {
   onProgress?: ProgressListener;
   onDatabase?: (outcome: DatabaseOutcome) => void;
   logger?: Logger;
+  beforeWave?: BeforeWave;
 }
 
 function skipped(prepared: PreparedTarget): TargetRun {
@@ -92,9 +93,11 @@ export async function applyTargets(run: TargetsRun): Promise<TargetsReport> {
       const failed = fleet.databases.some((outcome) => outcome.status === "failed");
       result = { target: target.name, kind: "fleet", status: failed ? "failed" : "succeeded", waves: fleet.waves, halted: fleet.halted, databases: fleet.databases };
     } else {
-      const outcome = await applyDatabase({ ...run, target: target.name, database: target.name, environment: target.environment, catalog, wave: 1 });
+      const refused = (await run.beforeWave?.(target.name, prepared.databases)) ?? new Map<string, string>();
+      const refusal = refused.size > 0 ? refusedWave(target.name, prepared.databases, refused, 1, 1) : undefined;
+      const outcome = refusal?.outcomes[0] ?? (await applyDatabase({ ...run, target: target.name, database: target.name, environment: target.environment, catalog, wave: 1 }));
       run.onDatabase?.(outcome);
-      result = { target: target.name, kind: "database", status: outcome.status === "failed" ? "failed" : "succeeded", waves: 1, halted: null, databases: [outcome] };
+      result = { target: target.name, kind: "database", status: outcome.status === "failed" ? "failed" : "succeeded", waves: 1, halted: refusal?.halted ?? null, databases: [outcome] };
     }
     results.push(result);
     stopped = result.status === "failed";
