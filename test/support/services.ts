@@ -72,7 +72,8 @@ afterAll(async () => {
   }
   const prefixes = createdPrefixes.splice(0);
   if (prefixes.length > 0) await dropQueueKeys(prefixes);
-});
+  // A fleet file drops 20+ databases, each DROP forcing a checkpoint: at load 12 that took over the default 60 s.
+}, 300_000);
 
 /**
  * A fresh, empty database of this test file's own, dropped when the file ends.
