@@ -1,3 +1,4 @@
+import { startLoadingParser } from "../analysis/parse.ts";
 import { parseVersion } from "../catalog/index.ts";
 import { UsageError } from "../errors.ts";
 import { acrossDatabases, applyMigrations, planWatchAcross, watchSucceeded } from "../runner/index.ts";
@@ -84,6 +85,8 @@ export const applyCommand: CliCommand = {
   run: (args, io) =>
     runCommand(args, io, { all: { type: "boolean", default: false }, reason: { type: "string" }, "ignore-foreign-ledger": { type: "boolean", default: false }, watch: { type: "boolean", default: false }, ...POLICY_OPTIONS, ...TARGET_OPTIONS }, async ({ values, positionals }) => {
       const versions = versionsToApply(values.all, positionals);
+      // The run parses what it applies: the parser's WebAssembly compiles while the policy is checked.
+      startLoadingParser();
       const resolved = targetsFor(values, io);
       if (resolved.many) {
         const { parallel, environment, config } = resolved;

@@ -1,4 +1,4 @@
-import { loadParser } from "../analysis/parse.ts";
+import { startLoadingParser } from "../analysis/parse.ts";
 import { RookeryError, UsageError } from "../errors.ts";
 import { readLedger, readLedgerForRollback, type LedgerEntry } from "../ledger/index.ts";
 import { openExpansionVersions } from "../expand/index.ts";
@@ -79,11 +79,13 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
   if (options.last !== undefined && (!Number.isInteger(options.last) || options.last < 1)) {
     throw new UsageError(`--last takes a positive whole number, got ${options.last}`, { hint: "rookery rollback --last 3 --reason \"why\"" });
   }
-  await loadParser();
+  // The parser's WebAssembly compiles while the session connects, takes the lock and reads the ledger.
+  const parser = startLoadingParser();
   return withRunnerSession(ctx, async (client) => {
     // Read once, under the lock: only this run changes the ledger now, one version's row at a time.
     const ledger = await readLedgerForRollback(client, ctx.environment.ledgerSchema);
     const expansions = await openExpansionVersions(client, ctx.environment.ledgerSchema);
+    await parser;
     const targets = targetsOf(ledger, options);
     const scriptless = targets.filter((entry) => entry.rollbackScript === null).map((entry) => entry.version);
     if (scriptless.length > 0) {

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { loadParser } from "../analysis/parse.ts";
+import { startLoadingParser } from "../analysis/parse.ts";
 import { connectClient, withServerBudget } from "../db/index.ts";
 import { errorText, postgresDetail, UsageError } from "../errors.ts";
 import { inLedgerSchema, LOCK_NOT_HELD_SQLSTATE, MIGRATION_LOCK_GUARD_SQL, readLedgerEntry, recordAutoRollback, recordRollback, recordRollbackFailure, type RollbackLedgerEntry } from "../ledger/index.ts";
@@ -55,8 +55,12 @@ async function ledgerAfterLoss(ctx: RunContext, version: string, outside: boolea
 export async function rollbackMigration(ctx: RunContext, options: RollbackOptions): Promise<RollbackReport> {
   const reason = options.reason.trim();
   if (reason === "") throw new UsageError("a rollback needs a reason", { hint: "Say why, e.g. --reason \"checkout latency doubled\"." });
-  await loadParser();
-  return withRunnerSession(ctx, (client) => rollbackInSession(ctx, client, options, reason));
+  // The parser's WebAssembly compiles while the session connects and takes the lock.
+  const parser = startLoadingParser();
+  return withRunnerSession(ctx, async (client) => {
+    await parser;
+    return rollbackInSession(ctx, client, options, reason);
+  });
 }
 
 /** What a run of rollbacks read once, under the lock, for the version about to be rolled back. */
