@@ -5,9 +5,13 @@
  *              against the floor: the same batches as a plain `UPDATE ... WHERE id BETWEEN` loop run
  *              by one psql session on an identical table with the same new column and no trigger,
  *              under the same probe workload;
- *   triggers   the write cost of the sync trigger: single-row updates before and while expanded;
+ *   triggers   the write cost of the sync trigger: single-row updates before and while expanded, each
+ *              interleaved with the same update of the control table;
  *   probes     p50 / p99 / max latency before, during expand, and during complete, against
- *              lockTimeout + 100 ms (max) and 2x the baseline (p99).
+ *              lockTimeout + 100 ms (max) and 2x the baseline (p99). The baseline of each window is measured
+ *              in that same window: the same probe clients interleave the same read and write on a control
+ *              table (identical, untouched by the migration), so a quiet or a busy moment of the machine
+ *              falls on both sides alike and only what the migration does to its table shows.
  * Floor and backfill alternate BENCH_EXPAND_ROUNDS times (default 2; the earlier expansions are aborted), the best of each
  * compared: on a shared machine the load moves between runs more than either moves.
  * Rows: BENCH_EXPAND_ROWS (default 1000000). One scratch database, dropped after.
@@ -39,16 +43,34 @@ async function sql(url: string, text: string): Promise<void> {
   await withClient(url, (client) => client.query(text));
 }
 
-/** Probe clients: a read by key and a one-row update in turn, 2 ms apart. */
-function probeTable(url: string): { stop(): Promise<number[]> } {
-  return startProbes(url, {
+/** The migrated table, and its control: identical, never migrated, probed in the same windows by the same clients. */
+const CONTROL_TABLE = "floor_rows";
+
+/**
+ * Probe clients: a read by key and a one-row update of the migrated table, then the same two on the
+ * control table, in turn, 2 ms apart; each latency is kept on its table's side.
+ */
+function probeTable(url: string): { stop(): Promise<{ target: number[]; control: number[] }> } {
+  const target: number[] = [];
+  const control: number[] = [];
+  const probes = startProbes(url, {
     clients: PROBE_CLIENTS,
     pauseMs: 2,
-    query: (client, i, index) => {
-      const id = ((i * 7919 + index * 104729) % ROWS) + 1;
-      return i % 2 === 0 ? client.query("SELECT n FROM bench_rows WHERE id = $1", [id]) : client.query("UPDATE bench_rows SET n = n + 1 WHERE id = $1", [id]);
+    query: async (client, i, index) => {
+      const id = ((Math.floor(i / 2) * 7919 + index * 104729) % ROWS) + 1;
+      const table = i % 4 < 2 ? "bench_rows" : CONTROL_TABLE;
+      const started = performance.now();
+      if (i % 2 === 0) await client.query(`SELECT n FROM ${table} WHERE id = $1`, [id]);
+      else await client.query(`UPDATE ${table} SET n = n + 1 WHERE id = $1`, [id]);
+      (table === "bench_rows" ? target : control).push(performance.now() - started);
     },
   });
+  return {
+    async stop() {
+      await probes.stop();
+      return { target, control };
+    },
+  };
 }
 
 function percentile(values: number[], p: number): number {
@@ -56,20 +78,45 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-function describe(label: string, latencies: number[]): { p50: number; p99: number; max: number } {
-  const figures = { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: Math.max(...latencies) };
-  console.log(`probe ${label.padEnd(16)} n=${String(latencies.length).padStart(6)}  p50 ${figures.p50.toFixed(2)} ms  p99 ${figures.p99.toFixed(2)} ms  max ${figures.max.toFixed(1)} ms`);
-  return figures;
+interface Figures {
+  p50: number;
+  p99: number;
+  max: number;
 }
 
-/** Mean ms of one single-row UPDATE of n, from one session (the application's write path). */
-async function writeCost(url: string): Promise<number> {
+function figuresOf(latencies: number[]): Figures {
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: Math.max(...latencies) };
+}
+
+/** One window: the migrated table's figures beside the control's, measured by the same clients at the same time. */
+function describe(label: string, window: { target: number[]; control: number[] }): { target: Figures; control: Figures } {
+  const target = figuresOf(window.target);
+  const control = figuresOf(window.control);
+  const line = (name: string, n: number, f: Figures) => `${name} n=${String(n).padStart(6)}  p50 ${f.p50.toFixed(2)} ms  p99 ${f.p99.toFixed(2)} ms  max ${f.max.toFixed(1)} ms`;
+  console.log(`probe ${label.padEnd(16)} ${line("migrated", window.target.length, target)}   |   ${line("control", window.control.length, control)}`);
+  return { target, control };
+}
+
+/**
+ * Mean ms of one single-row UPDATE of n, from one session (the application's write path), on the
+ * migrated table and, interleaved one for one, on the control table: the same moments of the machine.
+ */
+async function writeCost(url: string): Promise<{ target: number; control: number }> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const started = performance.now();
-    for (let i = 0; i < WRITES; i++) await client.query("UPDATE bench_rows SET n = n + 1 WHERE id = $1", [((i * 15485863) % ROWS) + 1]);
-    return (performance.now() - started) / WRITES;
+    let target = 0;
+    let control = 0;
+    for (let i = 0; i < WRITES; i++) {
+      const id = ((i * 15485863) % ROWS) + 1;
+      for (const table of ["bench_rows", CONTROL_TABLE]) {
+        const started = performance.now();
+        await client.query(`UPDATE ${table} SET n = n + 1 WHERE id = $1`, [id]);
+        if (table === "bench_rows") target += performance.now() - started;
+        else control += performance.now() - started;
+      }
+    }
+    return { target: target / WRITES, control: control / WRITES };
   } finally {
     await client.end();
   }
@@ -89,6 +136,7 @@ async function floorRowsPerSecond(url: string, folder: string): Promise<number> 
 }
 
 export async function run(): Promise<void> {
+  const loadAtStart = os.loadavg().map((value) => value.toFixed(2)).join(", ");
   const database = await createScratchDatabase("expand");
   const folder = mkdtempSync(path.join(os.tmpdir(), "rookery-bench-expand-"));
   try {
@@ -155,11 +203,22 @@ export async function run(): Promise<void> {
     console.log(`rows ${ROWS}, batches of ${BATCH}, lockTimeout ${LOCK_TIMEOUT_MS} ms, ${PROBE_CLIENTS} probe clients, ${ROUNDS} alternating rounds`);
     console.log(`backfill   rookery best ${Math.round(backfill)} rows/s (${each(backfills)})   floor (psql UPDATE ... BETWEEN loop) best ${Math.round(floor)} rows/s (${each(floors)})   ratio ${(backfill / floor).toFixed(2)}x (aim >= 0.8x)`);
     console.log(`expand     ${(expandMs / 1000).toFixed(1)} s in all; complete ${completed.durationMs} ms`);
-    console.log(`triggers   one-row UPDATE ${(writeBefore * 1000).toFixed(0)} us before, ${(writeExpanded * 1000).toFixed(0)} us while expanded: ${(writeExpanded / writeBefore).toFixed(2)}x`);
-    const worstMax = Math.max(duringExpand.max, duringComplete.max);
+    // The trigger's cost: how much the migrated table's write grows against its control's, from before to while expanded.
+    const us = (ms: number) => `${(ms * 1000).toFixed(0)} us`;
+    const before = writeBefore.target / writeBefore.control;
+    const expanded = writeExpanded.target / writeExpanded.control;
+    console.log(
+      `triggers   one-row UPDATE before ${us(writeBefore.target)} (control ${us(writeBefore.control)}, ${before.toFixed(2)}x), while expanded ${us(writeExpanded.target)} (control ${us(writeExpanded.control)}, ${expanded.toFixed(2)}x): the trigger ${(expanded / before).toFixed(2)}x`,
+    );
+    const worstMax = Math.max(duringExpand.target.max, duringComplete.target.max);
     console.log(`probe max  ${worstMax.toFixed(0)} ms vs lockTimeout + 100 ms (${LOCK_TIMEOUT_MS + 100} ms): ${worstMax <= LOCK_TIMEOUT_MS + 100 ? "met" : "NOT met"}`);
-    const worstP99 = Math.max(duringExpand.p99, duringComplete.p99);
-    console.log(`probe p99  ${worstP99.toFixed(2)} ms vs 2x baseline (${(2 * baseline.p99).toFixed(2)} ms): ${worstP99 <= 2 * baseline.p99 ? "met" : "NOT met"} (${(worstP99 / baseline.p99).toFixed(2)}x)`);
+    // Each window's p99 against its own control's, measured at the same moments: the machine's load falls on both.
+    for (const [name, window] of [["expand", duringExpand], ["complete", duringComplete]] as const) {
+      const ratio = window.target.p99 / window.control.p99;
+      console.log(`probe p99  during ${name.padEnd(8)} ${window.target.p99.toFixed(2)} ms vs 2x its control (${(2 * window.control.p99).toFixed(2)} ms): ${ratio <= 2 ? "met" : "NOT met"} (${ratio.toFixed(2)}x)`);
+    }
+    console.log(`           (before: ${baseline.target.p99.toFixed(2)} ms, control ${baseline.control.p99.toFixed(2)} ms: ${(baseline.target.p99 / baseline.control.p99).toFixed(2)}x, the two sides' own difference)`);
+    console.log(`load average ${loadAtStart} at the start, ${os.loadavg().map((value) => value.toFixed(2)).join(", ")} at the end`);
   } finally {
     rmSync(folder, { recursive: true, force: true });
     await database.drop();
