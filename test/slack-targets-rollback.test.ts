@@ -102,6 +102,32 @@ describe("Request rollback on a failed apply across targets: what that request a
     const again = await harness.click(USERS.requester, ACTION.requestRollback, apply);
     expect(textOf(await harness.answer(again.responseId))).toContain("nothing to roll back: no version this request applied is still applied on any database");
   });
+
+  it("/migrate rollback <version> <env> --target NAME rolls the version back on the target, a fleet's on every database that has it", async () => {
+    for (const url of [acme, crane]) await applyMigrations({ environment: { ...harness.config.environments.production!, databaseUrl: url! }, catalog: readCatalog(tenantDir), actor: "cli:tester" }, { versions: ["20251103_000001"] });
+    await harness.command(USERS.requester, "rollback 20251103_000001 production --target tenants the leads table broke the sync");
+    const ref = await harness.requestMessage(2);
+    const card = textAt(ref);
+    expect(card).toContain("Roll back 20251103_000001 on production");
+    expect(card).toContain("*Reason:* the leads table broke the sync");
+    expect(card).toContain("• *tenants* 2 database(s) (acme, crane): `20251103_000001`");
+    await harness.click(USERS.approver1, ACTION.approve, ref);
+    expect((await waitForRequest(harness.control, ref.requestId, ["failed", "succeeded"], 60_000)).status).toBe("succeeded");
+    for (const url of [acme, crane]) expect(await appliedVersions(url!)).toEqual([]);
+    expect(await appliedVersions(oltp!)).toEqual(["20251101_000001"]);
+
+    const nothing = await harness.command(USERS.requester, "rollback 20251103_000001 production --target tenants again please");
+    expect(textOf(await harness.answer(nothing.responseId))).toContain("nothing to roll back: 20251103_000001 is not applied on any database of tenants");
+    const now = await harness.command(USERS.requester, "rollback 20251103_000001 production --target tenants --now it is on fire");
+    expect(textOf(await harness.answer(now.responseId))).toContain("--now does not run across targets yet");
+
+    // Without a reason, the modal asks for it and names the target.
+    await harness.command(USERS.requester, "rollback 20251101_000001 production --target oltp");
+    const modal = await harness.modal(1);
+    expect(JSON.stringify(modal)).toContain("Request a rollback of `20251101_000001` on *production* (target *oltp*)");
+    expect(await harness.submitModal(USERS.requester, modal, { reason: "accounts is wrong" })).toEqual({});
+    expect(textAt(await harness.requestMessage(3))).toContain("• *oltp*: `20251101_000001`");
+  });
 });
 
 describe("the message of a rollback across a fleet of 500 databases stays within Slack's limits", () => {

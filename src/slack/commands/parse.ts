@@ -114,7 +114,7 @@ export const targetArg = z
   .string({ error: (issue) => (issue.input === undefined ? "--target needs a target name after it" : "the target must be text") })
   .regex(TARGET_NAME, "a target name is lower-case letters, digits, - and _");
 
-const isTargetFlag = (word: string) => word === "--target" || word === "\u2014target";
+export const isTargetFlag = (word: string) => word === "--target" || word === "\u2014target";
 
 /**
  * `--target NAME` anywhere among the words (as `rookery status --target NAME`): only that target of an

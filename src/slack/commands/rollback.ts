@@ -8,10 +8,11 @@ import { rollbackReasonModal } from "../modals/rollback-reason.ts";
 import { mayApprove } from "../../policy/approval.ts";
 import { openChangeRequest } from "../open-request.ts";
 import { slackGroupResolver } from "../user-groups.ts";
-import { environmentArg, environmentNamed, parseArguments, versionArg } from "./parse.ts";
+import { openVersionRollback } from "../targets-rollback.ts";
+import { environmentArg, environmentNamed, isTargetFlag, parseArguments, targetArg, versionArg } from "./parse.ts";
 import { defineSubcommand, type CommandContext } from "./subcommand.ts";
 
-const usage = "rollback <version> <env> [--now] <reason...>  |  rollback --to <version> <env> <reason...>";
+const usage = "rollback <version> <env> [--target NAME] [--now] <reason...>  |  rollback --to <version> <env> <reason...>";
 const TO_FLAG = "--to";
 /** `--now` before the reason: an emergency rollback by one approver (break glass), where the environment allows it. */
 const BREAK_GLASS_FLAG = "--now";
@@ -75,7 +76,13 @@ export const rollbackSubcommand = defineSubcommand({
     // `--to VERSION` first: every applied version after VERSION, newest first, in one approved run.
     const to = all[0] === TO_FLAG;
     const words = to ? all.slice(1) : all;
-    const breakGlass = !to && words[2] === BREAK_GLASS_FLAG;
+    // `--target NAME` after the environment: the version on one target of an environment with targets (docs/targets.md).
+    const target = isTargetFlag(words[2] ?? "") ? parseArguments(z.object({ target: targetArg }), { target: words[3] }, usage).target : undefined;
+    const skip = target === undefined ? 0 : 2;
+    const breakGlass = !to && words[2 + skip] === BREAK_GLASS_FLAG;
+    if (target !== undefined && (to || breakGlass)) {
+      throw new UsageError(`${to ? "--to" : "--now"} does not run across targets yet: roll back one version with --target`, { hint: `Type \`/migrate rollback <version> <env> --target ${target} <reason...>\`.` });
+    }
     const parsed = parseArguments(
       z.object({
         version: versionArg,
@@ -86,22 +93,26 @@ export const rollbackSubcommand = defineSubcommand({
           .max(2000, "keep the reason under 2000 characters")
           .refine((reason) => reason === "" || reason.trim().length >= 3, "a reason is required: say why it is rolled back"),
       }),
-      { version: words[0], environment: words[1], reason: rest(to || breakGlass ? 3 : 2) },
+      { version: words[0], environment: words[1], reason: rest((to || breakGlass ? 3 : 2) + skip) },
       usage,
     );
     if (to && parsed.reason === "") throw new UsageError("a reason is required: say why they are rolled back", { hint: `Type \`/migrate ${usage}\`.` });
-    return { ...parsed, breakGlass, to };
+    return { ...parsed, breakGlass, to, target };
   },
   async run(args, context) {
     const { deps, client, invocation } = context;
     const environment = environmentNamed(deps.config, args.environment, usage);
     if (args.to) return requestRollbackTo(args, environment, context);
-    const where = { version: args.version, environment: environment.name, channelId: invocation.channelId };
+    const where = { version: args.version, environment: environment.name, channelId: invocation.channelId, ...(args.target ? { target: args.target } : {}) };
     // Slack allows 3 s from the command to open a modal: it opens before any database work, and the
     // submission checks that the version can be rolled back (a refusal shows in the modal).
     if (args.reason === "") {
       if (!invocation.triggerId) throw new UsageError("a reason is required: say why it is rolled back", { hint: `Type \`/migrate ${usage}\`.` });
       await rollbackReasonModal.open(client, invocation.triggerId, where);
+      return;
+    }
+    if (args.target !== undefined) {
+      await openVersionRollback(deps, client, { environment, target: args.target, version: args.version, reason: args.reason, userId: invocation.userId, teamId: invocation.teamId, channelId: invocation.channelId });
       return;
     }
     const migration = await migrationToRollBack(environment, await deps.loadCatalog(), args.version);

@@ -4,7 +4,7 @@ import { migrationToRollBack } from "../commands/rollback.ts";
 import type { SlackDeps } from "../deps.ts";
 import { openChangeRequest } from "../open-request.ts";
 import { getRequest } from "../../requests/index.ts";
-import { openTargetsRollback } from "../targets-rollback.ts";
+import { openTargetsRollback, openVersionRollback } from "../targets-rollback.ts";
 
 /**
  * What a submitted rollback modal does: the version is checked again (the modal may have stayed open
@@ -13,7 +13,7 @@ import { openTargetsRollback } from "../targets-rollback.ts";
 export async function openRollbackRequest(
   deps: SlackDeps,
   client: webApi.WebClient,
-  input: { environment: string; version: string; reason: string; breakGlass?: boolean; userId: string; teamId: string; channelId: string; afterRequestId?: string },
+  input: { environment: string; version: string; reason: string; breakGlass?: boolean; userId: string; teamId: string; channelId: string; afterRequestId?: string; target?: string },
 ): Promise<void> {
   const environment = deps.config.environments[input.environment];
   if (!environment) throw new UsageError(`unknown environment "${input.environment}"`);
@@ -22,6 +22,10 @@ export async function openRollbackRequest(
     const after = await getRequest(deps.control, input.afterRequestId);
     if (!after) throw new UsageError(`request ${input.afterRequestId.slice(0, 8)} no longer exists`);
     await openTargetsRollback(deps, client, { environment, after, reason: input.reason, userId: input.userId, teamId: input.teamId, channelId: input.channelId });
+    return;
+  }
+  if (input.target !== undefined) {
+    await openVersionRollback(deps, client, { environment, target: input.target, version: input.version, reason: input.reason, userId: input.userId, teamId: input.teamId, channelId: input.channelId });
     return;
   }
   const migration = await migrationToRollBack(environment, await deps.loadCatalog(), input.version);

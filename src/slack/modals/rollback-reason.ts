@@ -13,6 +13,8 @@ export const RollbackReasonMeta = z.object({
   channelId: z.string().min(1),
   /** Set when it comes from a failed apply's Request rollback button. */
   afterRequestId: z.uuid().optional(),
+  /** `--target NAME`: the version on one target of an environment with targets. */
+  target: z.string().optional(),
   /** After a failed apply across targets: what rolls back where, in one line (src/slack/targets-rollback.ts). */
   what: z.string().max(1500).optional(),
 });
@@ -26,7 +28,7 @@ export const rollbackReasonModal = defineModal({
   title: "Request rollback",
   submitLabel: "Request",
   intro: (meta: z.infer<typeof RollbackReasonMeta>) =>
-    `Request a rollback of ${meta.what ? `what request ${code(meta.afterRequestId?.slice(0, 8) ?? "")} applied, newest first: ${escapeMrkdwn(meta.what)}` : code(meta.version)} on *${escapeMrkdwn(meta.environment)}*. It needs the usual approvals; the reason is kept in the history.`,
+    `Request a rollback of ${meta.what ? `what request ${code(meta.afterRequestId?.slice(0, 8) ?? "")} applied, newest first: ${escapeMrkdwn(meta.what)}` : code(meta.version)} on *${escapeMrkdwn(meta.environment)}*${meta.target ? ` (target *${escapeMrkdwn(meta.target)}*)` : ""}. It needs the usual approvals; the reason is kept in the history.`,
   fields: { reason: { label: "Why roll it back?", multiline: true, maxLength: MAX_REASON, placeholder: "What broke, who noticed" } },
   meta: RollbackReasonMeta,
   values: z.object({ reason: z.string().trim().min(3, "A reason is required: say why it is rolled back.").max(MAX_REASON, `Keep the reason under ${MAX_REASON} characters.`) }),
@@ -35,6 +37,7 @@ export const rollbackReasonModal = defineModal({
       version: meta.version,
       environment: meta.environment,
       channelId: meta.channelId,
+      ...(meta.target ? { target: meta.target } : {}),
       ...(meta.what && meta.afterRequestId ? { afterRequestId: meta.afterRequestId } : {}),
       reason: meta.afterRequestId ? `after failed request ${meta.afterRequestId.slice(0, 8)}: ${reason}` : reason,
       userId,
