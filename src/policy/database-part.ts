@@ -25,6 +25,11 @@ export async function databasePolicy(input: { config: Config; environment: Envir
   return { migrations, decision };
 }
 
+/** Whether the environment asks anything of a database's own files at all: else there is nothing to read per database. */
+export function hasDatabasePolicy(environment: Environment): boolean {
+  return environment.requireStaging !== undefined || environment.autoRollback !== undefined || environment.requireRollbackProof;
+}
+
 /** A database's refusal in one line, naming it: `refused by production's deployment policy on tenants/b: ...`. */
 export function refusedOn(environment: string, where: string, decision: DeployDecision): string {
   return `refused by ${environment}'s deployment policy on ${where}: ${decision.reasons.join("; ")}`;
