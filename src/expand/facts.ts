@@ -11,10 +11,10 @@ const INDEX_USES_COLUMN = `x.indrelid = c.oid AND (a.attnum = ANY (x.indkey) OR 
 
 /**
  * What a changed column's shadow gets copies of: every index over it backing no constraint (plain,
- * expression, partial), a UNIQUE constraint's index (not deferrable: the copy becomes the constraint
- * at complete), and CHECK constraints (copied NOT VALID, validated after the backfill). What cannot be
- * moved (`used_by`): primary keys, exclusion constraints, foreign keys either side, deferrable UNIQUE,
- * views (other than the version schemas' own).
+ * expression, partial), a PRIMARY KEY's or UNIQUE constraint's index (not deferrable: the copy becomes
+ * the constraint at complete), and CHECK constraints (copied NOT VALID, validated after the backfill).
+ * What cannot be moved (`used_by`): exclusion constraints, foreign keys either side (a key another table
+ * references), deferrable keys, views (other than the version schemas' own).
  */
 const COLUMNS_SQL = `
 SELECT a.attname::text AS name,
@@ -24,9 +24,9 @@ SELECT a.attname::text AS name,
        a.attidentity <> '' AS identity,
        a.attgenerated <> '' AS generated,
        ARRAY(
-         SELECT CASE co.contype WHEN 'p' THEN 'primary key ' WHEN 'u' THEN 'deferrable unique constraint ' WHEN 'x' THEN 'exclusion constraint ' END || co.conname
+         SELECT CASE co.contype WHEN 'p' THEN 'deferrable primary key ' WHEN 'u' THEN 'deferrable unique constraint ' WHEN 'x' THEN 'exclusion constraint ' END || co.conname
          FROM pg_constraint co
-         WHERE co.conrelid = c.oid AND a.attnum = ANY (co.conkey) AND (co.contype IN ('p', 'x') OR (co.contype = 'u' AND co.condeferrable))
+         WHERE co.conrelid = c.oid AND a.attnum = ANY (co.conkey) AND (co.contype = 'x' OR (co.contype IN ('p', 'u') AND co.condeferrable))
          UNION ALL
          SELECT 'foreign key ' || co.conname FROM pg_constraint co
          WHERE co.contype = 'f' AND co.conrelid = c.oid AND a.attnum = ANY (co.conkey)
@@ -39,10 +39,10 @@ SELECT a.attname::text AS name,
          WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = c.oid AND d.refobjsubid = a.attnum AND v.oid <> c.oid
            AND vn.nspname !~ '${VERSION_SCHEMA_PATTERN}'
        ) AS used_by,
-       (SELECT COALESCE(json_agg(json_build_object('name', i.relname::text, 'definition', pg_get_indexdef(i.oid), 'constraint', co.conname::text) ORDER BY i.relname), '[]'::json)
+       (SELECT COALESCE(json_agg(json_build_object('name', i.relname::text, 'definition', pg_get_indexdef(i.oid), 'constraint', co.conname::text, 'primary', co.contype = 'p') ORDER BY i.relname), '[]'::json)
         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
         LEFT JOIN pg_constraint co ON co.conindid = x.indexrelid AND co.conrelid = x.indrelid
-        WHERE ${INDEX_USES_COLUMN} AND (co.oid IS NULL OR (co.contype = 'u' AND NOT co.condeferrable))) AS indexes,
+        WHERE ${INDEX_USES_COLUMN} AND (co.oid IS NULL OR (co.contype IN ('p', 'u') AND NOT co.condeferrable))) AS indexes,
        (SELECT COALESCE(json_agg(json_build_object('name', co.conname::text, 'definition', pg_get_constraintdef(co.oid)) ORDER BY co.conname), '[]'::json)
         FROM pg_constraint co
         WHERE co.contype = 'c' AND co.conrelid = c.oid AND a.attnum = ANY (co.conkey) AND co.conname !~ '^_rookery_') AS checks,
@@ -73,7 +73,7 @@ interface ColumnRecord {
   identity: boolean;
   generated: boolean;
   used_by: string[];
-  indexes: { name: string; definition: string; constraint: string | null }[];
+  indexes: { name: string; definition: string; constraint: string | null; primary: boolean }[];
   checks: { name: string; definition: string }[];
   owned_sequence: string | null;
 }
@@ -99,7 +99,9 @@ export async function readTableFacts(client: pg.ClientBase, table: TableRef): Pr
       identity: row.identity,
       generated: row.generated,
       usedBy: row.used_by,
-      indexes: row.indexes.map((index) => (index.constraint ? { name: index.name, definition: index.definition, constraint: index.constraint } : { name: index.name, definition: index.definition })),
+      indexes: row.indexes.map(({ name, definition, constraint, primary }) =>
+        constraint ? { name, definition, constraint: { name: constraint, kind: primary ? ("PRIMARY KEY" as const) : ("UNIQUE" as const) } } : { name, definition },
+      ),
       checks: row.checks,
       ownedSequence: row.owned_sequence,
     })),

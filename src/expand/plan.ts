@@ -76,9 +76,10 @@ export interface ColumnFacts {
   usedBy: string[];
   /**
    * Indexes over the column (as a key, in an expression or a predicate) with their definitions, rebuilt
-   * on a changed column's shadow; `constraint` when one is a UNIQUE constraint's index.
+   * on a changed column's shadow; `constraint` when one is a PRIMARY KEY's or a UNIQUE constraint's index
+   * (a plan stored before primary keys were copied holds the UNIQUE constraint's name alone).
    */
-  indexes: { name: string; definition: string; constraint?: string }[];
+  indexes: { name: string; definition: string; constraint?: string | { name: string; kind: "PRIMARY KEY" | "UNIQUE" } }[];
   /** CHECK constraints over the column (absent in plans stored before they were copied). */
   checks?: { name: string; definition: string }[];
   /** A sequence owned by the column (serial), which must move with it. */

@@ -118,19 +118,19 @@ export const alterColumnType: Operation<AlterColumnTypeSpec> = {
     if (old.ownedSequence) sql.push(`ALTER SEQUENCE ${old.ownedSequence} OWNED BY ${table}.${ident(shadow)}`);
     sql.push(`ALTER TABLE ${table} DROP COLUMN ${ident(spec.column)}`);
     sql.push(`ALTER TABLE ${table} RENAME COLUMN ${ident(shadow)} TO ${ident(spec.column)}`);
+    // NOT NULL first (no scan: the validated check proves it), so a primary key takes its index without one either.
+    if (old.notNull) sql.push(`ALTER TABLE ${table} ALTER COLUMN ${ident(spec.column)} SET NOT NULL`);
     // The old column's indexes and constraints went with it; their copies on the shadow take their names.
     for (const index of old.indexes) {
       const copy = `${ident(spec.table.schema)}.${ident(shadowCopy(index.name))}`;
-      if (index.constraint) sql.push(`ALTER TABLE ${table} ADD CONSTRAINT ${ident(index.constraint)} UNIQUE USING INDEX ${ident(shadowCopy(index.name))}`);
+      const constraint = typeof index.constraint === "string" ? { name: index.constraint, kind: "UNIQUE" } : index.constraint;
+      if (constraint) sql.push(`ALTER TABLE ${table} ADD CONSTRAINT ${ident(constraint.name)} ${constraint.kind} USING INDEX ${ident(shadowCopy(index.name))}`);
       else sql.push(`ALTER INDEX ${copy} RENAME TO ${ident(index.name)}`);
     }
     for (const check of old.checks ?? []) sql.push(`ALTER TABLE ${table} RENAME CONSTRAINT ${ident(shadowCopy(check.name))} TO ${ident(check.name)}`);
     if (old.default) sql.push(`ALTER TABLE ${table} ALTER COLUMN ${ident(spec.column)} SET DEFAULT (${old.default})::${spec.type}`);
-    if (old.notNull) {
-      // The validated check lets SET NOT NULL skip its scan (Postgres 12+); then it is redundant.
-      sql.push(`ALTER TABLE ${table} ALTER COLUMN ${ident(spec.column)} SET NOT NULL`);
-      sql.push(`ALTER TABLE ${table} DROP CONSTRAINT ${ident(notNullCheckName(shadow))}`);
-    }
+    // The validated check let SET NOT NULL skip its scan (Postgres 12+); now it is redundant.
+    if (old.notNull) sql.push(`ALTER TABLE ${table} DROP CONSTRAINT ${ident(notNullCheckName(shadow))}`);
     return sql;
   },
   abort(spec, facts) {
