@@ -2,7 +2,7 @@ import { lineAndColumn, type Statement } from "../analysis/parse.ts";
 import { withServerBudget } from "../db/index.ts";
 import { appliedRecordFor, MigrationStatementError, type ExecutionResult, type MigrationRun } from "../session/execution.ts";
 import { withLockRetries } from "../session/retry.ts";
-import { resetSessionSql } from "../session/session.ts";
+import { migrationQueryLabel, resetSessionSql } from "../session/session.ts";
 import { statementsBudgetMs, transactionTimeoutsSql } from "../session/timeouts.ts";
 
 /**
@@ -48,7 +48,7 @@ export function piecesOf(sql: string, statements: readonly Statement[]): Piece[]
  */
 export async function executeInTransaction(run: MigrationRun): Promise<ExecutionResult> {
   const { client, context, migration } = run;
-  const prefix = `${resetSessionSql(context.actor, context.environment)}\nBEGIN; ${transactionTimeoutsSql(context.environment)}\n`;
+  const prefix = `${migrationQueryLabel("apply", migration.version)}\n${resetSessionSql(context.actor, context.environment)}\nBEGIN; ${transactionTimeoutsSql(context.environment)}\n`;
   const pieces = piecesOf(migration.sql, run.statements);
   let lockRetries = 0;
   await withLockRetries(context.environment, { version: migration.version, onProgress: context.onProgress }, async (retry) => {

@@ -10,7 +10,7 @@ import { needsOutsideTransaction, runStatementsOutsideTransaction } from "./exec
 import { LockRetriesExhausted, withLockRetries } from "../session/retry.ts";
 import { rollbackCandidate, rollbackCandidateOf } from "./rollback-safety.ts";
 import { isConnectionLost, LEDGER_WRITER_SQL, sqlstateOf } from "../session/execution.ts";
-import { databaseLabel, resetSession, resetSessionSql, withRunnerSession } from "../session/session.ts";
+import { databaseLabel, migrationQueryLabel, resetSession, resetSessionSql, withRunnerSession } from "../session/session.ts";
 import { runnableStatements } from "./statements.ts";
 import { statementsBudgetMs, transactionTimeoutsSql } from "../session/timeouts.ts";
 import type { RollbackOptions, RollbackReport, RunContext } from "./types.ts";
@@ -111,7 +111,7 @@ export async function rollbackInSession(ctx: RunContext, client: pg.Client, opti
         await withServerBudget(client, statementsBudgetMs(ctx.environment, statements.length + 1), () =>
           inTransaction(
             client,
-            `${resetSessionSql(ctx.actor, ctx.environment)}\nBEGIN; ${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)} ${transactionTimeoutsSql(ctx.environment)}\n${candidate.rollbackScript}\n;${LEDGER_WRITER_SQL}`,
+            `${migrationQueryLabel("rollback", version)}\n${resetSessionSql(ctx.actor, ctx.environment)}\nBEGIN; ${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)} ${transactionTimeoutsSql(ctx.environment)}\n${candidate.rollbackScript}\n;${LEDGER_WRITER_SQL}`,
             record,
           ),
         );

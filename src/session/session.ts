@@ -102,6 +102,16 @@ export function resetSessionSql(actor: string, environment: Environment): string
 }
 
 /**
+ * A leading comment naming the migration, for whoever reads pg_stat_activity (a DBA, rehearsal's lock
+ * sampler): its query column begins with the session reset, and a long one is cut at
+ * track_activity_query_size. A version is digits and an underscore (VERSION_PATTERN), so it cannot end
+ * the comment.
+ */
+export function migrationQueryLabel(step: "apply" | "rollback", version: string): string {
+  return `/* rookery ${step} ${version.replace(/[^0-9_]/g, "")} */`;
+}
+
+/**
  * A runner's session: one connection that holds the database's migration lock for the whole run and
  * runs every migration, so whatever the lock protects is done by its holder.
  */
