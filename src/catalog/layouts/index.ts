@@ -7,7 +7,7 @@ import type { Layout, LayoutName, SqlFile } from "./layout.ts";
 import { nodePgMigrateLayout } from "./node-pg-migrate.ts";
 import { rookeryLayout } from "./rookery.ts";
 
-export { LAYOUT_NAMES, type Layout, type LayoutEntry, type LayoutName, type SqlFile } from "./layout.ts";
+export { LAYOUT_NAMES, nonBlankLines, type Layout, type LayoutEntry, type LayoutName, type SqlFile } from "./layout.ts";
 
 /** Every layout, one file each; the document's first. */
 export const LAYOUTS: Record<LayoutName, Layout> = {
@@ -19,6 +19,8 @@ export const LAYOUTS: Record<LayoutName, Layout> = {
   "node-pg-migrate": nodePgMigrateLayout,
 };
 
+const CLAIM_ORDER = Object.values(LAYOUTS);
+
 /**
  * The folder's layout: the configured one, or the one its files are in. A folder whose files are in
  * two layouts is refused with an example of each (one history, one way of naming it); files that
@@ -28,10 +30,12 @@ export function layoutOf(files: SqlFile[], configured: LayoutName | "auto", dir:
   if (configured !== "auto") return LAYOUTS[configured];
   const found = new Map<LayoutName, string[]>();
   for (const file of files) {
-    const claimed = Object.values(LAYOUTS).filter((layout) => layout.claims(file));
     // dbmate, goose and node-pg-migrate files are told apart by their markers; a file with two kinds is the first's.
-    const layout = claimed[0];
-    if (layout) found.set(layout.name, [...(found.get(layout.name) ?? []), file.relative]);
+    const layout = CLAIM_ORDER.find((candidate) => candidate.claims(file));
+    if (!layout) continue;
+    const paths = found.get(layout.name);
+    if (paths) paths.push(file.relative);
+    else found.set(layout.name, [file.relative]);
   }
   if (found.size > 1) {
     const kinds = [...found].map(([name, paths]) => `${paths.length} ${name} file(s) (e.g. ${paths[0]})`).join(", ");

@@ -40,6 +40,19 @@ export const LAYOUT_NAMES = ["rookery", "golang-migrate", "flyway", "dbmate", "g
 export type LayoutName = (typeof LAYOUT_NAMES)[number];
 
 /**
+ * A file's lines that are not blank, trimmed, from its top, read as they are asked for: the header
+ * directives are at the top, and splitting a whole file to read them cost as much as reading it.
+ */
+export function* nonBlankLines(text: string): Generator<string> {
+  for (let start = 0; start < text.length; ) {
+    const end = text.indexOf("\n", start);
+    const line = text.slice(start, end === -1 ? text.length : end).trim();
+    start = end === -1 ? text.length : end + 1;
+    if (line !== "") yield line;
+  }
+}
+
+/**
  * Splits a file that holds both directions at marker lines (dbmate's `-- migrate:up` /
  * `-- migrate:down`, goose's `-- +goose Up` / `-- +goose Down`). The up part keeps the file's first
  * lines, so a line number in it is the file's; no down marker means no rollback.

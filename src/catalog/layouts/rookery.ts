@@ -1,12 +1,13 @@
 import path from "node:path";
 import { Version, versionFromLayout } from "../version.ts";
-import type { Layout, LayoutEntry, SqlFile } from "./layout.ts";
+import { nonBlankLines, type Layout, type LayoutEntry, type SqlFile } from "./layout.ts";
 
 const FILE_PATTERN = /^(\d{1,6})_([a-z0-9][a-z0-9_]*)\.sql$/i;
 const VERSION_HEADER = /^--\s*version:\s*(\S+)\s*$/i;
 
 function firstHeaderLine(text: string): string | undefined {
-  return text.split("\n").map((line) => line.trim()).find((line) => line !== "");
+  for (const line of nonBlankLines(text)) return line;
+  return undefined;
 }
 
 const isRollback = (file: SqlFile) => /^rollback_/i.test(file.base);
