@@ -19,6 +19,7 @@ export {
   appliedRecordSql,
   recordFailure,
   recordRollback,
+  rollbackCopiedRecordSql,
   recordAutoRollback,
   recordRollbackFailure,
   type LedgerEntry,

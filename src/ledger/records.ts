@@ -156,28 +156,53 @@ export interface RollbackRecord {
 }
 
 /**
- * The ledger writes of a successful rollback, inside its transaction: status rolled_back with the
- * original applied_at kept (the rollback's own time is the event's), the reason verbatim as a bound
- * parameter, and the document's rollback notification.
+ * The writes of a successful rollback after `who` (one row: the actor and the reason), `$1` the version
+ * and `$4` the detail: status rolled_back with the original applied_at kept (the rollback's own time is
+ * the event's), the reason verbatim, the document's rollback notification. Ends with the event's id.
  */
-export async function recordRollback(client: pg.ClientBase, schema: string, record: RollbackRecord): Promise<void> {
-  await client.query(
-    inLedgerSchema(`WITH marked AS (
+function rollbackWritesSql(who: string, schema: string): string {
+  return inLedgerSchema(`WITH who AS (${who}), marked AS (
        UPDATE public.schema_migrations SET status = 'rolled_back' WHERE version = $1 RETURNING version
      ), current AS (
        INSERT INTO public.schema_version (id, current_version, applied_at, applied_by)
-       VALUES (1, (SELECT max(version) FROM public.schema_migrations WHERE status = 'applied' AND version <> $1), NOW(), $2)
+       SELECT 1, (SELECT max(version) FROM public.schema_migrations WHERE status = 'applied' AND version <> $1), NOW(), who.actor FROM who
        ON CONFLICT (id) DO UPDATE SET current_version = EXCLUDED.current_version, applied_at = NOW(), applied_by = EXCLUDED.applied_by
      ), event AS (
        INSERT INTO public.migration_events (migration_type, version, event, actor, reason, success, detail)
-       SELECT 'rollback', version, 'rolled_back', $2, $3, TRUE, $4::jsonb FROM marked
+       SELECT 'rollback', version, 'rolled_back', who.actor, who.reason, TRUE, $4::jsonb FROM marked, who
+       RETURNING id
+     ), notified AS (
+       INSERT INTO public.system_notifications (category, title, message, severity, metadata)
+       SELECT 'migration', 'Migration Rollback', format('Migration %s rolled back: %s', version, who.reason), 'warning',
+              jsonb_build_object('version', version, 'reason', who.reason, 'rolled_back_at', NOW(), 'rolled_back_by', who.actor)
+       FROM marked, who
      )
-     INSERT INTO public.system_notifications (category, title, message, severity, metadata)
-     SELECT 'migration', 'Migration Rollback', format('Migration %s rolled back: %s', version, $3::text), 'warning',
-            jsonb_build_object('version', version, 'reason', $3::text, 'rolled_back_at', NOW(), 'rolled_back_by', $2::text)
-     FROM marked`, schema),
-    [record.version, fitActor(record.actor), record.reason, JSON.stringify(record.detail)],
-  );
+     SELECT id FROM event`, schema);
+}
+
+/**
+ * The ledger writes of a successful rollback, inside its transaction, with the actor and the reason
+ * as bound parameters. Returns the `rolled_back` event's id: the later versions of a run copy their
+ * actor and reason from it (`rollbackCopiedRecordSql`), so a person's text is bound once per run.
+ */
+export async function recordRollback(client: pg.ClientBase, schema: string, record: RollbackRecord): Promise<number | undefined> {
+  const { rows } = await client.query<{ id: string }>(rollbackWritesSql("SELECT $2::text AS actor, $3::text AS reason", schema), [
+    record.version,
+    fitActor(record.actor),
+    record.reason,
+    JSON.stringify(record.detail),
+  ]);
+  return rows[0] ? Number(rows[0].id) : undefined;
+}
+
+/**
+ * The same writes as SQL text, to end the rollback's own round trip: the actor and the reason are
+ * copied from the run's earlier `rolled_back` event `reasonEventId` (written by `recordRollback`, bound),
+ * never written into the SQL; the version and the detail are Rookery's own, as literals.
+ */
+export function rollbackCopiedRecordSql(record: { version: string; detail: Record<string, unknown> }, reasonEventId: number, schema: string): string {
+  const sql = rollbackWritesSql(`SELECT actor, reason FROM public.migration_events WHERE id = ${Math.trunc(reasonEventId)}`, schema);
+  return `\n${sql.replaceAll("$1", pg.escapeLiteral(record.version)).replaceAll("$4", pg.escapeLiteral(JSON.stringify(record.detail)))};`;
 }
 
 /** Beside `rolled_back`, in the same transaction: the rollback was automatic, and `detail` says which check set it off and its value. */

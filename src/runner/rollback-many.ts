@@ -2,7 +2,7 @@ import { startLoadingParser } from "../analysis/parse.ts";
 import { RookeryError, UsageError } from "../errors.ts";
 import { readLedger, readLedgerForRollback, type LedgerEntry } from "../ledger/index.ts";
 import { openExpansionVersions } from "../expand/index.ts";
-import { rollbackInSession } from "./rollback.ts";
+import { rollbackInSession, type RollbackRun } from "./rollback.ts";
 import { withLedgerClient, withRunnerSession } from "../session/session.ts";
 import type { RollbackReport, RunContext } from "./types.ts";
 
@@ -94,10 +94,11 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
       });
     }
     const report: RollbackManyReport = { environment: ctx.environment.name, reason, rolledBack: [], notRun: [] };
+    const run: RollbackRun = {};
     for (const [index, entry] of targets.entries()) {
       await ctx.onProgress?.({ step: "rollback", version: entry.version, message: `rolling back ${entry.version} (${index + 1}/${targets.length})` });
       try {
-        const read = { entry: ledger.get(entry.version), expansionOpen: expansions.has(entry.version) };
+        const read = { entry: ledger.get(entry.version), expansionOpen: expansions.has(entry.version), run };
         report.rolledBack.push(await rollbackInSession(ctx, client, { version: entry.version, reason }, reason, read));
       } catch (error) {
         if (!(error instanceof RookeryError)) throw error;

@@ -2,7 +2,7 @@ import type pg from "pg";
 import { startLoadingParser } from "../analysis/parse.ts";
 import { connectClient, withServerBudget } from "../db/index.ts";
 import { errorText, postgresDetail, UsageError } from "../errors.ts";
-import { inLedgerSchema, LOCK_NOT_HELD_SQLSTATE, MIGRATION_LOCK_GUARD_SQL, readLedgerEntry, recordAutoRollback, recordRollback, recordRollbackFailure, type RollbackLedgerEntry } from "../ledger/index.ts";
+import { inLedgerSchema, LOCK_NOT_HELD_SQLSTATE, MIGRATION_LOCK_GUARD_SQL, readLedgerEntry, recordAutoRollback, recordRollback, recordRollbackFailure, rollbackCopiedRecordSql, type RollbackLedgerEntry } from "../ledger/index.ts";
 import { abortExpansion, hasOpenExpansion } from "../expand/index.ts";
 import { restoreArchive, wantsArchiveRestore } from "./archive.ts";
 import { ConnectionLostError, RollbackFailedError, TransactionPoolingError } from "./errors.ts";
@@ -67,6 +67,26 @@ export async function rollbackMigration(ctx: RunContext, options: RollbackOption
 export interface ReadAhead {
   entry: RollbackLedgerEntry | undefined;
   expansionOpen: boolean;
+  run: RollbackRun;
+}
+
+/**
+ * What a run of rollbacks carries from one version to the next: the id of its first `rolled_back`
+ * event, whose actor and reason were bound parameters. Each later version copies them from it in
+ * SQL, so its script, ledger writes and COMMIT are one round trip.
+ */
+export interface RollbackRun {
+  reasonEventId?: number;
+}
+
+/** The query ran whole or failed: an error leaves the transaction aborted (or already ended by a failed COMMIT). */
+async function inOneTrip(client: pg.ClientBase, sql: string): Promise<void> {
+  try {
+    await client.query(sql);
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  }
 }
 
 /**
@@ -92,28 +112,32 @@ export async function rollbackInSession(ctx: RunContext, client: pg.Client, opti
   const started = performance.now();
   let lockRetries = 0;
   // After the first query of the transaction, which ends as the ledger writer (LEDGER_WRITER_SQL).
+  const archived = wantsArchiveRestore(candidate.rollbackScript);
   const record = async () => {
     // Production safety (src/runner/archive.ts): rows a data change archived go back in the rollback's transaction.
-    const restored = wantsArchiveRestore(candidate.rollbackScript) ? await restoreArchive(client, version) : undefined;
+    const restored = archived ? await restoreArchive(client, version) : undefined;
     // The reason is a person's text: a bound parameter, so the writes are a round trip of their own.
-    await recordRollback(client, schema, { version, actor: ctx.actor, reason, detail: { lockRetries, outsideTransaction: outside, safety: candidate.safety, restored } });
+    const eventId = await recordRollback(client, schema, { version, actor: ctx.actor, reason, detail: { lockRetries, outsideTransaction: outside, safety: candidate.safety, restored } });
+    if (read && read.run.reasonEventId === undefined) read.run.reasonEventId = eventId;
     if (options.trigger) await recordAutoRollback(client, schema, { version, actor: ctx.actor, reason, detail: options.trigger });
   };
+  // A later version of a run copies the run's bound reason: script, ledger writes and COMMIT in one round trip.
+  const copyFrom = archived || options.trigger ? undefined : read?.run.reasonEventId;
   try {
     if (outside) {
       await resetSession(client, ctx.actor, ctx.environment);
       lockRetries = await runStatementsOutsideTransaction(client, ctx.environment, statements, label);
       await inTransaction(client, `BEGIN; ${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)}${LEDGER_WRITER_SQL}`, record);
     } else {
-      // The session reset, the lock guard, the timeouts and the script in one round trip; the writes, then COMMIT.
+      // The session reset, the lock guard, the timeouts and the script in one round trip; the writes, then COMMIT
+      // (with a run's bound reason to copy, the writes and COMMIT end that same round trip).
       await withLockRetries(ctx.environment, label, async (retry) => {
         lockRetries = retry;
-        await withServerBudget(client, statementsBudgetMs(ctx.environment, statements.length + 1), () =>
-          inTransaction(
-            client,
-            `${migrationQueryLabel("rollback", version)}\n${resetSessionSql(ctx.actor, ctx.environment)}\nBEGIN; ${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)} ${transactionTimeoutsSql(ctx.environment)}\n${candidate.rollbackScript}\n;${LEDGER_WRITER_SQL}`,
-            record,
-          ),
+        const sql = `${migrationQueryLabel("rollback", version)}\n${resetSessionSql(ctx.actor, ctx.environment)}\nBEGIN; ${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)} ${transactionTimeoutsSql(ctx.environment)}\n${candidate.rollbackScript}\n;${LEDGER_WRITER_SQL}`;
+        await withServerBudget(client, statementsBudgetMs(ctx.environment, statements.length + (copyFrom === undefined ? 1 : 2)), () =>
+          copyFrom === undefined
+            ? inTransaction(client, sql, record)
+            : inOneTrip(client, `${sql}${rollbackCopiedRecordSql({ version, detail: { lockRetries, outsideTransaction: false, safety: candidate.safety } }, copyFrom, schema)}\nCOMMIT;`),
         );
       });
     }
