@@ -149,6 +149,10 @@ function words(name: string): string {
 
 /** Empty or comments only: a no-op on Postgres (histories written for several databases have many). */
 export function isBlank(sql: string): boolean {
+  // A first visible character that cannot open a comment stays when the comments are removed: most files.
+  const first = /\S/.exec(sql)?.[0];
+  if (first === undefined) return true;
+  if (first !== "-" && first !== "/") return false;
   return sql.replace(/--[^\n]*/g, "").replace(/\/\*[\s\S]*?\*\//g, "").trim() === "";
 }
 
