@@ -1,4 +1,5 @@
 export { readCatalog, CatalogError, headerLines, isExpandContract } from "./read.ts";
+export { lazyCatalog } from "./lazy.ts";
 export { checksumOf, normaliseLineEndings } from "./checksum.ts";
 export { parseVersion, Version, VERSION_PATTERN, versionFromLayout } from "./version.ts";
 export { readChecks } from "./checks.ts";

@@ -1,7 +1,7 @@
 import os from "node:os";
 import type { ParseArgsConfig } from "node:util";
 import type { MigrationType, MigrationTypeInfo, SyntaxErrorReport } from "../analysis/types.ts";
-import { readCatalog, type Catalog, type Migration } from "../catalog/index.ts";
+import { lazyCatalog, readCatalog, type Catalog, type Migration } from "../catalog/index.ts";
 import { loadConfig, selectEnvironment, type Config, type Environment } from "../config/index.ts";
 import type { ProgressListener } from "../runner/types.ts";
 import { COMMON_OPTIONS, guard, parseCommandArgs, type CliIO } from "./command.ts";
@@ -43,6 +43,12 @@ export interface CommandTarget {
 export function targetFor(values: { env?: string; dir?: string; config?: string }, io: CliIO): CommandTarget {
   const { config, environment } = configFor(values, io);
   return { config, environment, catalog: readCatalog(config.migrationsDir, config.layout) };
+}
+
+/** The same, the folder read only once something asks for its migrations (`lazyCatalog`): for a rollback, which runs stored scripts. */
+export function lazyTargetFor(values: { env?: string; dir?: string; config?: string }, io: CliIO): CommandTarget {
+  const { config, environment } = configFor(values, io);
+  return { config, environment, catalog: lazyCatalog(config.migrationsDir, config.layout) };
 }
 
 /** Who the ledger records as having done it: ROOKERY_ACTOR, else `cli:<login name>`. */

@@ -79,7 +79,9 @@ export function policyBeforeWave(io: CliIO, config: CommandTarget["config"], pre
 
 export async function enforcePolicyAtCli(io: CliIO, target: CommandTarget, run: PolicyRun): Promise<void> {
   checkOverride(run);
-  const migrations = await pinnedMigrations(target.environment, target.catalog, run.versions);
+  // A rollback's policy is the environment's alone (freezes, windows: checkDeployPolicy): the folder's
+  // checksums are pinned only for an override's record, so without one the folder is not read.
+  const migrations = run.kind === "rollback" && !run.overridePolicy ? [] : await pinnedMigrations(target.environment, target.catalog, run.versions);
   if (run.kind === "apply" && migrations.length === 0) return;
   const override = run.overridePolicy ? { actor: cliActor(io.env), reason: run.reason! } : undefined;
   const decision = await enforceDeployPolicy({ ...target, migrations, kind: run.kind, ...(override ? { override } : {}) });

@@ -4,7 +4,7 @@ import type { Environment } from "../config/index.ts";
 import { UsageError } from "../errors.ts";
 import { previewRollback, rollbackMigration, rollbackMigrations, rollbackTargets, type RollbackManyReport } from "../runner/index.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
-import { cliActor, formatMs, progressTo, runCommand, shortTime, targetFor } from "./format.ts";
+import { cliActor, formatMs, lazyTargetFor, progressTo, runCommand, shortTime } from "./format.ts";
 import { enforcePolicyAtCli, POLICY_HELP, POLICY_OPTIONS } from "./policy-gate.ts";
 
 const HELP = `Usage: rookery rollback VERSION --reason TEXT
@@ -65,7 +65,7 @@ export const rollbackCommand: CliCommand = {
       if (values.to !== undefined || values.last !== undefined) return rollbackSeveral(io, values, positionals);
       const version = requiredVersion(positionals);
       const reason = requiredReason(values.reason);
-      const { environment, catalog, config } = targetFor(values, io);
+      const { environment, catalog, config } = lazyTargetFor(values, io);
       // Deployment policy (src/policy): freezes and windows refuse rollbacks too, unless --override-policy.
       await enforcePolicyAtCli(io, { config, environment, catalog }, {
         kind: "rollback",
@@ -103,7 +103,7 @@ async function rollbackSeveral(io: CliIO, values: SeveralValues, positionals: st
     throw new UsageError("give either --to VERSION or --last N, not both", { hint: 'rookery rollback --last 3 --reason "why"' });
   }
   const options = { to: values.to === undefined ? undefined : parseVersion(values.to), last: lastCount(values.last), reason: requiredReason(values.reason) };
-  const { environment, catalog, config } = targetFor(values, io);
+  const { environment, catalog, config } = lazyTargetFor(values, io);
   const versions = await rollbackTargets(environment, options);
   await enforcePolicyAtCli(io, { config, environment, catalog }, {
     kind: "rollback",
