@@ -73,4 +73,27 @@ describe("rolling back several versions in one run", async () => {
     const both = await rookery(["rollback", version(3), "--last", "1", "--reason", "x"], { DATABASE_URL: url2, MIGRATIONS_DIR: dir2 });
     expect(both.code).toBe(2);
   });
+
+  it("a stored script with a syntax error stops the run at its version, named, after the newer ones rolled back", async () => {
+    const url3 = await createTestDatabase("rollback-many-syntax");
+    const dir3 = migrationsFolder(Object.fromEntries(Object.entries(history()).filter(([file]) => /\/(rollback_)?00[1-5]_/.test(file))));
+    await applyMigrations(runContext(testEnvironment(url3), dir3));
+    // Scripts parsed ahead: number 3's is parsed while number 4 runs, and its error must still come at its turn.
+    await query(url3, "UPDATE schema_migrations SET rollback_script = 'DROP TABLEX t3;' WHERE version = $1", [version(3)]);
+    const report = await rollbackMigrations(runContext(testEnvironment(url3), dir3), { last: 5, reason: "undo" });
+    expect(report.rolledBack.map((step) => step.version)).toEqual([version(5), version(4)]);
+    expect(report.failed?.version).toBe(version(3));
+    expect(report.failed?.error).toMatch(new RegExp(`stored rollback script of ${version(3)}.*syntax error`));
+    expect(report.notRun).toEqual([version(2), version(1)]);
+    expect(await tables(url3)).toEqual(["t1", "t2", "t3"]);
+  });
+
+  it("needs no migrations folder: it runs the scripts stored in the ledger", async () => {
+    const url4 = await createTestDatabase("rollback-many-nofolder");
+    const dir4 = migrationsFolder(Object.fromEntries(Object.entries(history()).filter(([file]) => /\/(rollback_)?00[1-3]_/.test(file))));
+    await applyMigrations(runContext(testEnvironment(url4), dir4));
+    const run = await rookery(["rollback", "--last", "2", "--reason", "from a shell without the repository"], { DATABASE_URL: url4, MIGRATIONS_DIR: `${dir4}-gone` });
+    expect(run.code, run.stderr).toBe(0);
+    expect(await tables(url4)).toEqual(["t1"]);
+  });
 });

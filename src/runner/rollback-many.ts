@@ -2,7 +2,8 @@ import { startLoadingParser } from "../analysis/parse.ts";
 import { RookeryError, UsageError } from "../errors.ts";
 import { readLedger, readLedgerForRollback, type LedgerEntry } from "../ledger/index.ts";
 import { openExpansionVersions } from "../expand/index.ts";
-import { rollbackInSession, type RollbackRun } from "./rollback.ts";
+import { rollbackInSession, storedScriptStatements, type RollbackRun } from "./rollback.ts";
+import type { Statement } from "../analysis/parse.ts";
 import { withLedgerClient, withRunnerSession } from "../session/session.ts";
 import type { RollbackReport, RunContext } from "./types.ts";
 
@@ -95,10 +96,28 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
     }
     const report: RollbackManyReport = { environment: ctx.environment.name, reason, rolledBack: [], notRun: [] };
     const run: RollbackRun = {};
+    // Each stored script is parsed while the version before it is on the server; a syntax error is thrown when its version's turn comes.
+    const parsed = new Map<string, Statement[] | Error>();
+    const parse = (entry: LedgerEntry | undefined) => {
+      const script = entry && ledger.get(entry.version)?.rollbackScript;
+      if (!entry || typeof script !== "string" || parsed.has(entry.version)) return;
+      try {
+        parsed.set(entry.version, storedScriptStatements(entry.version, script));
+      } catch (error) {
+        parsed.set(entry.version, error instanceof Error ? error : new Error(String(error)));
+      }
+    };
+    const statementsOf = (entry: LedgerEntry) => {
+      parse(entry);
+      const result = parsed.get(entry.version)!;
+      if (result instanceof Error) throw result;
+      parsed.delete(entry.version);
+      return result;
+    };
     for (const [index, entry] of targets.entries()) {
       await ctx.onProgress?.({ step: "rollback", version: entry.version, message: `rolling back ${entry.version} (${index + 1}/${targets.length})` });
       try {
-        const read = { entry: ledger.get(entry.version), expansionOpen: expansions.has(entry.version), run };
+        const read = { entry: ledger.get(entry.version), expansionOpen: expansions.has(entry.version), run, statements: () => statementsOf(entry), meanwhile: () => parse(targets[index + 1]) };
         report.rolledBack.push(await rollbackInSession(ctx, client, { version: entry.version, reason }, reason, read));
       } catch (error) {
         if (!(error instanceof RookeryError)) throw error;

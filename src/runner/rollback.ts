@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { startLoadingParser } from "../analysis/parse.ts";
+import { startLoadingParser, type Statement } from "../analysis/parse.ts";
 import { connectClient, withServerBudget } from "../db/index.ts";
 import { errorText, postgresDetail, UsageError } from "../errors.ts";
 import { inLedgerSchema, LOCK_NOT_HELD_SQLSTATE, MIGRATION_LOCK_GUARD_SQL, readLedgerEntry, recordAutoRollback, recordRollback, recordRollbackFailure, rollbackCopiedRecordSql, type RollbackLedgerEntry } from "../ledger/index.ts";
@@ -15,9 +15,12 @@ import { runnableStatements } from "./statements.ts";
 import { statementsBudgetMs, transactionTimeoutsSql } from "../session/timeouts.ts";
 import type { RollbackOptions, RollbackReport, RunContext } from "./types.ts";
 
-async function inTransaction(client: pg.ClientBase, sql: string, finish: () => Promise<void>): Promise<void> {
+/** `meanwhile` runs once the first query is on its way (node-pg writes it at once on an idle client). */
+async function inTransaction(client: pg.ClientBase, sql: string, finish: () => Promise<void>, meanwhile?: () => void): Promise<void> {
   try {
-    await client.query(sql);
+    const sent = client.query(sql);
+    meanwhile?.();
+    await sent;
     await finish();
     await client.query("COMMIT");
   } catch (error) {
@@ -63,11 +66,20 @@ export async function rollbackMigration(ctx: RunContext, options: RollbackOption
   });
 }
 
+/** A stored rollback script parsed to run (`runnableStatements`): a syntax error or its own BEGIN/COMMIT refuses it. */
+export function storedScriptStatements(version: string, script: string): Statement[] {
+  return runnableStatements(script, `stored rollback script of ${version}`);
+}
+
 /** What a run of rollbacks read once, under the lock, for the version about to be rolled back. */
 export interface ReadAhead {
   entry: RollbackLedgerEntry | undefined;
   expansionOpen: boolean;
   run: RollbackRun;
+  /** The stored script's statements, parsed while the version before ran (throws its syntax error). */
+  statements: () => Statement[];
+  /** Work for the time this version's query is on the server: parsing the next version's script. */
+  meanwhile: () => void;
 }
 
 /**
@@ -80,9 +92,11 @@ export interface RollbackRun {
 }
 
 /** The query ran whole or failed: an error leaves the transaction aborted (or already ended by a failed COMMIT). */
-async function inOneTrip(client: pg.ClientBase, sql: string): Promise<void> {
+async function inOneTrip(client: pg.ClientBase, sql: string, meanwhile?: () => void): Promise<void> {
   try {
-    await client.query(sql);
+    const sent = client.query(sql);
+    meanwhile?.();
+    await sent;
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
     throw error;
@@ -100,7 +114,7 @@ export async function rollbackInSession(ctx: RunContext, client: pg.Client, opti
   // Expand-contract (src/expand/): rolling back an expanded version aborts its expansion.
   if (read ? read.expansionOpen : await hasOpenExpansion(client, schema, version)) return abortExpansion(ctx, client, version, reason);
   const candidate = read ? rollbackCandidateOf(version, read.entry) : await rollbackCandidate(client, schema, version);
-  const statements = runnableStatements(candidate.rollbackScript, `stored rollback script of ${version}`);
+  const statements = read ? read.statements() : storedScriptStatements(version, candidate.rollbackScript);
   const outside = needsOutsideTransaction(statements);
   const label = { version, onProgress: ctx.onProgress };
   await ctx.onProgress?.({
@@ -136,8 +150,8 @@ export async function rollbackInSession(ctx: RunContext, client: pg.Client, opti
         const sql = `${migrationQueryLabel("rollback", version)}\n${resetSessionSql(ctx.actor, ctx.environment)}\nBEGIN; ${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)} ${transactionTimeoutsSql(ctx.environment)}\n${candidate.rollbackScript}\n;${LEDGER_WRITER_SQL}`;
         await withServerBudget(client, statementsBudgetMs(ctx.environment, statements.length + (copyFrom === undefined ? 1 : 2)), () =>
           copyFrom === undefined
-            ? inTransaction(client, sql, record)
-            : inOneTrip(client, `${sql}${rollbackCopiedRecordSql({ version, detail: { lockRetries, outsideTransaction: false, safety: candidate.safety } }, copyFrom, schema)}\nCOMMIT;`),
+            ? inTransaction(client, sql, record, read?.meanwhile)
+            : inOneTrip(client, `${sql}${rollbackCopiedRecordSql({ version, detail: { lockRetries, outsideTransaction: false, safety: candidate.safety } }, copyFrom, schema)}\nCOMMIT;`, read?.meanwhile),
         );
       });
     }
