@@ -1,4 +1,4 @@
-export { readCatalog, CatalogError, headerLines, isExpandContract } from "./read.ts";
+export { readCatalog, readCatalogInTurns, CatalogError, headerLines, isExpandContract } from "./read.ts";
 export { lazyCatalog } from "./lazy.ts";
 export { checksumOf, normaliseLineEndings } from "./checksum.ts";
 export { parseVersion, Version, VERSION_PATTERN, versionFromLayout } from "./version.ts";

@@ -1,6 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, type Dirent, type Stats } from "node:fs";
 import path from "node:path";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { RookeryError, UsageError } from "../errors.ts";
 import { readChecks } from "./checks.ts";
 import { checksumOf, normaliseLineEndings } from "./checksum.ts";
@@ -87,10 +88,10 @@ function isRanked(text: string, from: number): boolean {
  * a .sql entry that cannot be read as a file (a broken link, a socket) is a problem, never skipped.
  * The directory entries say what each is: only links are stat'ed.
  */
-function listSqlFiles(dir: string, problems: string[], refused: Set<string>): SqlFile[] {
+function* listSqlFiles(dir: string, problems: string[], refused: Set<string>): Generator<void, SqlFile[]> {
   const files: SqlFile[] = [];
   const walked = new Set<string>();
-  const walk = (folder: string, relativeFolder: string) => {
+  function* walk(folder: string, relativeFolder: string): Generator<void> {
     const real = realpathSync(folder);
     if (walked.has(real)) return;
     walked.add(real);
@@ -109,7 +110,7 @@ function listSqlFiles(dir: string, problems: string[], refused: Set<string>): Sq
           continue;
         }
       }
-      if (target.isDirectory()) walk(full, relative);
+      if (target.isDirectory()) yield* walk(full, relative);
       else if (!isSql) continue;
       else if (!target.isFile()) {
         problems.push(`${relative}: not a regular file, so it cannot be read as a migration`);
@@ -120,10 +121,11 @@ function listSqlFiles(dir: string, problems: string[], refused: Set<string>): Sq
           problems.push(read.problem);
           refused.add(relative);
         } else files.push({ relative, folder: base, base: entry.name, text: read.text });
+        yield;
       }
     }
-  };
-  walk(dir, "");
+  }
+  yield* walk(dir, "");
   return files;
 }
 
@@ -176,16 +178,55 @@ function orderProblems(migrations: Migration[]): string[] {
  * once, each naming its file, so one run tells the author everything to fix.
  */
 export function readCatalog(dir: string, layoutName: LayoutName | "auto" = "auto"): Catalog {
+  checkFolder(dir);
+  const steps = catalogSteps(dir, layoutName);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Read for this long, then let the event loop in: short next to a round trip. */
+const TURN_MS = 4;
+
+/**
+ * `readCatalog` a few milliseconds at a time, so a command that reads the database too (status) has the
+ * round trips of its session answered while the files are read, instead of one waiting for the other.
+ * The same catalog and the same errors, as a promise.
+ */
+export function readCatalogInTurns(dir: string, layoutName: LayoutName | "auto" = "auto"): Promise<Catalog> {
+  // A folder that is missing (or a file) throws here, before the caller connects anywhere.
+  checkFolder(dir);
+  return stepInTurns(catalogSteps(dir, layoutName));
+}
+
+async function stepInTurns(steps: Generator<void, Catalog>): Promise<Catalog> {
+  let turnStarted = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - turnStarted > TURN_MS) {
+      await nextTurn();
+      turnStarted = performance.now();
+    }
+  }
+}
+
+function checkFolder(dir: string): void {
   if (!existsSync(dir)) {
     throw new UsageError(`migrations folder ${dir} does not exist`, { hint: "Pass --dir DIR or set MIGRATIONS_DIR." });
   }
   if (!statSync(dir).isDirectory()) {
     throw new UsageError(`migrations folder ${dir} is not a directory (it is a file)`, { hint: "Pass the folder that holds the migrations with --dir DIR (or MIGRATIONS_DIR), not one file." });
   }
+}
+
+/** The catalog read (of a folder `checkFolder` accepted), one step per file and per migration. */
+function* catalogSteps(dir: string, layoutName: LayoutName | "auto"): Generator<void, Catalog> {
   const problems: string[] = [];
   // Files refused for their own reason: what belongs to them (a rollback) is not reported again.
   const refused = new Set<string>();
-  const files = listSqlFiles(dir, problems, refused);
+  const files = yield* listSqlFiles(dir, problems, refused);
   const layout = layoutOf(files, layoutName, dir);
   const migrations: Migration[] = [];
   const seen = new Map<string, string>();
@@ -197,6 +238,7 @@ export function readCatalog(dir: string, layoutName: LayoutName | "auto" = "auto
       continue;
     }
     seen.set(entry.version, entry.path);
+    yield;
     const header = headerLines(entry.sql);
     const { checks, problems: checkProblems } = readChecks(entry.sql, entry.path);
     if (checkProblems.length > 0) {

@@ -3,7 +3,7 @@ import type { Environment } from "../config/index.ts";
 import { describeExpansion } from "../expand/index.ts";
 import { deprecationReport } from "../runner/deprecation.ts";
 import { getStatus } from "../runner/status.ts";
-import { catalogOf, summarizeFleetStatus } from "../targets/index.ts";
+import { catalogInTurnsOf, summarizeFleetStatus } from "../targets/index.ts";
 import type { MigrationState, StatusReport } from "../runner/types.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
 import { analysisNotes, findingsText, runCommand, shortTime, summarize, table, type MigrationSummary } from "./format.ts";
@@ -71,8 +71,9 @@ function foreignLedgerNotes(report: Pick<StatusReport, "foreignLedgers" | "count
 }
 
 /** The engine's status with the analysis of what is not applied (or drifted): type, findings, syntax error. */
-async function statusWithAnalysis(environment: Environment, catalog: Catalog) {
-  const status = await getStatus(environment, catalog);
+async function statusWithAnalysis(environment: Environment, catalogOrReading: Catalog | Promise<Catalog>) {
+  const status = await getStatus(environment, catalogOrReading);
+  const catalog = await catalogOrReading;
   // An expanded version that drops columns or tables: whether queries still use them (pg_stat_statements).
   for (const migration of status.migrations) {
     if (migration.expansion?.phase !== "expanded") continue;
@@ -124,7 +125,8 @@ export const statusCommand: CliCommand = {
     runCommand(args, io, TARGET_OPTIONS, async ({ values }) => {
       const { environment, targets, many, parallel } = targetsFor(values, io);
       if (!many) {
-        const report = await statusWithAnalysis(environment, catalogOf(targets[0]!));
+        // The folder is read in turns while the session's round trips are out (its errors still come first).
+        const report = await statusWithAnalysis(environment, catalogInTurnsOf(targets[0]!));
         if (values.json) printJson(io, { ok: true, ...report });
         else printStatus(io, report);
         return EXIT.ok;

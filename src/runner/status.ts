@@ -38,13 +38,23 @@ async function failedRollbacks(client: pg.ClientBase, schema: string): Promise<S
   return new Set(rows.map((row) => row.version));
 }
 
-export async function getStatus(environment: Environment, catalog: Catalog): Promise<StatusReport> {
-  const { ledger, foreign, rollbackFailed, expansions } = await withLedgerClient(environment, async (client) => ({
+/**
+ * The catalog may still be being read (`readCatalogInTurns`): the database is read meanwhile. A problem
+ * of the folder is reported before one of the database, as when the folder was read first.
+ */
+export async function getStatus(environment: Environment, catalogOrReading: Catalog | Promise<Catalog>): Promise<StatusReport> {
+  const reading = Promise.resolve(catalogOrReading);
+  // Handled here, so a folder that fails while the database is read is no unhandled rejection; awaited below.
+  reading.catch(() => {});
+  const fromDatabase = withLedgerClient(environment, async (client) => ({
     ledger: await readLedger(client, environment.ledgerSchema),
     foreign: await findForeignLedgers(client),
     rollbackFailed: await failedRollbacks(client, environment.ledgerSchema),
     expansions: await openExpansions(client, environment.ledgerSchema),
   }));
+  fromDatabase.catch(() => {});
+  const catalog = await reading;
+  const { ledger, foreign, rollbackFailed, expansions } = await fromDatabase;
   // Expand-contract (src/expand/): a version between its phases says so.
   const migrations = migrationStates(catalog, ledger).map((migration) => {
     const expansion = expansions.get(migration.version);

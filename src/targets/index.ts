@@ -2,7 +2,7 @@
  * Many databases per environment (docs/targets.md): targets in targetOrder, fleets in waves. Built on the
  * engine's one-database operations; knows nothing of Slack or queues.
  */
-export { resolveTargets, catalogOf, databaseEnvironment, hasTargets, targetNames, type Target, type DatabaseTarget, type FleetTarget } from "./resolve.ts";
+export { resolveTargets, catalogOf, catalogInTurnsOf, databaseEnvironment, hasTargets, targetNames, type Target, type DatabaseTarget, type FleetTarget } from "./resolve.ts";
 export { fleetDatabases, FleetRegistryError } from "./registry.ts";
 export { planWaves, crossesFailureLimit } from "./waves.ts";
 export { applyDatabase, applyFleet, notStarted, type BeforeWave, type DatabaseOutcome, type DatabaseStatus, type FleetReport } from "./apply-fleet.ts";

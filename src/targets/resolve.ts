@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { Config, Environment } from "../config/index.ts";
 import type { Fleet, FleetDatabase } from "../config/targets.ts";
-import { readCatalog, type Catalog } from "../catalog/index.ts";
+import { readCatalog, readCatalogInTurns, type Catalog } from "../catalog/index.ts";
 import { UsageError } from "../errors.ts";
 
 /**
@@ -77,4 +77,9 @@ export function databaseEnvironment(target: FleetTarget, database: FleetDatabase
 /** The target's migrations folder, read. */
 export function catalogOf(target: Target): Catalog {
   return readCatalog(target.dir, target.layout);
+}
+
+/** The same catalog read a few milliseconds at a time (`readCatalogInTurns`), beside a command's own round trips. */
+export function catalogInTurnsOf(target: Target): Promise<Catalog> {
+  return readCatalogInTurns(target.dir, target.layout);
 }
