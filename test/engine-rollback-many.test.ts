@@ -39,6 +39,8 @@ describe("rolling back several versions in one run", async () => {
     const rows = new Map((await ledgerRows(url)).map((row) => [row.version, row.status]));
     expect([...rows.values()].filter((status) => status === "rolled_back")).toHaveLength(14);
     expect(rows.get(version(6))).toBe("applied");
+    // Each version's transaction moved the current version down; the last one that committed (7) left 6.
+    expect(await query(url, "SELECT current_version FROM schema_version WHERE id = 1")).toEqual([{ current_version: version(6) }]);
     expect((await eventsOf(url, version(6))).map((event) => event.event)).toEqual(["applied", "rollback_failed"]);
     expect((await eventsOf(url, version(20))).at(-1)).toMatchObject({ event: "rolled_back", reason: "release 42 is withdrawn" });
     expect(ctx.progress.filter((event) => event.step === "lock")).toHaveLength(1);

@@ -155,17 +155,20 @@ export interface RollbackRecord {
   detail: Record<string, unknown>;
 }
 
+/** The newest version still applied once `$1` is rolled back: schema_version's current version. */
+const CURRENT_AFTER_SQL = "(SELECT max(version) FROM public.schema_migrations WHERE status = 'applied' AND version <> $1)";
+
 /**
  * The writes of a successful rollback after `who` (one row: the actor and the reason), `$1` the version
  * and `$4` the detail: status rolled_back with the original applied_at kept (the rollback's own time is
  * the event's), the reason verbatim, the document's rollback notification. Ends with the event's id.
  */
-function rollbackWritesSql(who: string, schema: string): string {
+function rollbackWritesSql(who: string, schema: string, currentAfter = CURRENT_AFTER_SQL): string {
   return inLedgerSchema(`WITH who AS (${who}), marked AS (
        UPDATE public.schema_migrations SET status = 'rolled_back' WHERE version = $1 RETURNING version
      ), current AS (
        INSERT INTO public.schema_version (id, current_version, applied_at, applied_by)
-       SELECT 1, (SELECT max(version) FROM public.schema_migrations WHERE status = 'applied' AND version <> $1), NOW(), who.actor FROM who
+       SELECT 1, ${currentAfter}, NOW(), who.actor FROM who
        ON CONFLICT (id) DO UPDATE SET current_version = EXCLUDED.current_version, applied_at = NOW(), applied_by = EXCLUDED.applied_by
      ), event AS (
        INSERT INTO public.migration_events (migration_type, version, event, actor, reason, success, detail)
@@ -198,10 +201,17 @@ export async function recordRollback(client: pg.ClientBase, schema: string, reco
 /**
  * The same writes as SQL text, to end the rollback's own round trip: the actor and the reason are
  * copied from the run's earlier `rolled_back` event `reasonEventId` (written by `recordRollback`, bound),
- * never written into the SQL; the version and the detail are Rookery's own, as literals.
+ * never written into the SQL; the version and the detail are Rookery's own, as literals. A run that
+ * holds the lock knows the newest version still applied after this one (`currentAfter`, null for none):
+ * it is written as it is, instead of asking for `max(version)` again (a quarter of a millisecond each).
  */
-export function rollbackCopiedRecordSql(record: { version: string; detail: Record<string, unknown> }, reasonEventId: number, schema: string): string {
-  const sql = rollbackWritesSql(`SELECT actor, reason FROM public.migration_events WHERE id = ${Math.trunc(reasonEventId)}`, schema);
+export function rollbackCopiedRecordSql(
+  record: { version: string; detail: Record<string, unknown>; currentAfter?: string | null },
+  reasonEventId: number,
+  schema: string,
+): string {
+  const currentAfter = record.currentAfter === undefined ? undefined : record.currentAfter === null ? "NULL" : pg.escapeLiteral(record.currentAfter);
+  const sql = rollbackWritesSql(`SELECT actor, reason FROM public.migration_events WHERE id = ${Math.trunc(reasonEventId)}`, schema, currentAfter);
   return `\n${sql.replaceAll("$1", pg.escapeLiteral(record.version)).replaceAll("$4", pg.escapeLiteral(JSON.stringify(record.detail)))};`;
 }
 

@@ -96,6 +96,10 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
     }
     const report: RollbackManyReport = { environment: ctx.environment.name, reason, rolledBack: [], notRun: [] };
     const run: RollbackRun = {};
+    // The targets are the newest applied versions (targetsOf) and only this run changes the ledger now, so once a
+    // target is rolled back the newest still applied is the next applied version below it.
+    const applied = [...ledger.values()].filter((row) => row.status === "applied").map((row) => row.version).sort().reverse();
+    const currentAfter = (version: string) => applied[applied.indexOf(version) + 1] ?? null;
     // Each stored script is parsed while the version before it is on the server; a syntax error is thrown when its version's turn comes.
     const parsed = new Map<string, Statement[] | Error>();
     const parse = (entry: LedgerEntry | undefined) => {
@@ -117,7 +121,7 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
     for (const [index, entry] of targets.entries()) {
       await ctx.onProgress?.({ step: "rollback", version: entry.version, message: `rolling back ${entry.version} (${index + 1}/${targets.length})` });
       try {
-        const read = { entry: ledger.get(entry.version), expansionOpen: expansions.has(entry.version), run, statements: () => statementsOf(entry), meanwhile: () => parse(targets[index + 1]) };
+        const read = { entry: ledger.get(entry.version), expansionOpen: expansions.has(entry.version), run, currentAfter: currentAfter(entry.version), statements: () => statementsOf(entry), meanwhile: () => parse(targets[index + 1]) };
         report.rolledBack.push(await rollbackInSession(ctx, client, { version: entry.version, reason }, reason, read));
       } catch (error) {
         if (!(error instanceof RookeryError)) throw error;

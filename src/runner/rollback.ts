@@ -76,6 +76,8 @@ export interface ReadAhead {
   entry: RollbackLedgerEntry | undefined;
   expansionOpen: boolean;
   run: RollbackRun;
+  /** The newest version still applied once this one is rolled back (null: none), known to the run under the lock. */
+  currentAfter: string | null;
   /** The stored script's statements, parsed while the version before ran (throws its syntax error). */
   statements: () => Statement[];
   /** Work for the time this version's query is on the server: parsing the next version's script. */
@@ -151,7 +153,7 @@ export async function rollbackInSession(ctx: RunContext, client: pg.Client, opti
         await withServerBudget(client, statementsBudgetMs(ctx.environment, statements.length + (copyFrom === undefined ? 1 : 2)), () =>
           copyFrom === undefined
             ? inTransaction(client, sql, record, read?.meanwhile)
-            : inOneTrip(client, `${sql}${rollbackCopiedRecordSql({ version, detail: { lockRetries, outsideTransaction: false, safety: candidate.safety } }, copyFrom, schema)}\nCOMMIT;`, read?.meanwhile),
+            : inOneTrip(client, `${sql}${rollbackCopiedRecordSql({ version, detail: { lockRetries, outsideTransaction: false, safety: candidate.safety }, currentAfter: read?.currentAfter }, copyFrom, schema)}\nCOMMIT;`, read?.meanwhile),
         );
       });
     }
