@@ -1,9 +1,10 @@
 import type { Catalog } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
-import { describeExpansion } from "../expand/index.ts";
+import { describeExpansion } from "../expand/summary.ts";
 import { deprecationReport } from "../runner/deprecation.ts";
 import { getStatus } from "../runner/status.ts";
-import { catalogInTurnsOf, summarizeFleetStatus } from "../targets/index.ts";
+import { catalogInTurnsOf } from "../targets/resolve.ts";
+import { summarizeFleetStatus } from "../targets/fleet-status.ts";
 import type { MigrationState, StatusReport } from "../runner/types.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
 import { analysisNotes, findingsText, runCommand, shortTime, summarize, table, type MigrationSummary } from "./format.ts";

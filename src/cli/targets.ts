@@ -1,11 +1,12 @@
 import type { ParseArgsConfig } from "node:util";
 import type { Config, Environment } from "../config/index.ts";
 import { UsageError } from "../errors.ts";
-import { resolveTargets, type DatabaseResult, type Target, type TargetResult } from "../targets/index.ts";
+import { resolveTargets, type Target } from "../targets/resolve.ts";
+import type { DatabaseResult, TargetResult } from "../targets/read-targets.ts";
 import type { CliIO } from "./command.ts";
 import { configFor } from "./format.ts";
 
-export { readTargets, type DatabaseResult, type TargetResult } from "../targets/index.ts";
+export { readTargets, type DatabaseResult, type TargetResult } from "../targets/read-targets.ts";
 
 /** Options of the commands that cover every target of an environment (docs/targets.md). */
 export const TARGET_OPTIONS = {

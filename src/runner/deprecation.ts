@@ -1,5 +1,5 @@
 import type { Environment } from "../config/index.ts";
-import { checkDeprecated, describeDeprecation, type DeprecationCheck } from "../expand/index.ts";
+import { checkDeprecated, describeDeprecation, type DeprecationCheck } from "../expand/deprecation.ts";
 import { withLedgerClient } from "../session/session.ts";
 
 /** The deprecation check of an expanded version, with the window it is read against and its lines for a person. */

@@ -1,7 +1,7 @@
 import type { Environment } from "../config/index.ts";
 import type pg from "pg";
 import { adoptionAdvice, findForeignLedgers, inLedgerSchema, readLedger, type LedgerEntry } from "../ledger/index.ts";
-import { openExpansions } from "../expand/index.ts";
+import { openExpansions } from "../expand/summary.ts";
 import { withLedgerClient } from "../session/session.ts";
 import type { Catalog, Migration, MigrationState, StatusReport } from "./types.ts";
 

@@ -1,11 +1,11 @@
-import type { Catalog } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
-import type { FleetDatabase } from "../config/targets.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ApplyOptions, ProgressListener } from "../runner/types.ts";
 import { applyDatabase, applyFleet, notStarted, refusedWave, type BeforeWave, type DatabaseOutcome } from "./apply-fleet.ts";
-import { fleetDatabases } from "./registry.ts";
-import { catalogOf, databaseEnvironment, type Target } from "./resolve.ts";
+import { environmentOf, type PreparedTarget } from "./prepare-targets.ts";
+import type { Target } from "./resolve.ts";
+
+export { environmentOf, prepareTargets, type PreparedTarget } from "./prepare-targets.ts";
 
 export type TargetStatus = "succeeded" | "failed" | "not_started";
 
@@ -25,32 +25,6 @@ export interface TargetsReport {
 }
 
 /** A target made ready to run: its folder read and, for a fleet, its databases listed. */
-export interface PreparedTarget {
-  target: Target;
-  catalog: Catalog;
-  /** A fleet's databases in wave order; a single database is a fleet of one. */
-  databases: FleetDatabase[];
-}
-
-/**
- * Reads every target's folder and lists every fleet before anything runs: a bad file or a registry that
- * fails refuses the whole run with nothing applied anywhere.
- */
-export async function prepareTargets(targets: Target[]): Promise<PreparedTarget[]> {
-  const prepared: PreparedTarget[] = [];
-  for (const target of targets) {
-    const catalog = catalogOf(target);
-    const databases = target.kind === "fleet" ? await fleetDatabases(target) : [{ name: target.name, databaseUrl: target.environment.databaseUrl }];
-    prepared.push({ target, catalog, databases });
-  }
-  return prepared;
-}
-
-/** The environment one database of a prepared target runs under. */
-export function environmentOf(prepared: PreparedTarget, database: FleetDatabase): Environment {
-  return prepared.target.kind === "fleet" ? databaseEnvironment(prepared.target, database) : prepared.target.environment;
-}
-
 export interface TargetsRun {
   environment: Environment;
   targets: PreparedTarget[];

@@ -2,7 +2,7 @@ import type { Catalog } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
 import { describeError } from "../errors.ts";
 import { databaseLabel } from "../session/session.ts";
-import { environmentOf, prepareTargets, type PreparedTarget } from "./apply-targets.ts";
+import { environmentOf, prepareTargets, type PreparedTarget } from "./prepare-targets.ts";
 import { eachDatabase } from "./each-database.ts";
 import type { Target } from "./resolve.ts";
 
