@@ -1,6 +1,7 @@
 import pg from "pg";
 import { RookeryError } from "../errors.ts";
 import { redactUrl } from "../log/redact-url.ts";
+import { isStartupParameterRefused, withStartupSettings } from "./startup-settings.ts";
 import { armDeadlines, ConnectionSilentError, DEFAULT_DEADLINE, type QueryDeadline } from "./deadline.ts";
 
 /** Network-level failures: the server is not there, not a SQL problem. Worth retrying later. */
@@ -72,20 +73,36 @@ export function createPool(url: string, options: { max?: number; applicationName
 
 /**
  * A single connection, with connection failures turned into a message naming the database, and
- * every query bounded by `deadline` (src/db/deadline.ts).
+ * every query bounded by `deadline` (src/db/deadline.ts). `startupSettings` travel in the startup
+ * packet (src/db/startup-settings.ts); a pooler that refuses them gets a connection without them,
+ * so a caller that needs one checks the session's setting.
  */
 export async function connectClient(
   url: string,
   applicationName = "rookery",
   deadline: QueryDeadline = DEFAULT_DEADLINE,
   connectTimeoutMs = 10_000,
+  startupSettings: Record<string, string> = {},
 ): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: connectTimeoutMs, ...KEEPALIVE });
-  client.on("error", () => {});
+  const connect = async (connectionString: string) => {
+    const client = new pg.Client({ connectionString, application_name: applicationName, connectionTimeoutMillis: connectTimeoutMs, ...KEEPALIVE });
+    client.on("error", () => {});
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+  };
+  const withSettings = withStartupSettings(url, startupSettings);
+  let client: pg.Client;
   try {
-    await client.connect();
+    client = await connect(withSettings).catch((error: unknown) => {
+      if (withSettings !== url && isStartupParameterRefused(error)) return connect(url);
+      throw error;
+    });
   } catch (error) {
-    await client.end().catch(() => {});
     throw new DatabaseUnreachableError(url, error);
   }
   armDeadlines(client, deadline, databaseLabel(url));

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { inLedgerSchema } from "./place.ts";
+import { fitActor } from "./records.ts";
 
 /** One version recorded as applied without Rookery running it: by `baseline`, or read from another tool's ledger by `import`. */
 export interface AdoptedRecord {
@@ -26,7 +27,7 @@ export async function recordAdopted(
   records: AdoptedRecord[],
   context: { actor: string; reason: string | null; detail: Record<string, unknown> },
 ): Promise<string[]> {
-  const actor = context.actor.slice(0, 100);
+  const actor = fitActor(context.actor);
   const { rows } = await client.query<{ version: string }>(
     inLedgerSchema(
       `WITH input AS (

@@ -1,5 +1,6 @@
 import pg from "pg";
 import { inLedgerSchema } from "./place.ts";
+import { fitActor } from "./records.ts";
 
 /**
  * The state of each expand-contract migration (src/expand/): what its expansion derived and the
@@ -179,6 +180,6 @@ export async function recordExpansionEvent(
   await client.query(
     inLedgerSchema(`INSERT INTO public.migration_events (migration_type, version, event, actor, reason, success, detail)
      VALUES ('expand-contract', $1, $2, $3, $4, TRUE, $5::jsonb)`, schema),
-    [event.version, event.event, event.actor.slice(0, 100), event.reason ?? null, JSON.stringify(event.detail ?? {})],
+    [event.version, event.event, fitActor(event.actor), event.reason ?? null, JSON.stringify(event.detail ?? {})],
   );
 }

@@ -10,8 +10,9 @@ export {
 } from "./foreign.ts";
 export { advisoryKey, MIGRATION_LOCK_KEY } from "./lock-keys.ts";
 export {
+  ACTOR_SETTING,
   bindActor,
-  bindActorSql,
+  fitActor,
   readLedger,
   readLedgerEntry,
   readLedgerForRollback,

@@ -3,24 +3,25 @@ import { inLedgerSchema } from "./place.ts";
 
 /**
  * Reads and writes of ledger rows and history events. Values that can come from a person (actor,
- * reason) are always bound parameters; the actor is bound once per session (`bindActor`) so the
- * success path can write its ledger row in the same round trip as the migration itself.
+ * reason) are always bound parameters. The ledger writer reads the actor from the session's
+ * `rookery.actor` setting, so the success path can write its ledger row in the same round trip as the
+ * migration itself: the runner's session gets it in its startup packet (src/session/session.ts), or
+ * from `bindActor` where a pooler did not pass that on.
  */
 
-const ACTOR_SETTING = "rookery.actor";
+export const ACTOR_SETTING = "rookery.actor";
 
-/** `applied_by` is VARCHAR(100) in the document's table. */
-function fitActor(actor: string): string {
-  return actor.slice(0, 100);
+/**
+ * The actor as the ledger keeps it: `applied_by` is VARCHAR(100) in the document's table, 100
+ * characters (code points, as Postgres counts them, so a pair is never cut in two); a NUL, which no
+ * Postgres text holds nor a startup packet carries, is dropped.
+ */
+export function fitActor(actor: string): string {
+  return Array.from(actor.replaceAll("\0", "")).slice(0, 100).join("");
 }
 
 export async function bindActor(client: pg.ClientBase, actor: string): Promise<void> {
   await client.query("SELECT set_config($1, $2, false)", [ACTOR_SETTING, fitActor(actor)]);
-}
-
-/** The same binding as SQL, to follow other statements in one round trip (the actor as a quoted literal). */
-export function bindActorSql(actor: string): string {
-  return `SELECT set_config('${ACTOR_SETTING}', ${pg.escapeLiteral(fitActor(actor))}, false);`;
 }
 
 /** The document's schema_migrations.status. */

@@ -2,7 +2,7 @@ import { lineAndColumn, type Statement } from "../analysis/parse.ts";
 import { withServerBudget } from "../db/index.ts";
 import { appliedRecordFor, MigrationStatementError, type ExecutionResult, type MigrationRun } from "../session/execution.ts";
 import { withLockRetries } from "../session/retry.ts";
-import { migrationQueryLabel, resetSessionSql } from "../session/session.ts";
+import { migrationQueryLabel, sessionResetPrefix } from "../session/session.ts";
 import { statementsBudgetMs, transactionTimeoutsSql } from "../session/timeouts.ts";
 
 /**
@@ -41,14 +41,14 @@ export function piecesOf(sql: string, statements: readonly Statement[]): Piece[]
 }
 
 /**
- * One migration, one transaction: the session reset (src/runner/session.ts), the timeouts, the file,
+ * One migration, one transaction: the session reset (src/session/session.ts), the timeouts, the file,
  * the ledger row, schema_version and the event go to the server as one round trip, so a migration
  * costs what its own SQL costs. A large file goes as a few pieces in that transaction, the ledger row
  * and COMMIT with the last. On error the whole transaction is rolled back: nothing of the file stays.
  */
 export async function executeInTransaction(run: MigrationRun): Promise<ExecutionResult> {
   const { client, context, migration } = run;
-  const prefix = `${migrationQueryLabel("apply", migration.version)}\n${resetSessionSql(context.actor, context.environment)}\nBEGIN; ${transactionTimeoutsSql(context.environment)}\n`;
+  const prefix = `${migrationQueryLabel("apply", migration.version)}\n${await sessionResetPrefix(client, context.actor, context.environment)}\nBEGIN; ${transactionTimeoutsSql(context.environment)}\n`;
   const pieces = piecesOf(migration.sql, run.statements);
   let lockRetries = 0;
   await withLockRetries(context.environment, { version: migration.version, onProgress: context.onProgress }, async (retry) => {

@@ -10,7 +10,7 @@ import { needsOutsideTransaction, runStatementsOutsideTransaction } from "./exec
 import { LockRetriesExhausted, withLockRetries } from "../session/retry.ts";
 import { rollbackCandidate, rollbackCandidateOf } from "./rollback-safety.ts";
 import { isConnectionLost, LEDGER_WRITER_SQL, sqlstateOf } from "../session/execution.ts";
-import { databaseLabel, migrationQueryLabel, resetSession, resetSessionSql, withRunnerSession } from "../session/session.ts";
+import { databaseLabel, migrationQueryLabel, resetSession, sessionResetPrefix, withRunnerSession } from "../session/session.ts";
 import { runnableStatements } from "./statements.ts";
 import { statementsBudgetMs, transactionTimeoutsSql } from "../session/timeouts.ts";
 import type { RollbackOptions, RollbackReport, RunContext } from "./types.ts";
@@ -147,9 +147,10 @@ export async function rollbackInSession(ctx: RunContext, client: pg.Client, opti
     } else {
       // The session reset, the lock guard, the timeouts and the script in one round trip; the writes, then COMMIT
       // (with a run's bound reason to copy, the writes and COMMIT end that same round trip).
+      const reset = await sessionResetPrefix(client, ctx.actor, ctx.environment);
       await withLockRetries(ctx.environment, label, async (retry) => {
         lockRetries = retry;
-        const sql = `${migrationQueryLabel("rollback", version)}\n${resetSessionSql(ctx.actor, ctx.environment)}\nBEGIN; ${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)} ${transactionTimeoutsSql(ctx.environment)}\n${candidate.rollbackScript}\n;${LEDGER_WRITER_SQL}`;
+        const sql = `${migrationQueryLabel("rollback", version)}\n${reset}\nBEGIN; ${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)} ${transactionTimeoutsSql(ctx.environment)}\n${candidate.rollbackScript}\n;${LEDGER_WRITER_SQL}`;
         await withServerBudget(client, statementsBudgetMs(ctx.environment, statements.length + (copyFrom === undefined ? 1 : 2)), () =>
           copyFrom === undefined
             ? inTransaction(client, sql, record, read?.meanwhile)

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { BACKEND_START_SQL, connectClient, databaseLabel, keepIdleSessionAlive, livenessWatchdog, type BackendIdentity, type QueryDeadline } from "../db/index.ts";
-import { bindActor, bindActorSql, ensureLedger } from "../ledger/index.ts";
+import { ACTOR_SETTING, bindActor, ensureLedger, fitActor } from "../ledger/index.ts";
 import type { Environment } from "../config/index.ts";
 import { acquireMigrationLock, releaseMigrationLock } from "./lock.ts";
 import type { RunContext } from "./context.ts";
@@ -49,21 +49,46 @@ function sessionGuardSql(environment: Environment, identity = false): string {
   // Our own numbers only, so a literal; RESET ALL between migrations clears them, so resetSession sends this again.
   // current_setting(name, true) is NULL for a setting the server does not have; pg_settings would tell the
   // same but builds every setting's row first, most of a millisecond at every reset. The backend's start
-  // is read once, when the session opens (`identity`), not at every reset.
-  const startedAt = identity ? `,\n      (SELECT ${BACKEND_START_SQL} FROM pg_catalog.pg_stat_activity WHERE pid = pg_catalog.pg_backend_pid()) AS started_at` : "";
+  // is read once, when the session opens (`identity`), not at every reset; so is the actor its startup packet gave it.
+  const startedAt = identity
+    ? `,\n      (SELECT ${BACKEND_START_SQL} FROM pg_catalog.pg_stat_activity WHERE pid = pg_catalog.pg_backend_pid()) AS started_at,` +
+      `\n      pg_catalog.current_setting('${ACTOR_SETTING}', true) AS actor`
+    : "";
   return `SELECT count(set_config(v.name, v.value, false)), pg_catalog.pg_backend_pid() AS pid${startedAt}
     FROM jsonb_each_text('${JSON.stringify(settings)}'::jsonb) AS v(name, value) WHERE pg_catalog.current_setting(v.name, true) IS NOT NULL;`;
 }
 
-/** One connection to the environment's database with the ledger in place, closed afterwards. */
-export async function withLedgerClient<T>(environment: Environment, use: (client: pg.Client) => Promise<T>): Promise<T> {
+/**
+ * Runner sessions whose startup packet carried the actor, with that actor: there it is the setting's
+ * reset value, which every session reset goes back to (it survives RESET ALL), so the reset needs no
+ * binding and the ledger writer still reads it. A session missing here (a pooler refused or dropped
+ * the startup setting) gets the actor bound by a parameter after each reset instead.
+ */
+const actorAtReset = new WeakMap<pg.ClientBase, string>();
+
+function actorSurvivesReset(client: pg.ClientBase, actor: string): boolean {
+  return actorAtReset.get(client) === fitActor(actor);
+}
+
+/**
+ * One connection to the environment's database with the ledger in place, closed afterwards. With an
+ * `actor` (a runner's session) the session carries it as `rookery.actor` for the ledger writer: sent
+ * in the startup packet, never in SQL text, and checked in the query that opens the session.
+ */
+export async function withLedgerClient<T>(environment: Environment, use: (client: pg.Client) => Promise<T>, actor?: string): Promise<T> {
   let backend: BackendIdentity | undefined;
-  const client = await connectClient(environment.databaseUrl, "rookery", sessionDeadline(environment, () => backend));
+  const startupSettings: Record<string, string> = actor === undefined ? {} : { [ACTOR_SETTING]: fitActor(actor) };
+  const client = await connectClient(environment.databaseUrl, "rookery", sessionDeadline(environment, () => backend), undefined, startupSettings);
   // A live run may leave its session idle (pg_dump, a slow Slack call between migrations): it says so now and then.
   const stopKeepingAlive = keepIdleSessionAlive(client, Math.floor(idleLimitMs(environment) / 3));
   try {
-    const row = (await client.query<{ pid: number; started_at: string }>(sessionGuardSql(environment, true))).rows[0];
+    const row = (await client.query<{ pid: number; started_at: string; actor: string | null }>(sessionGuardSql(environment, true))).rows[0];
     backend = row ? { pid: row.pid, startedAt: row.started_at } : undefined;
+    if (actor !== undefined) {
+      // PgBouncer refuses `options` (connectClient connected again without it) or drops it when told to ignore it.
+      if (row?.actor === fitActor(actor)) actorAtReset.set(client, row.actor);
+      else await bindActor(client, actor);
+    }
     await ensureLedger(client, environment.ledgerSchema);
     return await use(client);
   } finally {
@@ -76,7 +101,8 @@ export async function withLedgerClient<T>(environment: Environment, use: (client
  * What DISCARD ALL does, except releasing advisory locks (DISCARD ALL would give up the migration
  * lock): every setting back to the session's defaults (search_path, session_replication_role, ...),
  * the login role back (SET ROLE / SET SESSION AUTHORIZATION), cursors, prepared statements, LISTENs,
- * temporary tables and cached plans gone. The actor is bound again, since RESET ALL clears it.
+ * temporary tables and cached plans gone. The actor, from the startup packet, is the reset value of
+ * its setting and stays.
  */
 const SESSION_RESET_SQL =
   "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *; DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES;";
@@ -85,20 +111,30 @@ const SESSION_RESET_SQL =
  * Puts the runner's session back as it was when the run began, keeping its migration lock: each
  * migration starts from a clean session whatever the one before it SET, so a `SET search_path` or a
  * `SET session_replication_role = replica` in one file never reaches the next. The server-side
- * guards of a dead connection (sessionGuardSql) are set again.
+ * guards of a dead connection (sessionGuardSql) are set again; so is the actor, as a bound parameter
+ * in a round trip of its own, where the startup packet did not give it (behind PgBouncer).
  */
 export async function resetSession(client: pg.ClientBase, actor: string, environment: Environment): Promise<void> {
-  await client.query(resetSessionSql(actor, environment));
+  await client.query(resetSessionSql(environment));
+  if (!actorSurvivesReset(client, actor)) await bindActor(client, actor);
+}
+
+function resetSessionSql(environment: Environment): string {
+  return `${SESSION_RESET_SQL} ${sessionGuardSql(environment)}`;
 }
 
 /**
- * The same reset as SQL, to open the query that runs a transaction: before its BEGIN it runs in the
- * implicit transaction the BEGIN turns into the explicit one (none of it is refused in a transaction
- * block), so the reset and the transaction cost one round trip, and a failed transaction undoes the
- * reset too (the caller resets again on failure).
+ * The same reset for the query that runs a transaction, as SQL to open it: before its BEGIN it runs
+ * in the implicit transaction the BEGIN turns into the explicit one (none of it is refused in a
+ * transaction block), so the reset and the transaction cost one round trip, and a failed transaction
+ * undoes the reset too (the caller resets again on failure). Where the actor must be bound after the
+ * reset, the reset and the binding go first, in round trips of their own, and the query opens with
+ * nothing ("").
  */
-export function resetSessionSql(actor: string, environment: Environment): string {
-  return `${SESSION_RESET_SQL} ${bindActorSql(actor)} ${sessionGuardSql(environment)}`;
+export async function sessionResetPrefix(client: pg.ClientBase, actor: string, environment: Environment): Promise<string> {
+  if (actorSurvivesReset(client, actor)) return resetSessionSql(environment);
+  await resetSession(client, actor, environment);
+  return "";
 }
 
 /**
@@ -117,12 +153,11 @@ export function migrationQueryLabel(step: "apply" | "rollback", version: string)
  */
 export async function withRunnerSession<T>(ctx: RunContext, use: (client: pg.Client, lockPid: number) => Promise<T>): Promise<T> {
   return withLedgerClient(ctx.environment, async (client) => {
-    await bindActor(client, ctx.actor);
     const lockPid = await acquireMigrationLock(client, ctx.environment, ctx.onProgress);
     try {
       return await use(client, lockPid);
     } finally {
       await releaseMigrationLock(client).catch(() => {});
     }
-  });
+  }, ctx.actor);
 }
