@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { applyMigrations, TransactionPoolingError } from "../src/runner/index.ts";
+import { applyMigrations, rollbackMigrations, TransactionPoolingError } from "../src/runner/index.ts";
 import { migrationsFolder } from "./support/cli.ts";
 import { runContext, testEnvironment } from "./support/engine.ts";
 import { createTestDatabase, query } from "./support/services.ts";
@@ -43,9 +43,11 @@ async function openBothServerConnections(url: string): Promise<void> {
 
 /**
  * A real PgBouncer in front of the test database: `txpool` in transaction mode (two server
- * connections, handed out in turn, as under load), `sessionpool` in session mode.
+ * connections, handed out in turn, as under load), `sessionpool` in session mode. It refuses a
+ * startup parameter it does not know (`options`) unless told to ignore it (`ignoreOptions`), and then
+ * it drops it.
  */
-async function startPgBouncer(databaseUrl: string): Promise<{ port: number; process: ChildProcess }> {
+async function startPgBouncer(databaseUrl: string, ignoreOptions = false): Promise<{ port: number; process: ChildProcess }> {
   const target = new URL(databaseUrl);
   const dir = mkdtempSync(path.join(os.tmpdir(), "rookery-pgbouncer-"));
   chmodSync(dir, 0o755);
@@ -65,7 +67,7 @@ async function startPgBouncer(databaseUrl: string): Promise<{ port: number; proc
       "auth_type = trust",
       `auth_file = ${path.join(dir, "users.txt")}`,
       "server_round_robin = 1",
-      "ignore_startup_parameters = application_name,extra_float_digits",
+      `ignore_startup_parameters = application_name,extra_float_digits${ignoreOptions ? ",options" : ""}`,
       "",
     ].join("\n"),
   );
@@ -96,9 +98,10 @@ describe.skipIf(!hasPgBouncer)("behind PgBouncer", async () => {
     expect(await query(url, "SELECT 1 FROM information_schema.tables WHERE table_name = 'pets'")).toEqual([]);
   });
 
-  it("works through a session-mode pool, the refused run having left no lock behind", async () => {
-    const report = await applyMigrations(runContext(testEnvironment(viaPool("sessionpool"), { advisoryLockWait: 5000 }), dir));
+  it("works through a session-mode pool, the refused run having left no lock behind, the actor recorded though the pool refuses it in the startup packet", async () => {
+    const report = await applyMigrations(runContext(testEnvironment(viaPool("sessionpool"), { advisoryLockWait: 5000 }), dir, POOLED_ACTOR));
     expect(report.applied.map((step) => step.version)).toEqual(["20251101_000001"]);
+    expect(await query(url, "SELECT applied_by FROM schema_migrations")).toEqual([{ applied_by: POOLED_ACTOR }]);
   });
 
   it("a concurrent build through a session-mode pool, longer than the liveness watchdog's interval and grace, is not cut off", async () => {
@@ -116,5 +119,38 @@ describe.skipIf(!hasPgBouncer)("behind PgBouncer", async () => {
     const report = await applyMigrations(runContext(testEnvironment(viaPool("sessionpool"), settings), build));
     expect(report.failed).toBeUndefined();
     expect(report.applied.map((step) => step.version)).toEqual(["20251101_000002"]);
+  });
+});
+
+/** An actor that must arrive whole by the fallback too: quotes, a backslash, spaces, a newline. */
+const POOLED_ACTOR = "slack:UPOOL 'o''brien' back\\slash  two\nlines -- $$";
+
+describe.skipIf(!hasPgBouncer)("behind a PgBouncer that drops the startup options without a word", async () => {
+  const url = await createTestDatabase("engine-pgbouncer-drop");
+  const { port } = hasPgBouncer ? await startPgBouncer(url, true) : { port: 0 };
+  const environment = testEnvironment(`postgres://postgres@127.0.0.1:${port}/sessionpool`, { advisoryLockWait: 5000 });
+  const dir = migrationsFolder({
+    "2025_11_01/001_create_pets.sql": "CREATE TABLE pets (id bigint PRIMARY KEY);\nSET search_path = pg_catalog;\n",
+    "2025_11_01/rollback_001_create_pets.sql": "DROP TABLE public.pets;\n",
+    "2025_11_01/002_add_name.sql": "ALTER TABLE pets ADD COLUMN name text;\n",
+    "2025_11_01/rollback_002_add_name.sql": "ALTER TABLE pets DROP COLUMN name;\n",
+  });
+
+  it("binds the actor after every session reset: each migration and rollback records it", async () => {
+    const report = await applyMigrations(runContext(environment, dir, POOLED_ACTOR));
+    expect(report.failed).toBeUndefined();
+    const rollback = await rollbackMigrations(runContext(environment, dir, POOLED_ACTOR), { last: 2, reason: "pooled undo" });
+    expect(rollback.rolledBack.map((step) => step.version)).toEqual(["20251101_000002", "20251101_000001"]);
+    expect(await query(url, "SELECT version, status, applied_by FROM schema_migrations ORDER BY version")).toEqual([
+      { version: "20251101_000001", status: "rolled_back", applied_by: POOLED_ACTOR },
+      { version: "20251101_000002", status: "rolled_back", applied_by: POOLED_ACTOR },
+    ]);
+    const events = await query<{ version: string; event: string; actor: string }>(url, "SELECT version, event, actor FROM migration_events ORDER BY id");
+    expect(events.map((event) => [event.version, event.event, event.actor])).toEqual([
+      ["20251101_000001", "applied", POOLED_ACTOR],
+      ["20251101_000002", "applied", POOLED_ACTOR],
+      ["20251101_000002", "rolled_back", POOLED_ACTOR],
+      ["20251101_000001", "rolled_back", POOLED_ACTOR],
+    ]);
   });
 });
