@@ -70,7 +70,7 @@ export async function approvedRequest(
   pool: pg.Pool,
   config: Config,
   versions: string[],
-  options: { kind?: "apply" | "rollback"; reason?: string; environment?: string } = {},
+  options: { kind?: "apply" | "rollback"; reason?: string; environment?: string; requestedBy?: string } = {},
 ): Promise<ChangeRequest> {
   const catalog = readCatalog(config.migrationsDir);
   const checksums = Object.fromEntries(versions.map((version) => [version, catalog.byVersion.get(version)!.checksum]));
@@ -83,6 +83,7 @@ export async function approvedRequest(
       checksums,
       reason: options.reason ?? null,
       approvalsRequired: 0,
+      ...(options.requestedBy === undefined ? {} : { requestedBy: options.requestedBy }),
     }),
   );
 }
