@@ -116,7 +116,7 @@ export interface AppliedRecord {
 /**
  * The ledger writes of a successful apply, as SQL text to run inside the migration's own transaction
  * in the same round trip. Every value here comes from the migration files being run (their text is
- * executed anyway) or from Rookery itself; the actor comes from the session's bound setting. It
+ * executed anyway) or from Rookery itself; the actor from the session's rookery.actor setting. It
  * first checks that this transaction runs on the server process that holds the migration lock.
  */
 export function appliedRecordSql(record: AppliedRecord, schema: string): string {
