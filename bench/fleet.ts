@@ -10,7 +10,11 @@
  * and their ratio, show whether a worker's memory grows with the fleet; connections are each worker's
  * most TCP connections to Postgres at once (sampled from /proc every 20 ms).
  * BENCH_FLEET_SKIP_FLOOR / BENCH_FLEET_SKIP_FOUR leave those runs out (a quick memory check);
- * BENCH_WORKER_NODE_OPTIONS is the workers' NODE_OPTIONS (`--heapsnapshot-signal=SIGUSR2`, say).
+ * BENCH_WORKER_NODE_OPTIONS is the workers' NODE_OPTIONS (`--heapsnapshot-signal=SIGUSR2`, say);
+ * BENCH_FLEET_MAX_PARALLEL / BENCH_FLEET_WAVE_SIZE set the fleet's maxParallel (16) and waveSize (50).
+ * Each run also says where the CPU went: the worker processes', the Postgres server's (its ended backends,
+ * as the postmaster's reaped children, when the server runs here) and the whole machine's (/proc/stat),
+ * so a run that is short of CPU says so.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -33,6 +37,8 @@ import { seconds } from "./measure.ts";
 const COUNT = Number(process.env.BENCH_FLEET_DATABASES ?? 200);
 /** The smaller fleet the peak RSS per worker is compared with. */
 const SMALL = Math.min(COUNT, Number(process.env.BENCH_FLEET_SMALL ?? 20));
+const MAX_PARALLEL = Number(process.env.BENCH_FLEET_MAX_PARALLEL ?? 16);
+const WAVE_SIZE = Number(process.env.BENCH_FLEET_WAVE_SIZE ?? 50);
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../bin/rookery.mjs");
 const MIGRATIONS = {
   "2025_11_03/001_leads.sql": "CREATE TABLE leads (id bigint PRIMARY KEY, email text);\n",
@@ -110,8 +116,46 @@ function psqlFloor(names: string[], dir: string): number {
   return performance.now() - started;
 }
 
+/** CPU seconds (user + system) a process used itself, and its reaped children. */
+function processCpu(pid: number): { own: number; children: number } {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ").map(Number);
+  const tick = 100; // USER_HZ on Linux
+  return { own: (fields[11]! + fields[12]!) / tick, children: (fields[13]! + fields[14]!) / tick };
+}
+
+/** CPU seconds the whole machine spent busy (everything but idle and iowait), over all cores. */
+function machineBusy(): number {
+  const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);
+  const values = ticks.map(Number);
+  return (values.reduce((sum, value) => sum + value, 0) - values[3]! - values[4]!) / 100;
+}
+
+/** The local server's postmaster, whose reaped children are the ended backends; undefined when it is not readable here. */
+function postmasterPid(): number | undefined {
+  try {
+    const dataDir = spawnSync("psql", ["-X", "-At", "-d", adminUrl, "-c", "SHOW data_directory"], { encoding: "utf8" }).stdout.trim();
+    const pid = Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    processCpu(pid);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+interface CpuUse {
+  workers: number;
+  postgres: number | undefined;
+  machine: number;
+}
+
+function cpuLine(use: CpuUse, ms: number): string {
+  const postgres = use.postgres === undefined ? "" : `, Postgres backends ${use.postgres.toFixed(1)} s`;
+  return `CPU: workers ${use.workers.toFixed(1)} s${postgres}, whole machine ${use.machine.toFixed(1)} s (${(use.machine / (ms / 1000)).toFixed(2)} of ${os.cpus().length} cores busy)`;
+}
+
 interface WorkerRun {
   ms: number;
+  cpu: CpuUse;
   peaks: number[];
   /** The most connections to Postgres each worker process held at once (sampled every 20 ms). */
   connections: number[];
@@ -163,6 +207,8 @@ async function rookeryRun(workers: number, setup: { dir: string; configFile: str
       approvalsRequired: 0,
       expiresAt: new Date(Date.now() + 3_600_000),
     });
+    const postmaster = postmasterPid();
+    const before = { workers: processes.map((child) => processCpu(child.pid!).own), postgres: postmaster && processCpu(postmaster).children, machine: machineBusy() };
     const started = performance.now();
     await dispatchOutbox({ controlPool: pool, queue, logger: createLogger({ level: "silent" }) });
     for (;;) {
@@ -173,7 +219,12 @@ async function rookeryRun(workers: number, setup: { dir: string; configFile: str
     }
     const ms = performance.now() - started;
     clearInterval(sampler);
-    return { ms, peaks: processes.map((child) => peakBytes(child.pid!)), connections };
+    const cpu = {
+      workers: processes.reduce((sum, child, index) => sum + processCpu(child.pid!).own - before.workers[index]!, 0),
+      postgres: postmaster === undefined ? undefined : processCpu(postmaster).children - before.postgres!,
+      machine: machineBusy() - before.machine,
+    };
+    return { ms, cpu, peaks: processes.map((child) => peakBytes(child.pid!)), connections };
   } finally {
     clearInterval(sampler);
     await Promise.all(processes.map(stop));
@@ -194,7 +245,7 @@ const mb = (bytes: number) => `${Math.round(bytes / 1048576)} MB`;
 
 /** The config of a fleet of these databases. */
 function writeConfig(file: string, dir: string, controlName: string, names: string[]): void {
-  const fleet = { databases: names.map((name) => ({ name, databaseUrl: urlOf(name) })), canary: 1, waveSize: 50, maxParallel: 16 };
+  const fleet = { databases: names.map((name) => ({ name, databaseUrl: urlOf(name) })), canary: 1, waveSize: WAVE_SIZE, maxParallel: MAX_PARALLEL };
   writeFileSync(file, stringify({ environments: { production: { databaseUrl: urlOf(controlName), targets: { tenants: { dir, fleet } } } } }));
 }
 
@@ -222,10 +273,13 @@ export async function run(): Promise<void> {
     const smallConfigFile = path.join(root, "rookery.small.config.yml");
     writeConfig(configFile, dir, controlName, names);
     writeConfig(smallConfigFile, dir, controlName, small);
-    console.log(`${COUNT} databases, 3 migrations each; fleet: canary 1, waves of 50, maxParallel 16; each worker process concurrency 4`);
+    console.log(`${COUNT} databases, 3 migrations each; fleet: canary 1, waves of ${WAVE_SIZE}, maxParallel ${MAX_PARALLEL}; each worker process concurrency 4`);
     const setup = { dir, configFile, controlUrl: urlOf(controlName) };
 
+    const postmaster = postmasterPid();
+    const floorBefore = { postgres: postmaster && processCpu(postmaster).children, machine: machineBusy() };
     const floor = process.env.BENCH_FLEET_SKIP_FLOOR ? NaN : psqlFloor(names, dir);
+    const floorCpu: CpuUse = { workers: 0, postgres: postmaster === undefined ? undefined : processCpu(postmaster).children - floorBefore.postgres!, machine: machineBusy() - floorBefore.machine };
     await reset(names);
     const oneSmall = await rookeryRun(1, { ...setup, configFile: smallConfigFile });
     await reset(small);
@@ -234,13 +288,15 @@ export async function run(): Promise<void> {
     const four = process.env.BENCH_FLEET_SKIP_FOUR ? undefined : await rookeryRun(4, setup);
 
     const ratio = (ms: number) => (Number.isNaN(floor) ? "" : `${(floor / ms).toFixed(2)}x the floor's speed`);
-    console.log(`psql loop (floor)       ${Number.isNaN(floor) ? "skipped" : seconds(floor)}`);
+    console.log(`psql loop (floor)       ${Number.isNaN(floor) ? "skipped" : `${seconds(floor)}  ${cpuLine(floorCpu, floor).replace("workers 0.0 s, ", "")}`}`);
     console.log(`rookery, 1 worker       ${seconds(oneSmall.ms)}  peak RSS ${mb(oneSmall.peaks[0]!)}, at most ${oneSmall.connections[0]} Postgres connections (${SMALL} databases)`);
     console.log(`rookery, 1 worker       ${seconds(one.ms)}  ${ratio(one.ms)}  peak RSS ${mb(one.peaks[0]!)}, at most ${one.connections[0]} Postgres connections (all ${COUNT} databases)`);
+    console.log(`                        ${cpuLine(one.cpu, one.ms)}`);
     const growth = one.peaks[0]! / oneSmall.peaks[0]!;
     console.log(`peak RSS per worker at ${COUNT} databases / at ${SMALL}: ${growth.toFixed(2)} (aim: within 10%, ${Math.abs(growth - 1) <= 0.1 ? "met" : "NOT met"})`);
     if (four) {
       console.log(`rookery, 4 workers      ${seconds(four.ms)}  ${ratio(four.ms)}  peak RSS ${four.peaks.map(mb).join(", ")}, at most ${four.connections.join(", ")} Postgres connections (about ${Math.round(COUNT / 4)} databases each)`);
+      console.log(`                        ${cpuLine(four.cpu, four.ms)}`);
       console.log(`aim: 4 workers at least 2x the floor's speed: ${floor / four.ms >= 2 ? "met" : "NOT met"}`);
     }
   } finally {
