@@ -9,6 +9,9 @@
  * worker also runs the first BENCH_FLEET_SMALL (default 20) databases alone: its peak RSS at both sizes,
  * and their ratio, show whether a worker's memory grows with the fleet; connections are each worker's
  * most TCP connections to Postgres at once (sampled from /proc every 20 ms).
+ * Then a second release (three more files) on the same fleet, whose databases have the ledger by now: the
+ * psql loop over the new files, and 4 workers (the fleet's every release after its first). The aim is
+ * the first release's, where Rookery also creates every database's ledger.
  * BENCH_FLEET_SKIP_FLOOR / BENCH_FLEET_SKIP_FOUR leave those runs out (a quick memory check);
  * BENCH_WORKER_NODE_OPTIONS is the workers' NODE_OPTIONS (`--heapsnapshot-signal=SIGUSR2`, say);
  * BENCH_FLEET_MAX_PARALLEL / BENCH_FLEET_WAVE_SIZE set the fleet's maxParallel (16) and waveSize (50).
@@ -106,8 +109,22 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-function psqlFloor(names: string[], dir: string): number {
-  const files = Object.keys(MIGRATIONS).flatMap((file) => ["-f", path.join(dir, file)]);
+/** The second release: the same shapes, on tables of its own. */
+const SECOND_RELEASE = {
+  "2025_11_10/001_notes.sql": "CREATE TABLE notes (id bigint PRIMARY KEY, body text);\n",
+  "2025_11_10/002_tags.sql": "CREATE TABLE tags (id bigint PRIMARY KEY, name text NOT NULL);\n",
+  "2025_11_10/003_note_tag.sql": "ALTER TABLE notes ADD COLUMN tag_id bigint;\n",
+};
+
+function writeMigrations(dir: string, migrations: Record<string, string>): void {
+  for (const [file, sql] of Object.entries(migrations)) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    writeFileSync(path.join(dir, file), sql);
+  }
+}
+
+function psqlFloor(names: string[], dir: string, migrations: Record<string, string> = MIGRATIONS): number {
+  const files = Object.keys(migrations).flatMap((file) => ["-f", path.join(dir, file)]);
   const started = performance.now();
   for (const name of names) {
     const run = spawnSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", urlOf(name), ...files], { encoding: "utf8" });
@@ -258,10 +275,7 @@ export async function run(): Promise<void> {
   const created: string[] = [];
   try {
     const dir = path.join(root, "migrations");
-    for (const [file, sql] of Object.entries(MIGRATIONS)) {
-      mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-      writeFileSync(path.join(dir, file), sql);
-    }
+    writeMigrations(dir, MIGRATIONS);
     await withClient(adminUrl, async (client) => {
       for (const name of [controlName, ...names]) {
         await client.query(`CREATE DATABASE ${name}`);
@@ -286,6 +300,16 @@ export async function run(): Promise<void> {
     const one = await rookeryRun(1, setup);
     await reset(names);
     const four = process.env.BENCH_FLEET_SKIP_FOUR ? undefined : await rookeryRun(4, setup);
+    // The second release, on databases that now hold the first one and the ledger.
+    let second: { floor: number; floorCpu: CpuUse; four: WorkerRun } | undefined;
+    if (four && !Number.isNaN(floor)) {
+      writeMigrations(dir, SECOND_RELEASE);
+      const secondBefore = { postgres: postmaster && processCpu(postmaster).children, machine: machineBusy() };
+      const secondFloor = psqlFloor(names, dir, SECOND_RELEASE);
+      const secondFloorCpu: CpuUse = { workers: 0, postgres: postmaster === undefined ? undefined : processCpu(postmaster).children - secondBefore.postgres!, machine: machineBusy() - secondBefore.machine };
+      await inParallel(names, 8, (name) => withClient(urlOf(name), (client) => client.query("DROP TABLE notes, tags")).then(() => {}));
+      second = { floor: secondFloor, floorCpu: secondFloorCpu, four: await rookeryRun(4, setup) };
+    }
 
     const ratio = (ms: number) => (Number.isNaN(floor) ? "" : `${(floor / ms).toFixed(2)}x the floor's speed`);
     console.log(`psql loop (floor)       ${Number.isNaN(floor) ? "skipped" : `${seconds(floor)}  ${cpuLine(floorCpu, floor).replace("workers 0.0 s, ", "")}`}`);
@@ -298,6 +322,12 @@ export async function run(): Promise<void> {
       console.log(`rookery, 4 workers      ${seconds(four.ms)}  ${ratio(four.ms)}  peak RSS ${four.peaks.map(mb).join(", ")}, at most ${four.connections.join(", ")} Postgres connections (about ${Math.round(COUNT / 4)} databases each)`);
       console.log(`                        ${cpuLine(four.cpu, four.ms)}`);
       console.log(`aim: 4 workers at least 2x the floor's speed: ${floor / four.ms >= 2 ? "met" : "NOT met"}`);
+    }
+    if (second) {
+      console.log(`second release, every database already has the ledger:`);
+      console.log(`psql loop (floor)       ${seconds(second.floor)}  ${cpuLine(second.floorCpu, second.floor).replace("workers 0.0 s, ", "")}`);
+      console.log(`rookery, 4 workers      ${seconds(second.four.ms)}  ${(second.floor / second.four.ms).toFixed(2)}x the floor's speed`);
+      console.log(`                        ${cpuLine(second.four.cpu, second.four.ms)}`);
     }
   } finally {
     await withClient(adminUrl, async (client) => {
