@@ -7,7 +7,7 @@ import { loadConfig, type Config } from "../src/config/index.ts";
 import { createJobQueue, resumeRequest, startWorker } from "../src/queue/index.ts";
 import { createRequest, listTargetRuns, pinTargets, type ChangeRequest } from "../src/requests/index.ts";
 import { catalogOf, resolveTargets } from "../src/targets/index.ts";
-import { migrationsFolder, scratchFolder } from "./support/cli.ts";
+import { migrationsFolder, scratchFolder, writeMigration } from "./support/cli.ts";
 import { controlPool, quietLogger, recordingNotifier, requestInput, spawnWorker, waitForRequest, waitUntil } from "./support/queue.ts";
 import { createTestDatabase, query, redisUrl, testQueuePrefix } from "./support/services.ts";
 
@@ -130,4 +130,47 @@ describe("a request across targets on the queue", () => {
     expect((await listTargetRuns(pool, request.id)).some((run) => run.attempts >= 2)).toBe(true);
     expect(survivor!.child.exitCode).toBeNull();
   }, 150_000);
+
+  it("a fleet's databases run the files its request pinned, even when the folder changes mid-fleet; the next request reads the folder again", async () => {
+    const names = ["pin1", "pin2", "pin3", "pin4"];
+    const urls = await Promise.all(names.map((name) => createTestDatabase(name)));
+    const prefix = testQueuePrefix("qtpins");
+    const dir = migrationsFolder({
+      "2025_11_03/001_slow.sql": "SELECT pg_sleep(1);\nCREATE TABLE leads (id bigint PRIMARY KEY);\n",
+      "2025_11_03/002_email.sql": "ALTER TABLE leads ADD COLUMN email text;\n",
+    });
+    const { config } = writeConfig(
+      { targets: { tenants: { dir, fleet: { databases: names.map((name, index) => ({ name, databaseUrl: urls[index] })), canary: 1, waveSize: 3, maxParallel: 3 } } }, databaseUrl: urls[0] },
+      { CONTROL_DATABASE_URL: controlUrl, REDIS_URL: redisUrl(), QUEUE_PREFIX: prefix, LOG_LEVEL: "silent" },
+    );
+    const worker = await startWorker(config, { notifier: recordingNotifier(), logger: quietLogger(), concurrency: 3, reconcileEverySeconds: 0 });
+    try {
+      const first = await approvedAcrossTargets(pool, config);
+      const pinned = first.checksums;
+      await worker.reconcile();
+      // The canary is applying (its files read): someone edits an approved file on the worker's disk.
+      await waitUntil(async () => (await query<{ n: number }>(urls[0]!, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(1)%' AND pid <> pg_backend_pid()"))[0]!.n > 0, "the canary to apply", 30_000);
+      writeMigration(dir, "2025_11_03/002_email.sql", "ALTER TABLE leads ADD COLUMN email varchar(10);\n");
+      const done = await waitForRequest(pool, first.id, ["succeeded", "failed"], 60_000);
+      expect(done.error).toBeNull();
+      expect(done.status).toBe("succeeded");
+      for (const [index, name] of names.entries()) {
+        // What was approved ran everywhere: its checksum in the ledger, its column type in the table.
+        const rows = await query<{ version: string; checksum: string }>(urls[index]!, "SELECT version, checksum FROM schema_migrations ORDER BY version");
+        expect(rows.map((row) => row.checksum), name).toEqual(rows.map((row) => Object.entries(pinned).find(([key]) => key.endsWith(row.version))![1]));
+        const type = await query<{ type: string }>(urls[index]!, "SELECT data_type AS type FROM information_schema.columns WHERE table_name = 'leads' AND column_name = 'email'");
+        expect(type[0]!.type, name).toBe("text");
+      }
+
+      // A new request pins the folder as it is now: its new file runs, read from the folder again.
+      writeMigration(dir, "2025_11_03/003_name.sql", "ALTER TABLE leads ADD COLUMN name text;\n");
+      const second = await approvedAcrossTargets(pool, config);
+      await worker.reconcile();
+      const again = await waitForRequest(pool, second.id, ["succeeded", "failed"], 60_000);
+      expect(again.error).toBeNull();
+      for (const [index, name] of names.entries()) expect(await appliedEvents(urls[index]!), name).toEqual(["20251103_000001", "20251103_000002", "20251103_000003"]);
+    } finally {
+      await worker.close();
+    }
+  }, 120_000);
 });

@@ -2,8 +2,9 @@ import type { Job } from "bullmq";
 import type { FleetDatabase } from "../config/targets.ts";
 import { describeError } from "../errors.ts";
 import { finishTargetRun, getRequest, pinsOfTarget, startTargetRun, tallyTargetRuns } from "../requests/index.ts";
-import { applyDatabase, catalogOf, databaseEnvironment, fleetDatabases, haltReason, resolveTargets, rollbackDatabase, runSummary, type DatabaseOutcome, type Target } from "../targets/index.ts";
+import { applyDatabase, databaseEnvironment, fleetDatabases, haltReason, resolveTargets, rollbackDatabase, runSummary, type DatabaseOutcome, type Target } from "../targets/index.ts";
 import type { JobPayload } from "./payloads.ts";
+import { pinnedCatalog } from "./pinned-catalog.ts";
 import { actorOf, isLastAttempt, tell, type RequestJobDeps } from "./process-request.ts";
 import { fleetsOf } from "./process-targets.ts";
 import { isTransient } from "./transient.ts";
@@ -57,11 +58,13 @@ export async function processDatabaseJob(deps: RequestJobDeps, job: Job, payload
   try {
     const database = await databaseNamed(target, payload.database);
     if (!database) return fail(`${payload.database} is no longer one of ${target.name}'s databases`);
+    // The pins hold rollback files too (`<version>/rollback`); the versions to apply are the files'.
+    const pins = request.kind === "rollback" ? {} : pinsOfTarget(request.checksums, target.name);
     const common = {
       target: target.name,
       database: database.name,
       environment: target.kind === "fleet" ? databaseEnvironment(target, database) : target.environment,
-      catalog: catalogOf(target),
+      catalog: pinnedCatalog(target, pins),
       actor: actorOf(request),
       wave: row.wave,
       logger: deps.logger,
@@ -70,8 +73,6 @@ export async function processDatabaseJob(deps: RequestJobDeps, job: Job, payload
     if (request.kind === "rollback") {
       outcome = await rollbackDatabase({ ...common, versions: row.versions, reason: request.reason ?? "" });
     } else {
-      const pins = pinsOfTarget(request.checksums, target.name);
-      // The pins hold rollback files too (`<version>/rollback`); the versions to apply are the files'.
       const versions = Object.keys(pins).filter((key) => !key.includes("/"));
       // What the policy asks of this database (its pending files on staging's target, rollback files, proofs), as it runs.
       const { decision } = hasDatabasePolicy(common.environment)
