@@ -72,10 +72,22 @@ function treesTheRunnerReads(migration: Migration): NodeFilter | undefined {
   return dropInsertTrees;
 }
 
+/**
+ * A file's statements, kept with its Migration: a fleet's databases share one catalog per worker
+ * (src/queue/pinned-catalog.ts), so each of its files is parsed once, not once per database. Only
+ * files small enough to parse ahead are kept, so a large data file's statements are not held.
+ */
+const parsed = new WeakMap<Migration, Statement[] | Error>();
+
 function parseOrError(migration: Migration): Statement[] | Error {
+  const known = parsed.get(migration);
+  if (known) return known;
+  let result: Statement[] | Error;
   try {
-    return runnableStatements(migration.sql, migration.path, treesTheRunnerReads(migration));
+    result = runnableStatements(migration.sql, migration.path, treesTheRunnerReads(migration));
   } catch (error) {
-    return error instanceof Error ? error : new Error(String(error));
+    result = error instanceof Error ? error : new Error(String(error));
   }
+  if (migration.sql.length <= AHEAD_MAX_CHARS) parsed.set(migration, result);
+  return result;
 }
