@@ -15,8 +15,8 @@
  * BENCH_FLEET_SKIP_FLOOR / BENCH_FLEET_SKIP_FOUR leave those runs out (a quick memory check);
  * BENCH_WORKER_NODE_OPTIONS is the workers' NODE_OPTIONS (`--heapsnapshot-signal=SIGUSR2`, say);
  * BENCH_FLEET_MAX_PARALLEL / BENCH_FLEET_WAVE_SIZE set the fleet's maxParallel (16) and waveSize (50).
- * Each run also says where the CPU went: the worker processes', the Postgres server's (its ended backends,
- * as the postmaster's reaped children, when the server runs here) and the whole machine's (/proc/stat),
+ * Each run also says where the CPU went: the worker processes', the Postgres server's (every process of
+ * it, ended backends included, when the server runs here) and the whole machine's (/proc/stat),
  * so a run that is short of CPU says so.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -147,7 +147,7 @@ function machineBusy(): number {
   return (values.reduce((sum, value) => sum + value, 0) - values[3]! - values[4]!) / 100;
 }
 
-/** The local server's postmaster, whose reaped children are the ended backends; undefined when it is not readable here. */
+/** The local server's postmaster; undefined when it is not readable here. */
 function postmasterPid(): number | undefined {
   try {
     const dataDir = spawnSync("psql", ["-X", "-At", "-d", adminUrl, "-c", "SHOW data_directory"], { encoding: "utf8" }).stdout.trim();
@@ -159,6 +159,27 @@ function postmasterPid(): number | undefined {
   }
 }
 
+/**
+ * CPU seconds the Postgres server has used: the postmaster's own, its ended children's (backends it
+ * reaped) and its live children's (the control database's pooled backends, the WAL writer, the
+ * checkpointer, autovacuum), so a backend alive at both ends of a run counts too.
+ */
+function postgresCpu(postmaster: number | undefined): number | undefined {
+  if (postmaster === undefined) return undefined;
+  const { own, children } = processCpu(postmaster);
+  let live = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]!.split(" ");
+      if (Number(fields[1]) === postmaster) live += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // ended while we read
+    }
+  }
+  return own + children + live;
+}
+
 interface CpuUse {
   workers: number;
   postgres: number | undefined;
@@ -166,7 +187,7 @@ interface CpuUse {
 }
 
 function cpuLine(use: CpuUse, ms: number): string {
-  const postgres = use.postgres === undefined ? "" : `, Postgres backends ${use.postgres.toFixed(1)} s`;
+  const postgres = use.postgres === undefined ? "" : `, Postgres server ${use.postgres.toFixed(1)} s`;
   return `CPU: workers ${use.workers.toFixed(1)} s${postgres}, whole machine ${use.machine.toFixed(1)} s (${(use.machine / (ms / 1000)).toFixed(2)} of ${os.cpus().length} cores busy)`;
 }
 
@@ -225,7 +246,7 @@ async function rookeryRun(workers: number, setup: { dir: string; configFile: str
       expiresAt: new Date(Date.now() + 3_600_000),
     });
     const postmaster = postmasterPid();
-    const before = { workers: processes.map((child) => processCpu(child.pid!).own), postgres: postmaster && processCpu(postmaster).children, machine: machineBusy() };
+    const before = { workers: processes.map((child) => processCpu(child.pid!).own), postgres: postgresCpu(postmaster), machine: machineBusy() };
     const started = performance.now();
     await dispatchOutbox({ controlPool: pool, queue, logger: createLogger({ level: "silent" }) });
     for (;;) {
@@ -238,7 +259,7 @@ async function rookeryRun(workers: number, setup: { dir: string; configFile: str
     clearInterval(sampler);
     const cpu = {
       workers: processes.reduce((sum, child, index) => sum + processCpu(child.pid!).own - before.workers[index]!, 0),
-      postgres: postmaster === undefined ? undefined : processCpu(postmaster).children - before.postgres!,
+      postgres: postmaster === undefined ? undefined : postgresCpu(postmaster)! - before.postgres!,
       machine: machineBusy() - before.machine,
     };
     return { ms, cpu, peaks: processes.map((child) => peakBytes(child.pid!)), connections };
@@ -291,9 +312,9 @@ export async function run(): Promise<void> {
     const setup = { dir, configFile, controlUrl: urlOf(controlName) };
 
     const postmaster = postmasterPid();
-    const floorBefore = { postgres: postmaster && processCpu(postmaster).children, machine: machineBusy() };
+    const floorBefore = { postgres: postgresCpu(postmaster), machine: machineBusy() };
     const floor = process.env.BENCH_FLEET_SKIP_FLOOR ? NaN : psqlFloor(names, dir);
-    const floorCpu: CpuUse = { workers: 0, postgres: postmaster === undefined ? undefined : processCpu(postmaster).children - floorBefore.postgres!, machine: machineBusy() - floorBefore.machine };
+    const floorCpu: CpuUse = { workers: 0, postgres: postmaster === undefined ? undefined : postgresCpu(postmaster)! - floorBefore.postgres!, machine: machineBusy() - floorBefore.machine };
     await reset(names);
     const oneSmall = await rookeryRun(1, { ...setup, configFile: smallConfigFile });
     await reset(small);
@@ -304,9 +325,9 @@ export async function run(): Promise<void> {
     let second: { floor: number; floorCpu: CpuUse; four: WorkerRun } | undefined;
     if (four && !Number.isNaN(floor)) {
       writeMigrations(dir, SECOND_RELEASE);
-      const secondBefore = { postgres: postmaster && processCpu(postmaster).children, machine: machineBusy() };
+      const secondBefore = { postgres: postgresCpu(postmaster), machine: machineBusy() };
       const secondFloor = psqlFloor(names, dir, SECOND_RELEASE);
-      const secondFloorCpu: CpuUse = { workers: 0, postgres: postmaster === undefined ? undefined : processCpu(postmaster).children - secondBefore.postgres!, machine: machineBusy() - secondBefore.machine };
+      const secondFloorCpu: CpuUse = { workers: 0, postgres: postmaster === undefined ? undefined : postgresCpu(postmaster)! - secondBefore.postgres!, machine: machineBusy() - secondBefore.machine };
       await inParallel(names, 8, (name) => withClient(urlOf(name), (client) => client.query("DROP TABLE notes, tags")).then(() => {}));
       second = { floor: secondFloor, floorCpu: secondFloorCpu, four: await rookeryRun(4, setup) };
     }
