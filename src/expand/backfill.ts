@@ -20,13 +20,23 @@ export interface BackfillRun {
 /** Progress is reported about every this many milliseconds. */
 const REPORT_EVERY_MS = 2000;
 
+/** The largest value of each integer type a key range may reach (a range never runs past it). */
+const INTEGER_KEY_MAX: Record<string, bigint> = { smallint: 32767n, integer: 2147483647n, bigint: 9223372036854775807n };
+
 /**
  * Rewrites a table's rows in batches of `plan.batchSize` in key order, each batch its own short
  * transaction under the lock timeout (retried like a migration when a lock is not granted). A batch
  * is a key range (up to the key of its last row), rewritten by one range UPDATE, as a hand-written
- * `WHERE id BETWEEN` loop would; the same statement records how far it got, so a killed
- * backfill resumes after the last batch that committed and no batch is done twice. The sync trigger
- * stands aside for these transactions (`rookery.backfill`, tested in its WHEN clause).
+ * `WHERE id BETWEEN` loop would; the same statement records how far it got and how many rows it
+ * rewrote, so a killed backfill resumes after the last batch that committed and no batch is done twice.
+ * The sync trigger stands aside for these transactions (`rookery.backfill`, tested in its WHEN clause).
+ *
+ * A batch's range is found by counting `batchSize` keys ahead, except on a dense integer key: where
+ * the last batch's range held about `batchSize` keys, the next one is simply the next `batchSize`
+ * key values (`id > a AND id <= a + batchSize`), so no lookup walks the index first, the batch is the
+ * range a psql loop would write, and a unique key cannot put more than `batchSize` rows in it. A range
+ * that comes back with fewer than half that many rows (a sparse stretch, or rows already filled)
+ * sends the next batch back to counting.
  */
 export async function runBackfill(run: BackfillRun): Promise<BackfillProgress> {
   const { client, environment, plan, table, work } = run;
@@ -70,18 +80,36 @@ COMMIT;`)) as unknown as pg.QueryResult<{ changed: number }>[];
     return { after, rows: current.rows + (results[0]?.rows[0]?.changed ?? 0), estimate: current.estimate, done: bound === null };
   };
 
+  const integerMax = facts.key.length === 1 ? INTEGER_KEY_MAX[keyTypes[0]!] : undefined;
+  /** A dense integer key: the batch is the next `batchSize` key values, its progress in the same statement. */
+  const keyRange = async (current: BackfillProgress, after: bigint, max: bigint): Promise<BackfillProgress> => {
+    const column = ident(facts.key[0]!);
+    const upperKey = after + BigInt(plan.batchSize) < max ? after + BigInt(plan.batchSize) : max;
+    const upper = keyValue([String(upperKey)]);
+    const results = (await client.query(`${begin}
+WITH changed AS (${rewrite(`${column} > ${keyValue([String(after)])} AND ${column} <= ${upper}`)})
+${progressSql(current, afterJson([String(upperKey)]), `NOT EXISTS (SELECT 1 FROM ${target} WHERE ${column} > ${upper})`)};
+COMMIT;`)) as unknown as pg.QueryResult<{ changed: number; after: string[] | null; done: boolean }>[];
+    const row = results.find((result) => result.command === "UPDATE")!.rows[0]!;
+    return { after: row.after, rows: current.rows + row.changed, estimate: current.estimate, done: row.done };
+  };
+
+  let ranged = false;
   let reported = performance.now();
   while (!progress.done) {
     const current = progress;
     const lower = current.after ? `${key} > ${keyValue(current.after)}` : "TRUE";
+    const byRange = ranged && integerMax !== undefined && current.after !== null;
     progress = await withLockRetries(environment, { version: plan.version, onProgress: run.onProgress }, async () => {
       try {
+        if (byRange) return await keyRange(current, BigInt(current.after![0]!), integerMax);
         return facts.key.length === 1 ? await oneTrip(current, lower) : await twoTrips(current, lower);
       } catch (error) {
         await client.query("ROLLBACK").catch(() => {});
         throw error;
       }
     });
+    if (integerMax !== undefined && !progress.done) ranged = nextBatchByRange(plan.batchSize, byRange, current, progress);
     if (performance.now() - reported >= REPORT_EVERY_MS || progress.done) {
       reported = performance.now();
       await run.onProgress?.({
@@ -93,6 +121,17 @@ COMMIT;`)) as unknown as pg.QueryResult<{ changed: number }>[];
     }
   }
   return progress;
+}
+
+/**
+ * Whether the next batch on an integer key is a key range: after a range, when it rewrote at least
+ * half a batch; after a counted batch, when its `batchSize` rows spanned at most twice as many key
+ * values (the first batch, with nothing before it, cannot tell).
+ */
+function nextBatchByRange(batchSize: number, wasRange: boolean, before: BackfillProgress, after: BackfillProgress): boolean {
+  if (wasRange) return after.rows - before.rows >= batchSize / 2;
+  if (before.after === null || after.after === null) return false;
+  return BigInt(after.after[0]!) - BigInt(before.after[0]!) <= BigInt(2 * batchSize);
 }
 
 async function estimateRows(client: pg.ClientBase, table: string): Promise<number> {
