@@ -81,14 +81,18 @@ COMMIT;`)) as unknown as pg.QueryResult<{ changed: number }>[];
   };
 
   const integerMax = facts.key.length === 1 ? INTEGER_KEY_MAX[keyTypes[0]!] : undefined;
-  /** A dense integer key: the batch is the next `batchSize` key values, its progress in the same statement. */
+  /**
+   * A dense integer key: the batch is the next `batchSize` key values, its progress in the same statement.
+   * Done when no key is past the range: asked as max(key), one step down the index; a `NOT EXISTS (... WHERE
+   * key > upper)` was planned as a sequential scan that walked every row already done before finding one.
+   */
   const keyRange = async (current: BackfillProgress, after: bigint, max: bigint): Promise<BackfillProgress> => {
     const column = ident(facts.key[0]!);
     const upperKey = after + BigInt(plan.batchSize) < max ? after + BigInt(plan.batchSize) : max;
     const upper = keyValue([String(upperKey)]);
     const results = (await client.query(`${begin}
 WITH changed AS (${rewrite(`${column} > ${keyValue([String(after)])} AND ${column} <= ${upper}`)})
-${progressSql(current, afterJson([String(upperKey)]), `NOT EXISTS (SELECT 1 FROM ${target} WHERE ${column} > ${upper})`)};
+${progressSql(current, afterJson([String(upperKey)]), `COALESCE((SELECT max(${column}) FROM ${target}) <= ${upper}, TRUE)`)};
 COMMIT;`)) as unknown as pg.QueryResult<{ changed: number; after: string[] | null; done: boolean }>[];
     const row = results.find((result) => result.command === "UPDATE")!.rows[0]!;
     return { after: row.after, rows: current.rows + row.changed, estimate: current.estimate, done: row.done };
