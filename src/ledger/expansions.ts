@@ -152,7 +152,8 @@ export async function recordBackfillProgress(client: pg.ClientBase, schema: stri
  * The progress write of one backfill batch as SQL that ends the batch's own data-modifying statement
  * `changed` (a CTE whose rows are the rows it rewrote): the batch and its progress are one statement,
  * so they commit together and cost one round trip. `after` and `done` are SQL expressions over the
- * batch's CTEs (or literals); other values come from the plan, quoted as literals.
+ * batch's CTEs (or literals); other values come from the plan, quoted as literals. `changed` is read back from
+ * the rows written (less the rows before), so the batch's rows are counted once, not a second time for RETURNING.
  */
 export function backfillProgressSql(schema: string, progress: { version: string; table: string; after: string; rowsBefore: number; estimate: number; done: string }): string {
   const literal = pg.escapeLiteral;
@@ -160,7 +161,7 @@ export function backfillProgressSql(schema: string, progress: { version: string;
     `UPDATE public.rookery_expansions SET backfill = jsonb_set(backfill, ARRAY[${literal(progress.table)}], jsonb_build_object(
        'after', ${progress.after}, 'rows', ${Math.trunc(progress.rowsBefore)} + (SELECT count(*) FROM changed), 'estimate', ${Math.trunc(progress.estimate)}, 'done', ${progress.done}), true)
      WHERE version = ${literal(progress.version)}
-     RETURNING (SELECT count(*) FROM changed)::int AS changed, backfill -> ${literal(progress.table)} -> 'after' AS after, (backfill -> ${literal(progress.table)} ->> 'done')::boolean AS done`,
+     RETURNING ((backfill -> ${literal(progress.table)} ->> 'rows')::bigint - ${Math.trunc(progress.rowsBefore)})::int AS changed, backfill -> ${literal(progress.table)} -> 'after' AS after, (backfill -> ${literal(progress.table)} ->> 'done')::boolean AS done`,
     schema,
   );
 }
