@@ -86,3 +86,28 @@ describe("every migration of a run starts from a clean session", async () => {
     expect(row?.status).toBe("rolled_back");
   });
 });
+
+describe("a plan one migration cached does not decide what the next one reads", async () => {
+  const url = await createTestDatabase("session-plans");
+  const dir = migrationsFolder({
+    "2025_12_03/001_labels.sql":
+      "CREATE SCHEMA stock;\nCREATE TABLE stock.items (label text);\nINSERT INTO stock.items VALUES ('stock');\n" +
+      "CREATE TABLE items (label text);\nINSERT INTO items VALUES ('public');\n" +
+      "CREATE FUNCTION item_label() RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT label FROM items LIMIT 1); END $$;\n" +
+      "PREPARE item_count AS SELECT count(*) FROM items;\n" +
+      "SET search_path = stock, public;\nCREATE TABLE public.seen_first AS SELECT item_label() AS label;\n",
+    "2025_12_03/002_read_again.sql":
+      "CREATE TABLE seen_second AS SELECT item_label() AS label, (SELECT count(*) FROM pg_prepared_statements)::int AS prepared;\n",
+    "2025_12_03/003_replace_items.sql":
+      "ALTER TABLE items RENAME TO items_before;\nCREATE TABLE items (label text);\nINSERT INTO items VALUES ('replaced');\n" +
+      "CREATE TABLE seen_third AS SELECT item_label() AS label;\n",
+  });
+
+  it("plans again under the reset search_path and after the table it read was replaced; prepared statements are gone", async () => {
+    const report = await applyMigrations(runContext(testEnvironment(url), dir));
+    expect(report.failed).toBeUndefined();
+    expect(await query(url, "SELECT label FROM seen_first")).toEqual([{ label: "stock" }]);
+    expect(await query(url, "SELECT label, prepared FROM seen_second")).toEqual([{ label: "public", prepared: 0 }]);
+    expect(await query(url, "SELECT label FROM seen_third")).toEqual([{ label: "replaced" }]);
+  });
+});

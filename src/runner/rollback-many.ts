@@ -1,4 +1,5 @@
 import { startLoadingParser } from "../analysis/parse.ts";
+import { compareNames } from "../catalog/read.ts";
 import { RookeryError, UsageError } from "../errors.ts";
 import { readLedger, readLedgerForRollback, type LedgerEntry } from "../ledger/index.ts";
 import { openExpansionVersions } from "../expand/index.ts";
@@ -32,9 +33,12 @@ export interface RollbackManyReport {
   notRun: string[];
 }
 
-/** The applied versions to roll back, newest first. */
+/**
+ * The applied versions to roll back, newest first: in the catalog's order (`compareNames`, what
+ * `localeCompare` gives without creating ICU's collator, 10-25 ms of a run's CPU).
+ */
 function targetsOf(ledger: Map<string, LedgerEntry>, options: RollbackManyOptions): LedgerEntry[] {
-  const applied = [...ledger.values()].filter((entry) => entry.status === "applied").sort((a, b) => b.version.localeCompare(a.version));
+  const applied = [...ledger.values()].filter((entry) => entry.status === "applied").sort((a, b) => compareNames(b.version, a.version));
   if (options.versions !== undefined) {
     const pinned = new Set(options.versions);
     const oldest = [...pinned].sort()[0] ?? "";

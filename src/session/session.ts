@@ -99,13 +99,16 @@ export async function withLedgerClient<T>(environment: Environment, use: (client
 
 /**
  * What DISCARD ALL does, except releasing advisory locks (DISCARD ALL would give up the migration
- * lock): every setting back to the session's defaults (search_path, session_replication_role, ...),
- * the login role back (SET ROLE / SET SESSION AUTHORIZATION), cursors, prepared statements, LISTENs,
- * temporary tables and cached plans gone. The actor, from the startup packet, is the reset value of
- * its setting and stays.
+ * lock) and dropping cached plans: every setting back to the session's defaults (search_path,
+ * session_replication_role, ...), the login role back (SET ROLE / SET SESSION AUTHORIZATION), cursors,
+ * prepared statements, LISTENs, temporary tables and sequence state gone. The actor, from the startup
+ * packet, is the reset value of its setting and stays. Cached plans are no state a migration can see:
+ * Postgres plans again by itself when a table, type or function a plan uses changes, or the search_path
+ * or role it was made under; DISCARD PLANS only made the ledger functions plan their writes again at
+ * every migration.
  */
 const SESSION_RESET_SQL =
-  "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *; DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES;";
+  "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *; DISCARD TEMP; DISCARD SEQUENCES;";
 
 /**
  * Puts the runner's session back as it was when the run began, keeping its migration lock: each
