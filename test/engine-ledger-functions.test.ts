@@ -139,6 +139,23 @@ describe("the ledger's SQL functions, as a DBA calls them at psql", async () => 
     });
   });
 
+  it("rookery_record_rolled_back refuses a transaction moved to another server process, and writes nothing", async () => {
+    await query(url, "SELECT rookery_record_migration('20251229_000001', 'to undo', 'SELECT 1', repeat('a', 64), 'cli:holder', 'applied')");
+    await withClients(url, 2, async ([holder, other]) => {
+      const [{ pid }] = (await holder!.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows as [{ pid: number }];
+      const record = "SELECT rookery_record_rolled_back($1, '20251229_000001', 'cli:undoer', 'p95 doubled', NULL, '{}'::jsonb) AS id";
+      await expect(other!.query(record, [pid])).rejects.toMatchObject({ code: "RK001" });
+      expect((await ledgerRows(url)).find((row) => row.version === "20251229_000001")?.status).toBe("applied");
+      expect(await eventsOf(url, "20251229_000001")).toEqual([]);
+      const { rows } = await holder!.query<{ id: string }>(record, [pid]);
+      expect(rows[0]?.id).not.toBeNull();
+      expect((await ledgerRows(url)).find((row) => row.version === "20251229_000001")?.status).toBe("rolled_back");
+      expect((await eventsOf(url, "20251229_000001")).map((event) => [event.event, event.actor, event.reason])).toEqual([["rolled_back", "cli:undoer", "p95 doubled"]]);
+      const notices = await query<{ message: string }>(url, "SELECT message FROM system_notifications WHERE metadata->>'version' = '20251229_000001'");
+      expect(notices).toEqual([{ message: "Migration 20251229_000001 rolled back: p95 doubled" }]);
+    });
+  });
+
   it("lets a read-only role read a ledger it may not upgrade", async () => {
     const role = `rookery_reader_${Date.now()}`;
     await query(url, `CREATE ROLE ${role} LOGIN; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);

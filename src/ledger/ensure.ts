@@ -5,6 +5,7 @@ import { APPLY_TENANT_SAFE_MIGRATION } from "./functions/apply-tenant-safe-migra
 import { ASSERT_MIGRATION_LOCK } from "./functions/assert-migration-lock.ts";
 import { RECORD_APPLIED } from "./functions/record-applied.ts";
 import { RECORD_MIGRATION } from "./functions/record-migration.ts";
+import { RECORD_ROLLED_BACK } from "./functions/record-rolled-back.ts";
 import { ROLLBACK_MIGRATION } from "./functions/rollback-migration.ts";
 import { LEDGER_DDL_KEY } from "./lock-keys.ts";
 import { ROOKERY_EXPANSIONS } from "./expansions.ts";
@@ -14,7 +15,7 @@ import { findForeignLedgers, ForeignLedgerTableError } from "./foreign.ts";
 import { MIGRATION_EVENTS, MIGRATION_HEALTH, SCHEMA_MIGRATIONS, SCHEMA_VERSION, SYSTEM_NOTIFICATIONS } from "./tables.ts";
 
 /** Bump when any ledger object changes: databases on an older revision get the DDL again. */
-export const LEDGER_REVISION = 8;
+export const LEDGER_REVISION = 9;
 
 const LEDGER_DDL = [
   SCHEMA_MIGRATIONS,
@@ -31,6 +32,7 @@ const LEDGER_DDL = [
   APPLY_TENANT_SAFE_MIGRATION,
   ASSERT_MIGRATION_LOCK,
   RECORD_APPLIED,
+  RECORD_ROLLED_BACK,
   `CREATE OR REPLACE FUNCTION public.rookery_ledger_revision() RETURNS INTEGER LANGUAGE sql IMMUTABLE AS 'SELECT ${LEDGER_REVISION}';`,
 ].join("\n");
 

@@ -200,20 +200,27 @@ export async function recordRollback(client: pg.ClientBase, schema: string, reco
 }
 
 /**
- * The same writes as SQL text, to end the rollback's own round trip: the actor and the reason are
- * copied from the run's earlier `rolled_back` event `reasonEventId` (written by `recordRollback`, bound),
- * never written into the SQL; the version and the detail are Rookery's own, as literals. A run that
- * holds the lock knows the newest version still applied after this one (`currentAfter`, null for none):
- * it is written as it is, instead of asking for `max(version)` again (a quarter of a millisecond each).
+ * The same writes as SQL text, to end the rollback's own round trip: one call of
+ * `rookery_record_rolled_back` (src/ledger/functions/record-rolled-back.ts), whose plans the session
+ * keeps, and which checks that the transaction runs on the server process that holds the migration
+ * lock (`lockPid`). The actor and the reason are copied from the run's earlier `rolled_back` event
+ * `reasonEventId` (written by `recordRollback`, bound), never written into the SQL; the version and the
+ * detail are Rookery's own, as literals. A run that holds the lock knows the newest version still
+ * applied after this one (`currentAfter`, null for none): it is written as it is, instead of asking for
+ * `max(version)` again (a quarter of a millisecond each).
  */
 export function rollbackCopiedRecordSql(
-  record: { version: string; detail: Record<string, unknown>; currentAfter?: string | null },
+  record: { version: string; detail: Record<string, unknown>; currentAfter?: string | null; lockPid: number },
   reasonEventId: number,
   schema: string,
 ): string {
-  const currentAfter = record.currentAfter === undefined ? undefined : record.currentAfter === null ? "NULL" : pg.escapeLiteral(record.currentAfter);
-  const sql = rollbackWritesSql(`SELECT actor, reason FROM public.migration_events WHERE id = ${Math.trunc(reasonEventId)}`, schema, currentAfter);
-  return `\n${sql.replaceAll("$1", pg.escapeLiteral(record.version)).replaceAll("$4", pg.escapeLiteral(JSON.stringify(record.detail)))};`;
+  const version = pg.escapeLiteral(record.version);
+  const currentAfter = record.currentAfter === undefined
+    ? CURRENT_AFTER_SQL.replace("$1", version)
+    : record.currentAfter === null ? "NULL" : pg.escapeLiteral(record.currentAfter);
+  const call = `SELECT public.rookery_record_rolled_back(${Math.trunc(record.lockPid)}, ${version}, who.actor, who.reason, ${currentAfter}, ${pg.escapeLiteral(JSON.stringify(record.detail))}::jsonb)
+     FROM public.migration_events who WHERE who.id = ${Math.trunc(reasonEventId)}`;
+  return `\n${inLedgerSchema(call, schema)};`;
 }
 
 /** Beside `rolled_back`, in the same transaction: the rollback was automatic, and `detail` says which check set it off and its value. */

@@ -86,7 +86,7 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
   }
   // The parser's WebAssembly compiles while the session connects, takes the lock and reads the ledger.
   const parser = startLoadingParser();
-  return withRunnerSession(ctx, async (client) => {
+  return withRunnerSession(ctx, async (client, lockPid) => {
     // Read once, under the lock: only this run changes the ledger now, one version's row at a time.
     const ledger = await readLedgerForRollback(client, ctx.environment.ledgerSchema);
     const expansions = await openExpansionVersions(client, ctx.environment.ledgerSchema);
@@ -125,7 +125,7 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
     for (const [index, entry] of targets.entries()) {
       await ctx.onProgress?.({ step: "rollback", version: entry.version, message: `rolling back ${entry.version} (${index + 1}/${targets.length})` });
       try {
-        const read = { entry: ledger.get(entry.version), expansionOpen: expansions.has(entry.version), run, currentAfter: currentAfter(entry.version), statements: () => statementsOf(entry), meanwhile: () => parse(targets[index + 1]) };
+        const read = { entry: ledger.get(entry.version), expansionOpen: expansions.has(entry.version), run, currentAfter: currentAfter(entry.version), statements: () => statementsOf(entry), meanwhile: () => parse(targets[index + 1]), lockPid };
         report.rolledBack.push(await rollbackInSession(ctx, client, { version: entry.version, reason }, reason, read));
       } catch (error) {
         if (!(error instanceof RookeryError)) throw error;

@@ -82,6 +82,8 @@ export interface ReadAhead {
   statements: () => Statement[];
   /** Work for the time this version's query is on the server: parsing the next version's script. */
   meanwhile: () => void;
+  /** The server process holding the migration lock; the copied ledger writes check they run there. */
+  lockPid: number;
 }
 
 /**
@@ -146,15 +148,21 @@ export async function rollbackInSession(ctx: RunContext, client: pg.Client, opti
       await inTransaction(client, `BEGIN; ${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)}${LEDGER_WRITER_SQL}`, record);
     } else {
       // The session reset, the lock guard, the timeouts and the script in one round trip; the writes, then COMMIT
-      // (with a run's bound reason to copy, the writes and COMMIT end that same round trip).
+      // (with a run's bound reason to copy, the writes and COMMIT end that same round trip, and the writes check the
+      // lock's server process themselves, as an apply's do).
       const reset = await sessionResetPrefix(client, ctx.actor, ctx.environment);
       await withLockRetries(ctx.environment, label, async (retry) => {
         lockRetries = retry;
-        const sql = `${migrationQueryLabel("rollback", version)}\n${reset}\nBEGIN; ${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)} ${transactionTimeoutsSql(ctx.environment)}\n${candidate.rollbackScript}\n;${LEDGER_WRITER_SQL}`;
+        const guard = copyFrom === undefined ? `${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)} ` : "";
+        const sql = `${migrationQueryLabel("rollback", version)}
+${reset}
+BEGIN; ${guard}${transactionTimeoutsSql(ctx.environment)}
+${candidate.rollbackScript}
+;${LEDGER_WRITER_SQL}`;
         await withServerBudget(client, statementsBudgetMs(ctx.environment, statements.length + (copyFrom === undefined ? 1 : 2)), () =>
-          copyFrom === undefined
+          copyFrom === undefined || !read
             ? inTransaction(client, sql, record, read?.meanwhile)
-            : inOneTrip(client, `${sql}${rollbackCopiedRecordSql({ version, detail: { lockRetries, outsideTransaction: false, safety: candidate.safety }, currentAfter: read?.currentAfter }, copyFrom, schema)}\nCOMMIT;`, read?.meanwhile),
+            : inOneTrip(client, `${sql}${rollbackCopiedRecordSql({ version, detail: { lockRetries, outsideTransaction: false, safety: candidate.safety }, currentAfter: read.currentAfter, lockPid: read.lockPid }, copyFrom, schema)}\nCOMMIT;`, read.meanwhile),
         );
       });
     }
