@@ -8,6 +8,7 @@ import { RECORD_MIGRATION } from "./functions/record-migration.ts";
 import { RECORD_ROLLED_BACK } from "./functions/record-rolled-back.ts";
 import { ROLLBACK_MIGRATION } from "./functions/rollback-migration.ts";
 import { LEDGER_DDL_KEY } from "./lock-keys.ts";
+import { MARK_PROGRESS } from "./functions/mark-progress.ts";
 import { ROOKERY_EXPANSIONS } from "./expansions.ts";
 import { TEST_MIGRATION_INTEGRITY } from "./functions/test-migration-integrity.ts";
 import { DEFAULT_LEDGER_SCHEMA, inLedgerSchema } from "./place.ts";
@@ -33,6 +34,7 @@ const LEDGER_DDL = [
   ASSERT_MIGRATION_LOCK,
   RECORD_APPLIED,
   RECORD_ROLLED_BACK,
+  MARK_PROGRESS,
   `CREATE OR REPLACE FUNCTION public.rookery_ledger_revision() RETURNS INTEGER LANGUAGE sql IMMUTABLE AS 'SELECT ${LEDGER_REVISION}';`,
 ].join("\n");
 

@@ -4,10 +4,11 @@ import { errorText, postgresDetail } from "../errors.ts";
 import { findForeignLedgers, LOCK_NOT_HELD_SQLSTATE, readLedger, recordFailure, UnadoptedForeignLedgerError } from "../ledger/index.ts";
 import { NO_ROLLBACK_FILE, rollbackPinKey, rollbackPinOf } from "../catalog/index.ts";
 import { ChecksumMismatchError, RollbackChangedError, TransactionPoolingError, UnknownVersionError } from "./errors.ts";
-import { executeInTransaction } from "./execute-in-transaction.ts";
+import { executeInTransaction, piecesOf } from "./execute-in-transaction.ts";
+import { batchFrom, executeBatch } from "./execute-batch.ts";
 import { executeOutsideTransaction, needsOutsideTransaction } from "./execute-outside-transaction.ts";
 import { isConnectionLost, MigrationStatementError, sqlstateOf, type MigrationExecutor, type MigrationRun } from "../session/execution.ts";
-import { LockRetriesExhausted } from "../session/retry.ts";
+import { isLockTimeout, LockRetriesExhausted } from "../session/retry.ts";
 import { archivesDataChanges, executeWithArchive } from "./archive.ts";
 import { backupBeforeApply } from "./backup.ts";
 import { applyTenantScoped } from "./tenants.ts";
@@ -152,20 +153,60 @@ async function applySelected(ctx: RunContext, options: ApplyOptions, selected: M
     // So is one whose tables another version's expansion still holds, or another file of this run expands.
     await refuseConflictingExpansions(client, ctx.environment.ledgerSchema, todo);
     await beforeApplying(ctx, client, todo.map((run) => run.migration));
+    const failWith = async (run: MigrationRun, error: unknown) => {
+      // Whatever the file SET outside a transaction must not reach its failure record either.
+      await resetSession(client, ctx.actor, ctx.environment).catch(() => {});
+      report.failed = await recordFailedMigration(run, error);
+      ctx.logger?.warn({ version: run.migration.version, error: report.failed.error }, "migration failed");
+    };
 
-    for (const [index, run] of todo.entries()) {
-      const { migration } = run;
+    const announce = async (index: number) => {
+      const { migration, previous } = todo[index]!;
       await ctx.onProgress?.({
         step: "apply",
         version: migration.version,
-        message: `applying ${migration.version} (${index + 1}/${todo.length}): ${migration.description}${run.previous ? ` (again, it was ${run.previous.status.replace("_", " ")})` : ""}`,
+        message: `applying ${migration.version} (${index + 1}/${todo.length}): ${migration.description}${previous ? ` (again, it was ${previous.status.replace("_", " ")})` : ""}`,
       });
+    };
+    const fitsBatch = (run: MigrationRun) =>
+      executorFor(run.migration, run.statements, ctx.environment) === executeInTransaction && piecesOf(run.migration.sql, run.statements).length === 1;
+    let index = 0;
+    while (index < todo.length) {
+      // Plain files in a row go to the server in one query, each still in its own transaction (src/runner/execute-batch.ts).
+      const batch = batchFrom(client, todo.slice(index), fitsBatch);
+      let retryAfter: unknown;
+      if (batch.length > 0) {
+        await announce(index);
+        const first = index;
+        let started = performance.now();
+        let announced = Promise.resolve();
+        const outcome = await executeBatch(batch, (done) => {
+          const now = performance.now();
+          const { migration } = batch[done]!;
+          report.applied.push({ version: migration.version, description: migration.description, checksum: migration.checksum, durationMs: Math.round(now - started), outsideTransaction: false, lockRetries: 0 });
+          started = now;
+          if (done + 1 < batch.length) announced = announced.then(() => announce(first + done + 1));
+        });
+        await announced;
+        index += outcome.committed;
+        if (outcome.failure === undefined) continue;
+        if (!isLockTimeout(outcome.failure)) {
+          await failWith(todo[index]!, outcome.failure);
+          break;
+        }
+        // A lock not granted in time is tried again as executeInTransaction tries it, this first try counted.
+        retryAfter = outcome.failure;
+      } else {
+        await announce(index);
+      }
+      const run = todo[index]!;
+      const { migration } = run;
       const started = performance.now();
       try {
         const execute = executorFor(migration, run.statements, ctx.environment);
         // Every migration starts from a clean session; executeInTransaction sends the reset with its transaction.
         if (execute !== executeInTransaction) await resetSession(client, ctx.actor, ctx.environment);
-        const result = await execute(run);
+        const result = retryAfter === undefined ? await execute(run) : await executeInTransaction(run, retryAfter);
         report.applied.push({
           version: migration.version,
           description: migration.description,
@@ -174,12 +215,10 @@ async function applySelected(ctx: RunContext, options: ApplyOptions, selected: M
           ...result,
         });
       } catch (error) {
-        // Whatever the file SET outside a transaction must not reach its failure record either.
-        await resetSession(client, ctx.actor, ctx.environment).catch(() => {});
-        report.failed = await recordFailedMigration(run, error);
-        ctx.logger?.warn({ version: migration.version, error: report.failed.error }, "migration failed");
+        await failWith(run, error);
         break;
       }
+      index++;
     }
     await ctx.onProgress?.({
       step: "done",

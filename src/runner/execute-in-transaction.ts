@@ -46,11 +46,12 @@ export function piecesOf(sql: string, statements: readonly Statement[]): Piece[]
  * costs what its own SQL costs. A large file goes as a few pieces in that transaction, the ledger row
  * and COMMIT with the last. On error the whole transaction is rolled back: nothing of the file stays.
  */
-export async function executeInTransaction(run: MigrationRun): Promise<ExecutionResult> {
+export async function executeInTransaction(run: MigrationRun, firstFailure?: unknown): Promise<ExecutionResult> {
   const { client, context, migration } = run;
   const prefix = `${migrationQueryLabel("apply", migration.version)}\n${await sessionResetPrefix(client, context.actor, context.environment)}\nBEGIN; ${transactionTimeoutsSql(context.environment)}\n`;
   const pieces = piecesOf(migration.sql, run.statements);
   let lockRetries = 0;
+  // `firstFailure`: the first try ran elsewhere (in a batch, src/runner/execute-batch.ts) and was not granted its locks in time.
   await withLockRetries(context.environment, { version: migration.version, onProgress: context.onProgress }, async (retry) => {
     lockRetries = retry;
     const record = appliedRecordFor(run, { lockRetries: retry, outsideTransaction: false });
@@ -68,12 +69,12 @@ export async function executeInTransaction(run: MigrationRun): Promise<Execution
       await client.query("ROLLBACK").catch(() => {});
       throw annotate(error, queryStart, migration.sql);
     }
-  });
+  }, firstFailure);
   return { outsideTransaction: false, lockRetries };
 }
 
 /** Postgres reports the error position in the query's text, which starts at `queryStart` of the file: turn it into a line of the file. */
-function annotate(error: unknown, queryStart: number, sql: string): unknown {
+export function annotate(error: unknown, queryStart: number, sql: string): unknown {
   const { code, position } = error as { code?: string; position?: string };
   if (code === "55P03") return error;
   const offset = position ? Number(position) - 1 + queryStart : -1;

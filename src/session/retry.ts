@@ -32,15 +32,18 @@ export class LockRetriesExhausted extends Error {
 
 /**
  * Runs `attempt` and, when it gave up waiting for a lock (SQLSTATE 55P03), runs it again up to
- * environment.lockRetries times. Every other error goes straight to the caller.
+ * environment.lockRetries times. Every other error goes straight to the caller. `firstFailure` is the
+ * lock timeout of a first try made elsewhere: the retries follow it as if `attempt` had thrown it.
  */
 export async function withLockRetries<T>(
   environment: Environment,
   label: { version: string; onProgress?: ProgressListener },
   attempt: (retry: number) => Promise<T>,
+  firstFailure?: unknown,
 ): Promise<T> {
   for (let retry = 0; ; retry++) {
     try {
+      if (retry === 0 && firstFailure !== undefined) throw firstFailure;
       return await attempt(retry);
     } catch (error) {
       if (!isLockTimeout(error)) throw error;

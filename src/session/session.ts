@@ -134,6 +134,15 @@ function resetSessionSql(environment: Environment): string {
  * reset, the reset and the binding go first, in round trips of their own, and the query opens with
  * nothing ("").
  */
+/**
+ * The reset as SQL to open a query, for a caller that cannot make a round trip of its own between the
+ * reset and the query (several migrations in one query): undefined where the actor must be bound
+ * after each reset (behind PgBouncer).
+ */
+export function resetSqlInQuery(client: pg.ClientBase, actor: string, environment: Environment): string | undefined {
+  return actorSurvivesReset(client, actor) ? resetSessionSql(environment) : undefined;
+}
+
 export async function sessionResetPrefix(client: pg.ClientBase, actor: string, environment: Environment): Promise<string> {
   if (actorSurvivesReset(client, actor)) return resetSessionSql(environment);
   await resetSession(client, actor, environment);

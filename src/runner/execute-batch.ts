@@ -1,0 +1,96 @@
+import pg from "pg";
+import { withServerBudget } from "../db/index.ts";
+import { inLedgerSchema } from "../ledger/index.ts";
+import { appliedRecordFor, type MigrationRun } from "../session/execution.ts";
+import { migrationQueryLabel, resetSqlInQuery } from "../session/session.ts";
+import { statementsBudgetMs, transactionTimeoutsSql } from "../session/timeouts.ts";
+import { annotate, PIECE_CHARS } from "./execute-in-transaction.ts";
+
+/** At most this many migrations, and about PIECE_CHARS of their SQL, go to the server in one query. */
+const BATCH_MAX_MIGRATIONS = 100;
+
+/** What a batch did: how many of its migrations committed, in order, and the error that stopped the next one. */
+export interface BatchOutcome {
+  committed: number;
+  /** The failure of migration `committed`, annotated with its line as executeInTransaction does; the later ones did not run. */
+  failure?: unknown;
+}
+
+/**
+ * The migrations that may go in one query, from `runs[0]` on: consecutive files that run plainly in
+ * one transaction (`fits`) and fit in one piece, while the session reset can open the query (the actor
+ * came in the startup packet). None when fewer than two would go.
+ */
+export function batchFrom(client: pg.ClientBase, runs: readonly MigrationRun[], fits: (run: MigrationRun) => boolean): MigrationRun[] {
+  const first = runs[0];
+  if (!first || resetSqlInQuery(client, first.context.actor, first.context.environment) === undefined) return [];
+  const batch: MigrationRun[] = [];
+  let chars = 0;
+  for (const run of runs) {
+    if (batch.length >= BATCH_MAX_MIGRATIONS || !fits(run)) break;
+    chars += run.migration.sql.length;
+    if (batch.length > 0 && chars > PIECE_CHARS) break;
+    batch.push(run);
+  }
+  return batch.length >= 2 ? batch : [];
+}
+
+/**
+ * A pg query that tells each COMMIT as its reply arrives: the server answers a query of several statements
+ * statement by statement, so the client learns each migration's outcome while the server runs the next.
+ */
+class CommitReportingQuery extends pg.Query {
+  constructor(text: string, private readonly onCommit: () => void) {
+    super(text);
+  }
+
+  handleCommandComplete(message: { text?: string; command?: string }, connection: unknown): void {
+    (pg.Query.prototype as unknown as { handleCommandComplete(message: unknown, connection: unknown): void }).handleCommandComplete.call(this, message, connection);
+    if ((message.text ?? message.command) === "COMMIT") this.onCommit();
+  }
+}
+
+/**
+ * Several migrations, each exactly as executeInTransaction runs it (the session reset, BEGIN, the
+ * timeouts, the file, the ledger writes, COMMIT: its own transaction), one after another in one query,
+ * so the server goes from one to the next without waiting for the client. Postgres stops a query at its
+ * first error: the migrations before it stay committed, the failing one is rolled back with its reset,
+ * and the later ones never start, as when they ran one query each. Each migration's query after the
+ * first begins with a notice (`rookery_mark_progress`), which makes the server send the replies it holds
+ * at once, so `onCommitted(index)` is called as each migration commits, not when the whole query ends.
+ */
+export async function executeBatch(runs: readonly MigrationRun[], onCommitted: (index: number) => void): Promise<BatchOutcome> {
+  const { client, context } = runs[0]!;
+  const { environment } = context;
+  const reset = resetSqlInQuery(client, context.actor, environment);
+  if (reset === undefined) throw new Error("executeBatch needs a session whose reset can open the query (batchFrom)");
+  const timeouts = transactionTimeoutsSql(environment);
+  let text = "";
+  // Where each migration's file starts in the query: Postgres's error position is counted from the query's start.
+  const fileStarts: number[] = [];
+  let statements = 0;
+  for (const [index, run] of runs.entries()) {
+    const mark = index === 0 ? "" : `${inLedgerSchema(`SELECT public.rookery_mark_progress(${pg.escapeLiteral(run.migration.version)});`, environment.ledgerSchema)}\n`;
+    text += `${migrationQueryLabel("apply", run.migration.version)}\n${reset}\n${mark}BEGIN; ${timeouts}\n`;
+    fileStarts.push(text.length);
+    text += `${run.migration.sql}\n;${appliedRecordFor(run, { lockRetries: 0, outsideTransaction: false })}\nCOMMIT;\n`;
+    statements += run.statements.length + 1;
+  }
+  let committed = 0;
+  try {
+    await withServerBudget(client, statementsBudgetMs(environment, statements), () =>
+      new Promise<void>((resolve, reject) => {
+        const query = new CommitReportingQuery(text, () => onCommitted(committed++));
+        query.once("end", () => resolve());
+        query.once("error", reject);
+        void client.query(query);
+      }),
+    );
+    return { committed };
+  } catch (error) {
+    // Nothing is open: the failing migration's transaction ended with its error (a lost connection takes it too).
+    await client.query("ROLLBACK").catch(() => {});
+    const failed = runs[committed];
+    return { committed, failure: failed ? annotate(error, -fileStarts[committed]!, failed.migration.sql) : error };
+  }
+}
