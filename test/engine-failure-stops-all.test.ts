@@ -69,3 +69,24 @@ describe("a failing migration in the middle of apply --all", async () => {
     expect(await query(url, "SELECT 1 FROM information_schema.tables WHERE table_name IN ('fine', 'broken', 'own')")).toEqual([]);
   });
 });
+
+describe("progress of a run of plain migrations", async () => {
+  const url = await createTestDatabase("engine-progress");
+  const files: Record<string, string> = {};
+  for (let index = 1; index <= 6; index++) files[`2025_11_05/00${index}_t${index}.sql`] = index === 5 ? "CREATE TABLE t5 (id bigint);\nUPDATE t5 SET nope = 1;\n" : `CREATE TABLE t${index} (id bigint);\n`;
+  const dir = migrationsFolder(files);
+
+  it("tells each migration once, in order, up to the one that failed; none after it starts", async () => {
+    const ctx = runContext(testEnvironment(url), dir);
+    const report = await applyMigrations(ctx);
+    expect(report.applied.map((step) => step.version)).toEqual(["20251105_000001", "20251105_000002", "20251105_000003", "20251105_000004"]);
+    expect(report.applied.every((step) => step.durationMs >= 0 && !step.outsideTransaction && step.lockRetries === 0)).toBe(true);
+    expect(report.failed).toMatchObject({ version: "20251105_000005", sqlstate: "42703" });
+    expect(report.failed?.error).toContain("2025_11_05/005_t5.sql:2:");
+    const applying = ctx.progress.filter((event) => event.step === "apply").map((event) => event.message.split(":")[0]);
+    expect(applying).toEqual([1, 2, 3, 4, 5].map((index) => `applying 20251105_00000${index} (${index}/6)`));
+    const tables = (await query<{ name: string }>(url, "SELECT table_name AS name FROM information_schema.tables WHERE table_name LIKE 't_' ORDER BY 1")).map((row) => row.name);
+    expect(tables).toEqual(["t1", "t2", "t3", "t4"]);
+    expect((await ledgerRows(url)).map((row) => row.status)).toEqual(["applied", "applied", "applied", "applied", "failed"]);
+  });
+});

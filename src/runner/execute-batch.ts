@@ -7,7 +7,7 @@ import { statementsBudgetMs, transactionTimeoutsSql } from "../session/timeouts.
 import { annotate, PIECE_CHARS } from "./execute-in-transaction.ts";
 
 /** At most this many migrations, and about PIECE_CHARS of their SQL, go to the server in one query. */
-const BATCH_MAX_MIGRATIONS = 100;
+export const BATCH_MAX_MIGRATIONS = 100;
 
 /** What a batch did: how many of its migrations committed, in order, and the error that stopped the next one. */
 export interface BatchOutcome {
@@ -35,11 +35,16 @@ export function batchFrom(client: pg.ClientBase, runs: readonly MigrationRun[], 
   return batch.length >= 2 ? batch : [];
 }
 
+/** The statement that opens each migration of a batch after the first, after its reset: see executeBatch. */
+export function progressMarkSql(label: string, schema: string): string {
+  return `${inLedgerSchema(`SELECT public.rookery_mark_progress(${pg.escapeLiteral(label)});`, schema)}\n`;
+}
+
 /**
  * A pg query that tells each COMMIT as its reply arrives: the server answers a query of several statements
  * statement by statement, so the client learns each migration's outcome while the server runs the next.
  */
-class CommitReportingQuery extends pg.Query {
+export class CommitReportingQuery extends pg.Query {
   constructor(text: string, private readonly onCommit: () => void) {
     super(text);
   }
@@ -70,15 +75,27 @@ export async function executeBatch(runs: readonly MigrationRun[], onCommitted: (
   const fileStarts: number[] = [];
   let statements = 0;
   for (const [index, run] of runs.entries()) {
-    const mark = index === 0 ? "" : `${inLedgerSchema(`SELECT public.rookery_mark_progress(${pg.escapeLiteral(run.migration.version)});`, environment.ledgerSchema)}\n`;
+    const mark = index === 0 ? "" : progressMarkSql(`applying ${run.migration.version}`, environment.ledgerSchema);
     text += `${migrationQueryLabel("apply", run.migration.version)}\n${reset}\n${mark}BEGIN; ${timeouts}\n`;
     fileStarts.push(text.length);
     text += `${run.migration.sql}\n;${appliedRecordFor(run, { lockRetries: 0, outsideTransaction: false })}\nCOMMIT;\n`;
     statements += run.statements.length + 1;
   }
+  const outcome = await runBatchQuery(client, text, statementsBudgetMs(environment, statements), onCommitted);
+  const failed = runs[outcome.committed];
+  if (outcome.failure === undefined || !failed) return outcome;
+  return { committed: outcome.committed, failure: annotate(outcome.failure, -fileStarts[outcome.committed]!, failed.migration.sql) };
+}
+
+/**
+ * Sends a batch's query and tells each COMMIT as it arrives. On an error the failing transaction is
+ * rolled back (Postgres skipped the rest of the query), and the error is returned beside the count of
+ * what committed before it.
+ */
+export async function runBatchQuery(client: pg.ClientBase, text: string, serverBudgetMs: number, onCommitted: (index: number) => void): Promise<BatchOutcome> {
   let committed = 0;
   try {
-    await withServerBudget(client, statementsBudgetMs(environment, statements), () =>
+    await withServerBudget(client, serverBudgetMs, () =>
       new Promise<void>((resolve, reject) => {
         const query = new CommitReportingQuery(text, () => onCommitted(committed++));
         query.once("end", () => resolve());
@@ -88,9 +105,7 @@ export async function executeBatch(runs: readonly MigrationRun[], onCommitted: (
     );
     return { committed };
   } catch (error) {
-    // Nothing is open: the failing migration's transaction ended with its error (a lost connection takes it too).
     await client.query("ROLLBACK").catch(() => {});
-    const failed = runs[committed];
-    return { committed, failure: failed ? annotate(error, -fileStarts[committed]!, failed.migration.sql) : error };
+    return { committed, failure: error };
   }
 }

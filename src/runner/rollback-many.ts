@@ -3,7 +3,13 @@ import { compareNames } from "../catalog/read.ts";
 import { RookeryError, UsageError } from "../errors.ts";
 import { readLedger, readLedgerForRollback, type LedgerEntry } from "../ledger/index.ts";
 import { openExpansionVersions } from "../expand/index.ts";
-import { rollbackInSession, storedScriptStatements, type RollbackRun } from "./rollback.ts";
+import { rollbackFailed, rollbackInSession, rollbackStarts, storedScriptStatements, type RollbackRun } from "./rollback.ts";
+import { rollbackBatch, rollbackBatchSize, type BatchedRollback } from "./rollback-batch.ts";
+import { BATCH_MAX_MIGRATIONS } from "./execute-batch.ts";
+import { wantsArchiveRestore } from "./archive.ts";
+import { needsOutsideTransaction } from "./execute-outside-transaction.ts";
+import { rollbackCandidateOf } from "./rollback-safety.ts";
+import { isLockTimeout } from "../session/retry.ts";
 import type { Statement } from "../analysis/parse.ts";
 import { withLedgerClient, withRunnerSession } from "../session/session.ts";
 import type { RollbackReport, RunContext } from "./types.ts";
@@ -122,17 +128,92 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
       parsed.delete(entry.version);
       return result;
     };
-    for (const [index, entry] of targets.entries()) {
-      await ctx.onProgress?.({ step: "rollback", version: entry.version, message: `rolling back ${entry.version} (${index + 1}/${targets.length})` });
+    const announce = (index: number) => ctx.onProgress?.({ step: "rollback", version: targets[index]!.version, message: `rolling back ${targets[index]!.version} (${index + 1}/${targets.length})` });
+    const stopAt = (index: number, error: unknown) => {
+      if (!(error instanceof RookeryError)) throw error;
+      report.failed = { version: targets[index]!.version, error: error.message };
+      report.notRun = targets.slice(index + 1).map((later) => later.version);
+    };
+    /** A version that may go in a batch: its script parsed, in one transaction, no archive to restore, no open expansion. */
+    const batchable = (entry: LedgerEntry): BatchedRollback | undefined => {
+      if (expansions.has(entry.version)) return undefined;
+      const row = ledger.get(entry.version);
+      if (!row || row.status !== "applied" || row.rollbackScript === null || wantsArchiveRestore(row.rollbackScript)) return undefined;
+      parse(entry);
+      const statements = parsed.get(entry.version);
+      if (!statements || statements instanceof Error || needsOutsideTransaction(statements)) return undefined;
+      return { version: entry.version, candidate: rollbackCandidateOf(entry.version, row), statements, currentAfter: currentAfter(entry.version) };
+    };
+    let index = 0;
+    while (index < targets.length) {
+      let firstFailure: unknown;
+      // After the first version (its reason bound), plain rollbacks in a row go to the server in one query (src/runner/rollback-batch.ts).
+      const reasonEventId = run.reasonEventId;
+      const items: BatchedRollback[] = [];
+      if (reasonEventId !== undefined) {
+        for (const entry of targets.slice(index, index + BATCH_MAX_MIGRATIONS)) {
+          const item = batchable(entry);
+          if (!item) break;
+          items.push(item);
+        }
+      }
+      const size = rollbackBatchSize(client, ctx, items);
+      if (size > 0) {
+        const batch = items.slice(0, size);
+        const first = index;
+        const starts = async (at: number) => {
+          await announce(first + at);
+          await ctx.onProgress?.(rollbackStarts(batch[at]!.version, batch[at]!.candidate, false));
+        };
+        await starts(0);
+        let started = performance.now();
+        let told = Promise.resolve();
+        const outcome = await rollbackBatch(ctx, client, batch, { reasonEventId: reasonEventId!, lockPid }, (done) => {
+          const now = performance.now();
+          const { version, candidate } = batch[done]!;
+          report.rolledBack.push({ environment: ctx.environment.name, version, reason, durationMs: Math.round(now - started), safety: candidate.safety });
+          parsed.delete(version);
+          started = now;
+          told = told.then(async () => {
+            await ctx.onProgress?.({ step: "done", version, message: `${version} rolled back` });
+            if (done + 1 < batch.length) await starts(done + 1);
+          });
+        });
+        await told;
+        index += outcome.committed;
+        if (outcome.failure === undefined) continue;
+        if (!isLockTimeout(outcome.failure)) {
+          try {
+            await rollbackFailed(ctx, client, { version: targets[index]!.version, reason, outside: false }, outcome.failure);
+          } catch (error) {
+            stopAt(index, error);
+          }
+          break;
+        }
+        // A lock not granted in time is tried again as rollbackInSession tries it, this first try counted.
+        firstFailure = outcome.failure;
+      } else {
+        await announce(index);
+      }
+      const entry = targets[index]!;
       try {
-        const read = { entry: ledger.get(entry.version), expansionOpen: expansions.has(entry.version), run, currentAfter: currentAfter(entry.version), statements: () => statementsOf(entry), meanwhile: () => parse(targets[index + 1]), lockPid };
+        const read = {
+          entry: ledger.get(entry.version),
+          expansionOpen: expansions.has(entry.version),
+          run,
+          currentAfter: currentAfter(entry.version),
+          statements: () => statementsOf(entry),
+          meanwhile: () => parse(targets[index + 1]),
+          lockPid,
+          announced: firstFailure !== undefined,
+          firstFailure,
+        };
         report.rolledBack.push(await rollbackInSession(ctx, client, { version: entry.version, reason }, reason, read));
       } catch (error) {
-        if (!(error instanceof RookeryError)) throw error;
-        report.failed = { version: entry.version, error: error.message };
-        report.notRun = targets.slice(index + 1).map((later) => later.version);
+        stopAt(index, error);
         break;
       }
+      index++;
     }
     await ctx.onProgress?.({
       step: "done",

@@ -13,6 +13,8 @@ import { isConnectionLost, LEDGER_WRITER_SQL, sqlstateOf } from "../session/exec
 import { databaseLabel, migrationQueryLabel, resetSession, sessionResetPrefix, withRunnerSession } from "../session/session.ts";
 import { runnableStatements } from "./statements.ts";
 import { statementsBudgetMs, transactionTimeoutsSql } from "../session/timeouts.ts";
+import type { ProgressEvent } from "../session/context.ts";
+import type { RollbackCandidate } from "./rollback-safety.ts";
 import type { RollbackOptions, RollbackReport, RunContext } from "./types.ts";
 
 /** `meanwhile` runs once the first query is on its way (node-pg writes it at once on an idle client). */
@@ -84,6 +86,10 @@ export interface ReadAhead {
   meanwhile: () => void;
   /** The server process holding the migration lock; the copied ledger writes check they run there. */
   lockPid: number;
+  /** Its progress was told already (its first try was in a batch, src/runner/rollback-batch.ts). */
+  announced?: boolean;
+  /** The lock timeout of that first try: the retries follow it. */
+  firstFailure?: unknown;
 }
 
 /**
@@ -107,6 +113,16 @@ async function inOneTrip(client: pg.ClientBase, sql: string, meanwhile?: () => v
   }
 }
 
+/** The progress event that a version's rollback starts, with its safety check. */
+export function rollbackStarts(version: string, candidate: RollbackCandidate, outside: boolean): ProgressEvent {
+  return {
+    step: "rollback",
+    version,
+    message: `rolling back ${version} (${candidate.description})${outside ? " outside a transaction" : ""}; safety check: ${candidate.safety}`,
+    detail: { safety: candidate.safety, outsideTransaction: outside },
+  };
+}
+
 /**
  * One rollback on the run's session, which holds the migration lock (`rollbackMigration` for one
  * version, `rollbackMigrations` for several in one run, which passes what it read of the ledger).
@@ -121,12 +137,7 @@ export async function rollbackInSession(ctx: RunContext, client: pg.Client, opti
   const statements = read ? read.statements() : storedScriptStatements(version, candidate.rollbackScript);
   const outside = needsOutsideTransaction(statements);
   const label = { version, onProgress: ctx.onProgress };
-  await ctx.onProgress?.({
-    step: "rollback",
-    version,
-    message: `rolling back ${version} (${candidate.description})${outside ? " outside a transaction" : ""}; safety check: ${candidate.safety}`,
-    detail: { safety: candidate.safety, outsideTransaction: outside },
-  });
+  if (!read?.announced) await ctx.onProgress?.(rollbackStarts(version, candidate, outside));
   const started = performance.now();
   let lockRetries = 0;
   // After the first query of the transaction, which ends as the ledger writer (LEDGER_WRITER_SQL).
@@ -164,22 +175,10 @@ ${candidate.rollbackScript}
             ? inTransaction(client, sql, record, read?.meanwhile)
             : inOneTrip(client, `${sql}${rollbackCopiedRecordSql({ version, detail: { lockRetries, outsideTransaction: false, safety: candidate.safety }, currentAfter: read.currentAfter, lockPid: read.lockPid }, copyFrom, schema)}\nCOMMIT;`, read.meanwhile),
         );
-      });
+      }, read?.firstFailure);
     }
   } catch (error) {
-    if (isConnectionLost(error)) {
-      throw new ConnectionLostError(`rolling back ${version}`, error, await ledgerAfterLoss(ctx, version, outside));
-    }
-    const cause = error instanceof LockRetriesExhausted ? error.lastError : error;
-    const sqlstate = sqlstateOf(error);
-    if (sqlstate === LOCK_NOT_HELD_SQLSTATE) {
-      throw new TransactionPoolingError(databaseLabel(ctx.environment.databaseUrl), `the rollback of ${version} ran on a server connection that does not hold the migration lock; it was undone`);
-    }
-    const message = error instanceof LockRetriesExhausted ? error.message : errorText(cause);
-    await resetSession(client, ctx.actor, ctx.environment).catch(() => {});
-    const postgres = postgresDetail(cause);
-    await recordRollbackFailure(client, schema, { version, actor: ctx.actor, reason, error: message, detail: { sqlstate, outsideTransaction: outside, postgresDetail: postgres.detail, postgresHint: postgres.hint } });
-    throw new RollbackFailedError(version, message, sqlstate, error instanceof LockRetriesExhausted);
+    return rollbackFailed(ctx, client, { version, reason, outside }, error);
   }
   const report: RollbackReport = {
     environment: ctx.environment.name,
@@ -190,4 +189,26 @@ ${candidate.rollbackScript}
   };
   await ctx.onProgress?.({ step: "done", version, message: `${version} rolled back` });
   return report;
+}
+
+/**
+ * A rollback that failed: a lost connection says what the ledger holds now; a transaction moved off
+ * the lock's server process is refused; any other failure is recorded (event and critical
+ * notification, in a transaction of its own) and thrown as RollbackFailedError.
+ */
+export async function rollbackFailed(ctx: RunContext, client: pg.Client, failed: { version: string; reason: string; outside: boolean }, error: unknown): Promise<never> {
+  const { version, reason, outside } = failed;
+  if (isConnectionLost(error)) {
+    throw new ConnectionLostError(`rolling back ${version}`, error, await ledgerAfterLoss(ctx, version, outside));
+  }
+  const cause = error instanceof LockRetriesExhausted ? error.lastError : error;
+  const sqlstate = sqlstateOf(error);
+  if (sqlstate === LOCK_NOT_HELD_SQLSTATE) {
+    throw new TransactionPoolingError(databaseLabel(ctx.environment.databaseUrl), `the rollback of ${version} ran on a server connection that does not hold the migration lock; it was undone`);
+  }
+  const message = error instanceof LockRetriesExhausted ? error.message : errorText(cause);
+  await resetSession(client, ctx.actor, ctx.environment).catch(() => {});
+  const postgres = postgresDetail(cause);
+  await recordRollbackFailure(client, ctx.environment.ledgerSchema, { version, actor: ctx.actor, reason, error: message, detail: { sqlstate, outsideTransaction: outside, postgresDetail: postgres.detail, postgresHint: postgres.hint } });
+  throw new RollbackFailedError(version, message, sqlstate, error instanceof LockRetriesExhausted);
 }
