@@ -104,15 +104,24 @@ async function rollbackSeveral(io: CliIO, values: SeveralValues, positionals: st
   }
   const options = { to: values.to === undefined ? undefined : parseVersion(values.to), last: lastCount(values.last), reason: requiredReason(values.reason) };
   const { environment, catalog, config } = lazyTargetFor(values, io);
-  const versions = await rollbackTargets(environment, options);
-  await enforcePolicyAtCli(io, { config, environment, catalog }, {
-    kind: "rollback",
-    versions,
-    overridePolicy: values["override-policy"] ?? false,
-    reason: options.reason,
-  });
-  io.stderr(versions.length > 0 ? `rolling back ${versions.length} version(s), newest first: ${versions.join(", ")}\n` : "nothing to roll back\n");
-  const report = await rollbackMigrations({ environment, catalog, actor: cliActor(io.env), onProgress: progressTo(io) }, options);
+  const overridePolicy = values["override-policy"] ?? false;
+  const list = (versions: string[]) => {
+    io.stderr(versions.length > 0 ? `rolling back ${versions.length} version(s), newest first: ${versions.join(", ")}\n` : "nothing to roll back\n");
+  };
+  const policy = { kind: "rollback" as const, overridePolicy, reason: options.reason };
+  let onTargets: ((versions: string[]) => void) | undefined = list;
+  if (overridePolicy) {
+    // An override is recorded with the versions it lets through: they are listed first, on a connection of their own.
+    const versions = await rollbackTargets(environment, options);
+    await enforcePolicyAtCli(io, { config, environment, catalog }, { ...policy, versions });
+    list(versions);
+    onTargets = undefined;
+  } else {
+    // A rollback's policy is the environment's (freezes, windows), whatever the versions: checked first, and
+    // the run lists its versions once it holds the lock, instead of a connection of its own to list them.
+    await enforcePolicyAtCli(io, { config, environment, catalog }, { ...policy, versions: undefined });
+  }
+  const report = await rollbackMigrations({ environment, catalog, actor: cliActor(io.env), onProgress: progressTo(io) }, { ...options, onTargets });
   if (values.json) printJson(io, { ok: !report.failed, ...report, failed: report.failed ?? null });
   else printSeveral(io, report);
   return report.failed ? EXIT.failed : EXIT.ok;

@@ -26,6 +26,8 @@ export interface RollbackManyOptions {
   versions?: string[];
   /** One reason for every version of the run. */
   reason: string;
+  /** Told the versions the run rolls back, newest first, once it holds the lock and before any runs (the CLI lists them). */
+  onTargets?: (versions: string[]) => void | Promise<void>;
 }
 
 export interface RollbackManyReport {
@@ -98,6 +100,7 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
     const expansions = await openExpansionVersions(client, ctx.environment.ledgerSchema);
     await parser;
     const targets = targetsOf(ledger, options);
+    await options.onTargets?.(targets.map((entry) => entry.version));
     const scriptless = targets.filter((entry) => entry.rollbackScript === null).map((entry) => entry.version);
     if (scriptless.length > 0) {
       throw new RookeryError(`${scriptless.join(", ")} ${scriptless.length === 1 ? "has" : "have"} no rollback script stored, so the run cannot go past ${scriptless.length === 1 ? "it" : "them"}; nothing was rolled back`, {
