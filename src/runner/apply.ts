@@ -185,7 +185,11 @@ async function applySelected(ctx: RunContext, options: ApplyOptions, selected: M
           const { migration } = batch[done]!;
           report.applied.push({ version: migration.version, description: migration.description, checksum: migration.checksum, durationMs: Math.round(now - started), outsideTransaction: false, lockRetries: 0 });
           started = now;
-          if (done + 1 < batch.length) announced = announced.then(() => announce(first + done + 1));
+          if (done + 1 < batch.length) {
+            announced = announced.then(() => announce(first + done + 1));
+            // Awaited once the batch ends: a listener that failed meanwhile is not an unhandled rejection.
+            announced.catch(() => {});
+          }
         });
         await announced;
         index += outcome.committed;

@@ -181,6 +181,8 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
             await ctx.onProgress?.({ step: "done", version, message: `${version} rolled back` });
             if (done + 1 < batch.length) await starts(done + 1);
           });
+          // Awaited once the batch ends: a listener that failed meanwhile is not an unhandled rejection.
+          told.catch(() => {});
         });
         await told;
         index += outcome.committed;
