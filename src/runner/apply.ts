@@ -173,7 +173,7 @@ async function applySelected(ctx: RunContext, options: ApplyOptions, selected: M
     let index = 0;
     while (index < todo.length) {
       // Plain files in a row go to the server in one query, each still in its own transaction (src/runner/execute-batch.ts).
-      const batch = batchFrom(client, todo.slice(index), fitsBatch);
+      const batch = batchFrom(client, todo, index, fitsBatch);
       let retryAfter: unknown;
       if (batch.length > 0) {
         await announce(index);

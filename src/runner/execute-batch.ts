@@ -17,17 +17,17 @@ export interface BatchOutcome {
 }
 
 /**
- * The migrations that may go in one query, from `runs[0]` on: consecutive files that run plainly in
+ * The migrations that may go in one query, from `runs[start]` on: consecutive files that run plainly in
  * one transaction (`fits`) and fit in one piece, while the session reset can open the query (the actor
  * came in the startup packet). None when fewer than two would go.
  */
-export function batchFrom(client: pg.ClientBase, runs: readonly MigrationRun[], fits: (run: MigrationRun) => boolean): MigrationRun[] {
-  const first = runs[0];
+export function batchFrom(client: pg.ClientBase, runs: readonly MigrationRun[], start: number, fits: (run: MigrationRun) => boolean): MigrationRun[] {
+  const first = runs[start];
   if (!first || resetSqlInQuery(client, first.context.actor, first.context.environment) === undefined) return [];
   const batch: MigrationRun[] = [];
   let chars = 0;
-  for (const run of runs) {
-    if (batch.length >= BATCH_MAX_MIGRATIONS || !fits(run)) break;
+  for (const run of runs.slice(start, start + BATCH_MAX_MIGRATIONS)) {
+    if (!fits(run)) break;
     chars += run.migration.sql.length;
     if (batch.length > 0 && chars > PIECE_CHARS) break;
     batch.push(run);
