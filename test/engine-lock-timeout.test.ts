@@ -112,3 +112,39 @@ describe("a migration queued behind a long transaction", async () => {
     }
   });
 });
+
+describe("a migration queued behind a long transaction in the middle of a run of plain migrations", async () => {
+  const url = await createTestDatabase("engine-locktimeout-run");
+  await query(url, "CREATE TABLE orders (id bigint PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 100)");
+  const dir = migrationsFolder({
+    "2025_11_02/001_customers.sql": "CREATE TABLE customers (id bigint PRIMARY KEY);\n",
+    "2025_11_02/002_add_note.sql": "ALTER TABLE orders ADD COLUMN note text;\n",
+    "2025_11_02/003_invoices.sql": "CREATE TABLE invoices (id bigint PRIMARY KEY);\n",
+  });
+
+  it("keeps the ones before it, retries it with the first try counted, then applies the rest", async () => {
+    const blocker = await openTransactionReading(url);
+    const ctx = runContext(testEnvironment(url, { lockTimeout: 300, lockRetries: 3 }), dir);
+    ctx.onProgress = async (event) => {
+      ctx.progress.push(event);
+      if (event.step === "retry") await blocker.query("COMMIT").catch(() => {});
+    };
+    try {
+      const report = await applyMigrations(ctx);
+      expect(report.failed).toBeUndefined();
+      expect(report.applied.map((step) => [step.version, step.lockRetries])).toEqual([
+        ["20251102_000001", 0],
+        ["20251102_000002", 1],
+        ["20251102_000003", 0],
+      ]);
+      const retries = ctx.progress.filter((event) => event.step === "retry");
+      expect(retries.map((event) => [event.version, event.message.includes("retry 1/3")])).toEqual([["20251102_000002", true]]);
+      expect(ctx.progress.filter((event) => event.step === "apply").map((event) => event.version)).toEqual(["20251102_000001", "20251102_000002", "20251102_000003"]);
+      expect(await columnsOf(url, "orders")).toEqual(["id", "note"]);
+      expect((await ledgerRows(url)).map((row) => row.status)).toEqual(["applied", "applied", "applied"]);
+    } finally {
+      await blocker.query("COMMIT").catch(() => {});
+      await blocker.end();
+    }
+  });
+});
