@@ -41,8 +41,9 @@ export function progressMarkSql(label: string, schema: string): string {
 }
 
 /**
- * A pg query that tells each COMMIT as its reply arrives: the server answers a query of several statements
- * statement by statement, so the client learns each migration's outcome while the server runs the next.
+ * A pg query that tells each COMMIT as its reply arrives. Postgres replies to a query of several
+ * statements one statement after another, and sends what it holds at once when a notice follows
+ * (`progressMarkSql`), so the client learns each migration's outcome while the server runs the next.
  */
 export class CommitReportingQuery extends pg.Query {
   constructor(text: string, private readonly onCommit: () => void) {
