@@ -111,3 +111,18 @@ describe("a plan one migration cached does not decide what the next one reads", 
     expect(await query(url, "SELECT label FROM seen_third")).toEqual([{ label: "replaced" }]);
   });
 });
+
+describe("the dead-connection guards after a reset", async () => {
+  const url = await createTestDatabase("session-guards");
+  const dir = migrationsFolder({
+    "2025_12_04/001_unguard.sql": "CREATE TABLE guarded (id bigint);\nSET idle_session_timeout = 0;\nSET idle_in_transaction_session_timeout = 0;\nSET tcp_keepalives_idle = 0;\n",
+    "2025_12_04/002_look.sql":
+      "CREATE TABLE guards_seen AS SELECT current_setting('idle_session_timeout') AS idle, current_setting('idle_in_transaction_session_timeout') AS idle_in_transaction, current_setting('tcp_keepalives_idle') AS keepalives_idle;\n",
+  });
+
+  it("are set again for the next migration, whatever the one before SET", async () => {
+    const report = await applyMigrations(runContext(testEnvironment(url, { statementTimeout: 60_000, queryDeadlineGrace: 5_000 }), dir));
+    expect(report.failed).toBeUndefined();
+    expect(await query(url, "SELECT * FROM guards_seen")).toEqual([{ idle: "65s", idle_in_transaction: "65s", keepalives_idle: "10" }]);
+  });
+});
