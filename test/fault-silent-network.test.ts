@@ -118,4 +118,33 @@ describe("the network goes silent in the middle of a migration (no reset, TCP st
     expect(report.failed).toBeUndefined();
     expect((await ledgerRows(idleTarget)).map((row) => row.status)).toEqual(["applied", "applied"]);
   });
+
+  it("a run of plain migrations sent as one query is called dead within one migration's budget, not the whole run's", async () => {
+    const batchTarget = await createTestDatabase("fault-silent-batch");
+    const batchProxy = await startFaultProxyFor(batchTarget);
+    const files: Record<string, string> = { "2025_11_01/001_first.sql": "CREATE TABLE t001 (id int);\n", "2025_11_01/002_slow.sql": "SELECT pg_sleep(1);\nCREATE TABLE t002 (id int);\n" };
+    for (let index = 3; index <= 30; index += 1) files[`2025_11_01/${String(index).padStart(3, "0")}_next.sql`] = `CREATE TABLE t${String(index).padStart(3, "0")} (id int);\n`;
+    const many = migrationsFolder(files);
+    const started = Date.now();
+    const run = rookery(["apply", "--all", "--dir", many, "--config", configFile({ production: { databaseUrl: batchProxy.urlFor(batchTarget), ...settings } })], {});
+    await waitUntil(
+      // The batch's text is longer than pg_stat_activity keeps: the sleep shows as its wait event.
+      async () => (await query(batchTarget, "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND pid <> pg_backend_pid()")).length > 0,
+      "the batch to reach the sleep",
+      10_000,
+    );
+    batchProxy.drop();
+    const result = await run;
+    // One migration's budget (3 statements x 1.5 s, plus 1 s grace) from the last COMMIT heard, never 30 migrations' (over 90 s).
+    expect(result.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(result.stderr).toContain("no answer from");
+    // The server had the whole query: what it committed is in the ledger, and a runner on a working network
+    // (once the abandoned session has ended and freed the lock) applies the rest, nothing twice.
+    const next = await rookery(["apply", "--all", "--dir", many, "--config", configFile({ production: { databaseUrl: batchTarget, ...settings } })], {});
+    expect(next.code).toBe(0);
+    expect((await ledgerRows(batchTarget)).filter((row) => row.status === "applied")).toHaveLength(30);
+    const events = await query<{ n: number }>(batchTarget, "SELECT count(*)::int AS n FROM migration_events WHERE event = 'applied'");
+    expect(events[0]!.n).toBe(30);
+  }, 60_000);
 });

@@ -49,6 +49,8 @@ interface DeadlineState {
   /** Queries sent and not yet answered, and when the last one was sent or answered. */
   inFlight: number;
   lastActivity: number;
+  /** Starts the deadline of the query in flight again (`renewDeadline`). */
+  renew?: () => void;
 }
 
 const states = new WeakMap<pg.ClientBase, DeadlineState>();
@@ -79,10 +81,15 @@ export function armDeadlines(client: pg.ClientBase, deadline: QueryDeadline, lab
     // setTimeout fires at once past 2^31-1 ms (24.8 days): a budget that long (a file of 70,000
     // statements at the statement timeout each) is as good as none.
     const bounded = Number.isFinite(serverBudgetMs) && serverBudgetMs + graceMs <= MAX_TIMER_MS;
-    const timer = bounded ? setTimeout(() => expire(), serverBudgetMs + graceMs) : undefined;
+    let timer = bounded ? setTimeout(() => expire(), serverBudgetMs + graceMs) : undefined;
     // Unbounded (a concurrent index build, statementTimeout 0): the server is asked whether it still works on it.
     const stopWatching = bounded ? undefined : state.deadline.watchdog?.(client, expire);
     let done = false;
+    state.renew = () => {
+      if (done || timer === undefined) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => expire(), serverBudgetMs + graceMs);
+    };
     return () => {
       if (done) return;
       done = true;
@@ -123,6 +130,24 @@ export function armDeadlines(client: pg.ClientBase, deadline: QueryDeadline, lab
       },
     );
   };
+}
+
+/**
+ * The query in flight on `client` (one of a session's, which sends one at a time) gets its whole
+ * deadline again from now: a query of several migrations (src/runner/execute-batch.ts) renews it as
+ * each one commits, so each migration has its own budget, as when each went as a query of its own,
+ * and a silent network is noticed within one migration's budget, not the whole batch's.
+ */
+export function renewDeadline(client: pg.ClientBase): void {
+  states.get(client)?.renew?.();
+}
+
+/**
+ * Why the client closed the connection, once a deadline passed: a submittable query (a cursor, a batch)
+ * fails with pg's own "Connection terminated", which this replaces, as a plain query's error is.
+ */
+export function silenceOf(client: pg.ClientBase): ConnectionSilentError | undefined {
+  return states.get(client)?.silent;
 }
 
 /**

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { withServerBudget } from "../db/index.ts";
+import { renewDeadline, silenceOf, withServerBudget } from "../db/index.ts";
 import { inLedgerSchema } from "../ledger/index.ts";
 import { appliedRecordFor, type MigrationRun } from "../session/execution.ts";
 import { migrationQueryLabel, resetSqlInQuery } from "../session/session.ts";
@@ -74,13 +74,14 @@ export async function executeBatch(runs: readonly MigrationRun[], onCommitted: (
   let text = "";
   // Where each migration's file starts in the query: Postgres's error position is counted from the query's start.
   const fileStarts: number[] = [];
+  // Each migration's own budget, the largest of the batch: the deadline starts again at every COMMIT (runBatchQuery).
   let statements = 0;
   for (const [index, run] of runs.entries()) {
     const mark = index === 0 ? "" : progressMarkSql(`applying ${run.migration.version}`, environment.ledgerSchema);
     text += `${migrationQueryLabel("apply", run.migration.version)}\n${reset}\n${mark}BEGIN; ${timeouts}\n`;
     fileStarts.push(text.length);
     text += `${run.migration.sql}\n;${appliedRecordFor(run, { lockRetries: 0, outsideTransaction: false })}\nCOMMIT;\n`;
-    statements += run.statements.length + 1;
+    statements = Math.max(statements, run.statements.length + 1);
   }
   const outcome = await runBatchQuery(client, text, statementsBudgetMs(environment, statements), onCommitted);
   const failed = runs[outcome.committed];
@@ -89,7 +90,8 @@ export async function executeBatch(runs: readonly MigrationRun[], onCommitted: (
 }
 
 /**
- * Sends a batch's query and tells each COMMIT as it arrives. On an error the failing transaction is
+ * Sends a batch's query and tells each COMMIT as it arrives. `serverBudgetMs` is one migration's:
+ * the client's deadline starts again as each commits. On an error the failing transaction is
  * rolled back (Postgres skipped the rest of the query), and the error is returned beside the count of
  * what committed before it.
  */
@@ -98,7 +100,10 @@ export async function runBatchQuery(client: pg.ClientBase, text: string, serverB
   try {
     await withServerBudget(client, serverBudgetMs, () =>
       new Promise<void>((resolve, reject) => {
-        const query = new CommitReportingQuery(text, () => onCommitted(committed++));
+        const query = new CommitReportingQuery(text, () => {
+          renewDeadline(client);
+          onCommitted(committed++);
+        });
         query.once("end", () => resolve());
         query.once("error", reject);
         void client.query(query);
@@ -107,6 +112,6 @@ export async function runBatchQuery(client: pg.ClientBase, text: string, serverB
     return { committed };
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
-    return { committed, failure: error };
+    return { committed, failure: silenceOf(client) ?? error };
   }
 }

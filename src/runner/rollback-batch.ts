@@ -51,6 +51,7 @@ export async function rollbackBatch(
   if (reset === undefined) throw new Error("rollbackBatch needs a session whose reset can open the query (rollbackBatchSize)");
   const timeouts = transactionTimeoutsSql(environment);
   let text = "";
+  // Each rollback's own budget, the largest of the batch: the deadline starts again at every COMMIT (runBatchQuery).
   let statements = 0;
   for (const [index, item] of items.entries()) {
     const mark = index === 0 ? "" : progressMarkSql(`rolling back ${item.version}`, environment.ledgerSchema);
@@ -60,7 +61,7 @@ export async function rollbackBatch(
       environment.ledgerSchema,
     );
     text += `${migrationQueryLabel("rollback", item.version)}\n${reset}\n${mark}BEGIN; ${timeouts}\n${item.candidate.rollbackScript}\n;${LEDGER_WRITER_SQL}${record}\nCOMMIT;\n`;
-    statements += item.statements.length + 2;
+    statements = Math.max(statements, item.statements.length + 2);
   }
   return runBatchQuery(client, text, statementsBudgetMs(environment, statements), onCommitted);
 }
