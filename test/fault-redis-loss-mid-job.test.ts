@@ -20,7 +20,7 @@ describe("Redis loses its data while a job runs", async () => {
     const request = await approvedRequest(pool, config, ["20251101_000001"]);
     await worker.reconcile();
     await waitUntil(
-      async () => (await query(databaseUrl, "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()")).length > 0,
+      async () => (await query(databaseUrl, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()")).length > 0,
       "the migration to run",
       15_000,
     );

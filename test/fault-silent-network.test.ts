@@ -19,7 +19,7 @@ describe("the network goes silent in the middle of a migration (no reset, TCP st
     const started = Date.now();
     const run = rookery(["apply", "--all", "--dir", dir, "--config", silentConfig], {});
     await waitUntil(
-      async () => (await query(url, "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%BEGIN;%pg_sleep(1)%' AND pid <> pg_backend_pid()")).length > 0,
+      async () => (await query(url, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%BEGIN;%pg_sleep(1)%' AND pid <> pg_backend_pid()")).length > 0,
       "the migration to start",
       10_000,
     );
@@ -63,7 +63,7 @@ describe("the network goes silent in the middle of a migration (no reset, TCP st
     const request = await approvedRequest(pool, config, ["20251101_000001"]);
     await worker.reconcile();
     await waitUntil(
-      async () => (await query(target, "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%BEGIN;%pg_sleep(1)%' AND pid <> pg_backend_pid()")).length > 0,
+      async () => (await query(target, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%BEGIN;%pg_sleep(1)%' AND pid <> pg_backend_pid()")).length > 0,
       "the migration to start",
       10_000,
     );
@@ -89,7 +89,7 @@ describe("the network goes silent in the middle of a migration (no reset, TCP st
     const slowConfig = configFile({ production: { databaseUrl: slowProxy.urlFor(slowTarget), ...settings } });
     const run = rookery(["apply", "--all", "--dir", dir, "--config", slowConfig], {});
     await waitUntil(
-      async () => (await query(slowTarget, "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%BEGIN;%pg_sleep(1)%' AND pid <> pg_backend_pid()")).length > 0,
+      async () => (await query(slowTarget, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%BEGIN;%pg_sleep(1)%' AND pid <> pg_backend_pid()")).length > 0,
       "the migration to start",
       10_000,
     );
@@ -129,7 +129,7 @@ describe("the network goes silent in the middle of a migration (no reset, TCP st
     const run = rookery(["apply", "--all", "--dir", many, "--config", configFile({ production: { databaseUrl: batchProxy.urlFor(batchTarget), ...settings } })], {});
     await waitUntil(
       // The batch's text is longer than pg_stat_activity keeps: the sleep shows as its wait event.
-      async () => (await query(batchTarget, "SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND pid <> pg_backend_pid()")).length > 0,
+      async () => (await query(batchTarget, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep' AND pid <> pg_backend_pid()")).length > 0,
       "the batch to reach the sleep",
       10_000,
     );

@@ -149,7 +149,7 @@ describe("a request across targets on the queue", () => {
       const pinned = first.checksums;
       await worker.reconcile();
       // The canary is applying (its files read): someone edits an approved file on the worker's disk.
-      await waitUntil(async () => (await query<{ n: number }>(urls[0]!, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(1)%' AND pid <> pg_backend_pid()"))[0]!.n > 0, "the canary to apply", 30_000);
+      await waitUntil(async () => (await query<{ n: number }>(urls[0]!, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(1)%' AND pid <> pg_backend_pid()"))[0]!.n > 0, "the canary to apply", 30_000);
       writeMigration(dir, "2025_11_03/002_email.sql", "ALTER TABLE leads ADD COLUMN email varchar(10);\n");
       const done = await waitForRequest(pool, first.id, ["succeeded", "failed"], 60_000);
       expect(done.error).toBeNull();
