@@ -36,7 +36,7 @@ describe("the control database is down when a job fails transiently", async () =
     await worker.reconcile();
     // Down once the migration waits for its lock: the control database was there when the job began.
     await waitUntil(
-      async () => (await query(databaseUrl, "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%ADD COLUMN note%'")).length > 0,
+      async () => (await query(databaseUrl, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%ADD COLUMN note%'")).length > 0,
       "the migration to wait for its lock",
       20_000,
     );
@@ -50,6 +50,8 @@ describe("the control database is down when a job fails transiently", async () =
 
     const done = await waitForRequest(pool, request.id, ["succeeded", "failed"], 30_000);
     expect(done).toMatchObject({ status: "succeeded", attempts: 2 });
+    // The channel is told after the request's row says so: wait for the telling, not only the row.
+    await waitUntil(async () => notifier.events.finished.length >= 2, "the success to be told", 10_000);
     const outcomes = notifier.events.finished.map(({ request: told, outcome }) => [told.status, outcome.status, outcome.status === "failed" && outcome.willRetry]);
     expect(outcomes).toEqual([
       ["queued", "failed", true],
