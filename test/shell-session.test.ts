@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { EnvironmentSchema, type Config } from "../src/config/index.ts";
 import { createLogger } from "../src/log/logger.ts";
+import { Readable } from "node:stream";
+import { runShell } from "../src/shell/run.ts";
 import { ShellSession } from "../src/shell/session.ts";
 import { migrationsFolder } from "./support/cli.ts";
 import { columnsOf } from "./support/engine.ts";
@@ -31,6 +33,12 @@ describe("the local shell drives the real app: type as a user, read the rendered
   const session = await ShellSession.start(config, { write: (text) => (output += text), jobs: true, logger: createLogger({ level: "silent" }) });
   afterAll(() => session.close());
   const shows = (text: string) => waitUntil(async () => output.includes(text), `the shell to show "${text}"`, 20_000);
+
+  it("input piped in that quits at once still gets every answer before the shell leaves", async () => {
+    let piped = "";
+    await runShell(config, { input: Readable.from(["/migrate status\nquit\n"]), write: (text) => (piped += text), jobs: false });
+    expect(piped).toContain("production — current version `none`");
+  });
 
   it("answers /migrate status as text", async () => {
     await session.handle("/migrate status");

@@ -49,6 +49,9 @@ function dialogFields(view: Record<string, unknown>): OpenDialog["fields"] {
   return blocks.filter((block) => block.type === "input" && block.block_id).map((block) => ({ blockId: block.block_id!, label: block.label?.text ?? block.block_id! }));
 }
 
+/** How long quit waits for the answers of the commands typed before it. */
+const ANSWER_WAIT_MS = 30_000;
+
 /**
  * Rookery's Slack app without a Slack workspace: the real Bolt app in HTTP mode on a loopback port,
  * driven by signed requests exactly as Slack sends them, with the fake Slack Web API rendering to
@@ -61,6 +64,9 @@ export class ShellSession {
   /** The lines last shown for each message, so an update shows what changed. */
   private readonly shown = new Map<string, string[]>();
   private dialog: OpenDialog | undefined;
+  /** Commands sent and not answered yet (the app acks at once and answers later): quit waits for them. */
+  private unanswered: (() => void)[] = [];
+  private readonly answered: Promise<void>[] = [];
 
   private constructor(
     private readonly options: ShellOptions,
@@ -70,7 +76,10 @@ export class ShellSession {
     readonly jobsRunning: boolean,
   ) {
     this.userId = options.userId ?? DEFAULT_SHELL_USER;
-    fake.onCall((call) => this.render(call));
+    fake.onCall((call) => {
+      this.render(call);
+      for (const answer of this.unanswered.splice(0)) answer();
+    });
   }
 
   static async start(config: Config, options: ShellOptions): Promise<ShellSession> {
@@ -120,6 +129,7 @@ export class ShellSession {
       return this.say(`You are now ${this.userId}.`);
     }
     if (input === "/migrate" || input.startsWith("/migrate ")) {
+      this.answered.push(new Promise((resolve) => this.unanswered.push(resolve)));
       const { url } = this.fake.newResponseUrl();
       const reply = await this.sender.slashCommand({
         userId: this.userId,
@@ -235,7 +245,15 @@ ${dialog.fields[dialog.next]!.label}:`);
     }
   }
 
+  /**
+   * Leaves once every command typed has had its first answer (at most ANSWER_WAIT_MS): input piped in
+   * (`printf '/migrate status\nquit\n' | npm start`) quits before the app has answered, and stopping the
+   * app then lost the answer.
+   */
   async close(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.answered), new Promise((resolve) => (timer = setTimeout(resolve, ANSWER_WAIT_MS)))]);
+    clearTimeout(timer);
     await this.rookery.stop();
     await this.fake.close();
   }
