@@ -160,43 +160,20 @@ export interface RollbackRecord {
 const CURRENT_AFTER_SQL = "(SELECT max(version) FROM public.schema_migrations WHERE status = 'applied' AND version <> $1)";
 
 /**
- * The writes of a successful rollback after `who` (one row: the actor and the reason), `$1` the version
- * and `$4` the detail: status rolled_back with the original applied_at kept (the rollback's own time is
- * the event's), the reason verbatim, the document's rollback notification. Ends with the event's id.
- */
-function rollbackWritesSql(who: string, schema: string, currentAfter = CURRENT_AFTER_SQL): string {
-  return inLedgerSchema(`WITH who AS (${who}), marked AS (
-       UPDATE public.schema_migrations SET status = 'rolled_back' WHERE version = $1 RETURNING version
-     ), current AS (
-       INSERT INTO public.schema_version (id, current_version, applied_at, applied_by)
-       SELECT 1, ${currentAfter}, NOW(), who.actor FROM who
-       ON CONFLICT (id) DO UPDATE SET current_version = EXCLUDED.current_version, applied_at = NOW(), applied_by = EXCLUDED.applied_by
-     ), event AS (
-       INSERT INTO public.migration_events (migration_type, version, event, actor, reason, success, detail)
-       SELECT 'rollback', version, 'rolled_back', who.actor, who.reason, TRUE, $4::jsonb FROM marked, who
-       RETURNING id
-     ), notified AS (
-       INSERT INTO public.system_notifications (category, title, message, severity, metadata)
-       SELECT 'migration', 'Migration Rollback', format('Migration %s rolled back: %s', version, who.reason), 'warning',
-              jsonb_build_object('version', version, 'reason', who.reason, 'rolled_back_at', NOW(), 'rolled_back_by', who.actor)
-       FROM marked, who
-     )
-     SELECT id FROM event`, schema);
-}
-
-/**
  * The ledger writes of a successful rollback, inside its transaction, with the actor and the reason
  * as bound parameters. Returns the `rolled_back` event's id: the later versions of a run copy their
  * actor and reason from it (`rollbackCopiedRecordSql`), so a person's text is bound once per run.
  */
 export async function recordRollback(client: pg.ClientBase, schema: string, record: RollbackRecord): Promise<number | undefined> {
-  const { rows } = await client.query<{ id: string }>(rollbackWritesSql("SELECT $2::text AS actor, $3::text AS reason", schema), [
+  // The writes are rookery_record_rolled_back's; its lock check is the caller's here (the run checked the lock, or holds the contract's).
+  const call = `SELECT public.rookery_record_rolled_back(pg_backend_pid(), $1::text, $2, $3, ${CURRENT_AFTER_SQL.replace("$1", "$1::text")}, $4::jsonb) AS id`;
+  const { rows } = await client.query<{ id: string | null }>(inLedgerSchema(call, schema), [
     record.version,
     fitActor(record.actor),
     record.reason,
     JSON.stringify(record.detail),
   ]);
-  return rows[0] ? Number(rows[0].id) : undefined;
+  return rows[0]?.id ? Number(rows[0].id) : undefined;
 }
 
 /**

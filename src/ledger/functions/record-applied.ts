@@ -1,4 +1,4 @@
-import { LOCK_NOT_HELD_SQLSTATE } from "./assert-migration-lock.ts";
+import { ON_LOCK_HOLDER } from "./assert-migration-lock.ts";
 
 /**
  * `rookery_record_applied(...)`: every ledger write of a successful apply, in the migration's own
@@ -22,11 +22,7 @@ RETURNS void LANGUAGE plpgsql AS $fn$
 DECLARE
     v_actor TEXT := current_setting('rookery.actor');
 BEGIN
-    IF pg_backend_pid() IS DISTINCT FROM p_lock_pid THEN
-        RAISE EXCEPTION 'this transaction runs on server process %, not on %, which holds the migration lock', pg_backend_pid(), p_lock_pid
-            USING ERRCODE = '${LOCK_NOT_HELD_SQLSTATE}',
-                  HINT = 'A transaction-pooling proxy (PgBouncer) moves transactions between connections; connect directly or through a session-mode pool.';
-    END IF;
+${ON_LOCK_HOLDER}
     PERFORM public.rookery_record_migration(p_version, p_description, p_rollback_script, p_checksum, v_actor, 'applied');
     INSERT INTO public.migration_events (migration_type, version, event, actor, success, detail)
     VALUES ('apply', p_version, 'applied', v_actor, TRUE, p_detail);

@@ -1,13 +1,13 @@
-import { LOCK_NOT_HELD_SQLSTATE } from "./assert-migration-lock.ts";
+import { ON_LOCK_HOLDER } from "./assert-migration-lock.ts";
 
 /**
  * `rookery_record_rolled_back(...)`: the ledger writes of a successful rollback, in the rollback's own
  * transaction, as one call with plans PL/pgSQL keeps for the session (the hot path of `rollback --to`
  * and `--last`: once per version). Like `rookery_record_applied` it first checks that the transaction
  * runs on the server process that took the migration lock (`p_lock_pid`, verified when the lock was
- * taken), one comparison instead of a scan of pg_locks per version. Then what `rollbackWritesSql`
- * writes (src/ledger/records.ts): the row rolled_back with its applied_at kept, schema_version with the
- * newest version still applied (`p_current_after`, NULL for none), the `rolled_back` event with the
+ * taken), one comparison instead of a scan of pg_locks per version. Then the writes, the same for
+ * every rollback (`recordRollback` and `rollbackCopiedRecordSql` in src/ledger/records.ts call it): the
+ * row rolled_back with its applied_at kept, schema_version with the newest version still applied (`p_current_after`, NULL for none), the `rolled_back` event with the
  * actor and the reason as given, and the rollback notification. Returns the event's id (NULL when the
  * version has no row).
  */
@@ -25,11 +25,7 @@ DECLARE
     v_marked BOOLEAN;
     v_event BIGINT;
 BEGIN
-    IF pg_backend_pid() IS DISTINCT FROM p_lock_pid THEN
-        RAISE EXCEPTION 'this transaction runs on server process %, not on %, which holds the migration lock', pg_backend_pid(), p_lock_pid
-            USING ERRCODE = '${LOCK_NOT_HELD_SQLSTATE}',
-                  HINT = 'A transaction-pooling proxy (PgBouncer) moves transactions between connections; connect directly or through a session-mode pool.';
-    END IF;
+${ON_LOCK_HOLDER}
     UPDATE public.schema_migrations SET status = 'rolled_back' WHERE version = p_version;
     v_marked := FOUND;
     INSERT INTO public.schema_version (id, current_version, applied_at, applied_by)
