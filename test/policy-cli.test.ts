@@ -85,6 +85,32 @@ describe("the command line obeys the deployment policy", () => {
     expect(await productionTables()).toEqual([]);
   });
 
+  it("a frozen apply lists every reason, the freeze's and staging's, and runs nothing; an override records both; a frozen `rollback --last` rolls nothing back", async () => {
+    expect((await rookery(["freeze", "--env", "production", "--reason", "release night"], env)).code).toBe(0);
+    try {
+      const refused = await rookery(["apply", "--all", "--env", "production"], env);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/refused by production's deployment policy:\n {2}- production is frozen by cli:tester since .* UTC: release night\n {2}- 20251101_000001 is not applied on staging\n/);
+      expect(await productionTables()).toEqual([]);
+      expect(await query(productionUrl, "SELECT version, status FROM schema_migrations")).toEqual([{ version: VERSION, status: "rolled_back" }]);
+
+      const overridden = await rookery(["apply", "--all", "--env", "production", "--override-policy", "--reason", "release night fix"], env);
+      expect(overridden.code).toBe(0);
+      expect(await productionTables()).toEqual(["accounts"]);
+      const [latest] = await query<{ detail: { overridden: string[] } }>(productionUrl, "SELECT detail FROM migration_events WHERE event = 'policy_override' AND reason = 'release night fix'");
+      expect(latest!.detail.overridden).toEqual([expect.stringMatching(/^production is frozen by cli:tester since .* UTC: release night$/), `${VERSION} is not applied on staging`]);
+
+      const rollback = await rookery(["rollback", "--last", "1", "--env", "production", "--reason", "undo"], env);
+      expect(rollback.code).toBe(1);
+      expect(rollback.stderr).toMatch(/refused by production's deployment policy:\n {2}- production is frozen by cli:tester since .* UTC: release night/);
+      expect(rollback.stderr).not.toContain("rolling back 1 version");
+      expect(await productionTables()).toEqual(["accounts"]);
+      expect(await query(productionUrl, "SELECT status FROM schema_migrations")).toEqual([{ status: "applied" }]);
+    } finally {
+      await rookery(["freeze", "--env", "production", "--lift"], env);
+    }
+  });
+
   it("`rookery freeze` lists every environment's state; lifting an open one exits 1", async () => {
     const run = await rookery(["freeze", "--json"], env);
     expect(run.code).toBe(0);

@@ -5,7 +5,7 @@ import { acrossDatabases, applyMigrations, planWatchAcross, watchSucceeded } fro
 import type { ApplyReport } from "../runner/types.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
 import { cliActor, formatMs, progressTo, runCommand, table, targetFor } from "./format.ts";
-import { enforcePolicyAtCli, policyBeforeWave, POLICY_HELP, POLICY_OPTIONS } from "./policy-gate.ts";
+import { policyBeforeWave, policyGateAtCli, POLICY_HELP, POLICY_OPTIONS } from "./policy-gate.ts";
 import { checkWatchChoice, handWatchToQueue, planOfApply, watchApplied, WATCH_HELP } from "./watch-after-apply.ts";
 import { printTargetsReport } from "./apply-targets.ts";
 import { TARGET_HELP, TARGET_OPTIONS, targetsFor } from "./targets.ts";
@@ -111,15 +111,15 @@ export const applyCommand: CliCommand = {
       }
       const { environment, catalog, config } = targetFor(values, io);
       const watchChoice = await checkWatchChoice(environment, values.watch, io, config);
-      // Deployment policy (src/policy): refused like chat unless --override-policy --reason.
-      await enforcePolicyAtCli(io, { config, environment, catalog }, {
-        kind: "apply",
-        versions,
-        overridePolicy: values["override-policy"],
-        reason: values.reason,
-      });
+      // Deployment policy (src/policy): refused like chat unless --override-policy --reason, asked of what the run
+      // finds pending under its lock, before any of it runs.
+      const policy = policyGateAtCli(io, { config, environment, catalog }, { kind: "apply", overridePolicy: values["override-policy"], reason: values.reason });
       const ctx = { environment, catalog, actor: cliActor(io.env), onProgress: progressTo(io) };
-      const report = await applyMigrations(ctx, { versions, ignoreForeignLedger: values["ignore-foreign-ledger"] });
+      const report = await applyMigrations(ctx, {
+        versions,
+        ignoreForeignLedger: values["ignore-foreign-ledger"],
+        beforeRunning: (pending) => policy(pending.map((migration) => migration.version)),
+      });
       if (!values.json) printReport(io, report);
       // What did get applied is watched even when a later migration failed: it is live.
       const quietIO = values.json ? { ...io, stdout: () => {} } : io;

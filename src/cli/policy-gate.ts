@@ -1,7 +1,7 @@
 import type { ParseArgsConfig } from "node:util";
 import { UsageError } from "../errors.ts";
 import { databasePolicy, refusedOn } from "../policy/database-part.ts";
-import { enforceDeployPolicy, pinnedMigrations } from "../policy/deploy.ts";
+import { bothParts, checkDeployPolicy, enforceDecision, enforceDeployPolicy, pinnedMigrations } from "../policy/deploy.ts";
 import { recordPolicyOverride } from "../policy/override.ts";
 import { environmentOf, type BeforeWave, type PreparedTarget } from "../targets/index.ts";
 import type { CliIO } from "./command.ts";
@@ -32,7 +32,7 @@ interface PolicyRun {
   reason: string | undefined;
 }
 
-function checkOverride(run: PolicyRun): void {
+function checkOverride(run: Pick<PolicyRun, "overridePolicy" | "reason">): void {
   if (run.overridePolicy && (run.reason === undefined || run.reason.trim() === "")) {
     throw new UsageError("--override-policy needs --reason TEXT", { hint: 'Say why, e.g. --reason "hotfix for incident 4711".' });
   }
@@ -77,13 +77,34 @@ export function policyBeforeWave(io: CliIO, config: CommandTarget["config"], pre
   };
 }
 
+/** The policy of a run, asked now: with the versions given, or of what is pending (read on a connection of its own). */
 export async function enforcePolicyAtCli(io: CliIO, target: CommandTarget, run: PolicyRun): Promise<void> {
-  checkOverride(run);
   // A rollback's policy is the environment's alone (freezes, windows: checkDeployPolicy): the folder's
   // checksums are pinned only for an override's record, so without one the folder is not read.
-  const migrations = run.kind === "rollback" && !run.overridePolicy ? [] : await pinnedMigrations(target.environment, target.catalog, run.versions);
-  if (run.kind === "apply" && migrations.length === 0) return;
+  const versions = run.kind === "rollback" && !run.overridePolicy ? [] : (run.versions ?? (await pinnedMigrations(target.environment, target.catalog)).map((pinned) => pinned.version));
+  await policyGateAtCli(io, target, run)(versions);
+}
+
+/**
+ * The policy of a run on one database, asked in two parts so that neither costs the run a round trip
+ * of its own: the environment's part (freezes, windows, on the control database) is asked at once,
+ * while the run connects; the gate returned asks what depends on the versions (staging first, rollback
+ * files and proofs) when the run calls it under its lock with the versions it is about to run, and
+ * refuses (every reason of both parts) or records the override before any of them runs. An apply with
+ * nothing to run is never refused.
+ */
+export function policyGateAtCli(io: CliIO, target: CommandTarget, run: Omit<PolicyRun, "versions">): (versions: string[]) => Promise<void> {
+  checkOverride(run);
   const override = run.overridePolicy ? { actor: cliActor(io.env), reason: run.reason! } : undefined;
-  const decision = await enforceDeployPolicy({ ...target, migrations, kind: run.kind, ...(override ? { override } : {}) });
-  if (!decision.allowed) printOverridden(io, "", decision.reasons);
+  const environmentPart = checkDeployPolicy({ ...target, migrations: [], kind: run.kind, part: "environment" });
+  // Awaited by the gate; a run that stops before calling it (the lock busy) must not leave it unhandled.
+  environmentPart.catch(() => {});
+  return async (versions) => {
+    if (run.kind === "apply" && versions.length === 0) return;
+    const migrations = await pinnedMigrations(target.environment, target.catalog, versions);
+    const input = { ...target, migrations, kind: run.kind, ...(override ? { override } : {}) };
+    const decision = bothParts(await environmentPart, await checkDeployPolicy({ ...input, part: "database" }));
+    await enforceDecision(input, decision);
+    if (!decision.allowed) printOverridden(io, "", decision.reasons);
+  };
 }

@@ -5,7 +5,7 @@ import { UsageError } from "../errors.ts";
 import { previewRollback, rollbackMigration, rollbackMigrations, rollbackTargets, type RollbackManyReport } from "../runner/index.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
 import { cliActor, formatMs, lazyTargetFor, progressTo, runCommand, shortTime } from "./format.ts";
-import { enforcePolicyAtCli, POLICY_HELP, POLICY_OPTIONS } from "./policy-gate.ts";
+import { enforcePolicyAtCli, policyGateAtCli, POLICY_HELP, POLICY_OPTIONS } from "./policy-gate.ts";
 
 const HELP = `Usage: rookery rollback VERSION --reason TEXT
        rookery rollback --to VERSION --reason TEXT   every applied version after VERSION, newest first
@@ -109,7 +109,7 @@ async function rollbackSeveral(io: CliIO, values: SeveralValues, positionals: st
     io.stderr(versions.length > 0 ? `rolling back ${versions.length} version(s), newest first: ${versions.join(", ")}\n` : "nothing to roll back\n");
   };
   const policy = { kind: "rollback" as const, overridePolicy, reason: options.reason };
-  let onTargets: ((versions: string[]) => void) | undefined = list;
+  let onTargets: ((versions: string[]) => void | Promise<void>) | undefined = list;
   if (overridePolicy) {
     // An override is recorded with the versions it lets through: they are listed first, on a connection of their own.
     const versions = await rollbackTargets(environment, options);
@@ -117,9 +117,13 @@ async function rollbackSeveral(io: CliIO, values: SeveralValues, positionals: st
     list(versions);
     onTargets = undefined;
   } else {
-    // A rollback's policy is the environment's (freezes, windows), whatever the versions: checked first, and
-    // the run lists its versions once it holds the lock, instead of a connection of its own to list them.
-    await enforcePolicyAtCli(io, { config, environment, catalog }, { ...policy, versions: undefined });
+    // A rollback's policy is the environment's (freezes, windows), whatever the versions: asked while the run
+    // connects, and awaited once the run holds the lock and lists its versions, before any of them runs.
+    const gate = policyGateAtCli(io, { config, environment, catalog }, policy);
+    onTargets = async (versions) => {
+      await gate(versions);
+      list(versions);
+    };
   }
   const report = await rollbackMigrations({ environment, catalog, actor: cliActor(io.env), onProgress: progressTo(io) }, { ...options, onTargets });
   if (values.json) printJson(io, { ok: !report.failed, ...report, failed: report.failed ?? null });

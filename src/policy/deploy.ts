@@ -124,7 +124,20 @@ export async function pinnedMigrations(environment: Environment, catalog: Catalo
 export async function enforceDeployPolicy(
   input: DeployPolicyInput & { override?: { actor: string; reason: string } },
 ): Promise<DeployDecision> {
-  const decision = await checkDeployPolicy(input);
+  return enforceDecision(input, await checkDeployPolicy(input));
+}
+
+/** The environment's part and a database's part of one run's policy (checkDeployPolicy `part`), as one decision. */
+export function bothParts(environmentPart: DeployDecision, databasePart: DeployDecision): DeployDecision {
+  const reasons = [...new Set([...environmentPart.reasons, ...databasePart.reasons])];
+  return { allowed: reasons.length === 0, reasons, ...(environmentPart.nextOpen ? { nextOpen: environmentPart.nextOpen } : {}) };
+}
+
+/** What enforceDeployPolicy does with a decision already asked (in parts, by the CLI: src/cli/policy-gate.ts). */
+export async function enforceDecision(
+  input: DeployPolicyInput & { override?: { actor: string; reason: string } },
+  decision: DeployDecision,
+): Promise<DeployDecision> {
   if (decision.allowed) return decision;
   if (!input.override) {
     throw new PolicyRefusedError(

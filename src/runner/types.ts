@@ -23,6 +23,12 @@ export interface ApplyOptions {
    * to something else). Without it such a run is refused: it would replay a history already applied.
    */
   ignoreForeignLedger?: boolean;
+  /**
+   * Called with the migrations about to run once the ledger is read under the lock (not called when
+   * nothing is pending); a throw stops the run before anything of it runs. The CLI asks the deployment
+   * policy here, of what this run will apply, instead of reading the ledger on a connection of its own first.
+   */
+  beforeRunning?: (pending: Migration[]) => Promise<void>;
 }
 
 export interface AppliedMigration {
