@@ -79,9 +79,7 @@ export function policyBeforeWave(io: CliIO, config: CommandTarget["config"], pre
 
 /** The policy of a run, asked now: with the versions given, or of what is pending (read on a connection of its own). */
 export async function enforcePolicyAtCli(io: CliIO, target: CommandTarget, run: PolicyRun): Promise<void> {
-  // A rollback's policy is the environment's alone (freezes, windows: checkDeployPolicy): the folder's
-  // checksums are pinned only for an override's record, so without one the folder is not read.
-  const versions = run.kind === "rollback" && !run.overridePolicy ? [] : (run.versions ?? (await pinnedMigrations(target.environment, target.catalog)).map((pinned) => pinned.version));
+  const versions = run.kind === "rollback" ? (run.versions ?? []) : (run.versions ?? (await pinnedMigrations(target.environment, target.catalog)).map((pinned) => pinned.version));
   await policyGateAtCli(io, target, run)(versions);
 }
 
@@ -101,7 +99,9 @@ export function policyGateAtCli(io: CliIO, target: CommandTarget, run: Omit<Poli
   environmentPart.catch(() => {});
   return async (versions) => {
     if (run.kind === "apply" && versions.length === 0) return;
-    const migrations = await pinnedMigrations(target.environment, target.catalog, versions);
+    // A rollback's policy is the environment's alone: the folder's checksums are pinned only for an override's
+    // record, so without one the folder (a rollback runs stored scripts) is not read.
+    const migrations = run.kind === "rollback" && !override ? [] : await pinnedMigrations(target.environment, target.catalog, versions);
     const input = { ...target, migrations, kind: run.kind, ...(override ? { override } : {}) };
     const decision = bothParts(await environmentPart, await checkDeployPolicy({ ...input, part: "database" }));
     await enforceDecision(input, decision);
