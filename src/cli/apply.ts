@@ -1,15 +1,13 @@
 import { startLoadingParser } from "../analysis/parse.ts";
 import { parseVersion } from "../catalog/index.ts";
 import { UsageError } from "../errors.ts";
-import { acrossDatabases, applyMigrations, planWatchAcross, watchSucceeded } from "../runner/index.ts";
+import { applyMigrations } from "../runner/apply.ts";
 import type { ApplyReport } from "../runner/types.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
 import { cliActor, formatMs, progressTo, runCommand, table, targetFor } from "./format.ts";
-import { policyBeforeWave, policyGateAtCli, POLICY_HELP, POLICY_OPTIONS } from "./policy-gate.ts";
-import { checkWatchChoice, handWatchToQueue, planOfApply, watchApplied, WATCH_HELP } from "./watch-after-apply.ts";
-import { printTargetsReport } from "./apply-targets.ts";
+import { policyGateAtCli, POLICY_HELP, POLICY_OPTIONS } from "./policy-gate.ts";
+import { checkWatchChoice, WATCH_HELP } from "./watch-choice.ts";
 import { TARGET_HELP, TARGET_OPTIONS, targetsFor } from "./targets.ts";
-import { appliedOn, applyTargets, environmentOf, prepareTargets, targetOfVersions, watchSites, watchWidth } from "../targets/index.ts";
 
 const HELP = `Usage: rookery apply VERSION...     apply these migrations, in this order
        rookery apply --all          apply every pending migration, in version order
@@ -88,27 +86,8 @@ export const applyCommand: CliCommand = {
       // The run parses what it applies: the parser's WebAssembly compiles while the policy is checked.
       startLoadingParser();
       const resolved = targetsFor(values, io);
-      if (resolved.many) {
-        const { parallel, environment, config } = resolved;
-        // Versions run on the one target whose folder holds them (a fleet in waves); --target narrows where to look.
-        const targets = versions ? [targetOfVersions(environment.name, resolved.targets, versions, `rookery plan --env ${environment.name}`).target] : resolved.targets;
-        const watchChoice = await checkWatchChoice(environment, values.watch, io, config);
-        const prepared = await prepareTargets(targets);
-        // Deployment policy before each wave, each database's own part for it (src/cli/policy-gate.ts).
-        const beforeWave = policyBeforeWave(io, config, prepared, { kind: "apply", versions, overridePolicy: values["override-policy"], reason: values.reason });
-        const actor = cliActor(io.env);
-        const report = await applyTargets({ environment, targets: prepared, actor, parallel, beforeWave, options: { versions, ignoreForeignLedger: values["ignore-foreign-ledger"] }, onProgress: progressTo(io) });
-        if (!values.json) printTargetsReport(io, report);
-        // Every database that applied something is watched, even when a later one failed: it is live.
-        const plan = planWatchAcross(environment, appliedOn(report.targets.flatMap((target) => target.databases), prepared));
-        const quietIO = values.json ? { ...io, stdout: () => {} } : io;
-        const scope = plan && watchChoice === "foreground" ? acrossDatabases(await watchSites(targets, plan, { actor, onProgress: progressTo(io) }, prepared), parallel ?? watchWidth(targets)) : undefined;
-        const watch = scope ? await watchApplied(quietIO, scope, plan) : undefined;
-        const handed = watchChoice === "queue" ? await handWatchToQueue(quietIO, config, environment, actor, plan) : undefined;
-        const ok = report.ok && (watch === undefined || watchSucceeded(watch));
-        if (values.json) printJson(io, { ...report, ok, ...(watchChoice === "foreground" ? { watch: watch ?? null } : {}), ...(handed ? { watchHandedToQueue: handed } : {}) });
-        return ok ? EXIT.ok : EXIT.failed;
-      }
+      // Several targets (docs/targets.md): their waves, policy and watch live in their own file, loaded only here.
+      if (resolved.many) return (await import("./apply-targets.ts")).applyAcrossTargets(io, values, resolved, versions);
       const { environment, catalog, config } = targetFor(values, io);
       const watchChoice = await checkWatchChoice(environment, values.watch, io, config);
       // Deployment policy (src/policy): refused like chat unless --override-policy --reason, asked of what the run
@@ -121,12 +100,13 @@ export const applyCommand: CliCommand = {
         beforeRunning: (pending) => policy(pending.map((migration) => migration.version)),
       });
       if (!values.json) printReport(io, report);
-      // What did get applied is watched even when a later migration failed: it is live.
+      // What did get applied is watched even when a later migration failed: it is live. The watch's code is loaded only for a watch.
       const quietIO = values.json ? { ...io, stdout: () => {} } : io;
-      const plan = planOfApply(ctx, catalog, report);
-      const watch = watchChoice === "foreground" ? await watchApplied(quietIO, ctx, plan) : undefined;
-      const handed = watchChoice === "queue" ? await handWatchToQueue(quietIO, config, environment, ctx.actor, plan) : undefined;
-      const ok = !report.failed && (watch === undefined || watchSucceeded(watch));
+      const watching = watchChoice === "none" ? undefined : await import("./watch-after-apply.ts");
+      const plan = watching?.planOfApply(ctx, catalog, report);
+      const watch = watching && watchChoice === "foreground" ? await watching.watchApplied(quietIO, ctx, plan) : undefined;
+      const handed = watching && watchChoice === "queue" ? await watching.handWatchToQueue(quietIO, config, environment, ctx.actor, plan) : undefined;
+      const ok = !report.failed && (watch === undefined || watching!.watchSucceeded(watch));
       if (values.json) printJson(io, { ok, ...report, failed: report.failed ?? null, ...(watchChoice === "foreground" ? { watch: watch ?? null } : {}), ...(handed ? { watchHandedToQueue: handed } : {}) });
       return ok ? EXIT.ok : EXIT.failed;
     }),

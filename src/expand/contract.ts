@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { earlierVersionSchemas, inLedgerSchema, MIGRATION_LOCK_GUARD_SQL, readExpansion, readExpansions, recordExpansionEvent, recordExpansionState, recordRollback, type ExpansionRow } from "../ledger/index.ts";
+import { earlierVersionSchemas, inLedgerSchema, MIGRATION_LOCK_GUARD_SQL, readExpansion, recordExpansionEvent, recordExpansionState, recordRollback, type ExpansionRow } from "../ledger/index.ts";
 import { withLockRetries } from "../session/retry.ts";
 import { withRunnerSession } from "../session/session.ts";
 import { transactionTimeoutsSql } from "../session/timeouts.ts";
@@ -115,21 +115,6 @@ export async function completeExpansion(ctx: RunContext, options: { version: str
     await ctx.onProgress?.({ step: "done", version: plan.version, message: `${plan.version} completed` });
     return report;
   });
-}
-
-/** Whether a version has an expansion that a rollback aborts (expanding or expanded). */
-export async function hasOpenExpansion(client: pg.ClientBase, schema: string, version: string): Promise<boolean> {
-  return isOpenExpansion(await readExpansion(client, schema, version));
-}
-
-/** Expanding or expanded: a rollback of its version aborts the expansion. */
-export function isOpenExpansion(row: Pick<ExpansionRow, "state"> | undefined): boolean {
-  return row?.state === "expanding" || row?.state === "expanded";
-}
-
-/** The versions whose expansion is open, in one read (a run of rollbacks asks once). */
-export async function openExpansionVersions(client: pg.ClientBase, schema: string): Promise<Set<string>> {
-  return new Set((await readExpansions(client, schema)).filter(isOpenExpansion).map((row) => row.version));
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Expand-contract migrations: two phases from one plain SQL file (docs/expand-contract.md). */
 export { executeExpandContract } from "./expand.ts";
-export { completeExpansion, abortExpansion, hasOpenExpansion, openExpansionVersions, type CompleteReport } from "./contract.ts";
+export { completeExpansion, abortExpansion, type CompleteReport } from "./contract.ts";
 export { operationsOf, refuseConflictingExpansions } from "./planner.ts";
 export { versionSchemaName } from "./plan.ts";
 export { ExpandRefusedError, ExpansionConflictError, ExpansionsInOneRunError, ExpansionStateError } from "./errors.ts";

@@ -101,6 +101,21 @@ export async function readExpansions(client: pg.ClientBase, schema: string): Pro
   return rows.map(toRow);
 }
 
+/** Whether a version has an expansion that a rollback aborts (expanding or expanded). */
+export async function hasOpenExpansion(client: pg.ClientBase, schema: string, version: string): Promise<boolean> {
+  return isOpenExpansion(await readExpansion(client, schema, version));
+}
+
+/** Expanding or expanded: a rollback of its version aborts the expansion. */
+export function isOpenExpansion(row: Pick<ExpansionRow, "state"> | undefined): boolean {
+  return row?.state === "expanding" || row?.state === "expanded";
+}
+
+/** The versions whose expansion is open, in one read (a run of rollbacks asks once). */
+export async function openExpansionVersions(client: pg.ClientBase, schema: string): Promise<Set<string>> {
+  return new Set((await readExpansions(client, schema)).filter(isOpenExpansion).map((row) => row.version));
+}
+
 /** The open expansion of another version touching one of these tables, if any. */
 export async function openExpansionOn(client: pg.ClientBase, schema: string, tables: string[], except: string): Promise<{ version: string; tables: string[] } | undefined> {
   const { rows } = await client.query<{ version: string; tables: string[] }>(

@@ -1,6 +1,6 @@
 import type { Catalog } from "../catalog/index.ts";
 import type { Config, Environment } from "../config/index.ts";
-import { pendingMigrations } from "../runner/index.ts";
+import { pendingMigrations } from "../runner/pending.ts";
 import { checkDeployPolicy, type DeployDecision } from "./deploy.ts";
 import type { PinnedMigration } from "./staging.ts";
 

@@ -3,12 +3,11 @@ import type { Catalog } from "../catalog/index.ts";
 import type { Config, Environment } from "../config/index.ts";
 import { withClient } from "../db/index.ts";
 import { RookeryError } from "../errors.ts";
-import { pendingMigrations } from "../runner/index.ts";
+import { pendingMigrations } from "../runner/pending.ts";
 import { autoRollbackProblems } from "./auto-rollback.ts";
 import { activeFreeze, describeFreeze } from "./freeze.ts";
 import { recordPolicyOverride } from "./override.ts";
-import { rollbackProofProblems } from "./rollback-proof.ts";
-import { stagingProblems, type PinnedMigration } from "./staging.ts";
+import type { PinnedMigration } from "./staging.ts";
 import { windowRefusal } from "./windows.ts";
 
 export interface DeployPolicyInput {
@@ -81,9 +80,10 @@ export async function checkDeployPolicy(input: DeployPolicyInput): Promise<Deplo
   }
   if (input.part === "environment") return { allowed: reasons.length === 0, reasons, ...(nextOpen ? { nextOpen } : {}) };
   if (input.kind === "apply") {
-    reasons.push(...(await stagingProblems({ ...input, now })));
+    // Staging first (its targets, verifying on staging) and the proof are loaded only where the environment asks for them.
+    if (input.environment.requireStaging) reasons.push(...(await (await import("./staging.ts")).stagingProblems({ ...input, now })));
     reasons.push(...autoRollbackProblems(input));
-    reasons.push(...(await rollbackProofProblems(input)));
+    if (input.environment.requireRollbackProof) reasons.push(...(await (await import("./rollback-proof.ts")).rollbackProofProblems(input)));
   }
   // Expand-contract (src/expand/): the contract goes on only after staging completed the same version.
   if (input.kind === "complete") reasons.push(...(await stagingCompletedProblems(input)));

@@ -1,7 +1,6 @@
 import type { Config, Environment } from "../config/index.ts";
 import { withClient } from "../db/index.ts";
 import { ensureLedger, inLedgerSchema } from "../ledger/index.ts";
-import { auditOnce } from "../requests/index.ts";
 
 export interface PolicyOverride {
   /** "cli:alice", "slack:U123": who overrode. */
@@ -56,6 +55,8 @@ async function auditOverride(
   override: PolicyOverride,
   detail: Record<string, unknown>,
 ): Promise<void> {
+  // The requests' code (the control database's schema and audit log) is loaded only when an override is recorded.
+  const { auditOnce } = await import("../requests/index.ts");
   await auditOnce(config.controlDatabaseUrl, {
     actor: override.actor,
     action: `policy.override.${override.kind}`,

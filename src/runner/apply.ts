@@ -16,7 +16,6 @@ import { databaseLabel, resetSession, withRunnerSession } from "../session/sessi
 import { isPending } from "./statements.ts";
 import { ParseAhead } from "./parse-ahead.ts";
 import type { Environment } from "../config/index.ts";
-import { executeExpandContract, refuseConflictingExpansions } from "../expand/index.ts";
 import type { ApplyOptions, ApplyReport, Migration, MigrationFailure, RunContext } from "./types.ts";
 
 /** The migrations asked for, in the order asked (or the whole catalog, in version order). */
@@ -47,12 +46,14 @@ function checkPinnedChecksums(migrations: Migration[], expected: Record<string, 
   }
 }
 
+type ExpandContract = typeof import("../expand/index.ts");
+
 /** How one migration runs: once per tenant, outside a transaction, with its data changes archived first, or plainly in one transaction. */
-function executorFor(migration: Migration, statements: Statement[], environment: Environment): MigrationExecutor {
+function executorFor(migration: Migration, statements: Statement[], environment: Environment, expand: ExpandContract | undefined): MigrationExecutor {
   // Production safety (src/runner/tenants.ts, src/runner/archive.ts): once per tenant; data changes archived first.
   if (migration.tenantScoped) return applyTenantScoped;
   // Expand-contract (src/expand/): this runs the expand phase; `rookery complete` the contract.
-  if (migration.expandContract) return executeExpandContract;
+  if (migration.expandContract) return expand!.executeExpandContract;
   if (needsOutsideTransaction(statements)) return executeOutsideTransaction;
   return archivesDataChanges(environment, statements) ? executeWithArchive : executeInTransaction;
 }
@@ -153,7 +154,9 @@ async function applySelected(ctx: RunContext, options: ApplyOptions, selected: M
     checkPinnedChecksums(todo.map((run) => run.migration), options.expectedChecksums);
     // An expand-contract file with a statement that cannot run in two phases is refused before anything runs.
     // So is one whose tables another version's expansion still holds, or another file of this run expands.
-    await refuseConflictingExpansions(client, ctx.environment.ledgerSchema, todo);
+    // Expand-contract's code (its planner, operations and views) is loaded only for a run that holds such a file.
+    const expand = todo.some((run) => run.migration.expandContract) ? await import("../expand/index.ts") : undefined;
+    await expand?.refuseConflictingExpansions(client, ctx.environment.ledgerSchema, todo);
     await beforeApplying(ctx, client, todo.map((run) => run.migration));
     const failWith = async (run: MigrationRun, error: unknown) => {
       // Whatever the file SET outside a transaction must not reach its failure record either.
@@ -171,7 +174,7 @@ async function applySelected(ctx: RunContext, options: ApplyOptions, selected: M
       });
     };
     const fitsBatch = (run: MigrationRun) =>
-      executorFor(run.migration, run.statements, ctx.environment) === executeInTransaction && piecesOf(run.migration.sql, run.statements).length === 1;
+      executorFor(run.migration, run.statements, ctx.environment, expand) === executeInTransaction && piecesOf(run.migration.sql, run.statements).length === 1;
     let index = 0;
     while (index < todo.length) {
       // Plain files in a row go to the server in one query, each still in its own transaction (src/runner/execute-batch.ts).
@@ -209,7 +212,7 @@ async function applySelected(ctx: RunContext, options: ApplyOptions, selected: M
       const { migration } = run;
       const started = performance.now();
       try {
-        const execute = executorFor(migration, run.statements, ctx.environment);
+        const execute = executorFor(migration, run.statements, ctx.environment, expand);
         // Every migration starts from a clean session; executeInTransaction sends the reset with its transaction.
         if (execute !== executeInTransaction) await resetSession(client, ctx.actor, ctx.environment);
         const result = retryAfter === undefined ? await execute(run) : await executeInTransaction(run, retryAfter);

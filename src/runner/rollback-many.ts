@@ -1,8 +1,7 @@
 import { startLoadingParser } from "../analysis/parse.ts";
 import { compareNames } from "../catalog/read.ts";
 import { RookeryError, UsageError } from "../errors.ts";
-import { readLedger, readLedgerForRollback, type LedgerEntry } from "../ledger/index.ts";
-import { openExpansionVersions } from "../expand/index.ts";
+import { openExpansionVersions, readLedger, readLedgerForRollback, type LedgerEntry } from "../ledger/index.ts";
 import { rollbackFailed, rollbackInSession, rollbackStarts, storedScriptStatements, type RollbackRun } from "./rollback.ts";
 import { rollbackBatch, rollbackBatchSize, type BatchedRollback } from "./rollback-batch.ts";
 import { BATCH_MAX_MIGRATIONS } from "./execute-batch.ts";

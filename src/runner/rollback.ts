@@ -2,8 +2,7 @@ import type pg from "pg";
 import { startLoadingParser, type Statement } from "../analysis/parse.ts";
 import { connectClient, withServerBudget } from "../db/index.ts";
 import { errorText, postgresDetail, UsageError } from "../errors.ts";
-import { inLedgerSchema, LOCK_NOT_HELD_SQLSTATE, MIGRATION_LOCK_GUARD_SQL, readLedgerEntry, recordAutoRollback, recordRollback, recordRollbackFailure, rollbackCopiedRecordSql, type RollbackLedgerEntry } from "../ledger/index.ts";
-import { abortExpansion, hasOpenExpansion } from "../expand/index.ts";
+import { hasOpenExpansion, inLedgerSchema, LOCK_NOT_HELD_SQLSTATE, MIGRATION_LOCK_GUARD_SQL, readLedgerEntry, recordAutoRollback, recordRollback, recordRollbackFailure, rollbackCopiedRecordSql, type RollbackLedgerEntry } from "../ledger/index.ts";
 import { restoreArchive, wantsArchiveRestore } from "./archive.ts";
 import { ConnectionLostError, RollbackFailedError, TransactionPoolingError } from "./errors.ts";
 import { needsOutsideTransaction, runStatementsOutsideTransaction } from "./execute-outside-transaction.ts";
@@ -132,7 +131,11 @@ export async function rollbackInSession(ctx: RunContext, client: pg.Client, opti
   const { version } = options;
   const schema = ctx.environment.ledgerSchema;
   // Expand-contract (src/expand/): rolling back an expanded version aborts its expansion.
-  if (read ? read.expansionOpen : await hasOpenExpansion(client, schema, version)) return abortExpansion(ctx, client, version, reason);
+  if (read ? read.expansionOpen : await hasOpenExpansion(client, schema, version)) {
+    // Expand-contract's code (its planner, operations and views) is loaded only for a version that has an open expansion.
+    const { abortExpansion } = await import("../expand/index.ts");
+    return abortExpansion(ctx, client, version, reason);
+  }
   const candidate = read ? rollbackCandidateOf(version, read.entry) : await rollbackCandidate(client, schema, version);
   const statements = read ? read.statements() : storedScriptStatements(version, candidate.rollbackScript);
   const outside = needsOutsideTransaction(statements);
