@@ -170,7 +170,7 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
         await starts(0);
         let started = performance.now();
         let told = Promise.resolve();
-        const outcome = await rollbackBatch(ctx, client, batch, { reasonEventId: reasonEventId!, lockPid }, (done) => {
+        const running = rollbackBatch(ctx, client, batch, { reasonEventId: reasonEventId!, lockPid }, (done) => {
           const now = performance.now();
           const { version, candidate } = batch[done]!;
           report.rolledBack.push({ environment: ctx.environment.name, version, reason, durationMs: Math.round(now - started), safety: candidate.safety });
@@ -183,6 +183,9 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
           // Awaited once the batch ends: a listener that failed meanwhile is not an unhandled rejection.
           told.catch(() => {});
         });
+        // The query is on its way (rollbackBatch sends it before it first waits): the next batch's scripts are parsed while the server runs this one.
+        for (const next of targets.slice(index + batch.length, index + batch.length + BATCH_MAX_MIGRATIONS)) parse(next);
+        const outcome = await running;
         await told;
         index += outcome.committed;
         if (outcome.failure === undefined) continue;
