@@ -54,8 +54,10 @@ function sessionGuardSql(environment: Environment, identity = false): string {
   // current_setting(name, true) is NULL for a setting the server does not have; pg_settings would tell the
   // same but builds every setting's row first, most of a millisecond at every reset. The backend's start
   // is read once, when the session opens (`identity`), not at every reset; so is the actor its startup packet gave it.
+  // From the view's function for this one backend: the view joins pg_database and pg_authid, and planning that in a
+  // new backend made this first query cost 2.2 ms of the server's time instead of 1.0 (every database of a fleet opens one).
   const startedAt = identity
-    ? `,\n      (SELECT ${BACKEND_START_SQL} FROM pg_catalog.pg_stat_activity WHERE pid = pg_catalog.pg_backend_pid()) AS started_at,` +
+    ? `,\n      (SELECT ${BACKEND_START_SQL} FROM pg_catalog.pg_stat_get_activity(pg_catalog.pg_backend_pid())) AS started_at,` +
       `\n      pg_catalog.current_setting('${ACTOR_SETTING}', true) AS actor,` +
       `\n      pg_catalog.string_agg(v.name, ',') AS guards`
     : "";
