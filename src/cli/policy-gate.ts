@@ -38,10 +38,9 @@ export function checkOverride(run: Pick<PolicyRun, "overridePolicy" | "reason">)
 export const printOverridden = (io: CliIO, where: string, reasons: string[]) =>
   io.stderr(`policy overridden${where} (recorded and alerted):\n${reasons.map((reason) => `  - ${reason}`).join("\n")}\n`);
 
-/** The policy of a run, asked now: with the versions given, or of what is pending (read on a connection of its own). */
-export async function enforcePolicyAtCli(io: CliIO, target: CommandTarget, run: PolicyRun): Promise<void> {
-  const versions = run.kind === "rollback" ? (run.versions ?? []) : (run.versions ?? (await pinnedMigrations(target.environment, target.catalog)).map((pinned) => pinned.version));
-  await policyGateAtCli(io, target, run)(versions);
+/** The policy of a run of these versions, asked now (a run that finds its versions under its lock asks `policyGateAtCli`). */
+export async function enforcePolicyAtCli(io: CliIO, target: CommandTarget, run: PolicyRun & { versions: string[] }): Promise<void> {
+  await policyGateAtCli(io, target, run)(run.versions);
 }
 
 /**
