@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { listAudit, watchOfRequest, type WatchRecord } from "../src/requests/index.ts";
+import { watchOfRequest, type AuditRecord, type WatchRecord } from "../src/requests/index.ts";
 import { ACTION } from "../src/slack/views/action-ids.ts";
 import { createJobQueue } from "../src/queue/index.ts";
 import { payloadFor } from "../src/queue/payloads.ts";
 import { applyMigrations } from "../src/runner/index.ts";
 import { ledgerRows, runContext } from "./support/engine.ts";
-import { waitForRequest, waitForWatch, waitUntil } from "./support/queue.ts";
+import { waitForAudit, waitForRequest, waitForWatch, waitUntil } from "./support/queue.ts";
 import { query } from "./support/services.ts";
 import { ALERT_CHANNEL, startSlackHarness, textOf, USERS } from "./support/slack-app.ts";
 
@@ -69,8 +69,8 @@ describe("automatic rollback in Slack: the watch on the request message, Keep / 
     await harness.fake.waitForCall((call) => call.method === "chat.postMessage" && call.body.thread_ts === ref.ts && textOf(call.body).includes("watch ended early by"));
     await waitUntil(async () => !JSON.stringify(harness.fake.messages.get(`${ref.channel}/${ref.ts}`)).includes(ACTION.keepWatch), "the buttons to go", 10_000);
     expect((await ledgerRows(harness.databaseUrl)).map((row) => row.status)).toEqual(["applied"]);
-    const audit = (await listAudit(harness.control, { requestId: ref.requestId })).map((entry) => `${entry.actor} ${entry.action} ${String(entry.detail.outcome ?? "")}`.trim());
-    expect(audit).toEqual(expect.arrayContaining([`${USERS.outsider} button.roll_back_now not_an_approver`, `${USERS.approver1} button.keep_watch kept`]));
+    const withOutcome = (entry: AuditRecord) => `${entry.actor} ${entry.action} ${String(entry.detail.outcome ?? "")}`.trim();
+    await waitForAudit(harness.control, ref.requestId, withOutcome, [`${USERS.outsider} button.roll_back_now not_an_approver`, `${USERS.approver1} button.keep_watch kept`]);
   });
 
   it("rolls back when the file's check fails: the thread, the message and the alert channel say which check and its value", async () => {
@@ -99,8 +99,7 @@ describe("automatic rollback in Slack: the watch on the request message, Keep / 
     expect(ended.outcome).toMatchObject({ failing: { name: "Roll back now", source: "approver", value: `asked by ${USERS.approver1}` } });
     expect(Date.parse(ended.plan.endsAt.toISOString()) - Date.now()).toBeGreaterThan(5000);
     expect((await ledgerRows(harness.databaseUrl)).find((row) => row.version === "20251101_000003")?.status).toBe("rolled_back");
-    const audit = (await listAudit(harness.control, { requestId: ref.requestId })).map((entry) => `${entry.actor} ${entry.action}`);
-    expect(audit).toEqual(expect.arrayContaining([`${USERS.approver1} button.roll_back_now`, `${USERS.approver1} watch.rolled_back`]));
+    await waitForAudit(harness.control, ref.requestId, (entry) => `${entry.actor} ${entry.action}`, [`${USERS.approver1} button.roll_back_now`, `${USERS.approver1} watch.rolled_back`]);
   });
 
   it("a drill's report reaches the alert channel: the counts and the constraint a rollback leaves behind", async () => {

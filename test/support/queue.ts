@@ -10,7 +10,7 @@ import { readCatalog } from "../../src/catalog/index.ts";
 import { EnvironmentSchema, type Config } from "../../src/config/index.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import type { HealthAlert, JobOutcome, Notifier, WatchNews } from "../../src/queue/index.ts";
-import { createRequest, ensureControlSchema, getRequest, type ChangeRequest, type NewRequest, type RequestStatus, type WatchRecord } from "../../src/requests/index.ts";
+import { createRequest, ensureControlSchema, getRequest, listAudit, type AuditRecord, type ChangeRequest, type NewRequest, type RequestStatus, type WatchRecord } from "../../src/requests/index.ts";
 import type { ProgressEvent } from "../../src/runner/types.ts";
 import type { DrillReport } from "../../src/runner/drill.ts";
 import { redisUrl } from "./services.ts";
@@ -105,6 +105,23 @@ export async function waitUntil(check: () => Promise<boolean>, what: string, tim
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * Polls a request's audit log until it holds every entry of `expected`, each written as `summary` writes
+ * it; a click is audited after its handler's replies, so a test that saw the reply may still be early.
+ */
+export async function waitForAudit(pool: pg.Pool, requestId: string, summary: (entry: AuditRecord) => string, expected: string[], timeoutMs = 10_000): Promise<string[]> {
+  let seen: string[] = [];
+  try {
+    await waitUntil(async () => {
+      seen = (await listAudit(pool, { requestId })).map(summary);
+      return expected.every((entry) => seen.includes(entry));
+    }, "the audit entries", timeoutMs);
+  } catch {
+    throw new Error(`audit of ${requestId} lacks ${expected.filter((entry) => !seen.includes(entry)).join(", ")}; it holds ${seen.join(", ")}`);
+  }
+  return seen;
 }
 
 /** Polls a watch (found by `find`) until `done` says so; fails after `timeoutMs`, naming `what`. */
