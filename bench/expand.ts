@@ -4,7 +4,8 @@
  *   backfill   rows/s of expand's batched backfill (BENCH_EXPAND_BATCH, default 1000 rows a batch),
  *              against the floor: the same batches as a plain `UPDATE ... WHERE id BETWEEN` loop run
  *              by one psql session on an identical table with the same new column and no trigger,
- *              under the same probe workload;
+ *              under the same probe workload (and, for context, the same loop with `synchronous_commit = off`,
+ *              as Rookery's batches commit: the ratio against it is the sync trigger's own cost);
  *   triggers   the write cost of the sync trigger: single-row updates before and while expanded, each
  *              interleaved with the same update of the control table;
  *   probes     p50 / p99 / max latency before, during expand, and during complete, against
@@ -123,10 +124,13 @@ async function writeCost(url: string): Promise<{ target: number; control: number
   }
 }
 
-/** The floor: one psql session, the same batches as plain UPDATE ... WHERE id BETWEEN, each its own transaction. */
-async function floorRowsPerSecond(url: string, folder: string): Promise<number> {
+/**
+ * The floor: one psql session, the same batches as plain UPDATE ... WHERE id BETWEEN, each its own transaction.
+ * `unflushed`: the same with `synchronous_commit = off`, as Rookery's batches commit (src/expand/backfill.ts), for context.
+ */
+async function floorRowsPerSecond(url: string, folder: string, unflushed = false): Promise<number> {
   await sql(url, "ALTER TABLE floor_rows ADD COLUMN IF NOT EXISTS n_new bigint");
-  const lines: string[] = [];
+  const lines: string[] = unflushed ? ["SET synchronous_commit = off;"] : [];
   for (let from = 1; from <= ROWS; from += BATCH) lines.push(`UPDATE floor_rows SET n_new = n::bigint WHERE id BETWEEN ${from} AND ${from + BATCH - 1};`);
   const file = path.join(folder, "floor.sql");
   writeFileSync(file, `${lines.join("\n")}\n`);
@@ -162,9 +166,12 @@ export async function run(): Promise<void> {
     const floors: number[] = [];
     const backfills: number[] = [];
     // Each side runs on its table freshly vacuumed, so neither inherits the other's or its own last round's dead rows.
+    const unflushedFloors: number[] = [];
     const floorRound = async () => {
       await sql(url, "VACUUM ANALYZE floor_rows");
       floors.push(await floorRowsPerSecond(url, folder));
+      await sql(url, "VACUUM ANALYZE floor_rows");
+      unflushedFloors.push(await floorRowsPerSecond(url, folder, true));
     };
     const backfillRound = async () => {
       await sql(url, "VACUUM ANALYZE bench_rows");
@@ -221,6 +228,10 @@ export async function run(): Promise<void> {
     const median = paired[Math.floor(paired.length / 2)]!;
     console.log(`backfill   rookery best ${Math.round(backfill)} rows/s (${each(backfills)})   floor (psql UPDATE ... BETWEEN loop) best ${Math.round(floor)} rows/s (${each(floors)})`);
     console.log(`           ratio round by round ${backfills.map((value, index) => (value / floors[index]!).toFixed(2)).join(", ")}: median ${median.toFixed(2)}x, best against best ${(backfill / floor).toFixed(2)}x (aim >= 0.8x)`);
+    const unflushed = backfills.map((value, index) => value / unflushedFloors[index]!).sort((a, b) => a - b);
+    console.log(
+      `           floor with synchronous_commit = off, as Rookery's batches commit: best ${Math.round(Math.max(...unflushedFloors))} rows/s (${each(unflushedFloors)}); ratio median ${unflushed[Math.floor(unflushed.length / 2)]!.toFixed(2)}x (the trigger's own cost)`,
+    );
     console.log(`expand     ${(expandMs / 1000).toFixed(1)} s in all; complete ${completed.durationMs} ms`);
     // The trigger's cost: how much the migrated table's write grows against its control's, from before to while expanded.
     const us = (ms: number) => `${(ms * 1000).toFixed(0)} us`;
