@@ -27,6 +27,20 @@ describe("the ledger's SQL functions, as a DBA calls them at psql", async () => 
     expect(await query(url, "SELECT id, current_version, applied_by FROM schema_version")).toEqual([{ id: 1, current_version: null, applied_by: "system" }]);
   });
 
+  it("every function of the ledger has a body its language accepts (they are created without the check)", async () => {
+    const functions = await query<{ name: string; language: string; oid: number }>(
+      url,
+      "SELECT p.proname AS name, l.lanname AS language, p.oid::int AS oid FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' ORDER BY 1",
+    );
+    expect(functions.map((found) => found.name)).toEqual(expect.arrayContaining(["apply_migration", "rollback_migration", "rookery_record_applied", "rookery_mark_progress"]));
+    for (const found of functions) {
+      const validator = found.language === "plpgsql" ? "plpgsql_validator" : found.language === "sql" ? "fmgr_sql_validator" : undefined;
+      expect(validator, `${found.name} is written in ${found.language}`).toBeDefined();
+      // The validator checks the body as CREATE FUNCTION would with check_function_bodies on (the session's default).
+      await query(url, `SELECT ${validator}($1::oid)`, [found.oid]);
+    }
+  });
+
   it("apply_migration records a failure that persists, and leaves nothing of the migration", async () => {
     const [result] = await query<{ ok: boolean }>(url, "SELECT apply_migration('20251101_000001', 'widgets', 'CREATE TABLE widgets (id int); SELECT 1/0', 'DROP TABLE widgets') AS ok");
     expect(result?.ok).toBe(false);
