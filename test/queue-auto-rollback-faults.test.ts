@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { readCatalog } from "../src/catalog/index.ts";
 import { beginWatch, createJobQueue, startWorker } from "../src/queue/index.ts";
 import { createWatch, getWatch, type WatchRecord } from "../src/requests/index.ts";
@@ -27,7 +27,7 @@ describe("the queued watch when things go wrong", async () => {
     const notifier = recordingNotifier();
     const worker = await startWorker(config, { notifier, logger: quietLogger(), reconcileEverySeconds: 0 });
     const queue = createJobQueue(config.redisUrl, config.queuePrefix);
-    afterAll(async () => {
+    onTestFinished(async () => {
       await worker.close();
       await queue.close();
     });

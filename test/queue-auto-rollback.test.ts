@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { createJobQueue, startWorker, watchJobId } from "../src/queue/index.ts";
 import { listAudit, watchOfRequest, type WatchRecord } from "../src/requests/index.ts";
 import { migrationsFolder } from "./support/cli.ts";
@@ -33,7 +33,7 @@ describe("the watch after an approved apply, on the queue", async () => {
     const notifier = recordingNotifier();
     const worker = await startWorker(config, { notifier, logger: quietLogger(), reconcileEverySeconds: 0 });
     const queue = createJobQueue(config.redisUrl, config.queuePrefix);
-    afterAll(async () => {
+    onTestFinished(async () => {
       await worker.close();
       await queue.close();
     });

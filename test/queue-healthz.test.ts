@@ -48,21 +48,24 @@ describe("GET /healthz and GET /metrics", async () => {
     const queue = createJobQueue(config.redisUrl, config.queuePrefix);
     const worker = await startWorker(config, { logger: quietLogger(), reconcileEverySeconds: 0 });
     try {
-      const request = await approvedRequest(pool, config, ["20251101_000001"]);
-      await enqueueRequestJob(queue, request);
-      await waitForRequest(pool, request.id, ["succeeded"]);
       const base = await serve(config);
-      // The completed event is counted just after the request is marked succeeded.
-      let text = "";
-      await waitUntil(async () => {
+      const scrape = async () => {
         const response = await fetch(`${base}/metrics`);
         expect(response.status).toBe(200);
         expect(response.headers.get("content-type")).toMatch(/text\/plain/);
-        text = await response.text();
-        return text.includes('rookery_jobs_total{kind="apply",outcome="succeeded"}');
-      }, "the job to be counted");
-      expect(text).toMatch(/rookery_jobs_total\{kind="apply",outcome="succeeded"\} [1-9]/);
-      expect(text).toMatch(/rookery_job_duration_seconds_count\{kind="apply"\} [1-9]/);
+        return response.text();
+      };
+      // The registry is the process's: what this job adds is counted from what was there before it.
+      const succeeded = 'rookery_jobs_total{kind="apply",outcome="succeeded"}';
+      const durations = 'rookery_job_duration_seconds_count{kind="apply"}';
+      const before = await scrape();
+      const request = await approvedRequest(pool, config, ["20251101_000001"]);
+      await enqueueRequestJob(queue, request);
+      await waitForRequest(pool, request.id, ["succeeded"]);
+      // The completed event is counted just after the request is marked succeeded.
+      let text = "";
+      await waitUntil(async () => sampleOf((text = await scrape()), succeeded) === sampleOf(before, succeeded) + 1, "the job to be counted");
+      expect(sampleOf(text, durations)).toBe(sampleOf(before, durations) + 1);
       expect(text).toMatch(/rookery_queue_depth\{state="waiting"\} 0/);
     } finally {
       await worker.close();
@@ -70,3 +73,9 @@ describe("GET /healthz and GET /metrics", async () => {
     }
   });
 });
+
+/** The value of one sample line of Prometheus text (`name{labels} value`), 0 when it is not there yet. */
+function sampleOf(text: string, sample: string): number {
+  const line = text.split("\n").find((candidate) => candidate.startsWith(`${sample} `));
+  return line ? Number(line.slice(sample.length + 1)) : 0;
+}

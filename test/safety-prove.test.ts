@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { readCatalog } from "../src/catalog/index.ts";
 import { EnvironmentSchema } from "../src/config/index.ts";
 import { proveRollback } from "../src/runner/prove.ts";
@@ -89,7 +89,7 @@ describe("proving a rollback on a scratch copy", () => {
   it("catches a rollback that rebuilds a view without its grants, and an owner it does not give back", async () => {
     const app = `rookery_prove_app_${randomBytes(4).toString("hex")}`;
     await query(url, `CREATE ROLE ${app} NOLOGIN; CREATE VIEW campaign_names AS SELECT id, name FROM campaigns; GRANT SELECT ON campaign_names TO ${app}`);
-    afterAll(async () => {
+    onTestFinished(async () => {
       await query(url, `DROP VIEW IF EXISTS campaign_names; DROP OWNED BY ${app}`).catch(() => {});
       await query(adminDatabaseUrl(), `DROP ROLE IF EXISTS ${app}`);
     });

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { afterAll, inject } from "vitest";
+import { inject } from "vitest";
 
 /** The admin URL of the Postgres server the suite runs against. */
 export function adminDatabaseUrl(): string {
@@ -48,10 +48,11 @@ async function dropQueueKeys(prefixes: string[]): Promise<void> {
   }
 }
 
-// Registered once, while the test file is collected: a hook registered later (from inside a
-// beforeAll, where many files create their databases) would never run and the database would leak.
-// Hooks run in reverse order, so this one runs after the file's own (workers and pools closed first).
-afterAll(async () => {
+/**
+ * Drops what this test file created: its databases, then its queue keys. test/support/per-file.ts registers
+ * it for every file, so it runs after the file's own hooks (workers and pools closed first).
+ */
+export async function dropCreatedResources(): Promise<void> {
   const names = createdDatabases.splice(0);
   if (names.length > 0) {
     await admin(async (client) => {
@@ -72,8 +73,7 @@ afterAll(async () => {
   }
   const prefixes = createdPrefixes.splice(0);
   if (prefixes.length > 0) await dropQueueKeys(prefixes);
-  // A fleet file drops 20+ databases, each DROP forcing a checkpoint: at load 12 that took over the default 60 s.
-}, 300_000);
+}
 
 /**
  * A fresh, empty database of this test file's own, dropped when the file ends.
