@@ -17,7 +17,9 @@ const registries = new Map<string, { at: number; databases: Promise<FleetDatabas
 async function databaseNamed(target: Target, name: string): Promise<FleetDatabase | undefined> {
   if (target.kind === "database") return { name: target.name, databaseUrl: target.environment.databaseUrl };
   if (target.fleet.databases) return target.fleet.databases.find((database) => database.name === name);
-  const key = `${target.environment.name}/${target.name}`;
+  // The same registry (its database and query), not only the same names: a config read again may point elsewhere.
+  const registry = target.fleet.registry;
+  const key = `${target.environment.name}/${target.name}\u0000${registry?.databaseUrl ?? ""}\u0000${registry?.query ?? ""}`;
   let cached = registries.get(key);
   if (!cached || Date.now() - cached.at > REGISTRY_CACHE_MS) {
     cached = { at: Date.now(), databases: fleetDatabases(target) };
