@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { applyMigrations } from "../../src/runner/index.ts";
 import { migrationsFolder } from "../support/cli.ts";
 import { runContext, testEnvironment } from "../support/engine.ts";
+import { backfilledRows } from "../support/expand.ts";
+import { waitUntil } from "../support/queue.ts";
 import { query } from "../support/services.ts";
 import { startThrowawayPostgres, type ThrowawayPostgres } from "../support/throwaway.ts";
 
@@ -48,10 +50,9 @@ describe("a backfill's batches commit without waiting for each flush", async () 
   it("a server crash mid-backfill loses whole batches only: the resume redoes them and the count stays exact", async () => {
     const url = await eventsDatabase(cluster, "crashed");
     const running = expand(url).catch((error: unknown) => error);
-    const progress = async () =>
-      Number((await query<{ rows: number }>(url, "SELECT COALESCE((backfill->'public.events'->>'rows')::int, 0) AS rows FROM rookery_expansions WHERE version = '20251201_000001'").catch(() => []))[0]?.rows ?? 0);
-    const deadline = Date.now() + 30_000;
-    while ((await progress()) < 2000 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    const progress = () => backfilledRows(url, "20251201_000001", "public.events");
+    // Polled closely: the crash must come while the backfill still runs.
+    await waitUntil(async () => (await progress()) >= 2000, "the backfill to get going", 30_000, 5);
     await cluster.restart();
     await running;
     // Whatever survived the crash, a batch's rows and its progress survived together.

@@ -6,6 +6,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { applyMigrations } from "../../src/runner/index.ts";
 import { migrationsFolder } from "../support/cli.ts";
 import { configFile } from "../support/config-file.ts";
+import { backfilledRows } from "../support/expand.ts";
 import { runContext, testEnvironment } from "../support/engine.ts";
 import { createTestDatabase, query } from "../support/services.ts";
 
@@ -32,8 +33,7 @@ describe("a worker killed mid-backfill", async () => {
       stdio: "ignore",
     });
     onTestFinished(() => void child.kill("SIGKILL"));
-    const progress = async () =>
-      Number((await query(url, "SELECT COALESCE((backfill->'public.events'->>'rows')::int, 0) AS rows FROM rookery_expansions WHERE version = '20251201_000001'").catch(() => []))[0]?.rows ?? 0);
+    const progress = () => backfilledRows(url, "20251201_000001", "public.events");
     await waitFor(async () => (await progress()) >= 1000, "the backfill to get going");
     child.kill("SIGKILL");
     await new Promise((resolve) => child.once("exit", resolve));

@@ -9,6 +9,12 @@ import { migrationsFolder } from "./cli.ts";
 import { runContext, testEnvironment } from "./engine.ts";
 import { createTestDatabase, query } from "./services.ts";
 
+/** Rows an expansion's backfill of `table` has recorded as done (0 before its first batch, or with no ledger yet). */
+export async function backfilledRows(url: string, version: string, table: string): Promise<number> {
+  const rows = await query<{ rows: number }>(url, "SELECT COALESCE((backfill->$2->>'rows')::int, 0) AS rows FROM rookery_expansions WHERE version = $1", [version, table]).catch(() => []);
+  return rows[0]?.rows ?? 0;
+}
+
 /** Runs SQL as the new release would: with the version's schema first on its search_path. */
 export async function queryAs<T extends pg.QueryResultRow = pg.QueryResultRow>(url: string, searchPath: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: url, options: `-c search_path=${searchPath}` });

@@ -99,11 +99,12 @@ export async function waitForRequest(pool: pg.Pool, id: string, statuses: Reques
   }
 }
 
-export async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 45_000): Promise<void> {
+/** Polls `check` every `everyMs` until it holds; fails after `timeoutMs`, naming `what`. */
+export async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 45_000, everyMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
 
