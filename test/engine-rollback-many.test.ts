@@ -90,6 +90,40 @@ describe("rolling back several versions in one run", async () => {
     expect(await tables(url3)).toEqual(["t1", "t2", "t3"]);
   });
 
+  it("a broken stored script of the first version, or one ending its own transaction, is refused before any of it runs, named, not recorded as failed", async () => {
+    const url5 = await createTestDatabase("rollback-many-refused");
+    const dir5 = migrationsFolder(Object.fromEntries(Object.entries(history()).filter(([file]) => /\/(rollback_)?00[1-4]_/.test(file))));
+    await applyMigrations(runContext(testEnvironment(url5), dir5));
+    // Neither script holds a keyword that has it parsed first (mayNeedParseToRun): Postgres finds the syntax error.
+    await query(url5, "UPDATE schema_migrations SET rollback_script = 'DROP TABLEX t4;' WHERE version = $1", [version(4)]);
+    const first = await rollbackMigrations(runContext(testEnvironment(url5), dir5), { last: 4, reason: "undo" });
+    expect(first.rolledBack).toEqual([]);
+    expect(first.failed?.version).toBe(version(4));
+    expect(first.failed?.error).toMatch(new RegExp(`stored rollback script of ${version(4)}:1:\\d+: syntax error at or near "TABLEX"`));
+    expect((await eventsOf(url5, version(4))).map((event) => event.event)).toEqual(["applied"]);
+    // A script that commits by itself would end the rollback's transaction before the ledger writes: refused at its turn.
+    await query(url5, "UPDATE schema_migrations SET rollback_script = 'DROP TABLE t4;' WHERE version = $1", [version(4)]);
+    await query(url5, "UPDATE schema_migrations SET rollback_script = 'DROP TABLE t3; COMMIT;' WHERE version = $1", [version(3)]);
+    const second = await rollbackMigrations(runContext(testEnvironment(url5), dir5), { last: 4, reason: "undo" });
+    expect(second.rolledBack.map((step) => step.version)).toEqual([version(4)]);
+    expect(second.failed?.version).toBe(version(3));
+    expect(second.failed?.error).toContain("controls its own transaction");
+    expect(await tables(url5)).toEqual(["t1", "t2", "t3"]);
+    expect((await ledgerRows(url5)).map((row) => row.status)).toEqual(["applied", "applied", "applied", "rolled_back"]);
+  });
+
+  it("one version's broken stored script is refused by the parser's error, nothing of it run", async () => {
+    const url6 = await createTestDatabase("rollback-one-broken");
+    const dir6 = migrationsFolder(Object.fromEntries(Object.entries(history()).filter(([file]) => /\/(rollback_)?00[1-2]_/.test(file))));
+    await applyMigrations(runContext(testEnvironment(url6), dir6));
+    await query(url6, "UPDATE schema_migrations SET rollback_script = 'DROP TABLE t2; DROP TABLEX t1;' WHERE version = $1", [version(2)]);
+    const run = await rookery(["rollback", version(2), "--reason", "undo"], { DATABASE_URL: url6, MIGRATIONS_DIR: dir6 });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`stored rollback script of ${version(2)}:1:\\d+: syntax error at or near "TABLEX"`));
+    expect(await tables(url6)).toEqual(["t1", "t2"]);
+    expect((await eventsOf(url6, version(2))).map((event) => event.event)).toEqual(["applied"]);
+  });
+
   it("needs no migrations folder: it runs the scripts stored in the ledger", async () => {
     const url4 = await createTestDatabase("rollback-many-nofolder");
     const dir4 = migrationsFolder(Object.fromEntries(Object.entries(history()).filter(([file]) => /\/(rollback_)?00[1-3]_/.test(file))));

@@ -371,3 +371,23 @@ function hasOption(node: Record<string, unknown>, name: string): boolean {
 export function isTransactionControl(statement: Statement): boolean {
   return statement.kind === "TransactionStmt";
 }
+
+/**
+ * Every statement isTransactionControl or isNonTransactional flags holds one of these keywords
+ * (ABORT, BEGIN, COMMIT, END, PREPARE TRANSACTION, RELEASE, ROLLBACK, SAVEPOINT, START TRANSACTION;
+ * CONCURRENTLY, CREATE/DROP DATABASE, ALTER SYSTEM, CREATE/DROP TABLESPACE, VACUUM). Postgres reads
+ * a keyword only from its ASCII letters as written, in any case: never from a quoted name, a string,
+ * an escape or a comment. So SQL in which none of them occurs, not even inside a longer word, holds
+ * no such statement. A longer word (`pending`, `started_at`) or a comment that holds one costs only a parse.
+ */
+const TRANSACTION_SENSITIVE_KEYWORDS = /abort|begin|commit|end|prepare|release|rollback|savepoint|start|concurrently|database|system|tablespace|vacuum/i;
+
+/**
+ * False only when `sql` surely holds no statement that isTransactionControl or isNonTransactional
+ * flags, so it can run in one transaction without being parsed. A stored rollback script is SQL that
+ * was parsed when its version was applied, and Postgres still checks its syntax when it runs. Loading
+ * the parser's WebAssembly and its first parse were a third of the start of a `rollback --last`.
+ */
+export function mayNeedParseToRun(sql: string): boolean {
+  return TRANSACTION_SENSITIVE_KEYWORDS.test(sql);
+}

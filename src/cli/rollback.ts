@@ -1,4 +1,3 @@
-import { startLoadingParser } from "../analysis/parse.ts";
 import { parseVersion } from "../catalog/index.ts";
 import type { Environment } from "../config/index.ts";
 import { UsageError } from "../errors.ts";
@@ -62,8 +61,6 @@ export const rollbackCommand: CliCommand = {
   help: HELP,
   run: (args, io) =>
     runCommand(args, io, { reason: { type: "string" }, to: { type: "string" }, last: { type: "string" }, ...POLICY_OPTIONS }, async ({ values, positionals }) => {
-      // The stored scripts are parsed before they run: the parser's WebAssembly compiles while the ledger and the policy are read.
-      startLoadingParser();
       if (values.to !== undefined || values.last !== undefined) return rollbackSeveral(io, values, positionals);
       const version = requiredVersion(positionals);
       const reason = requiredReason(values.reason);

@@ -3,7 +3,6 @@ import { rollbackCopiedRecordSql } from "../ledger/index.ts";
 import { LEDGER_WRITER_SQL } from "../session/execution.ts";
 import { migrationQueryLabel, resetSqlInQuery } from "../session/session.ts";
 import { statementsBudgetMs, transactionTimeoutsSql } from "../session/timeouts.ts";
-import type { Statement } from "../analysis/parse.ts";
 import { BATCH_MAX_MIGRATIONS, progressMarkSql, runBatchQuery, type BatchOutcome } from "./execute-batch.ts";
 import { PIECE_CHARS } from "./execute-in-transaction.ts";
 import type { RollbackCandidate } from "./rollback-safety.ts";
@@ -13,7 +12,8 @@ import type { RunContext } from "./types.ts";
 export interface BatchedRollback {
   version: string;
   candidate: RollbackCandidate;
-  statements: Statement[];
+  /** How many statements its script holds at most (StoredScript). */
+  statementCount: number;
   /** The newest version still applied once it is rolled back (null: none). */
   currentAfter: string | null;
 }
@@ -61,7 +61,7 @@ export async function rollbackBatch(
       environment.ledgerSchema,
     );
     text += `${migrationQueryLabel("rollback", item.version)}\n${reset}\n${mark}BEGIN; ${timeouts}\n${item.candidate.rollbackScript}\n;${LEDGER_WRITER_SQL}${record}\nCOMMIT;\n`;
-    statements = Math.max(statements, item.statements.length + 2);
+    statements = Math.max(statements, item.statementCount + 2);
   }
   return runBatchQuery(client, text, statementsBudgetMs(environment, statements), onCommitted);
 }

@@ -1,15 +1,14 @@
-import { startLoadingParser } from "../analysis/parse.ts";
+import { loadParser } from "../analysis/parse.ts";
 import { compareNames } from "../catalog/read.ts";
 import { RookeryError, UsageError } from "../errors.ts";
 import { openExpansionVersions, readLedger, readLedgerForRollback, type LedgerEntry } from "../ledger/index.ts";
-import { rollbackFailed, rollbackInSession, rollbackStarts, storedScriptStatements, type RollbackRun } from "./rollback.ts";
+import { rollbackFailed, rollbackInSession, rollbackStarts, storedScript, storedScriptsNeedParser, SYNTAX_ERROR_SQLSTATE, type RollbackRun, type StoredScript } from "./rollback.ts";
 import { rollbackBatch, rollbackBatchSize, type BatchedRollback } from "./rollback-batch.ts";
 import { BATCH_MAX_MIGRATIONS } from "./execute-batch.ts";
 import { wantsArchiveRestore } from "./archive.ts";
-import { needsOutsideTransaction } from "./execute-outside-transaction.ts";
 import { rollbackCandidateOf } from "./rollback-safety.ts";
 import { isLockTimeout } from "../session/retry.ts";
-import type { Statement } from "../analysis/parse.ts";
+import { sqlstateOf } from "../session/execution.ts";
 import { withLedgerClient, withRunnerSession } from "../session/session.ts";
 import type { RollbackReport, RunContext } from "./types.ts";
 
@@ -91,13 +90,10 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
   if (options.last !== undefined && (!Number.isInteger(options.last) || options.last < 1)) {
     throw new UsageError(`--last takes a positive whole number, got ${options.last}`, { hint: "rookery rollback --last 3 --reason \"why\"" });
   }
-  // The parser's WebAssembly compiles while the session connects, takes the lock and reads the ledger.
-  const parser = startLoadingParser();
   return withRunnerSession(ctx, async (client, lockPid) => {
     // Read once, under the lock: only this run changes the ledger now, one version's row at a time.
     const ledger = await readLedgerForRollback(client, ctx.environment.ledgerSchema);
     const expansions = await openExpansionVersions(client, ctx.environment.ledgerSchema);
-    await parser;
     const targets = targetsOf(ledger, options);
     await options.onTargets?.(targets.map((entry) => entry.version));
     const scriptless = targets.filter((entry) => entry.rollbackScript === null).map((entry) => entry.version);
@@ -112,18 +108,22 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
     // target is rolled back the newest still applied is the next applied version below it.
     const applied = [...ledger.values()].filter((row) => row.status === "applied").map((row) => row.version).sort().reverse();
     const currentAfter = (version: string) => applied[applied.indexOf(version) + 1] ?? null;
-    // Each stored script is parsed while the version before it is on the server; a syntax error is thrown when its version's turn comes.
-    const parsed = new Map<string, Statement[] | Error>();
+    // The parser's WebAssembly is loaded only for a run with a script to parse (storedScript).
+    if (storedScriptsNeedParser(targets.map((entry) => entry.rollbackScript))) await loadParser();
+    // Set once Postgres refused a batch for its syntax: every script is parsed from then on, so the one at fault stops the run at its turn, named.
+    let parseAll = false;
+    // Each stored script is made ready while the version before it is on the server; a syntax error is thrown when its version's turn comes.
+    const parsed = new Map<string, StoredScript | Error>();
     const parse = (entry: LedgerEntry | undefined) => {
       const script = entry && ledger.get(entry.version)?.rollbackScript;
       if (!entry || typeof script !== "string" || parsed.has(entry.version)) return;
       try {
-        parsed.set(entry.version, storedScriptStatements(entry.version, script));
+        parsed.set(entry.version, storedScript(entry.version, script, parseAll));
       } catch (error) {
         parsed.set(entry.version, error instanceof Error ? error : new Error(String(error)));
       }
     };
-    const statementsOf = (entry: LedgerEntry) => {
+    const scriptOf = (entry: LedgerEntry) => {
       parse(entry);
       const result = parsed.get(entry.version)!;
       if (result instanceof Error) throw result;
@@ -136,15 +136,15 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
       report.failed = { version: targets[index]!.version, error: error.message };
       report.notRun = targets.slice(index + 1).map((later) => later.version);
     };
-    /** A version that may go in a batch: its script parsed, in one transaction, no archive to restore, no open expansion. */
+    /** A version that may go in a batch: its script ready, in one transaction, no archive to restore, no open expansion. */
     const batchable = (entry: LedgerEntry): BatchedRollback | undefined => {
       if (expansions.has(entry.version)) return undefined;
       const row = ledger.get(entry.version);
       if (!row || row.status !== "applied" || row.rollbackScript === null || wantsArchiveRestore(row.rollbackScript)) return undefined;
       parse(entry);
-      const statements = parsed.get(entry.version);
-      if (!statements || statements instanceof Error || needsOutsideTransaction(statements)) return undefined;
-      return { version: entry.version, candidate: rollbackCandidateOf(entry.version, row), statements, currentAfter: currentAfter(entry.version) };
+      const script = parsed.get(entry.version);
+      if (!script || script instanceof Error || script.outside) return undefined;
+      return { version: entry.version, candidate: rollbackCandidateOf(entry.version, row), statementCount: script.statementCount, currentAfter: currentAfter(entry.version) };
     };
     let index = 0;
     while (index < targets.length) {
@@ -189,6 +189,14 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
         await told;
         index += outcome.committed;
         if (outcome.failure === undefined) continue;
+        if (!parseAll && outcome.committed === 0 && sqlstateOf(outcome.failure) === SYNTAX_ERROR_SQLSTATE) {
+          // Postgres refused the batch's text before it ran any of it: once every script is parsed, the versions before
+          // the one at fault go on, and it stops the run at its turn with the parser's error, as if parsed from the start.
+          parseAll = true;
+          parsed.clear();
+          await loadParser();
+          continue;
+        }
         if (!isLockTimeout(outcome.failure)) {
           try {
             await rollbackFailed(ctx, client, { version: targets[index]!.version, reason, outside: false }, outcome.failure);
@@ -209,7 +217,7 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
           expansionOpen: expansions.has(entry.version),
           run,
           currentAfter: currentAfter(entry.version),
-          statements: () => statementsOf(entry),
+          script: () => scriptOf(entry),
           meanwhile: () => parse(targets[index + 1]),
           lockPid,
           announced: firstFailure !== undefined,

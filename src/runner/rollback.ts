@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { startLoadingParser, type Statement } from "../analysis/parse.ts";
+import { loadParser, mayNeedParseToRun, type Statement } from "../analysis/parse.ts";
 import { connectClient, withServerBudget } from "../db/index.ts";
 import { errorText, postgresDetail, UsageError } from "../errors.ts";
 import { hasOpenExpansion, inLedgerSchema, LOCK_NOT_HELD_SQLSTATE, MIGRATION_LOCK_GUARD_SQL, readLedgerEntry, recordAutoRollback, recordRollback, recordRollbackFailure, rollbackCopiedRecordSql, type RollbackLedgerEntry } from "../ledger/index.ts";
@@ -59,17 +59,45 @@ async function ledgerAfterLoss(ctx: RunContext, version: string, outside: boolea
 export async function rollbackMigration(ctx: RunContext, options: RollbackOptions): Promise<RollbackReport> {
   const reason = options.reason.trim();
   if (reason === "") throw new UsageError("a rollback needs a reason", { hint: "Say why, e.g. --reason \"checkout latency doubled\"." });
-  // The parser's WebAssembly compiles while the session connects and takes the lock.
-  const parser = startLoadingParser();
-  return withRunnerSession(ctx, async (client) => {
-    await parser;
-    return rollbackInSession(ctx, client, options, reason);
-  });
+  return withRunnerSession(ctx, (client) => rollbackInSession(ctx, client, options, reason));
 }
 
-/** A stored rollback script parsed to run (`runnableStatements`): a syntax error or its own BEGIN/COMMIT refuses it. */
-export function storedScriptStatements(version: string, script: string): Statement[] {
-  return runnableStatements(script, `stored rollback script of ${version}`);
+/**
+ * A stored rollback script, as much as its run needs of it: its statements where it must run outside a
+ * transaction, one by one; otherwise how many statements it holds at most (its round trip's budget).
+ */
+export type StoredScript = { outside: true; statements: Statement[] } | { outside: false; statementCount: number; parsed: boolean };
+
+/**
+ * A stored rollback script made ready to run. It is parsed (`runnableStatements`: a syntax error or its
+ * own BEGIN/COMMIT refuses it) where it could hold a statement the parse looks for (mayNeedParseToRun),
+ * or with `parseAll`; otherwise it runs in its transaction as written, and Postgres checks its syntax
+ * (refuseUnparsedSyntax). Load the parser first for a script that needs it (storedScriptsNeedParser).
+ */
+export function storedScript(version: string, script: string, parseAll = false): StoredScript {
+  // Statements end with semicolons, so there are at most one more than it holds (more, counting those in strings and comments).
+  if (!parseAll && !mayNeedParseToRun(script)) return { outside: false, statementCount: script.split(";").length, parsed: false };
+  const statements = runnableStatements(script, `stored rollback script of ${version}`);
+  return needsOutsideTransaction(statements) ? { outside: true, statements } : { outside: false, statementCount: statements.length, parsed: true };
+}
+
+/** Whether any of these stored scripts is parsed before it runs (storedScript): the parser must be loaded. */
+export function storedScriptsNeedParser(scripts: Iterable<string | null | undefined>): boolean {
+  for (const script of scripts) if (script && mayNeedParseToRun(script)) return true;
+  return false;
+}
+
+/** SQLSTATE syntax_error. Postgres parses a query's whole text before it runs any of it. */
+export const SYNTAX_ERROR_SQLSTATE = "42601";
+
+/**
+ * After Postgres refused a query holding an unparsed stored script for its syntax: the parser's
+ * refusal of the script (its file, line and column), as a parse beforehand would have thrown it,
+ * since nothing of the query ran. Returns when the script parses: the error was elsewhere.
+ */
+export async function refuseUnparsedSyntax(version: string, script: string): Promise<void> {
+  await loadParser();
+  storedScript(version, script, true);
 }
 
 /** What a run of rollbacks read once, under the lock, for the version about to be rolled back. */
@@ -79,9 +107,9 @@ export interface ReadAhead {
   run: RollbackRun;
   /** The newest version still applied once this one is rolled back (null: none), known to the run under the lock. */
   currentAfter: string | null;
-  /** The stored script's statements, parsed while the version before ran (throws its syntax error). */
-  statements: () => Statement[];
-  /** Work for the time this version's query is on the server: parsing the next version's script. */
+  /** The stored script, made ready while the version before ran (throws its syntax error). */
+  script: () => StoredScript;
+  /** Work for the time this version's query is on the server: making the next version's script ready. */
   meanwhile: () => void;
   /** The server process holding the migration lock; the copied ledger writes check they run there. */
   lockPid: number;
@@ -137,8 +165,9 @@ export async function rollbackInSession(ctx: RunContext, client: pg.Client, opti
     return abortExpansion(ctx, client, version, reason);
   }
   const candidate = read ? rollbackCandidateOf(version, read.entry) : await rollbackCandidate(client, schema, version);
-  const statements = read ? read.statements() : storedScriptStatements(version, candidate.rollbackScript);
-  const outside = needsOutsideTransaction(statements);
+  if (!read && storedScriptsNeedParser([candidate.rollbackScript])) await loadParser();
+  const script = read ? read.script() : storedScript(version, candidate.rollbackScript);
+  const outside = script.outside;
   const label = { version, onProgress: ctx.onProgress };
   if (!read?.announced) await ctx.onProgress?.(rollbackStarts(version, candidate, outside));
   const started = performance.now();
@@ -156,9 +185,9 @@ export async function rollbackInSession(ctx: RunContext, client: pg.Client, opti
   // A later version of a run copies the run's bound reason: script, ledger writes and COMMIT in one round trip.
   const copyFrom = archived || options.trigger ? undefined : read?.run.reasonEventId;
   try {
-    if (outside) {
+    if (script.outside) {
       await resetSession(client, ctx.actor, ctx.environment);
-      lockRetries = await runStatementsOutsideTransaction(client, ctx.environment, statements, label);
+      lockRetries = await runStatementsOutsideTransaction(client, ctx.environment, script.statements, label);
       await inTransaction(client, `BEGIN; ${inLedgerSchema(MIGRATION_LOCK_GUARD_SQL, schema)}${LEDGER_WRITER_SQL}`, record);
     } else {
       // The session reset, the lock guard, the timeouts and the script in one round trip; the writes, then COMMIT
@@ -173,7 +202,7 @@ ${reset}
 BEGIN; ${guard}${transactionTimeoutsSql(ctx.environment)}
 ${candidate.rollbackScript}
 ;${LEDGER_WRITER_SQL}`;
-        await withServerBudget(client, statementsBudgetMs(ctx.environment, statements.length + (copyFrom === undefined ? 1 : 2)), () =>
+        await withServerBudget(client, statementsBudgetMs(ctx.environment, script.statementCount + (copyFrom === undefined ? 1 : 2)), () =>
           copyFrom === undefined || !read
             ? inTransaction(client, sql, record, read?.meanwhile)
             : inOneTrip(client, `${sql}${rollbackCopiedRecordSql({ version, detail: { lockRetries, outsideTransaction: false, safety: candidate.safety }, currentAfter: read.currentAfter, lockPid: read.lockPid }, copyFrom, schema)}\nCOMMIT;`, read.meanwhile),
@@ -181,6 +210,7 @@ ${candidate.rollbackScript}
       }, read?.firstFailure);
     }
   } catch (error) {
+    if (!script.outside && !script.parsed && sqlstateOf(error) === SYNTAX_ERROR_SQLSTATE) await refuseUnparsedSyntax(version, candidate.rollbackScript);
     return rollbackFailed(ctx, client, { version, reason, outside }, error);
   }
   const report: RollbackReport = {
