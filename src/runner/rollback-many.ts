@@ -130,6 +130,8 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
       parsed.delete(entry.version);
       return result;
     };
+    // The version whose start was told last: a batch Postgres refused for its syntax runs again, and its first version is not told twice.
+    let toldStart: string | undefined;
     const announce = (index: number) => ctx.onProgress?.({ step: "rollback", version: targets[index]!.version, message: `rolling back ${targets[index]!.version} (${index + 1}/${targets.length})` });
     const stopAt = (index: number, error: unknown) => {
       if (!(error instanceof RookeryError)) throw error;
@@ -164,6 +166,8 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
         const batch = items.slice(0, size);
         const first = index;
         const starts = async (at: number) => {
+          if (batch[at]!.version === toldStart) return;
+          toldStart = batch[at]!.version;
           await announce(first + at);
           await ctx.onProgress?.(rollbackStarts(batch[at]!.version, batch[at]!.candidate, false));
         };
@@ -207,7 +211,7 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
         }
         // A lock not granted in time is tried again as rollbackInSession tries it, this first try counted.
         firstFailure = outcome.failure;
-      } else {
+      } else if (targets[index]!.version !== toldStart) {
         await announce(index);
       }
       const entry = targets[index]!;
@@ -220,7 +224,7 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
           script: () => scriptOf(entry),
           meanwhile: () => parse(targets[index + 1]),
           lockPid,
-          announced: firstFailure !== undefined,
+          announced: firstFailure !== undefined || entry.version === toldStart,
           firstFailure,
         };
         report.rolledBack.push(await rollbackInSession(ctx, client, { version: entry.version, reason }, reason, read));
