@@ -120,3 +120,33 @@ describe("the command line obeys the deployment policy", () => {
     expect(lift.stderr).toContain("staging is not frozen");
   });
 });
+
+describe("a database that is its own control database (DATABASE_URL alone)", () => {
+  it("a freeze, read on the run's own session, refuses `rollback --last` and `apply --all` before anything runs; lifted, both run", async () => {
+    const url = await createTestDatabase("pcli_single");
+    const dir = migrationsFolder({
+      "2025_11_01/001_add_accounts.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY, name text);\n",
+      "2025_11_01/rollback_001_add_accounts.sql": "DROP TABLE IF EXISTS accounts;\n",
+      "2025_11_01/002_add_notes.sql": "CREATE TABLE notes (id bigint PRIMARY KEY);\n",
+    });
+    const single = { DATABASE_URL: url, MIGRATIONS_DIR: dir };
+    const tables = async () => (await query<{ t: string }>(url, "SELECT table_name AS t FROM information_schema.tables WHERE table_name IN ('accounts', 'notes') ORDER BY 1")).map((row) => row.t);
+    expect((await rookery(["apply", VERSION], single)).code).toBe(0);
+    const frozen = await rookery(["freeze", "--reason", "audit week"], single);
+    expect(frozen.code, frozen.stderr).toBe(0);
+
+    const rollback = await rookery(["rollback", "--last", "1", "--reason", "undo"], single);
+    expect(rollback.code).toBe(1);
+    expect(rollback.stderr).toMatch(/refused by development's deployment policy:\n {2}- development is frozen by cli:tester since .* UTC: audit week/);
+    const apply = await rookery(["apply", "--all"], single);
+    expect(apply.code).toBe(1);
+    expect(apply.stderr).toContain("development is frozen by cli:tester");
+    expect(await tables()).toEqual(["accounts"]);
+    expect(await query(url, "SELECT version, status FROM schema_migrations")).toEqual([{ version: VERSION, status: "applied" }]);
+
+    expect((await rookery(["freeze", "--lift"], single)).code).toBe(0);
+    expect((await rookery(["rollback", "--last", "1", "--reason", "undo"], single)).code).toBe(0);
+    expect((await rookery(["apply", "--all"], single)).code).toBe(0);
+    expect(await tables()).toEqual(["accounts", "notes"]);
+  });
+});

@@ -97,7 +97,7 @@ export const applyCommand: CliCommand = {
       const report = await applyMigrations(ctx, {
         versions,
         ignoreForeignLedger: values["ignore-foreign-ledger"],
-        beforeRunning: (pending) => policy(pending.map((migration) => migration.version)),
+        beforeRunning: (pending, session) => policy(pending.map((migration) => migration.version), session),
       });
       if (!values.json) printReport(io, report);
       // What did get applied is watched even when a later migration failed: it is live. The watch's code is loaded only for a watch.

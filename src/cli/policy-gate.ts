@@ -1,6 +1,7 @@
 import type { ParseArgsConfig } from "node:util";
 import { UsageError } from "../errors.ts";
 import { bothParts, checkDeployPolicy, enforceDecision, pinnedMigrations } from "../policy/deploy.ts";
+import type { Queryable } from "../policy/freeze.ts";
 import type { CliIO } from "./command.ts";
 import { cliActor, type CommandTarget } from "./format.ts";
 
@@ -46,18 +47,23 @@ export async function enforcePolicyAtCli(io: CliIO, target: CommandTarget, run: 
 /**
  * The policy of a run on one database, asked in two parts so that neither costs the run a round trip
  * of its own: the environment's part (freezes, windows, on the control database) is asked at once,
- * while the run connects; the gate returned asks what depends on the versions (staging first, rollback
- * files and proofs) when the run calls it under its lock with the versions it is about to run, and
- * refuses (every reason of both parts) or records the override before any of them runs. An apply with
- * nothing to run is never refused.
+ * while the run connects, or, where the control database is the run's own database, on the run's
+ * session when it calls the gate (a second connection there cost the run's start 5-10 ms of the one
+ * thread both connections need, for two queries); the gate returned asks what depends on the versions
+ * (staging first, rollback files and proofs) when the run calls it under its lock with the versions it
+ * is about to run, and refuses (every reason of both parts) or records the override before any of
+ * them runs. An apply with nothing to run is never refused.
  */
-export function policyGateAtCli(io: CliIO, target: CommandTarget, run: Omit<PolicyRun, "versions">): (versions: string[]) => Promise<void> {
+export function policyGateAtCli(io: CliIO, target: CommandTarget, run: Omit<PolicyRun, "versions">): (versions: string[], session?: Queryable) => Promise<void> {
   checkOverride(run);
   const override = run.overridePolicy ? { actor: cliActor(io.env), reason: run.reason! } : undefined;
-  const environmentPart = checkDeployPolicy({ ...target, migrations: [], kind: run.kind, part: "environment" });
+  const environmentPartOn = (controlSession?: Queryable) => checkDeployPolicy({ ...target, migrations: [], kind: run.kind, part: "environment", controlSession });
+  const onRunSession = target.config.controlDatabaseUrl === target.environment.databaseUrl;
+  const asked = onRunSession ? undefined : environmentPartOn();
   // Awaited by the gate; a run that stops before calling it (the lock busy) must not leave it unhandled.
-  environmentPart.catch(() => {});
-  return async (versions) => {
+  asked?.catch(() => {});
+  return async (versions, session) => {
+    const environmentPart = asked ?? environmentPartOn(session);
     if (run.kind === "apply" && versions.length === 0) return;
     // A rollback's policy is the environment's alone: the folder's checksums are pinned only for an override's
     // record, so without one the folder (a rollback runs stored scripts) is not read.

@@ -6,6 +6,7 @@ import { rollbackMigrations, rollbackTargets, type RollbackManyReport } from "..
 import { previewRollback } from "../runner/rollback-safety.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand, type CliIO } from "./command.ts";
 import { cliActor, formatMs, lazyTargetFor, progressTo, runCommand, shortTime } from "./format.ts";
+import type { Queryable } from "../policy/freeze.ts";
 import { enforcePolicyAtCli, policyGateAtCli, POLICY_HELP, POLICY_OPTIONS } from "./policy-gate.ts";
 
 const HELP = `Usage: rookery rollback VERSION --reason TEXT
@@ -108,7 +109,7 @@ async function rollbackSeveral(io: CliIO, values: SeveralValues, positionals: st
     io.stderr(versions.length > 0 ? `rolling back ${versions.length} version(s), newest first: ${versions.join(", ")}\n` : "nothing to roll back\n");
   };
   const policy = { kind: "rollback" as const, overridePolicy, reason: options.reason };
-  let onTargets: ((versions: string[]) => void | Promise<void>) | undefined = list;
+  let onTargets: ((versions: string[], session: Queryable) => void | Promise<void>) | undefined = list;
   if (overridePolicy) {
     // An override is recorded with the versions it lets through: they are listed first, on a connection of their own.
     const versions = await rollbackTargets(environment, options);
@@ -119,8 +120,8 @@ async function rollbackSeveral(io: CliIO, values: SeveralValues, positionals: st
     // A rollback's policy is the environment's (freezes, windows), whatever the versions: asked while the run
     // connects, and awaited once the run holds the lock and lists its versions, before any of them runs.
     const gate = policyGateAtCli(io, { config, environment, catalog }, policy);
-    onTargets = async (versions) => {
-      await gate(versions);
+    onTargets = async (versions, session) => {
+      await gate(versions, session);
       list(versions);
     };
   }

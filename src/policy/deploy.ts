@@ -5,7 +5,7 @@ import { withClient } from "../db/index.ts";
 import { RookeryError } from "../errors.ts";
 import { pendingMigrations } from "../runner/pending.ts";
 import { autoRollbackProblems } from "./auto-rollback.ts";
-import { activeFreeze, describeFreeze } from "./freeze.ts";
+import { activeFreeze, describeFreeze, type Queryable } from "./freeze.ts";
 import { recordPolicyOverride } from "./override.ts";
 import type { PinnedMigration } from "./staging.ts";
 import { windowRefusal } from "./windows.ts";
@@ -29,6 +29,8 @@ export interface DeployPolicyInput {
   part?: "environment" | "database";
   /** With `part: "database"`: the target the database belongs to, so staging first looks at staging's target of that name. */
   target?: string;
+  /** A session on the control database the caller already holds (a run's own, where the control database is its database): freezes are read there. */
+  controlSession?: Queryable;
 }
 
 export interface DeployDecision {
@@ -40,8 +42,8 @@ export interface DeployDecision {
 }
 
 /** An unreachable control database stops the check with its own error: nobody runs past a freeze unseen. */
-async function freezeProblem(config: Config, environment: Environment): Promise<string | undefined> {
-  const freeze = await withClient(config.controlDatabaseUrl, (client) => activeFreeze(client, environment.name));
+async function freezeProblem(config: Config, environment: Environment, session?: Queryable): Promise<string | undefined> {
+  const freeze = session ? await activeFreeze(session, environment.name) : await withClient(config.controlDatabaseUrl, (client) => activeFreeze(client, environment.name));
   return freeze ? describeFreeze(freeze) : undefined;
 }
 
@@ -70,7 +72,7 @@ export async function checkDeployPolicy(input: DeployPolicyInput): Promise<Deplo
   const emergency = input.breakGlass === true && glassProblem === undefined;
 
   if (!emergency && input.part !== "database") {
-    const frozen = await freezeProblem(input.config, input.environment);
+    const frozen = await freezeProblem(input.config, input.environment, input.controlSession);
     if (frozen) reasons.push(frozen);
     const closed = windowRefusal(input.environment.windows, now);
     if (closed) {

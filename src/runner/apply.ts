@@ -141,7 +141,7 @@ async function applySelected(ctx: RunContext, options: ApplyOptions, selected: M
       else if (options.versions) report.skipped.push({ version: migration.version, reason: `already applied at ${entry?.appliedAt} by ${entry?.appliedBy}` });
     }
     // The files go on parsing (ParseAhead) while the caller checks what is about to run.
-    if (pending.length > 0) await options.beforeRunning?.(pending);
+    if (pending.length > 0) await options.beforeRunning?.(pending, client);
     const statements = await parsing.statementsOf(pending);
     const todo: MigrationRun[] = pending.map((migration, index) => ({
       client,

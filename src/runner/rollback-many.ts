@@ -1,3 +1,4 @@
+import type pg from "pg";
 import { loadParser } from "../analysis/parse.ts";
 import { compareNames } from "../catalog/read.ts";
 import { RookeryError, UsageError } from "../errors.ts";
@@ -24,8 +25,11 @@ export interface RollbackManyOptions {
   versions?: string[];
   /** One reason for every version of the run. */
   reason: string;
-  /** Told the versions the run rolls back, newest first, once it holds the lock and before any runs (the CLI lists them). */
-  onTargets?: (versions: string[]) => void | Promise<void>;
+  /**
+   * Told the versions the run rolls back, newest first, once it holds the lock and before any runs (the CLI
+   * lists them and asks the policy), with the run's session for what the caller reads of this database.
+   */
+  onTargets?: (versions: string[], session: pg.ClientBase) => void | Promise<void>;
 }
 
 export interface RollbackManyReport {
@@ -95,7 +99,7 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
     const ledger = await readLedgerForRollback(client, ctx.environment.ledgerSchema);
     const expansions = await openExpansionVersions(client, ctx.environment.ledgerSchema);
     const targets = targetsOf(ledger, options);
-    await options.onTargets?.(targets.map((entry) => entry.version));
+    await options.onTargets?.(targets.map((entry) => entry.version), client);
     const scriptless = targets.filter((entry) => entry.rollbackScript === null).map((entry) => entry.version);
     if (scriptless.length > 0) {
       throw new RookeryError(`${scriptless.join(", ")} ${scriptless.length === 1 ? "has" : "have"} no rollback script stored, so the run cannot go past ${scriptless.length === 1 ? "it" : "them"}; nothing was rolled back`, {

@@ -1,3 +1,4 @@
+import type pg from "pg";
 import type { Catalog, Migration } from "../catalog/index.ts";
 import type { LedgerStatus } from "../ledger/index.ts";
 import type { ForeignLedger } from "../ledger/foreign.ts";
@@ -26,9 +27,10 @@ export interface ApplyOptions {
   /**
    * Called with the migrations about to run once the ledger is read under the lock (not called when
    * nothing is pending); a throw stops the run before anything of it runs. The CLI asks the deployment
-   * policy here, of what this run will apply, instead of reading the ledger on a connection of its own first.
+   * policy here, of what this run will apply, instead of reading the ledger on a connection of its own first;
+   * `session` is the run's, for what the caller reads of this database.
    */
-  beforeRunning?: (pending: Migration[]) => Promise<void>;
+  beforeRunning?: (pending: Migration[], session: pg.ClientBase) => Promise<void>;
 }
 
 export interface AppliedMigration {
