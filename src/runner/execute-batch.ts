@@ -14,6 +14,8 @@ export interface BatchOutcome {
   committed: number;
   /** The failure of migration `committed`, annotated with its line as executeInTransaction does; the later ones did not run. */
   failure?: unknown;
+  /** With a failure: the server completed no statement of the query (Postgres refused its whole text at its parse, or never answered). */
+  ranNone?: boolean;
 }
 
 /**
@@ -46,12 +48,16 @@ export function progressMarkSql(label: string, schema: string): string {
  * (`progressMarkSql`), so the client learns each migration's outcome while the server runs the next.
  */
 export class CommitReportingQuery extends pg.Query {
+  /** Whether the server completed any statement of the query: one Postgres refused at its parse ran none. */
+  ranAny = false;
+
   constructor(text: string, private readonly onCommit: () => void) {
     super(text);
   }
 
   handleCommandComplete(message: { text?: string; command?: string }, connection: unknown): void {
     (pg.Query.prototype as unknown as { handleCommandComplete(message: unknown, connection: unknown): void }).handleCommandComplete.call(this, message, connection);
+    this.ranAny = true;
     if ((message.text ?? message.command) === "COMMIT") this.onCommit();
   }
 }
@@ -97,13 +103,13 @@ export async function executeBatch(runs: readonly MigrationRun[], onCommitted: (
  */
 export async function runBatchQuery(client: pg.ClientBase, text: string, serverBudgetMs: number, onCommitted: (index: number) => void): Promise<BatchOutcome> {
   let committed = 0;
+  const query = new CommitReportingQuery(text, () => {
+    renewDeadline(client);
+    onCommitted(committed++);
+  });
   try {
     await withServerBudget(client, serverBudgetMs, () =>
       new Promise<void>((resolve, reject) => {
-        const query = new CommitReportingQuery(text, () => {
-          renewDeadline(client);
-          onCommitted(committed++);
-        });
         query.once("end", () => resolve());
         query.once("error", reject);
         void client.query(query);
@@ -112,6 +118,6 @@ export async function runBatchQuery(client: pg.ClientBase, text: string, serverB
     return { committed };
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
-    return { committed, failure: silenceOf(client) ?? error };
+    return { committed, failure: silenceOf(client) ?? error, ranNone: !query.ranAny };
   }
 }

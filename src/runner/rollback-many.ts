@@ -3,7 +3,7 @@ import { loadParser } from "../analysis/parse.ts";
 import { compareNames } from "../catalog/read.ts";
 import { RookeryError, UsageError } from "../errors.ts";
 import { openExpansionVersions, readLedger, readLedgerForRollback, type LedgerEntry } from "../ledger/index.ts";
-import { rollbackFailed, rollbackInSession, rollbackStarts, storedScript, storedScriptsNeedParser, SYNTAX_ERROR_SQLSTATE, type RollbackRun, type StoredScript } from "./rollback.ts";
+import { rollbackFailed, rollbackInSession, rollbackStarts, storedScript, storedScriptsNeedParser, type RollbackRun, type StoredScript } from "./rollback.ts";
 import { rollbackBatch, rollbackBatchSize, type BatchedRollback } from "./rollback-batch.ts";
 import { BATCH_MAX_MIGRATIONS } from "./execute-batch.ts";
 import { wantsArchiveRestore } from "./archive.ts";
@@ -116,6 +116,8 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
     if (storedScriptsNeedParser(targets.map((entry) => entry.rollbackScript))) await loadParser();
     // Set once Postgres refused a batch for its syntax: every script is parsed from then on, so the one at fault stops the run at its turn, named.
     let parseAll = false;
+    // Set once Postgres refused a batch's text whole and the parser found nothing at fault: versions go one at a time from then on.
+    let oneAtATime = false;
     // Each stored script is made ready while the version before it is on the server; a syntax error is thrown when its version's turn comes.
     const parsed = new Map<string, StoredScript | Error>();
     const parse = (entry: LedgerEntry | undefined) => {
@@ -158,7 +160,7 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
       // After the first version (its reason bound), plain rollbacks in a row go to the server in one query (src/runner/rollback-batch.ts).
       const reasonEventId = run.reasonEventId;
       const items: BatchedRollback[] = [];
-      if (reasonEventId !== undefined) {
+      if (reasonEventId !== undefined && !oneAtATime) {
         for (const entry of targets.slice(index, index + BATCH_MAX_MIGRATIONS)) {
           const item = batchable(entry);
           if (!item) break;
@@ -197,13 +199,21 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
         await told;
         index += outcome.committed;
         if (outcome.failure === undefined) continue;
-        if (!parseAll && outcome.committed === 0 && sqlstateOf(outcome.failure) === SYNTAX_ERROR_SQLSTATE) {
-          // Postgres refused the batch's text before it ran any of it: once every script is parsed, the versions before
-          // the one at fault go on, and it stops the run at its turn with the parser's error, as if parsed from the start.
-          parseAll = true;
-          parsed.clear();
-          await loadParser();
-          continue;
+        if (outcome.ranNone && sqlstateOf(outcome.failure) !== undefined) {
+          // Postgres refused the batch's whole text at its parse, before running any of it, which does not say whose script
+          // was at fault. With every script parsed, the versions before one the parser refuses go on, and that one stops the
+          // run at its turn with the parser's error, as if parsed from the start. Where the parser refuses none (Postgres's
+          // grammar older than the parser's), the versions go one at a time: the one at fault then fails alone, named.
+          if (!parseAll) {
+            parseAll = true;
+            parsed.clear();
+            await loadParser();
+            continue;
+          }
+          if (!oneAtATime) {
+            oneAtATime = true;
+            continue;
+          }
         }
         if (!isLockTimeout(outcome.failure)) {
           try {
