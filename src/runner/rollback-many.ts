@@ -114,7 +114,7 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
     const currentAfter = (version: string) => applied[applied.indexOf(version) + 1] ?? null;
     // The parser's WebAssembly is loaded only for a run with a script to parse (storedScript).
     if (storedScriptsNeedParser(targets.map((entry) => entry.rollbackScript))) await loadParser();
-    // Set once Postgres refused a batch for its syntax: every script is parsed from then on, so the one at fault stops the run at its turn, named.
+    // Set once Postgres refused a batch's text whole: every script is parsed from then on, so one the parser refuses stops the run at its turn, named.
     let parseAll = false;
     // Set once Postgres refused a batch's text whole and the parser found nothing at fault: versions go one at a time from then on.
     let oneAtATime = false;
@@ -136,7 +136,7 @@ export async function rollbackMigrations(ctx: RunContext, options: RollbackManyO
       parsed.delete(entry.version);
       return result;
     };
-    // The version whose start was told last: a batch Postgres refused for its syntax runs again, and its first version is not told twice.
+    // The version whose start was told last: a batch Postgres refused whole runs again, and its first version is not told twice.
     let toldStart: string | undefined;
     const announce = (index: number) => ctx.onProgress?.({ step: "rollback", version: targets[index]!.version, message: `rolling back ${targets[index]!.version} (${index + 1}/${targets.length})` });
     const stopAt = (index: number, error: unknown) => {

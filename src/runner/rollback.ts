@@ -88,7 +88,7 @@ export function storedScriptsNeedParser(scripts: Iterable<string | null | undefi
 }
 
 /** SQLSTATE syntax_error. Postgres parses a query's whole text before it runs any of it. */
-export const SYNTAX_ERROR_SQLSTATE = "42601";
+const SYNTAX_ERROR_SQLSTATE = "42601";
 
 /**
  * After Postgres refused a query holding an unparsed stored script for its syntax: the parser's
@@ -165,7 +165,7 @@ export async function rollbackInSession(ctx: RunContext, client: pg.Client, opti
     return abortExpansion(ctx, client, version, reason);
   }
   const candidate = read ? rollbackCandidateOf(version, read.entry) : await rollbackCandidate(client, schema, version);
-  if (!read && storedScriptsNeedParser([candidate.rollbackScript])) await loadParser();
+  if (!read && mayNeedParseToRun(candidate.rollbackScript)) await loadParser();
   const script = read ? read.script() : storedScript(version, candidate.rollbackScript);
   const outside = script.outside;
   const label = { version, onProgress: ctx.onProgress };
