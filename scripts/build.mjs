@@ -1,13 +1,17 @@
-// `npm run build` (and `npm ci`, through `prepare`): src/ bundled into dist/ by esbuild. dist/cli/bin.js is
-// the entry; each command's file (the dynamic imports of src/cli/main.ts) and the code commands share are
-// chunks under dist/chunks/, loaded when a command needs them. A few files per command instead of one per
-// source file and per zod or pg module: resolving and compiling modules was most of every command's start-up.
-// Types are checked by `tsc --noEmit` (`npm test`), not here. Plain JavaScript, so it runs without tsx.
+// `npm run build` (and `npm ci`, through `prepare`): src/ bundled into one CommonJS script, dist/rookery.cjs,
+// by esbuild. One script because V8 keeps a code cache only for a script (vm.Script), never for an ES module
+// on Node 20: bin/rookery.mjs runs it with each command's cache, so a command's functions are compiled once,
+// not at every start (compiling cold JavaScript was most of every command's start-up). Each command's file
+// (the dynamic imports of src/cli/main.ts) is still evaluated only when that command runs: esbuild turns an
+// import() inside the bundle into a call that initialises the module then. Types are checked by
+// `tsc --noEmit` (`npm test`), not here. Plain JavaScript, so it runs without tsx.
 import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { build } from "esbuild";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
+/** The one script the build writes (bin/rookery.mjs runs it; test/support/build.ts checks its age). */
+export const BUNDLE = "dist/rookery.cjs";
 
 /**
  * Loaded from node_modules at run time, never bundled: each finds files beside its own code (libpg-query
@@ -55,21 +59,20 @@ export async function buildDist() {
   await rm(path.join(ROOT, "dist"), { recursive: true, force: true });
   await build({
     absWorkingDir: ROOT,
-    entryPoints: { "cli/bin": "src/cli/bin.ts" },
-    outdir: "dist",
+    entryPoints: ["src/cli/run-process.ts"],
+    outfile: BUNDLE,
     bundle: true,
-    splitting: true,
-    format: "esm",
+    format: "cjs",
     platform: "node",
     target: "node20",
     external: EXTERNAL,
-    chunkNames: "chunks/[name]-[hash]",
     sourcemap: true,
     minifyWhitespace: true,
     minifySyntax: true,
     plugins: [notCloudflare],
-    // The CommonJS modules bundled (pg and its helpers) call require() for Node's own modules.
-    banner: { js: 'import { createRequire as __rookeryRequire } from "node:module"; const require = __rookeryRequire(import.meta.url);' },
+    // The sources are ES modules: their import.meta.url (createRequire of the external packages) is the bundle's.
+    define: { "import.meta.url": "__rookeryBundleUrl" },
+    banner: { js: 'const __rookeryBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
     logLevel: "warning",
   });
 }

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { migrationsFolder, rookery, scratchFolder } from "./support/cli.ts";
+import { binEnv, migrationsFolder, rookery, scratchFolder } from "./support/cli.ts";
 import { createTestDatabase, query } from "./support/services.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -53,7 +53,7 @@ describe("bin/rookery.mjs", () => {
       await npm(["ci", "--omit=dev"], app);
 
       const installed = path.join(app, "node_modules/rookery");
-      expect(existsSync(path.join(installed, "dist/cli/bin.js"))).toBe(true);
+      expect(existsSync(path.join(installed, "dist/rookery.cjs"))).toBe(true);
       expect(existsSync(path.join(installed, "src"))).toBe(false);
       expect(existsSync(path.join(app, "node_modules/tsx"))).toBe(false);
       expect(existsSync(path.join(app, "node_modules/typescript"))).toBe(false);
@@ -61,7 +61,7 @@ describe("bin/rookery.mjs", () => {
       const dir = migrationsFolder({ "2025_11_01/002_create_packed.sql": "CREATE TABLE packed (id int);\n" });
       const { stdout } = await run(path.join(app, "node_modules/.bin/rookery"), ["apply", "--all", "--json"], {
         cwd: app,
-        env: { PATH: process.env.PATH ?? "", DATABASE_URL: url, MIGRATIONS_DIR: dir, ROOKERY_ACTOR: "cli:packed" },
+        env: { ...binEnv(), DATABASE_URL: url, MIGRATIONS_DIR: dir, ROOKERY_ACTOR: "cli:packed" },
       });
       expect(JSON.parse(stdout)).toMatchObject({ ok: true, applied: [expect.objectContaining({ version: "20251101_000002" })] });
       expect(await query(url, "SELECT applied_by FROM schema_migrations WHERE version = '20251101_000002'")).toEqual([{ applied_by: "cli:packed" }]);

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { migrationsFolder, rookery, ROOKERY_BIN } from "./support/cli.ts";
+import { binEnv, migrationsFolder, rookery, ROOKERY_BIN } from "./support/cli.ts";
 import { createTestDatabase } from "./support/services.ts";
 
 // Port 1 on loopback: nothing listens there, the connection is refused at once.
@@ -53,7 +53,7 @@ describe("a newcomer without the services", () => {
   it("a worker whose Redis does not answer says so once, with how to get one, and waits for it", async () => {
     const url = await createTestDatabase("clinoredis");
     const child = spawn(process.execPath, [ROOKERY_BIN, "worker"], {
-      env: { PATH: process.env.PATH ?? "", DATABASE_URL: url, REDIS_URL: `redis://:${PASSWORD}@127.0.0.1:1`, MIGRATIONS_DIR: dir, LOG_LEVEL: "silent" },
+      env: { ...binEnv(), DATABASE_URL: url, REDIS_URL: `redis://:${PASSWORD}@127.0.0.1:1`, MIGRATIONS_DIR: dir, LOG_LEVEL: "silent" },
     });
     let stderr = "";
     try {

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { startFakeSlackApi } from "../src/shell/fake-slack-api.ts";
 import { SignedSlackSender } from "../src/shell/signed-requests.ts";
-import { migrationsFolder } from "./support/cli.ts";
+import { binEnv, migrationsFolder } from "./support/cli.ts";
 import { waitUntil } from "./support/queue.ts";
 import { createTestDatabase, redisUrl, testQueuePrefix } from "./support/services.ts";
 
@@ -22,7 +22,7 @@ describe("`rookery start` with Slack tokens: bot, worker and scheduler in one pr
     const child = spawn(process.execPath, [path.join(ROOT, "bin/rookery.mjs"), "start", "--dir", migrationsDir], {
       cwd: ROOT,
       env: {
-        PATH: process.env.PATH,
+        ...binEnv(),
         DATABASE_URL: databaseUrl,
         REDIS_URL: redisUrl(),
         QUEUE_PREFIX: testQueuePrefix("start"),

@@ -14,12 +14,25 @@ export interface BarChart {
   counts?: boolean;
 }
 
+/**
+ * import() of a package, through the loader bin/rookery.mjs lends the compiled bundle: V8 runs the bundle as
+ * a script, where import() has no module to resolve from (Node 20 would ask for an experimental flag).
+ */
+function importPackage<T>(specifier: string): Promise<T> {
+  const lent = (globalThis as { __rookeryImport?: (specifier: string) => Promise<unknown> }).__rookeryImport;
+  return (lent ? lent(specifier) : import(specifier)) as Promise<T>;
+}
+
 const WIDTH = 640;
 const HEIGHT = 240;
 
 /** PNG bytes of a (grouped) bar chart. */
 export async function renderBarChart(chart: BarChart): Promise<Buffer> {
-  const [vega, vegaLite, { Resvg }] = await Promise.all([import("vega"), import("vega-lite"), import("@resvg/resvg-js")]);
+  const [vega, vegaLite, { Resvg }] = await Promise.all([
+    importPackage<typeof import("vega")>("vega"),
+    importPackage<typeof import("vega-lite")>("vega-lite"),
+    importPackage<typeof import("@resvg/resvg-js")>("@resvg/resvg-js"),
+  ]);
   const values = chart.series.flatMap((series) => series.values.map((value, index) => ({ label: chart.labels[index] ?? String(index), series: series.name, value })));
   const grouped = chart.series.length > 1;
   const spec = vegaLite.compile({

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { applyMigrations } from "../../src/runner/index.ts";
-import { migrationsFolder } from "../support/cli.ts";
+import { binEnv, migrationsFolder } from "../support/cli.ts";
 import { configFile } from "../support/config-file.ts";
 import { backfilledRows } from "../support/expand.ts";
 import { runContext, testEnvironment } from "../support/engine.ts";
@@ -29,7 +29,7 @@ describe("a worker killed mid-backfill", async () => {
     const config = configFile({ production: { databaseUrl: url, backfillBatchSize: 100 } });
     const child = spawn(process.execPath, [path.join(ROOT, "bin/rookery.mjs"), "apply", "20251201_000001", "--dir", dir, "--config", config], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, ROOKERY_ACTOR: "cli:killed" },
+      env: { ...binEnv(), ROOKERY_ACTOR: "cli:killed" },
       stdio: "ignore",
     });
     onTestFinished(() => void child.kill("SIGKILL"));

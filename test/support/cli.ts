@@ -7,6 +7,11 @@ import { afterAll } from "vitest";
 /** The executable users run: bin/rookery.mjs on the compiled dist/ (built by the global setup when stale). */
 export const ROOKERY_BIN = path.resolve(import.meta.dirname, "../../bin/rookery.mjs");
 
+/** What every child `rookery` process gets besides its own settings: PATH, and the run's code-cache folder. */
+export function binEnv(): Record<string, string | undefined> {
+  return { PATH: process.env.PATH ?? "", ROOKERY_COMPILE_CACHE: process.env.ROOKERY_COMPILE_CACHE };
+}
+
 export interface CliRun {
   code: number;
   stdout: string;
@@ -23,7 +28,7 @@ export function rookery(args: string[], env: Record<string, string>, cwd = scrat
     const child = execFile(
       process.execPath,
       [ROOKERY_BIN, ...args],
-      { env: { PATH: process.env.PATH ?? "", ROOKERY_ACTOR: "cli:tester", ...env }, cwd, maxBuffer: 64 * 1024 * 1024 },
+      { env: { ...binEnv(), ROOKERY_ACTOR: "cli:tester", ...env }, cwd, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });

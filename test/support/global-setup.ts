@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { ensureFreshBuild } from "./build.ts";
 
@@ -28,11 +31,16 @@ async function dockerAnswers(): Promise<boolean> {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   ensureFreshBuild();
+  // The bin's code caches (bin/rookery.mjs) for the run's child processes: used as users' are, in a folder
+  // of the run's own rather than the home of whoever runs the tests (test/support/cli.ts passes it on).
+  const compileCache = mkdtempSync(path.join(os.tmpdir(), "rookery-test-compile-cache-"));
+  process.env.ROOKERY_COMPILE_CACHE = compileCache;
+  const removeCompileCache = () => rmSync(compileCache, { recursive: true, force: true });
   const useEnvServices = Boolean(process.env.DATABASE_URL || process.env.REDIS_URL) || !(await dockerAnswers());
   if (useEnvServices) {
     project.provide("adminDatabaseUrl", process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres");
     project.provide("redisUrl", process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-    return async () => {};
+    return async () => removeCompileCache();
   }
   const { PostgreSqlContainer } = await import("@testcontainers/postgresql");
   const { RedisContainer } = await import("@testcontainers/redis");
@@ -44,5 +52,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("redisUrl", redis.getConnectionUrl());
   return async () => {
     await Promise.all([postgres.stop(), redis.stop()]);
+    removeCompileCache();
   };
 }

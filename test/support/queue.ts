@@ -14,6 +14,7 @@ import { createRequest, ensureControlSchema, getRequest, listAudit, type AuditRe
 import type { ProgressEvent } from "../../src/runner/types.ts";
 import type { DrillReport } from "../../src/runner/drill.ts";
 import { redisUrl } from "./services.ts";
+import { binEnv } from "./cli.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -200,7 +201,7 @@ export async function spawnWorker(
   const child = spawn(process.execPath, [path.join(ROOT, "bin/rookery.mjs"), "worker", "--dir", config.migrationsDir, "--config", configFile, ...args], {
     cwd: ROOT,
     env: {
-      PATH: process.env.PATH,
+      ...binEnv(),
       CONTROL_DATABASE_URL: config.controlDatabaseUrl,
       REDIS_URL: config.redisUrl,
       QUEUE_PREFIX: config.queuePrefix,
