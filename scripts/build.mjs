@@ -1,17 +1,23 @@
-// `npm run build` (and `npm ci`, through `prepare`): src/ bundled into one CommonJS script, dist/rookery.cjs,
-// by esbuild. One script because V8 keeps a code cache only for a script (vm.Script), never for an ES module
-// on Node 20: bin/rookery.mjs runs it with each command's cache, so a command's functions are compiled once,
-// not at every start (compiling cold JavaScript was most of every command's start-up). Each command's file
-// (the dynamic imports of src/cli/main.ts) is still evaluated only when that command runs: esbuild turns an
-// import() inside the bundle into a call that initialises the module then. Types are checked by
-// `tsc --noEmit` (`npm test`), not here. Plain JavaScript, so it runs without tsx.
+// `npm run build` (and `npm ci`, through `prepare`): src/ bundled by esbuild into two CommonJS scripts.
+// dist/rookery.cjs is the front: the registry of src/cli/main.ts, help, the process. dist/commands.cjs holds
+// every command's file (the registry's dynamic imports) and all they use; the front asks bin/rookery.mjs for
+// it only when a command runs or its help is asked for, so `rookery --help` parses 1/40 of the code.
+// Scripts, not ES modules, because V8 keeps a code cache only for a script (vm.Script) on Node 20:
+// bin/rookery.mjs runs each with the cache of the command being run, so a command's functions are compiled
+// once, not at every start (compiling cold JavaScript was most of every command's start-up). Inside
+// commands.cjs each command's file is still evaluated only when that command runs: esbuild turns its
+// require() into a call that initialises the module then. Types are checked by `tsc --noEmit` (`npm test`),
+// not here. Plain JavaScript, so it runs without tsx.
 import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { build } from "esbuild";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-/** The one script the build writes (bin/rookery.mjs runs it; test/support/build.ts checks its age). */
-export const BUNDLE = "dist/rookery.cjs";
+/** The scripts the build writes (bin/rookery.mjs runs them; test/support/build.ts checks the front's age). */
+export const FRONT = "dist/rookery.cjs";
+export const COMMANDS = "dist/commands.cjs";
+/** The registry's lazy import of a command file: `import("./apply.ts")` in src/cli/main.ts. */
+const COMMAND_IMPORT = /import\("\.\/([a-z-]+)\.ts"\)/g;
 
 /**
  * Loaded from node_modules at run time, never bundled: each finds files beside its own code (libpg-query
@@ -55,26 +61,61 @@ const notCloudflare = {
   },
 };
 
+/**
+ * In the front, each command file the registry imports becomes a stand-in whose exports are the real
+ * module's, taken from dist/commands.cjs through `__rookeryCommand`, a parameter bin/rookery.mjs gives
+ * the front's script.
+ */
+const commandsFromTheirScript = {
+  name: "commands-from-their-script",
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^\.\/[a-z-]+\.ts$/ }, (args) => {
+      if (args.kind !== "dynamic-import" || path.resolve(args.importer) !== path.join(ROOT, "src/cli/main.ts")) return undefined;
+      return { path: path.basename(args.path, ".ts"), namespace: "rookery-command" };
+    });
+    esbuild.onLoad({ filter: /.*/, namespace: "rookery-command" }, (args) => ({
+      contents: `module.exports = __rookeryCommand(${JSON.stringify(args.path)});`,
+      loader: "js",
+    }));
+  },
+};
+
+/** dist/commands.cjs's entry: for each command file of the registry, a function that initialises and returns it. */
+async function commandsEntry() {
+  const registry = await readFile(path.join(ROOT, "src/cli/main.ts"), "utf8");
+  const names = [...registry.matchAll(COMMAND_IMPORT)].map((match) => match[1]);
+  if (names.length === 0) throw new Error("build: src/cli/main.ts imports no command file (the registry changed shape?)");
+  return names.map((name) => `exports[${JSON.stringify(name)}] = () => require("./src/cli/${name}.ts");`).join("\n");
+}
+
+/** What both scripts share: CommonJS for Node 20, the externals left in node_modules, pg's question skipped. */
+const COMMON = {
+  absWorkingDir: ROOT,
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  external: EXTERNAL,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  // The sources are ES modules: their import.meta.url (createRequire of the external packages) is the script's.
+  define: { "import.meta.url": "__rookeryScriptUrl" },
+  banner: { js: 'const __rookeryScriptUrl = require("node:url").pathToFileURL(__filename).href;' },
+  logLevel: "warning",
+};
+
 export async function buildDist() {
   await rm(path.join(ROOT, "dist"), { recursive: true, force: true });
-  await build({
-    absWorkingDir: ROOT,
-    entryPoints: ["src/cli/run-process.ts"],
-    outfile: BUNDLE,
-    bundle: true,
-    format: "cjs",
-    platform: "node",
-    target: "node20",
-    external: EXTERNAL,
-    sourcemap: true,
-    minifyWhitespace: true,
-    minifySyntax: true,
-    plugins: [notCloudflare],
-    // The sources are ES modules: their import.meta.url (createRequire of the external packages) is the bundle's.
-    define: { "import.meta.url": "__rookeryBundleUrl" },
-    banner: { js: 'const __rookeryBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
-    logLevel: "warning",
-  });
+  await Promise.all([
+    build({ ...COMMON, entryPoints: ["src/cli/run-process.ts"], outfile: FRONT, plugins: [commandsFromTheirScript] }),
+    build({
+      ...COMMON,
+      stdin: { contents: await commandsEntry(), resolveDir: ROOT, sourcefile: "commands-entry.js", loader: "js" },
+      outfile: COMMANDS,
+      sourcemap: true,
+      plugins: [notCloudflare],
+    }),
+  ]);
 }
 
 if (path.resolve(process.argv[1] ?? "") === path.resolve(import.meta.filename)) await buildDist();

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { binEnv, migrationsFolder, rookery } from "./support/cli.ts";
 import { createTestDatabase } from "./support/services.ts";
 
-/** Every file under a cache folder, relative to it: `<build>/<command>`. */
+/** Every file under a cache folder, relative to it: `<build>/<command>`, and `<build>/front` (the registry's script). */
 function cacheFiles(folder: string): string[] {
   if (!existsSync(folder)) return [];
   return readdirSync(folder, { recursive: true, withFileTypes: true })
@@ -43,8 +43,9 @@ describe("bin/rookery.mjs keeps a code cache per command", () => {
     expect(first.code, first.stderr).toBe(0);
     expect(counts(first.stdout)).toBe("applied 1, pending 0, failed 0");
     const files = cacheFiles(folder);
-    expect(files).toEqual([expect.stringMatching(new RegExp(`^\\d+-\\d+-${process.version.replaceAll(".", "\\.")}-${process.arch}/status$`))]);
-    const file = path.join(folder, files[0]!);
+    const build = new RegExp(`^\\d+-\\d+-\\d+-\\d+-${process.version.replaceAll(".", "\\.")}-${process.arch}/`);
+    expect(files).toEqual([expect.stringMatching(new RegExp(`${build.source}front$`)), expect.stringMatching(new RegExp(`${build.source}status$`))]);
+    const file = path.join(folder, files[1]!);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
     const written = statSync(file).mtimeMs;
@@ -61,7 +62,7 @@ describe("bin/rookery.mjs keeps a code cache per command", () => {
   it("runs from the source when a cache is corrupt, and replaces it", async () => {
     const folder = cacheFolder();
     expect((await rookery(["status"], { ...env, ROOKERY_COMPILE_CACHE: folder })).code).toBe(0);
-    const file = path.join(folder, cacheFiles(folder)[0]!);
+    const file = path.join(folder, cacheFiles(folder).find((name) => name.endsWith("/status"))!);
     const garbage = Buffer.alloc(statSync(file).size, 0x5a);
     writeFileSync(file, garbage);
     const run = await rookery(["status"], { ...env, ROOKERY_COMPILE_CACHE: folder });
@@ -74,32 +75,40 @@ describe("bin/rookery.mjs keeps a code cache per command", () => {
     const folder = cacheFolder();
     expect((await rookery(["status"], { ...env, ROOKERY_COMPILE_CACHE: folder })).code).toBe(0);
     // A good cache, as V8 would accept it: only its owner is wrong.
-    const file = path.join(folder, cacheFiles(folder)[0]!);
+    const file = path.join(folder, cacheFiles(folder).find((name) => name.endsWith("/status"))!);
     chownSync(file, 65534, 65534);
     const run = await rookery(["status"], { ...env, ROOKERY_COMPILE_CACHE: folder });
     expect(run.code, run.stderr).toBe(0);
     expect(statSync(file).uid).toBe(0);
   });
 
-  it("keeps a cache only under a command's name, and none with ROOKERY_COMPILE_CACHE=off", async () => {
+  it("keeps a command's cache only from a run of that command, and none with ROOKERY_COMPILE_CACHE=off", async () => {
     const folder = cacheFolder();
+    const names = () => cacheFiles(folder).map((file) => path.basename(file));
     const unknown = await rookery(["nonsense"], { ROOKERY_COMPILE_CACHE: folder });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "nonsense"');
-    expect(cacheFiles(folder)).toEqual([]);
-    expect((await rookery(["--help"], { ROOKERY_COMPILE_CACHE: folder })).code).toBe(0);
-    expect(cacheFiles(folder).map((file) => path.basename(file))).toEqual(["help"]);
+    expect(names()).toEqual(["front"]);
+    // Help loads the command's file but runs little of it: a cache of that would stay, never completed.
+    for (const args of [["help", "status"], ["status", "--help"]]) {
+      const help = await rookery(args, { ROOKERY_COMPILE_CACHE: folder });
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain("Usage: rookery status");
+    }
+    expect(names()).toEqual(["front"]);
+    expect((await rookery(["status"], { ...env, ROOKERY_COMPILE_CACHE: folder })).code).toBe(0);
+    expect(names()).toEqual(["front", "status"]);
 
     const off = await rookery(["status"], { ...env, ROOKERY_COMPILE_CACHE: "off" });
     expect(off.code, off.stderr).toBe(0);
     expect(counts(off.stdout)).toBe("applied 1, pending 0, failed 0");
   });
 
-  it("never runs an earlier build's cache, even where the new bundle has the same length", async () => {
+  it("never runs an earlier build's cache, even where the new script has the same length", async () => {
     const root = path.resolve(import.meta.dirname, "..");
     const copy = cacheFolder();
     cpSync(path.join(root, "bin"), path.join(copy, "bin"), { recursive: true });
-    cpSync(path.join(root, "dist/rookery.cjs"), path.join(copy, "dist/rookery.cjs"));
+    for (const script of ["dist/rookery.cjs", "dist/commands.cjs"]) cpSync(path.join(root, script), path.join(copy, script));
     cpSync(path.join(root, "package.json"), path.join(copy, "package.json"));
     symlinkSync(path.join(root, "node_modules"), path.join(copy, "node_modules"));
     const folder = cacheFolder();

@@ -65,9 +65,22 @@ export function processIO(): CliIO {
   };
 }
 
+const HELP_WORDS = ["help", "--help", "-h"];
+
+/** `rookery <command> --help`: the command's help, not a run. */
+function asksHelp(rest: string[]): boolean {
+  return rest.includes("--help") || rest.includes("-h");
+}
+
+/** The registered command `argv` runs, not only asks help of; undefined for help and for a word that is no command. */
+export function commandRun(argv: string[]): string | undefined {
+  const [name, ...rest] = argv;
+  return asksHelp(rest) ? undefined : commands.find((command) => command.name === name)?.name;
+}
+
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+  if (name === undefined || HELP_WORDS.includes(name)) {
     const topic = rest[0] ? commands.find((command) => command.name === rest[0]) : undefined;
     io.stdout(`${topic ? (await topic.load()).help : helpText()}\n`);
     return EXIT.ok;
@@ -78,7 +91,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     return EXIT.usage;
   }
   const command = await entry.load();
-  if (rest.includes("--help") || rest.includes("-h")) {
+  if (asksHelp(rest)) {
     io.stdout(`${command.help}\n`);
     return EXIT.ok;
   }

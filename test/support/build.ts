@@ -3,8 +3,8 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-/** The bundle (BUNDLE in scripts/build.mjs), written by every build, which empties dist/ first. */
-const ENTRY = path.join(ROOT, "dist/rookery.cjs");
+/** The commands script (COMMANDS in scripts/build.mjs), written by every build, which empties dist/ first. */
+const ENTRY = path.join(ROOT, "dist/commands.cjs");
 
 function newestChange(entry: string): number {
   const stats = statSync(entry);
