@@ -59,6 +59,21 @@ describe("bin/rookery.mjs keeps a code cache per command", () => {
     expect(cacheFiles(folder)).toEqual(files);
   });
 
+  it("leaves one whole cache when several first runs write it at once", async () => {
+    const folder = cacheFolder();
+    const runs = await Promise.all(Array.from({ length: 4 }, () => rookery(["status"], { ...env, ROOKERY_COMPILE_CACHE: folder })));
+    for (const run of runs) {
+      expect(run.code, run.stderr).toBe(0);
+      expect(counts(run.stdout)).toBe("applied 1, pending 0, failed 0");
+    }
+    // No temporary file left behind, and the cache they left is one V8 accepts: the next run does not rewrite it.
+    expect(cacheFiles(folder).map((file) => path.basename(file))).toEqual(["front", "status"]);
+    const file = path.join(folder, cacheFiles(folder)[1]!);
+    const written = statSync(file).mtimeMs;
+    expect((await rookery(["status"], { ...env, ROOKERY_COMPILE_CACHE: folder })).code).toBe(0);
+    expect(statSync(file).mtimeMs).toBe(written);
+  });
+
   it("runs from the source when a cache is corrupt, and replaces it", async () => {
     const folder = cacheFolder();
     expect((await rookery(["status"], { ...env, ROOKERY_COMPILE_CACHE: folder })).code).toBe(0);
