@@ -248,7 +248,9 @@ function postgresConnections(pid: number, port: number): number {
 
 async function rookeryRun(workers: number, setup: { dir: string; configFile: string; controlUrl: string }): Promise<WorkerRun> {
   const prefix = `rookery-bench-fleet-${randomBytes(4).toString("hex")}`;
-  const env = { CONTROL_DATABASE_URL: setup.controlUrl, REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379", QUEUE_PREFIX: prefix };
+  // The workers' code caches in the run's own folder (removed with it), not the home of whoever runs the bench.
+  const compileCache = path.join(path.dirname(setup.dir), "compile-cache");
+  const env = { CONTROL_DATABASE_URL: setup.controlUrl, REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379", QUEUE_PREFIX: prefix, ROOKERY_COMPILE_CACHE: compileCache };
   const config = loadConfig({ env, cwd: path.dirname(setup.configFile), configFile: setup.configFile, migrationsDir: setup.dir });
   const pool = new pg.Pool({ connectionString: setup.controlUrl, max: 2 });
   const queue = createJobQueue(config.redisUrl, prefix);

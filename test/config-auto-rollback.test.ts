@@ -1,13 +1,13 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { scratchFolder } from "./support/cli.ts";
 import { CatalogError, readCatalog } from "../src/catalog/index.ts";
 import { loadConfig } from "../src/config/index.ts";
 import { UsageError } from "../src/errors.ts";
 
 function folder(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "rookery-autorb-"));
+  const dir = scratchFolder();
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     writeFileSync(path.join(dir, name), text);

@@ -1,12 +1,12 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { scratchFolder } from "./support/cli.ts";
 import { loadConfig, selectEnvironment } from "../src/config/index.ts";
 import { UsageError } from "../src/errors.ts";
 
 function configFile(yaml: string): { cwd: string; file: string } {
-  const cwd = mkdtempSync(path.join(tmpdir(), "rookery-config-"));
+  const cwd = scratchFolder();
   const file = path.join(cwd, "rookery.config.yml");
   writeFileSync(file, yaml);
   return { cwd, file };
@@ -24,7 +24,7 @@ function loadError(run: () => unknown): UsageError {
 
 describe("config", () => {
   it("with only DATABASE_URL there is one environment, development, with production-safe timeouts", () => {
-    const cwd = mkdtempSync(path.join(tmpdir(), "rookery-config-"));
+    const cwd = scratchFolder();
     const config = loadConfig({ env: { DATABASE_URL: "postgres://app:secret@db.example:5432/app" }, cwd });
     expect(Object.keys(config.environments)).toEqual(["development"]);
     const development = selectEnvironment(config);
@@ -105,7 +105,7 @@ environments:
   });
 
   it("ROOKERY_CONFIG naming a missing file is a usage error, not a silent fallback", () => {
-    const cwd = mkdtempSync(path.join(tmpdir(), "rookery-config-"));
+    const cwd = scratchFolder();
     const error = loadError(() => loadConfig({ env: { ROOKERY_CONFIG: "nowhere.yml" }, cwd }));
     expect(error.message).toContain("nowhere.yml");
   });

@@ -1,13 +1,13 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { scratchFolder } from "./support/cli.ts";
 import { loadConfig, selectEnvironment } from "../src/config/index.ts";
 import { UsageError } from "../src/errors.ts";
 import { resolveTargets } from "../src/targets/index.ts";
 
 function load(yaml: string) {
-  const cwd = mkdtempSync(path.join(tmpdir(), "rookery-targets-"));
+  const cwd = scratchFolder();
   writeFileSync(path.join(cwd, "rookery.config.yml"), yaml);
   return { cwd, config: () => loadConfig({ env: { OLTP_URL: "postgres://db/oltp" }, cwd }) };
 }

@@ -2,7 +2,6 @@ import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll } from "vitest";
 
 /** The executable users run: bin/rookery.mjs on the compiled dist/ (built by the global setup when stale). */
 export const ROOKERY_BIN = path.resolve(import.meta.dirname, "../../bin/rookery.mjs");
@@ -38,11 +37,21 @@ export function rookery(args: string[], env: Record<string, string>, cwd = scrat
   });
 }
 
-/** An empty folder of this test file's own, removed when the file ends. */
+const scratchFolders: string[] = [];
+
+/**
+ * An empty folder of this test file's own, removed when the file ends (by test/support/per-file.ts: an
+ * afterAll registered from inside a test never runs, and 2,000 folders a run were left in /tmp that way).
+ */
 export function scratchFolder(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "rookery-cli-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  scratchFolders.push(dir);
   return dir;
+}
+
+/** Removes every scratch folder made so far (each test file's last hook). */
+export function removeScratchFolders(): void {
+  for (const dir of scratchFolders.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** A migrations folder holding these files (`2025_11_01/001_x.sql` -> SQL). */
