@@ -13,9 +13,9 @@ import path from "node:path";
 import { build } from "esbuild";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-/** The scripts the build writes (bin/rookery.mjs runs them; test/support/build.ts checks the front's age). */
-export const FRONT = "dist/rookery.cjs";
-export const COMMANDS = "dist/commands.cjs";
+/** The scripts the build writes (bin/rookery.mjs runs them; test/support/build.ts checks the commands' age). */
+const FRONT = "dist/rookery.cjs";
+const COMMANDS = "dist/commands.cjs";
 /** The registry's lazy import of a command file: `import("./apply.ts")` in src/cli/main.ts. */
 const COMMAND_IMPORT = /import\("\.\/([a-z-]+)\.ts"\)/g;
 
