@@ -69,6 +69,8 @@ describe("the connection is lost in the middle of a rollback", async () => {
     const done = await waitForRequest(pool, request.id, ["succeeded", "failed"], 30_000);
     expect(done.status).toBe("succeeded");
     expect(done.attempts).toBe(2);
+    // The request is marked succeeded before the notifier is told: on a busy machine the second event comes after.
+    await waitUntil(async () => notifier.events.finished.length >= 2, "the second attempt's notification", 10_000);
     const [first, second] = notifier.events.finished.map(({ outcome }) => outcome);
     expect(first).toMatchObject({ status: "failed", willRetry: true });
     expect(first?.status === "failed" && first.error).toContain("the connection was lost while rolling back 20251101_000001");
