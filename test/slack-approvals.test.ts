@@ -105,4 +105,16 @@ describe.each(SLACK_MODES)("apply through approvals: who may click, and what eac
     expect((await ledgerRows(harness.databaseUrl)).map((row) => row.version)).toEqual(["20251101_000001"]);
     expect(await columnsOf(harness.databaseUrl, "widgets")).toEqual(["id"]);
   });
+
+  it("a click that reaches Rookery before Slack's reply to the post still updates the request message", async () => {
+    // The message is in the channel for 2 s before the app learns its ts: an approver clicks in that time.
+    harness.fake.answerLate("chat.postMessage", 2000);
+    await harness.command(USERS.requester, "apply 20251101_000003 production");
+    const ref = await harness.requestMessage(3);
+    const counted = await harness.answer((await harness.click(USERS.approver1, ACTION.approve, ref)).responseId);
+    expect(counted.text).toContain("Approval counted: 1 of 2");
+    const update = await harness.fake.waitForCall((call) => call.method === "chat.update" && call.body.ts === ref.ts);
+    expect(textOf(update.body)).toContain("waiting for approval (1 of 2)");
+    expect(textOf(messageOf(ref) as unknown as Record<string, unknown>)).toContain("waiting for approval (1 of 2)");
+  });
 });

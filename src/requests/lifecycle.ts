@@ -17,13 +17,15 @@ export function listRequests(
   );
 }
 
-/** Where the request's Slack message lives, so later updates edit it in place. */
-export async function setMessageRef(pool: pg.Pool, id: string, channelId: string, messageTs: string): Promise<void> {
-  await pool.query(`UPDATE rookery_control.requests SET channel_id = $2, message_ts = $3, updated_at = now() WHERE id = $1`, [
-    id,
-    channelId,
-    messageTs,
-  ]);
+/**
+ * Where the request's Slack message lives, so later updates edit it in place. `ifUnset` leaves a ref
+ * already recorded alone (a click on the message, which may reach us before chat.postMessage's reply).
+ */
+export async function setMessageRef(pool: pg.Pool, id: string, channelId: string, messageTs: string, options: { ifUnset?: boolean } = {}): Promise<void> {
+  await pool.query(
+    `UPDATE rookery_control.requests SET channel_id = $2, message_ts = $3, updated_at = now() WHERE id = $1${options.ifUnset ? " AND message_ts IS NULL" : ""}`,
+    [id, channelId, messageTs],
+  );
 }
 
 /** Returns the request after the update, or null when it was not in one of the `from` states. */

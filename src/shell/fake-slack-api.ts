@@ -75,9 +75,13 @@ export interface FakeSlackApi {
   newResponseUrl(): { url: string; id: string };
   /** The next `times` calls to `method` get HTTP 429 with `Retry-After: retryAfterSeconds`, whatever the rate. */
   rateLimitNext(method: string, retryAfterSeconds: number, times?: number): void;
-  /** The next call to `method` fails with Slack error `error` (e.g. `invalid_blocks`, `channel_not_found`). */
-  /** The next call to `method` (and, with `when`, whose body matches) answers `{ ok: false, error }`. */
+  /** The next call to `method` (and, with `when`, whose body matches) answers `{ ok: false, error }`, e.g. `invalid_blocks`. */
   failNext(method: string, error: string, when?: (body: Record<string, unknown>) => boolean): void;
+  /**
+   * The next call to `method` is carried out and recorded at once but answered `ms` later, as when Slack's
+   * reply is slow to reach the app: a posted message is in the channel, for people to click, before the app has its ts.
+   */
+  answerLate(method: string, ms: number): void;
   /** The calls to `method` that were answered (rate-limited attempts left out; `calls` has them). */
   callsTo(method: string): RecordedCall[];
   /** Resolves with the first answered call (past or future) matching `predicate`; rejects after `timeoutMs`. */
@@ -318,6 +322,7 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
   const buckets = new Map<string, TokenBucket>();
   const forced = new Map<string, { retryAfter: number; times: number }>();
   const failures = new Map<string, { error: string; when?: (body: Record<string, unknown>) => boolean }>();
+  const lateAnswers = new Map<string, number>();
   const responseUses = new Map<string, number>();
   /** Seconds to wait before this call may be made, or 0. */
   const retryAfter = (method: string, body: Record<string, unknown>): number => {
@@ -405,7 +410,10 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     // Recorded before it is answered, so a waiter sees the call as soon as the app made it.
     const result = failure ? { ok: false, error: failure } : handler ? handler(body) : { ok: false, error: "unknown_method" };
     record({ method, body, response: result, ...(failure ? { injected: true } : {}) });
-    reply(200, result);
+    const late = lateAnswers.get(method);
+    lateAnswers.delete(method);
+    if (late === undefined) reply(200, result);
+    else setTimeout(() => reply(200, result), late);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -434,6 +442,9 @@ export async function startFakeSlackApi(options: FakeSlackOptions = {}): Promise
     },
     failNext(method, error, when) {
       failures.set(method, when ? { error, when } : { error });
+    },
+    answerLate(method, ms) {
+      lateAnswers.set(method, ms);
     },
     callsTo: (method) => calls.filter((call) => call.method === method && call.status !== 429),
     waitForCall(wanted, timeoutMs = 15_000) {

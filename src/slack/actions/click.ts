@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, SlackActionMiddlewareArgs, webApi } from "@slack/bolt";
 import * as z from "zod";
 import { describeError, RookeryError } from "../../errors.ts";
-import { audit, getRequest, type ChangeRequest } from "../../requests/index.ts";
+import { audit, getRequest, setMessageRef, type ChangeRequest } from "../../requests/index.ts";
 import type { SlackDeps } from "../deps.ts";
 import { respondWith } from "../send.ts";
 import type { SlackMessage } from "../views/blocks.ts";
@@ -13,7 +13,29 @@ const ButtonClickSchema = z.object({
   team: z.object({ id: z.string().min(1) }).nullable().optional(),
   actions: z.array(z.object({ action_id: z.string(), value: z.uuid() })).min(1),
   trigger_id: z.string().min(1).optional(),
+  // Where the button is: a message in a channel (its ts, its thread's) or a view (the Home tab).
+  container: z
+    .object({
+      type: z.string(),
+      message_ts: z.string().regex(/^\d+\.\d+$/).optional(),
+      channel_id: z.string().regex(/^[CGD][A-Z0-9]+$/).optional(),
+      thread_ts: z.string().optional(),
+      is_ephemeral: z.boolean().optional(),
+    })
+    .optional(),
 });
+
+type ButtonClick = z.infer<typeof ButtonClickSchema>;
+
+/**
+ * The request message a click came from, when it came from one: a request's buttons sit on its own
+ * message in the channel (never on a thread reply or an ephemeral answer) and on Home tabs (a view).
+ */
+function requestMessageOf(click: ButtonClick): { channelId: string; messageTs: string } | undefined {
+  const container = click.container;
+  if (container?.type !== "message" || container.is_ephemeral || container.thread_ts || !container.channel_id || !container.message_ts) return undefined;
+  return { channelId: container.channel_id, messageTs: container.message_ts };
+}
 
 export interface Click {
   userId: string;
@@ -66,6 +88,13 @@ export function buttonListener(action: string, deps: SlackDeps, handler: ClickHa
         await record("unknown_request");
         await tell(noticeMessage("This request no longer exists; nothing changed."));
         return;
+      }
+      // A click can beat chat.postMessage's reply to the app, before the message's ts is stored: without it,
+      // the message would never show what the click did. The click says where the message is.
+      const message = request.messageTs ? undefined : requestMessageOf(parsed.data);
+      if (message) {
+        await setMessageRef(deps.control, request.id, message.channelId, message.messageTs, { ifUnset: true });
+        Object.assign(request, message);
       }
       const result = await handler({ click, request, deps, client, tell });
       await record(result.outcome, result.detail);
