@@ -137,6 +137,28 @@ describe("rookery import --from another tool", () => {
     expect(await query(url, `SELECT count(*)::int AS n FROM ${history.ledgerSchema}.migration_events WHERE event = 'imported'`)).toEqual([{ n: 2 }]);
   });
 
+  it("flyway: a version `flyway repair` marked deleted (its file gone) is not imported, and stays pending when its file comes back", async () => {
+    const url = await createTestDatabase("import-flyway-deleted");
+    await FOREIGN_LEDGERS.Flyway(url, ["1", "1.1"]);
+    // What `flyway repair` writes for an applied migration whose file is missing: a successful DELETE row.
+    await query(url, `INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
+      VALUES (3, '1.1', 'step', 'DELETE', 'V1.1__step.sql', 12345, 'flyway_user', 0, true)`);
+    const { "V1.1__add_email.sql": removed, ...files } = HISTORIES.flyway.files;
+    const env = { MIGRATIONS_DIR: migrationsFolder(files), DATABASE_URL: url };
+    const run = await rookery(["import", "--from", "flyway", "--json"], env);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, imported: ["00000001_000000"], alreadyRecorded: [] });
+    const dir = migrationsFolder({ ...files, "V1.1__add_email.sql": removed });
+    const again = await rookery(["import", "--from", "flyway", "--json"], { ...env, MIGRATIONS_DIR: dir });
+    expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, imported: [], alreadyRecorded: ["00000001_000000"] });
+    const status = await getStatus(testEnvironment(url), readCatalog(dir));
+    expect(status.migrations.map((migration) => [migration.version, migration.state])).toEqual([
+      ["00000001_000000", "applied"],
+      ["00000001_001000", "pending"],
+      ["00000002_000000", "pending"],
+    ]);
+  });
+
   it("refuses a dirty golang-migrate ledger, a folder of another layout, and versions no file has, writing nothing", async () => {
     const url = await createTestDatabase("import-refusals");
     await query(url, `CREATE TABLE "public"."schema_migrations" (version bigint not null primary key, dirty boolean not null); INSERT INTO schema_migrations VALUES (2, true)`);

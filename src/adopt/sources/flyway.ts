@@ -3,8 +3,9 @@ import { quotedTable, type ImportedVersion, type ImportSource } from "./source.t
 
 /**
  * Flyway's `flyway_schema_history`: one row per run, in `installed_rank` order. A version is applied
- * when its last successful row is a migration (an `UNDO_SQL` row after it undid it); a failed row
- * refuses the import, as Flyway's own `validate` would.
+ * when its last successful row is a migration (an `UNDO_SQL` row after it undid it, and a `DELETE`
+ * row, which `flyway repair` writes for an applied migration whose file is gone, took it out of the
+ * history); a failed row refuses the import, as Flyway's own `validate` would.
  */
 export const flywaySource: ImportSource = {
   name: "flyway",
@@ -27,7 +28,7 @@ export const flywaySource: ImportSource = {
     const unmatched = [];
     for (const [version, row] of latest) {
       const appliedBy = `flyway:${row.installed_by}`;
-      if (row.type.startsWith("UNDO")) continue;
+      if (row.type.startsWith("UNDO") || row.type === "DELETE") continue;
       // Flyway's own baseline: every version up to it counts as applied.
       if (row.type === "BASELINE") {
         for (const migration of catalog.migrations.filter((each) => each.version <= version)) {
