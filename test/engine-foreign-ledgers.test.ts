@@ -51,6 +51,26 @@ describe("another tool's ledger in the database", () => {
     expect(await query(url, "SELECT count(*)::int AS n FROM pg_proc WHERE proname LIKE 'rookery%'")).toEqual([{ n: 0 }]);
   });
 
+  it("Flyway's table under its name before Flyway 5, schema_version, where Rookery's belongs: exit 1 naming Flyway; beside it, listed and imported", async () => {
+    const url = await createTestDatabase("foreign-flyway-schema-version");
+    await FOREIGN_LEDGERS.Flyway(url, ["1"]);
+    await query(url, "ALTER TABLE flyway_schema_history RENAME TO schema_version; CREATE TABLE items (id bigint PRIMARY KEY)");
+    const flywayDir = migrationsFolder({ "V1__create_items.sql": "CREATE TABLE items (id bigint PRIMARY KEY);\n", "V2__add_name.sql": "ALTER TABLE items ADD COLUMN name text;\n" });
+    const refused = await rookery(["status"], { DATABASE_URL: url, MIGRATIONS_DIR: flywayDir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("public.schema_version is Flyway's migration table (1 row(s)), not Rookery's ledger; nothing was changed");
+    expect(refused.stderr).toContain("ledgerSchema: rookery");
+    expect(await query(url, "SELECT count(*)::int AS n FROM pg_proc WHERE proname LIKE 'rookery%'")).toEqual([{ n: 0 }]);
+    const env = { ROOKERY_CONFIG: configFile({ production: { databaseUrl: url, ledgerSchema: "rookery" } }), MIGRATIONS_DIR: flywayDir };
+    const status = await rookery(["status", "--json"], env);
+    expect(JSON.parse(status.stdout).foreignLedgers).toMatchObject([{ tool: "Flyway", table: "public.schema_version", rows: 1 }]);
+    const imported = await rookery(["import", "--from", "flyway", "--json"], env);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ ok: true, table: "public.schema_version", imported: ["00000001_000000"] });
+    const applied = await rookery(["apply", "--all"], env);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toMatch(/^00000002_000000\s+applied/);
+  });
+
   it("with ledgerSchema, Rookery's ledger lives in its own schema beside Rails' table, which keeps its rows", async () => {
     const url = await createTestDatabase("foreign-beside");
     await FOREIGN_LEDGERS.Rails(url, ["20240101120000"]);

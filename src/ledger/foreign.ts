@@ -19,7 +19,10 @@ interface TableShape {
   columns: string[];
 }
 
-const CANDIDATE_TABLES = ["schema_migrations", "goose_db_version", "flyway_schema_history", "databasechangelog", "pgmigrations", "changes"];
+const CANDIDATE_TABLES = ["schema_migrations", "schema_version", "goose_db_version", "flyway_schema_history", "databasechangelog", "pgmigrations", "changes"];
+
+/** The tables of Rookery's ledger that another tool's table of the same name can stand in the way of. */
+export const LEDGER_TABLE_NAMES = ["schema_migrations", "schema_version"];
 
 /** Which tool made this table, judged by its name and columns the way each tool creates it. */
 function toolOf(shape: TableShape, railsMetadata: Set<string>): ForeignTool | undefined {
@@ -35,6 +38,8 @@ function toolOf(shape: TableShape, railsMetadata: Set<string>): ForeignTool | un
     case "goose_db_version":
       return has("version_id") && has("is_applied") ? "goose" : undefined;
     case "flyway_schema_history":
+    // Flyway's name for it before 5.0, kept by many histories since (`flyway.table=schema_version`).
+    case "schema_version":
       return has("installed_rank") && has("script") ? "Flyway" : undefined;
     case "databasechangelog":
       return has("orderexecuted") && has("md5sum") ? "Liquibase" : undefined;
@@ -49,7 +54,7 @@ function toolOf(shape: TableShape, railsMetadata: Set<string>): ForeignTool | un
 
 /**
  * The other migration tools' ledgers in the database: golang-migrate's and Rails' and dbmate's
- * `schema_migrations`, goose's `goose_db_version`, Flyway's `flyway_schema_history`, Liquibase's
+ * `schema_migrations`, goose's `goose_db_version`, Flyway's `flyway_schema_history` (or `schema_version`), Liquibase's
  * `databasechangelog`, node-pg-migrate's `pgmigrations`, sqitch's `sqitch.changes`; in any schema.
  */
 export async function findForeignLedgers(client: pg.ClientBase): Promise<ForeignLedger[]> {
@@ -95,8 +100,8 @@ export function adoptionAdvice(ledger: ForeignLedger): string {
 }
 
 /**
- * Rookery's ledger schema holds another tool's `schema_migrations`: the document's table cannot be
- * created there, and nothing was changed.
+ * Rookery's ledger schema holds another tool's `schema_migrations` or `schema_version`: the document's
+ * table cannot be created there, and nothing was changed.
  */
 export class ForeignLedgerTableError extends RookeryError {
   readonly ledger: ForeignLedger;
