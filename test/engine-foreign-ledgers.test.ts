@@ -51,6 +51,21 @@ describe("another tool's ledger in the database", () => {
     expect(await query(url, "SELECT count(*)::int AS n FROM pg_proc WHERE proname LIKE 'rookery%'")).toEqual([{ n: 0 }]);
   });
 
+  it("a schema_migrations no known tool made (Ecto's) where Rookery's belongs: exit 1 naming its columns and ledgerSchema, nothing changed", async () => {
+    const url = await createTestDatabase("foreign-unknown");
+    await query(url, `CREATE TABLE "schema_migrations" ("version" bigint, "inserted_at" timestamp(0), PRIMARY KEY ("version"));
+      INSERT INTO schema_migrations VALUES (20240101120000, now())`);
+    const run = await rookery(["status", "--json"], { DATABASE_URL: url, MIGRATIONS_DIR: dir });
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).error).toMatchObject({
+      message: "public.schema_migrations (version bigint, inserted_at timestamp(0) without time zone) is not Rookery's ledger, nor a migration table of a tool Rookery knows; nothing was changed",
+      hint: expect.stringContaining("ledgerSchema: rookery"),
+    });
+    expect(await query(url, "SELECT count(*)::int AS n FROM pg_proc WHERE proname LIKE 'rookery%'")).toEqual([{ n: 0 }]);
+    const beside = await rookery(["apply", "--all"], { ROOKERY_CONFIG: configFile({ production: { databaseUrl: url, ledgerSchema: "rookery" } }), MIGRATIONS_DIR: dir });
+    expect(beside.code, beside.stderr).toBe(0);
+  });
+
   it("Flyway's table under its name before Flyway 5, schema_version, where Rookery's belongs: exit 1 naming Flyway; beside it, listed and imported", async () => {
     const url = await createTestDatabase("foreign-flyway-schema-version");
     await FOREIGN_LEDGERS.Flyway(url, ["1"]);

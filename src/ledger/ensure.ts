@@ -12,7 +12,7 @@ import { MARK_PROGRESS } from "./functions/mark-progress.ts";
 import { ROOKERY_EXPANSIONS } from "./expansions.ts";
 import { TEST_MIGRATION_INTEGRITY } from "./functions/test-migration-integrity.ts";
 import { DEFAULT_LEDGER_SCHEMA, inLedgerSchema } from "./place.ts";
-import { findForeignLedgers, ForeignLedgerTableError, LEDGER_TABLE_NAMES } from "./foreign.ts";
+import { findForeignLedgers, ForeignLedgerTableError, LEDGER_TABLE_NAMES, StrangerLedgerTableError, strangerLedgerTable } from "./foreign.ts";
 import { MIGRATION_EVENTS, MIGRATION_HEALTH, SCHEMA_MIGRATIONS, SCHEMA_VERSION, SYSTEM_NOTIFICATIONS } from "./tables.ts";
 
 /** Bump when any ledger object changes: databases on an older revision get the DDL again. */
@@ -57,6 +57,8 @@ export async function ensureLedger(client: pg.ClientBase, schema: string): Promi
   // Another tool's schema_migrations (or Flyway's schema_version) where the document's belongs: say whose it is, change nothing.
   const occupant = (await findForeignLedgers(client)).find((ledger) => LEDGER_TABLE_NAMES.some((name) => ledger.table === `${schema}.${name}`));
   if (occupant) throw new ForeignLedgerTableError(occupant, schema);
+  const stranger = await strangerLedgerTable(client, schema);
+  if (stranger) throw new StrangerLedgerTableError(stranger);
   await client.query("BEGIN");
   try {
     await client.query("SELECT pg_advisory_xact_lock($1)", [LEDGER_DDL_KEY.toString()]);

@@ -116,6 +116,43 @@ export class ForeignLedgerTableError extends RookeryError {
   }
 }
 
+/** Which columns make a table of the ledger schema Rookery's (the document's, created by Rookery or by hand). */
+const LEDGER_COLUMNS: Record<string, string[]> = { schema_migrations: ["description", "applied_by"], schema_version: ["current_version"] };
+
+/**
+ * A table of the ledger schema named like one of Rookery's that is not Rookery's and that no tool
+ * Rookery knows made (Ecto's `schema_migrations (version bigint, inserted_at)`, a home-made one):
+ * the ledger cannot be created there.
+ */
+export async function strangerLedgerTable(client: pg.ClientBase, schema: string): Promise<TableShape | undefined> {
+  const { rows } = await client.query<TableShape>(
+    `SELECT n.nspname AS schema, c.relname AS table,
+            array_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) AS columns
+       FROM pg_catalog.pg_class c
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+      WHERE n.nspname = $1 AND c.relname = ANY($2::text[])
+      GROUP BY 1, 2
+      ORDER BY 2`,
+    [schema, LEDGER_TABLE_NAMES],
+  );
+  return rows.find((shape) => !LEDGER_COLUMNS[shape.table]!.every((column) => shape.columns.some((each) => each.startsWith(`${column} `))));
+}
+
+/** A table of another making where the ledger's belongs (see strangerLedgerTable): nothing was changed. */
+export class StrangerLedgerTableError extends RookeryError {
+  constructor(shape: TableShape) {
+    super(
+      `${shape.schema}.${shape.table} (${shape.columns.join(", ")}) is not Rookery's ledger, nor a migration table of a tool Rookery knows; nothing was changed`,
+      {
+        hint:
+          `Keep it and put Rookery's ledger beside it: set \`ledgerSchema: rookery\` (any schema but ${shape.schema}) for this environment in rookery.config.yml. ` +
+          "Then `rookery baseline VERSION` records every version up to VERSION as applied without running it.",
+      },
+    );
+  }
+}
+
 /**
  * Rookery's ledger is empty and another tool recorded migrations here: `apply --all` would run the
  * whole history again on a database that already has it.
