@@ -137,6 +137,18 @@ describe("rookery import --from another tool", () => {
     expect(await query(url, `SELECT count(*)::int AS n FROM ${history.ledgerSchema}.migration_events WHERE event = 'imported'`)).toEqual([{ n: 2 }]);
   });
 
+  it.each(["flyway", "goose", "node-pg-migrate"] as const)("%s: its times (timestamps without a time zone, written in the server's) are read in the server's zone, whatever the importing machine's", async (from) => {
+    const history = HISTORIES[from];
+    const url = await createTestDatabase(`import-zone-${from}`);
+    await FOREIGN_LEDGERS[TOOL_OF[from]](url, [...history.recorded]);
+    const run = await rookery(["import", "--from", from], { MIGRATIONS_DIR: migrationsFolder(history.files), DATABASE_URL: url, TZ: "Pacific/Kiritimati" });
+    expect(run.code, run.stderr).toBe(0);
+    // The tool wrote them a moment ago; read in UTC+14 they would be 14 hours ahead.
+    const rows = await query<{ seconds: number }>(url, "SELECT abs(extract(epoch FROM now() - applied_at))::int AS seconds FROM schema_migrations");
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(row.seconds).toBeLessThan(600);
+  });
+
   it("flyway: a version `flyway repair` marked deleted (its file gone) is not imported, and stays pending when its file comes back", async () => {
     const url = await createTestDatabase("import-flyway-deleted");
     await FOREIGN_LEDGERS.Flyway(url, ["1", "1.1"]);

@@ -13,7 +13,7 @@ export const flywaySource: ImportSource = {
   layout: "flyway",
   async read(client, table, catalog) {
     const { rows } = await client.query<{ version: string; type: string; installed_by: string; installed_on: Date; success: boolean }>(
-      `SELECT version, type, installed_by, installed_on, success FROM ${quotedTable(table)} WHERE version IS NOT NULL ORDER BY installed_rank`,
+      `SELECT version, type, installed_by, installed_on::timestamptz AS installed_on, success FROM ${quotedTable(table)} WHERE version IS NOT NULL ORDER BY installed_rank`,
     );
     const failed = rows.filter((row) => !row.success).map((row) => row.version);
     if (failed.length > 0) {

@@ -10,7 +10,7 @@ export const gooseSource: ImportSource = {
   layout: "goose",
   async read(client, table, catalog) {
     const { rows } = await client.query<{ version: string; is_applied: boolean; tstamp: Date | null }>(
-      `SELECT DISTINCT ON (version_id) version_id::text AS version, is_applied, tstamp
+      `SELECT DISTINCT ON (version_id) version_id::text AS version, is_applied, tstamp::timestamptz AS tstamp
          FROM ${quotedTable(table)} WHERE version_id <> 0 ORDER BY version_id, id DESC`,
     );
     const files = byOriginVersion(catalog, numeric);

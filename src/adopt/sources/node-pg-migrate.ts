@@ -6,7 +6,7 @@ export const nodePgMigrateSource: ImportSource = {
   tool: "node-pg-migrate",
   layout: "node-pg-migrate",
   async read(client, table, catalog) {
-    const { rows } = await client.query<{ name: string; run_on: Date }>(`SELECT name, run_on FROM ${quotedTable(table)} ORDER BY id`);
+    const { rows } = await client.query<{ name: string; run_on: Date }>(`SELECT name, run_on::timestamptz AS run_on FROM ${quotedTable(table)} ORDER BY id`);
     const files = new Map(catalog.migrations.map((migration) => [migration.path.split("/").at(-1)!.replace(/\.sql$/i, ""), migration]));
     const applied = rows.flatMap((row) => {
       const migration = files.get(row.name);
