@@ -199,3 +199,20 @@ describe("a golang-migrate history run in place", async () => {
     expect(rollback.code, rollback.stderr).toBe(0);
   });
 });
+
+describe("dbmate's transaction:false and goose's NO TRANSACTION", () => {
+  it.each([
+    ["dbmate", "20240101000000_mood.sql", "-- migrate:up\nCREATE TYPE mood AS ENUM ('sad');\nCREATE TABLE people (m mood);\n", "20240102000000_happy.sql", "-- migrate:up transaction:false\nALTER TYPE mood ADD VALUE 'happy';\nINSERT INTO people VALUES ('happy');\n-- migrate:down\n"],
+    ["goose", "00001_mood.sql", "-- +goose Up\nCREATE TYPE mood AS ENUM ('sad');\nCREATE TABLE people (m mood);\n", "00002_happy.sql", "-- +goose NO TRANSACTION\n-- +goose Up\nALTER TYPE mood ADD VALUE 'happy';\nINSERT INTO people VALUES ('happy');\n-- +goose Down\n"],
+  ])("%s: a file its tool runs outside a transaction runs outside one (a new enum value used in the same file)", async (layout, firstName, first, secondName, second) => {
+    const url = await createTestDatabase(`layouts-no-transaction-${layout}`);
+    const dir = migrationsFolder({ [firstName]: first, [secondName]: second });
+    expect(readCatalog(dir).migrations.map((migration) => [migration.origin.layout, migration.noTransaction])).toEqual([[layout, false], [layout, true]]);
+    const plan = JSON.parse((await rookery(["plan", "--json"], { DATABASE_URL: url, MIGRATIONS_DIR: dir })).stdout);
+    expect(plan.steps.map((step: { outsideTransaction: boolean }) => step.outsideTransaction)).toEqual([false, true]);
+    // In a transaction: "unsafe use of new value "happy" of enum type mood".
+    const report = await applyMigrations(runContext(testEnvironment(url), dir));
+    expect(report.failed ?? null).toBeNull();
+    expect(report.applied.map((step) => step.outsideTransaction)).toEqual([false, true]);
+  });
+});

@@ -14,6 +14,8 @@ export interface Migration {
   rollback?: RollbackFile;
   /** `-- rookery:tenant-scoped` in the header: run once per tenant. */
   tenantScoped: boolean;
+  /** Its tool runs it outside a transaction (dbmate's `transaction:false`, goose's `NO TRANSACTION`): so does Rookery, statement by statement. */
+  noTransaction: boolean;
   /** Empty or comments only: applied and recorded like any other, and changes nothing. */
   noOp: boolean;
   /** The layout the file was read in and the version as it names it (`000042`, `1.1`): what another tool's ledger holds. */

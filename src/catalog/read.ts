@@ -253,6 +253,7 @@ function* catalogSteps(dir: string, layoutName: LayoutName | "auto"): Generator<
       sql: entry.sql,
       checksum: checksumOf(entry.sql),
       tenantScoped: header.some((line) => TENANT_HEADER.test(line)),
+      noTransaction: entry.noTransaction === true,
       noOp: isBlank(entry.sql),
       checks,
       expandContract: header.some((line) => EXPAND_CONTRACT_HEADER.test(line)),

@@ -54,7 +54,7 @@ function executorFor(migration: Migration, statements: Statement[], environment:
   if (migration.tenantScoped) return applyTenantScoped;
   // Expand-contract (src/expand/): this runs the expand phase; `rookery complete` the contract.
   if (migration.expandContract) return expand!.executeExpandContract;
-  if (needsOutsideTransaction(statements)) return executeOutsideTransaction;
+  if (migration.noTransaction || needsOutsideTransaction(statements)) return executeOutsideTransaction;
   return archivesDataChanges(environment, statements) ? executeWithArchive : executeInTransaction;
 }
 

@@ -72,7 +72,7 @@ export async function executeOutsideTransaction(run: MigrationRun): Promise<Exec
   await context.onProgress?.({
     step: "apply",
     version: migration.version,
-    message: `${migration.version}: holds statements that cannot run in a transaction; running them one by one outside a transaction`,
+    message: `${migration.version}: ${migration.noTransaction ? `marked to run outside a transaction (${migration.origin.layout})` : "holds statements that cannot run in a transaction"}; running them one by one outside a transaction`,
     detail: { outsideTransaction: true },
   });
   const lockRetries = await runStatementsOutsideTransaction(client, context.environment, statements, {

@@ -36,7 +36,7 @@ export async function planMigrations(environment: Environment, catalog: Catalog)
         path: migration.path,
         checksum: migration.checksum,
         hasRollback: Boolean(migration.rollback),
-        outsideTransaction: needsOutsideTransaction(statements),
+        outsideTransaction: migration.noTransaction || needsOutsideTransaction(statements),
         reapply: ledger.has(migration.version),
         origin: migration.origin,
         expandContract: migration.expandContract,

@@ -20,6 +20,8 @@ export interface LayoutEntry {
   path: string;
   sql: string;
   rollback?: { path: string; sql: string };
+  /** The tool's own "run this outside a transaction" (dbmate's `transaction:false`, goose's `NO TRANSACTION`). */
+  noTransaction?: boolean;
 }
 
 /**
@@ -72,7 +74,7 @@ export function readOneFileLayout(
   files: SqlFile[],
   problems: string[],
   refused: Set<string>,
-  markers: { up: RegExp; down: RegExp; what: string },
+  markers: { up: RegExp; down: RegExp; what: string; noTransaction?: RegExp },
   mapVersion: (digits: string) => { version: string } | { problem: string },
 ): LayoutEntry[] {
   const entries: LayoutEntry[] = [];
@@ -96,6 +98,7 @@ export function readOneFileLayout(
       name: named[2]!,
       path: file.relative,
       sql: parts.up,
+      ...(markers.noTransaction && parts.up.split("\n").some((line) => markers.noTransaction!.test(line)) ? { noTransaction: true } : {}),
       ...(parts.down !== undefined ? { rollback: { path: `${file.relative} (down)`, sql: parts.down } } : {}),
     });
   }
