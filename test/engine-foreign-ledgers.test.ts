@@ -20,6 +20,7 @@ const TABLES: Record<ForeignToolName, string> = {
   Liquibase: "public.databasechangelog",
   "node-pg-migrate": "public.pgmigrations",
   sqitch: "sqitch.changes",
+  Prisma: "public._prisma_migrations",
 };
 
 describe("another tool's ledger in the database", () => {

@@ -2,7 +2,7 @@ import pg from "pg";
 import { RookeryError } from "../errors.ts";
 
 /** A migration tool whose own ledger table Rookery recognises in a database. */
-export type ForeignTool = "golang-migrate" | "Rails" | "dbmate" | "goose" | "Flyway" | "Liquibase" | "node-pg-migrate" | "sqitch";
+export type ForeignTool = "golang-migrate" | "Rails" | "dbmate" | "goose" | "Flyway" | "Liquibase" | "node-pg-migrate" | "sqitch" | "Prisma";
 
 export interface ForeignLedger {
   tool: ForeignTool;
@@ -19,7 +19,7 @@ interface TableShape {
   columns: string[];
 }
 
-const CANDIDATE_TABLES = ["schema_migrations", "schema_version", "goose_db_version", "flyway_schema_history", "databasechangelog", "pgmigrations", "changes"];
+const CANDIDATE_TABLES = ["schema_migrations", "schema_version", "goose_db_version", "flyway_schema_history", "databasechangelog", "pgmigrations", "changes", "_prisma_migrations"];
 
 /** The tables of Rookery's ledger that another tool's table of the same name can stand in the way of. */
 export const LEDGER_TABLE_NAMES = ["schema_migrations", "schema_version"];
@@ -47,6 +47,8 @@ function toolOf(shape: TableShape, railsMetadata: Set<string>): ForeignTool | un
       return names.join(",") === "id,name,run_on" ? "node-pg-migrate" : undefined;
     case "changes":
       return shape.schema === "sqitch" && has("change_id") && has("script_hash") ? "sqitch" : undefined;
+    case "_prisma_migrations":
+      return has("migration_name") && has("applied_steps_count") ? "Prisma" : undefined;
     default:
       return undefined;
   }
@@ -55,7 +57,8 @@ function toolOf(shape: TableShape, railsMetadata: Set<string>): ForeignTool | un
 /**
  * The other migration tools' ledgers in the database: golang-migrate's and Rails' and dbmate's
  * `schema_migrations`, goose's `goose_db_version`, Flyway's `flyway_schema_history` (or `schema_version`), Liquibase's
- * `databasechangelog`, node-pg-migrate's `pgmigrations`, sqitch's `sqitch.changes`; in any schema.
+ * `databasechangelog`, node-pg-migrate's `pgmigrations`, sqitch's `sqitch.changes`, Prisma's
+ * `_prisma_migrations`; in any schema.
  */
 export async function findForeignLedgers(client: pg.ClientBase): Promise<ForeignLedger[]> {
   const { rows } = await client.query<{ schema: string; table: string; columns: string[] }>(

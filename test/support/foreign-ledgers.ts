@@ -81,6 +81,22 @@ export const FOREIGN_LEDGERS = {
         VALUES (md5($1), md5($1), $1, 'app', 'dev', 'dev@example.com', now(), 'dev', 'dev@example.com')`, [version]);
     }
   },
+  Prisma: async (url: string, versions: string[]) => {
+    await query(url, `CREATE TABLE "_prisma_migrations" (
+      "id" VARCHAR(36) PRIMARY KEY NOT NULL,
+      "checksum" VARCHAR(64) NOT NULL,
+      "finished_at" TIMESTAMPTZ,
+      "migration_name" VARCHAR(255) NOT NULL,
+      "logs" TEXT,
+      "rolled_back_at" TIMESTAMPTZ,
+      "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
+      "applied_steps_count" INTEGER NOT NULL DEFAULT 0
+    )`);
+    for (const version of versions) {
+      await query(url, `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count)
+        VALUES (gen_random_uuid()::text, md5($1), now(), $1 || '_init', 1)`, [version]);
+    }
+  },
 } satisfies Record<string, (url: string, versions: string[]) => Promise<void>>;
 
 export type ForeignToolName = keyof typeof FOREIGN_LEDGERS;
