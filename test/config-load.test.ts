@@ -108,5 +108,10 @@ environments:
     const cwd = scratchFolder();
     const error = loadError(() => loadConfig({ env: { ROOKERY_CONFIG: "nowhere.yml" }, cwd }));
     expect(error.message).toContain("nowhere.yml");
+    expect(error.hint).toContain("Set ROOKERY_CONFIG");
+    // --config was given: the hint names it, not a variable the user never set.
+    const flag = loadError(() => loadConfig({ env: {}, configFile: "typo.yml", cwd }));
+    expect(flag.message).toContain("typo.yml");
+    expect(flag.hint).toContain("Point --config at an existing YAML file");
   });
 });

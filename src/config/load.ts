@@ -130,7 +130,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const configFile = explicitFile ? path.resolve(cwd, explicitFile) : path.resolve(cwd, DEFAULT_CONFIG_FILE);
   if (explicitFile && !existsSync(configFile)) {
     throw new UsageError(`config file ${configFile} does not exist`, {
-      hint: "Set ROOKERY_CONFIG to an existing YAML file, or unset it to use DATABASE_URL alone.",
+      hint: options.configFile
+        ? "Point --config at an existing YAML file, or leave it out to use ROOKERY_CONFIG, ./rookery.config.yml or DATABASE_URL alone."
+        : "Set ROOKERY_CONFIG to an existing YAML file, or unset it to use DATABASE_URL alone.",
     });
   }
 
