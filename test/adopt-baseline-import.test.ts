@@ -171,6 +171,24 @@ describe("rookery import --from another tool", () => {
     ]);
   });
 
+  it("golang-migrate ledgers in two schemas (a service each): --table names the one to import", async () => {
+    const url = await createTestDatabase("import-two-ledgers");
+    await query(url, `CREATE SCHEMA svc_a; CREATE SCHEMA svc_b;
+      CREATE TABLE svc_a.schema_migrations (version bigint not null primary key, dirty boolean not null); INSERT INTO svc_a.schema_migrations VALUES (1, false);
+      CREATE TABLE svc_b.schema_migrations (version bigint not null primary key, dirty boolean not null); INSERT INTO svc_b.schema_migrations VALUES (2, false)`);
+    const env = { MIGRATIONS_DIR: migrationsFolder(HISTORIES["golang-migrate"].files), DATABASE_URL: url };
+    const ambiguous = await rookery(["import", "--from", "golang-migrate"], env);
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.stderr).toContain("there are 2 golang-migrate ledgers here: svc_a.schema_migrations, svc_b.schema_migrations");
+    expect(ambiguous.stderr).toContain("Name the one to import with --table");
+    const wrong = await rookery(["import", "--from", "golang-migrate", "--table", "public.schema_migrations"], env);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain("public.schema_migrations is not a golang-migrate ledger in this database (it has svc_a.schema_migrations, svc_b.schema_migrations)");
+    const run = await rookery(["import", "--from", "golang-migrate", "--table", "svc_b.schema_migrations", "--json"], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, table: "svc_b.schema_migrations", imported: ["00000000_000001", "00000000_000002"] });
+  });
+
   it("refuses a dirty golang-migrate ledger, a folder of another layout, and versions no file has, writing nothing", async () => {
     const url = await createTestDatabase("import-refusals");
     await query(url, `CREATE TABLE "public"."schema_migrations" (version bigint not null primary key, dirty boolean not null); INSERT INTO schema_migrations VALUES (2, true)`);

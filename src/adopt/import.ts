@@ -34,7 +34,7 @@ export interface ImportReport {
  * ledger is not here, when it recorded versions no file has, or when it is in a state TOOL itself
  * would refuse (golang-migrate dirty, Flyway failed rows).
  */
-export async function importHistory(ctx: RunContext, options: { from: string }): Promise<ImportReport> {
+export async function importHistory(ctx: RunContext, options: { from: string; table?: string }): Promise<ImportReport> {
   const source = IMPORT_SOURCES[options.from];
   if (!source) {
     throw new UsageError(`rookery cannot import from "${options.from}"`, { hint: `--from takes ${Object.keys(IMPORT_SOURCES).join(", ")}.` });
@@ -45,11 +45,18 @@ export async function importHistory(ctx: RunContext, options: { from: string }):
     });
   }
   return withRunnerSession(ctx, async (client) => {
-    const found = (await findForeignLedgers(client)).filter((ledger) => ledger.tool === source.tool);
+    const all = (await findForeignLedgers(client)).filter((ledger) => ledger.tool === source.tool);
+    // Several (one per schema, a service each): --table names the one this folder's history is in.
+    const found = options.table === undefined ? all : all.filter((ledger) => ledger.table === options.table);
     if (found.length !== 1) {
+      const named = all.map((ledger) => ledger.table).join(", ");
       throw new RookeryError(
-        found.length === 0 ? `there is no ${source.tool} ledger in this database` : `there are ${found.length} ${source.tool} ledgers here: ${found.map((ledger) => ledger.table).join(", ")}`,
-        { hint: found.length === 0 ? "`rookery status` lists the migration tools' tables it finds." : "Import from a database with one." },
+        found.length > 1
+          ? `there are ${found.length} ${source.tool} ledgers here: ${named}`
+          : options.table !== undefined && all.length > 0
+            ? `${options.table} is not a ${source.tool} ledger in this database (it has ${named})`
+            : `there is no ${source.tool} ledger in this database`,
+        { hint: all.length > 0 ? `Name the one to import with --table (${named}).` : "`rookery status` lists the migration tools' tables it finds." },
       );
     }
     const table = found[0]!.table;

@@ -16,6 +16,7 @@ dbmate), set \`ledgerSchema\` for the environment first.
 
 Options:
   --from TOOL     the tool whose ledger to read
+  --table S.NAME  which of the tool's tables, where the database has several (one per schema)
 
 ${COMMON_HELP}
 Exit 1 when the tool's ledger is not here, holds versions no file has, or is in a state the tool
@@ -25,13 +26,13 @@ folder is in another layout or TOOL is unknown.`;
 export const importCommand: CliCommand = {
   help: HELP,
   run: (args, io) =>
-    runCommand(args, io, { from: { type: "string" } }, async ({ values, positionals }) => {
+    runCommand(args, io, { from: { type: "string" }, table: { type: "string" } }, async ({ values, positionals }) => {
       if (values.from === undefined || positionals.length > 0) {
-        throw new UsageError("import takes --from TOOL and nothing else", { hint: `rookery import --from ${Object.keys(IMPORT_SOURCES).join("|")}` });
+        throw new UsageError("import takes --from TOOL (and --table SCHEMA.NAME) and nothing else", { hint: `rookery import --from ${Object.keys(IMPORT_SOURCES).join("|")}` });
       }
       const { environment, catalog, config } = targetFor(values, io);
       const actor = cliActor(io.env);
-      const report = await importHistory({ environment, catalog, actor, onProgress: progressTo(io) }, { from: values.from });
+      const report = await importHistory({ environment, catalog, actor, onProgress: progressTo(io) }, { from: values.from, ...(values.table !== undefined ? { table: values.table } : {}) });
       await auditOnce(config.controlDatabaseUrl, {
         actor,
         action: "command.import",
