@@ -54,6 +54,23 @@ function toolOf(shape: TableShape, railsMetadata: Set<string>): ForeignTool | un
   }
 }
 
+/** The tables named `names` (in `schema`, or in any user schema), each with its columns as `name type`. */
+async function tableShapes(client: pg.ClientBase, names: string[], schema?: string): Promise<TableShape[]> {
+  const { rows } = await client.query<TableShape>(
+    `SELECT n.nspname AS schema, c.relname AS table,
+            array_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) AS columns
+       FROM pg_catalog.pg_class c
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+      WHERE c.relkind IN ('r', 'p') AND c.relname = ANY($1::text[])
+        AND ($2::text IS NULL OR n.nspname = $2) AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      GROUP BY 1, 2
+      ORDER BY 1, 2`,
+    [names, schema ?? null],
+  );
+  return rows;
+}
+
 /**
  * The other migration tools' ledgers in the database: golang-migrate's and Rails' and dbmate's
  * `schema_migrations`, goose's `goose_db_version`, Flyway's `flyway_schema_history` (or `schema_version`), Liquibase's
@@ -61,18 +78,7 @@ function toolOf(shape: TableShape, railsMetadata: Set<string>): ForeignTool | un
  * `_prisma_migrations`; in any schema.
  */
 export async function findForeignLedgers(client: pg.ClientBase): Promise<ForeignLedger[]> {
-  const { rows } = await client.query<{ schema: string; table: string; columns: string[] }>(
-    `SELECT n.nspname AS schema, c.relname AS table,
-            array_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) AS columns
-       FROM pg_catalog.pg_class c
-       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-       JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-      WHERE c.relkind IN ('r', 'p') AND (c.relname = ANY($1::text[]) OR c.relname = 'ar_internal_metadata')
-        AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-      GROUP BY 1, 2
-      ORDER BY 1, 2`,
-    [CANDIDATE_TABLES],
-  );
+  const rows = await tableShapes(client, [...CANDIDATE_TABLES, "ar_internal_metadata"]);
   const railsMetadata = new Set(rows.filter((row) => row.table === "ar_internal_metadata").map((row) => row.schema));
   const found: ForeignLedger[] = [];
   for (const row of rows) {
@@ -128,17 +134,7 @@ const LEDGER_COLUMNS: Record<string, string[]> = { schema_migrations: ["descript
  * the ledger cannot be created there.
  */
 export async function strangerLedgerTable(client: pg.ClientBase, schema: string): Promise<TableShape | undefined> {
-  const { rows } = await client.query<TableShape>(
-    `SELECT n.nspname AS schema, c.relname AS table,
-            array_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) AS columns
-       FROM pg_catalog.pg_class c
-       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-       JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-      WHERE n.nspname = $1 AND c.relname = ANY($2::text[])
-      GROUP BY 1, 2
-      ORDER BY 2`,
-    [schema, LEDGER_TABLE_NAMES],
-  );
+  const rows = await tableShapes(client, LEDGER_TABLE_NAMES, schema);
   return rows.find((shape) => !LEDGER_COLUMNS[shape.table]!.every((column) => shape.columns.some((each) => each.startsWith(`${column} `))));
 }
 
