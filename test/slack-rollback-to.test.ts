@@ -38,6 +38,16 @@ describe("/migrate rollback --to VERSION rolls every later version back in one a
       ["20251101_000002", "rolled_back"],
       ["20251101_000003", "rolled_back"],
     ]);
+    // The result in the thread names every version rolled back, not only the last one.
+    const result = await harness.fake.waitForCall(
+      (call) => call.method === "chat.postMessage" && call.body.thread_ts === rollback.ts && String(call.body.text).startsWith("Done"),
+    );
+    expect(result.body.text).toBe("Done: 2 rolled back");
+    const shown = textOf(result.body);
+    expect(shown).toContain("2 rolled back");
+    expect(shown).toContain("`20251101_000003` rolled back");
+    expect(shown).toContain("`20251101_000002` rolled back");
+    expect(shown).toContain("release 7 is withdrawn");
   });
 
   it("says so when nothing after the version is applied, and wants a reason", async () => {

@@ -9,7 +9,7 @@ export { createJobQueue, enqueueRequestJob, enqueueVerify, enqueueWatchRound, wa
 export { beginWatch, reconcileWatches, type WatchJobDeps } from "./process-watch.ts";
 export { runDrill, drillSchedulerId, drillOf, type DrillJobDeps } from "./process-drill.ts";
 export { dispatchOutbox, reconcileJobs, type DispatchDeps } from "./dispatcher.ts";
-export { logNotifier, describeWatchNews, type HealthAlert, type JobOutcome, type Notifier, type WatchNews } from "./notifier.ts";
+export { logNotifier, describeWatchNews, type HealthAlert, type JobOutcome, type Notifier, type RolledBackSeveral, type WatchNews } from "./notifier.ts";
 export { JOBS_QUEUE, JOB_KINDS, JobPayloadSchemas, type JobKind, type JobPayload } from "./payloads.ts";
 export { metricsRegistry } from "./metrics.ts";
 export { redisConnection, redisOutageLog, watchRedisClients } from "./connection.ts";

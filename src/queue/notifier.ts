@@ -1,13 +1,17 @@
 import type { Environment } from "../config/index.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ChangeRequest, WatchRecord } from "../requests/index.ts";
-import { describeCheck, describeOutcome, type CheckResult, type WatchOutcome } from "../runner/index.ts";
+import { describeCheck, describeOutcome, type CheckResult, type RollbackManyReport, type WatchOutcome } from "../runner/index.ts";
 import type { ApplyReport, ProgressEvent, RollbackReport } from "../runner/types.ts";
 import type { CompleteReport } from "../expand/index.ts";
 import { describeDrill, type DrillReport } from "../runner/drill.ts";
 
+/** A `rollback --to` run that succeeded: every version rolled back, newest first. */
+export type RolledBackSeveral = Pick<RollbackManyReport, "environment" | "reason" | "rolledBack">;
+
 export type JobOutcome =
-  | { status: "succeeded"; report: ApplyReport | RollbackReport | CompleteReport }
+  /** A `rollback --to` run reports every version it rolled back (`rolledBack`, newest first). */
+  | { status: "succeeded"; report: ApplyReport | RollbackReport | RolledBackSeveral | CompleteReport }
   /** `willRetry`: a transient failure (database unreachable, lock waits exhausted); the job runs again later. */
   | { status: "failed"; error: string; willRetry: boolean; report?: ApplyReport };
 

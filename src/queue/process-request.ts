@@ -12,7 +12,7 @@ import { applyMigrations, planWatch, rollbackMigration, rollbackMigrations, Roll
 import { baselineMigrations } from "../adopt/index.ts";
 import { completeExpansion, ExpansionStateError, type CompleteReport } from "../expand/index.ts";
 import type { ApplyReport, RollbackReport, RunContext } from "../runner/types.ts";
-import type { JobOutcome, Notifier } from "./notifier.ts";
+import type { JobOutcome, Notifier, RolledBackSeveral } from "./notifier.ts";
 import type { JobPayload } from "./payloads.ts";
 import { beginWatch } from "./process-watch.ts";
 import { isTransient } from "./transient.ts";
@@ -121,7 +121,7 @@ async function runComplete(deps: RequestJobDeps, request: ChangeRequest, environ
   }
 }
 
-async function runRollback(deps: RequestJobDeps, request: ChangeRequest, environment: Environment): Promise<RollbackReport | ApplyReport> {
+async function runRollback(deps: RequestJobDeps, request: ChangeRequest, environment: Environment): Promise<RollbackReport | RolledBackSeveral | ApplyReport> {
   if (request.versions.length > 1) return runRollbackSeveral(deps, request, environment);
   const version = request.versions[0]!;
   try {
@@ -157,14 +157,15 @@ async function runBaseline(deps: RequestJobDeps, request: ChangeRequest, environ
 }
 
 /** `/migrate rollback --to`: the pinned versions, newest first, in one run; the first failure fails the request. */
-async function runRollbackSeveral(deps: RequestJobDeps, request: ChangeRequest, environment: Environment): Promise<RollbackReport | ApplyReport> {
+async function runRollbackSeveral(deps: RequestJobDeps, request: ChangeRequest, environment: Environment): Promise<RolledBackSeveral | ApplyReport> {
   const report = await rollbackMigrations(runContext(deps, request, environment), { versions: request.versions, reason: request.reason ?? "" });
   if (report.failed) {
     const before = report.rolledBack.length ? `${report.rolledBack.map((step) => step.version).join(", ")} rolled back first; ` : "";
     throw new RollbackFailedError(report.failed.version, `${before}${report.failed.error}`, undefined);
   }
-  const last = report.rolledBack.at(-1);
-  return last ?? { environment: environment.name, applied: [], skipped: request.versions.map((version) => ({ version, reason: "already rolled back by an earlier attempt" })) };
+  // Every version rolled back is reported (the thread and the audit log list them), not only the last.
+  if (report.rolledBack.length > 0) return { environment: report.environment, reason: report.reason, rolledBack: report.rolledBack };
+  return { environment: environment.name, applied: [], skipped: request.versions.map((version) => ({ version, reason: "already rolled back by an earlier attempt" })) };
 }
 
 async function finish(deps: RequestJobDeps, request: ChangeRequest, outcome: JobOutcome): Promise<void> {
@@ -221,7 +222,7 @@ async function runRequest(deps: RequestJobDeps, job: Job, request: ChangeRequest
   if (freeze) {
     return fail(deps, job, request, `not run: ${describeFreeze(freeze)}. Request it again once the environment is unfrozen.`, false);
   }
-  let report: ApplyReport | RollbackReport | CompleteReport;
+  let report: ApplyReport | RollbackReport | RolledBackSeveral | CompleteReport;
   try {
     report =
       request.kind === "apply" ? await runApply(deps, request, environment)

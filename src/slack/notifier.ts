@@ -3,7 +3,7 @@ import { readCatalog } from "../catalog/index.ts";
 import type { Config, Environment } from "../config/index.ts";
 import { createPool } from "../db/index.ts";
 import type { Logger } from "../log/logger.ts";
-import type { HealthAlert, JobOutcome, Notifier } from "../queue/index.ts";
+import type { HealthAlert, JobOutcome, Notifier, RolledBackSeveral } from "../queue/index.ts";
 import { describeWatchNews } from "../queue/notifier.ts";
 import { audit, getRequest, type ChangeRequest } from "../requests/index.ts";
 import type { ApplyReport, ProgressEvent, RollbackReport, StepName } from "../runner/types.ts";
@@ -32,7 +32,9 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-function resultLines(report: ApplyReport | RollbackReport | CompleteReport): string[] {
+type Report = ApplyReport | RollbackReport | RolledBackSeveral | CompleteReport;
+
+function resultLines(report: Report): string[] {
   // Across targets (docs/targets.md): what ran where, as the run's summary.
   if ("summary" in report && typeof report.summary === "string") return [inertExcerpt(report.summary, 2500)];
   if ("versionSchema" in report) return [`:white_check_mark: ${code(report.version)} completed in ${seconds(report.durationMs)}: the old shape is gone; the new release keeps ${code(report.versionSchema)}`];
@@ -51,14 +53,24 @@ function resultLines(report: ApplyReport | RollbackReport | CompleteReport): str
       andMore(report.skipped.length, skipped.length, history),
     ].filter(Boolean);
   }
+  if ("rolledBack" in report) {
+    // `rollback --to`: every version, newest first, as an apply lists what it applied.
+    const rolledBack = report.rolledBack.slice(0, MAX_LISTED).map((step) => `:leftwards_arrow_with_hook: ${code(step.version)} rolled back in ${seconds(step.durationMs)}`);
+    return [
+      `*${report.rolledBack.length} rolled back*, newest first, in ${seconds(report.rolledBack.reduce((sum, step) => sum + step.durationMs, 0))} — reason: ${inertExcerpt(report.reason, 1500)}`,
+      ...rolledBack,
+      andMore(report.rolledBack.length, rolledBack.length, `rookery history --env ${report.environment}`),
+    ].filter(Boolean);
+  }
   return [`:leftwards_arrow_with_hook: ${code(report.version)} rolled back in ${seconds(report.durationMs)} — reason: ${inertExcerpt(report.reason, 1500)}`];
 }
 
-function appliedCount(report: ApplyReport | RollbackReport | CompleteReport | undefined): string {
+function appliedCount(report: Report | undefined): string {
   if (!report) return "";
   if ("versionSchema" in report) return `${report.version} completed`;
   // Across targets (docs/targets.md) the summary says what ran where; an apply's or a rollback's alike.
   if ("summary" in report) return "every database done";
+  if ("rolledBack" in report) return `${report.rolledBack.length} rolled back`;
   return "applied" in report ? `${report.applied.length} applied` : `${report.version} rolled back`;
 }
 
