@@ -50,6 +50,9 @@ describe("/migrate text -> typed arguments (zod), or a refusal that names the pr
     [rollbackSubcommand, "20251101_000001 production", "valid"],
     [rollbackSubcommand, "20251101_000001 production ab", 'refused: a reason is required: say why it is rolled back ("ab")'],
     [rollbackSubcommand, `20251101_000001 production "it's broken"`, "valid"],
+    // A break-glass rollback needs its reason typed: the reason modal would request a plain rollback instead.
+    [rollbackSubcommand, "20251101_000001 production --now", "refused: a reason is required: say why it is rolled back now"],
+    [rollbackSubcommand, "20251101_000001 production --now checkout is down", "valid"],
   ])("$0.name $1", async (subcommand, text, expected) => {
     expect(await parsed(subcommand, text)).toBe(expected);
   });

@@ -97,6 +97,8 @@ export const rollbackSubcommand = defineSubcommand({
       usage,
     );
     if (to && parsed.reason === "") throw new UsageError("a reason is required: say why they are rolled back", { hint: `Type \`/migrate ${usage}\`.` });
+    // Only a plain rollback asks for its reason in a modal (which requests it the usual way): `--now` would be lost there.
+    if (breakGlass && parsed.reason === "") throw new UsageError("a reason is required: say why it is rolled back now", { hint: `Type \`/migrate ${usage}\`.` });
     return { ...parsed, breakGlass, to, target };
   },
   async run(args, context) {
