@@ -35,6 +35,13 @@ describe("who may request and approve, and how many approvals a change needs", (
     expect(() => approvalsNeeded(environment({ approvals: 1 }), { extraApprovals: 0, blocked: false })).toThrow(
       "production needs 1 approval for this change but has no approvers",
     );
+    // With `approvals: 0`, the refusal says what asks for an approval, and how to do without one.
+    expect(() => approvalsNeeded(environment({ approvals: 0 }), { extraApprovals: 0, blocked: true })).toThrow(
+      "production needs 1 approval for this change (its lint findings block it until an approver overrides) but has no approvers",
+    );
+    expect(() => approvalsNeeded(environment({ approvals: 0 }), { extraApprovals: 1, blocked: false })).toThrow(
+      "production needs 1 approval for this change (a DDL Delete needs one approval more than the environment's) but has no approvers",
+    );
   });
 
   it("says what the last approval does", () => {

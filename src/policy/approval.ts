@@ -36,8 +36,13 @@ export function mayApprove(environment: Environment, userId: string, resolveGrou
 export function approvalsNeeded(environment: Environment, gate: { extraApprovals: number; blocked: boolean }): number {
   const needed = Math.max(environment.approvals + gate.extraApprovals, gate.blocked ? 1 : 0);
   if (needed > 0 && environment.approvers.length === 0) {
-    throw new RookeryError(`${environment.name} needs ${needed} approval${needed === 1 ? "" : "s"} for this change but has no approvers`, {
-      hint: `Add Slack user or group ids to environments.${environment.name}.approvers in the config.`,
+    // Where the environment itself needs none (`approvals: 0`), say what asks for one: the user sees no other reason.
+    const why =
+      environment.approvals > 0 ? ""
+      : gate.blocked ? " (its lint findings block it until an approver overrides)"
+      : " (a DDL Delete needs one approval more than the environment's)";
+    throw new RookeryError(`${environment.name} needs ${needed} approval${needed === 1 ? "" : "s"} for this change${why} but has no approvers`, {
+      hint: `${gate.blocked && environment.approvals === 0 ? `Fix the findings \`/migrate plan ${environment.name}\` lists, or add` : "Add"} Slack user or group ids to environments.${environment.name}.approvers in the config.`,
     });
   }
   return needed;
