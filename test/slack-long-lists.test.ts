@@ -5,6 +5,7 @@ import { ledgerRows, runContext } from "./support/engine.ts";
 import { writeMigration } from "./support/cli.ts";
 import { waitForRequest } from "./support/queue.ts";
 import { startSlackHarness, textOf, USERS } from "./support/slack-app.ts";
+import { textsOf } from "./support/slack-text.ts";
 
 const COUNT = 300;
 const pad = (n: number) => String(n).padStart(3, "0");
@@ -90,4 +91,31 @@ describe("long lists fit Slack's limits: summarised, with the buttons always rea
     expect(status.response_type).toBe("in_channel");
     expect(health.response_type).toBe("in_channel");
   }, 60_000);
+});
+
+describe("a long error fits the thread's result", async () => {
+  const harness = await startSlackHarness({
+    label: "slack-long-error",
+    migrations: {
+      // 32,000 characters of error, 56,000 once `<` and `>` are escaped: far past what one Slack message holds.
+      "2025_11_01/001_raise.sql": "DO $$ BEGIN RAISE EXCEPTION '%', repeat('<x> ', 8000); END $$;\n",
+      "2025_11_01/rollback_001_raise.sql": "SELECT 1;\n",
+    },
+    environments: (databaseUrl) => ({ development: { databaseUrl } }),
+  });
+  /** All the text of a message's blocks: Slack refuses a chat.postMessage past about 12,000 (msg_blocks_too_long). */
+  const blockText = (body: Record<string, unknown>) => textsOf({ blocks: body.blocks }).reduce((sum, text) => sum + text.text.length, 0);
+
+  it("shows the error's start and says where it is whole, within what Slack takes in one message", async () => {
+    await harness.command(USERS.requester, "apply all development");
+    const ref = await harness.requestMessage(0);
+    expect((await waitForRequest(harness.control, ref.requestId, ["succeeded", "failed"])).status).toBe("failed");
+    const result = await harness.fake.waitForCall(
+      (call) => call.method === "chat.postMessage" && call.body.thread_ts === ref.ts && String(call.body.text).startsWith("Failed"),
+    );
+    expect(result.response.ok).toBe(true);
+    expect(blockText(result.body)).toBeLessThanOrEqual(12_000);
+    expect(textOf(result.body)).toContain("2025_11_01/001_raise.sql");
+    expect(textOf(result.body)).toContain("rookery history --env development --json");
+  });
 });

@@ -15,7 +15,7 @@ import { postMessage } from "./send.ts";
 import { slackErrorHint } from "./slack-errors.ts";
 import { alertMessage, alertsMessage } from "./views/alert-message.ts";
 import { drillReportMessage } from "./views/drill-report-message.ts";
-import { andMore, code, escapeMrkdwn, inertExcerpt, MAX_LISTED, section, sections, type SlackMessage } from "./views/blocks.ts";
+import { andMore, code, context, escapeMrkdwn, inertExcerpt, MAX_LISTED, section, sections, truncate, type SlackMessage } from "./views/blocks.ts";
 
 type Sources = Pick<SlackDeps, "config" | "control" | "loadCatalog" | "now">;
 
@@ -74,8 +74,25 @@ function appliedCount(report: Report | undefined): string {
   return "applied" in report ? `${report.applied.length} applied` : `${report.version} rolled back`;
 }
 
-/** The result in the thread: what ran (summarised past MAX_LISTED), and an error whole, however long. */
-function outcomeMessage(outcome: JobOutcome): SlackMessage {
+/**
+ * Slack refuses a chat.postMessage whose blocks hold more than about 12,000 characters of text in all
+ * (`msg_blocks_too_long`, though each section is within its 3,000): an error longer than this, once
+ * escaped, is cut, or the thread would get no result at all.
+ */
+const MAX_ERROR_MRKDWN = 8000;
+
+/** The error as the thread shows it: whole when it fits, else its start and where to read the rest. */
+function errorBlocks(error: string, environment: string): SlackMessage["blocks"] {
+  const escaped = escapeMrkdwn(error);
+  if (escaped.length <= MAX_ERROR_MRKDWN) return sections(`:x: ${escaped}`);
+  return [
+    ...sections(`:x: ${truncate(escaped, MAX_ERROR_MRKDWN)}`),
+    context(`The error is ${error.length} characters long, more than a Slack message holds: ${code(`rookery history --env ${environment} --json`)} has a failed migration's error whole.`),
+  ];
+}
+
+/** The result in the thread: what ran (summarised past MAX_LISTED), and the error (whole when it fits in a message). */
+function outcomeMessage(request: ChangeRequest, outcome: JobOutcome): SlackMessage {
   if (outcome.status === "succeeded") {
     const lines = resultLines(outcome.report);
     return { text: `Done: ${appliedCount(outcome.report) || "nothing needed to change"}`, blocks: [section(lines.join("\n") || "Done; nothing needed to change.")] };
@@ -84,7 +101,7 @@ function outcomeMessage(outcome: JobOutcome): SlackMessage {
   const next = outcome.willRetry ? "It is retried automatically (a transient failure)." : "Nothing of the failed migration remains applied.";
   return {
     text: `Failed${outcome.report ? ` after ${appliedCount(outcome.report)}` : ""}: ${outcome.error.slice(0, 300)}`,
-    blocks: [...sections(`:x: ${escapeMrkdwn(outcome.error)}`), section([...partial, next].join("\n"))].slice(0, 45),
+    blocks: [...errorBlocks(outcome.error, request.environment), section([...partial, next].join("\n"))].slice(0, 45),
   };
 }
 
@@ -177,7 +194,7 @@ export function slackNotifier(sources: Sources, client: webApi.WebClient, logger
         environment: request.environment,
         detail: outcome.status === "succeeded" ? { report: outcome.report } : { error: outcome.error },
       });
-      await finish(request, outcomeMessage(outcome));
+      await finish(request, outcomeMessage(request, outcome));
     },
     /** Nobody approved in time: the buttons go, the message says so. */
     async expired(request) {
