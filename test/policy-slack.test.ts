@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { columnsOf, eventsOf, ledgerRows } from "./support/engine.ts";
 import { waitForRequest } from "./support/queue.ts";
 import { ALERT_CHANNEL, CHANNEL, startSlackHarness, textOf, USERS } from "./support/slack-app.ts";
+import { textsOf } from "./support/slack-text.ts";
 import { query } from "./support/services.ts";
 import { applyMigrations } from "../src/runner/index.ts";
 import { readCatalog } from "../src/catalog/index.ts";
@@ -107,6 +108,9 @@ describe("/migrate rehearse on staging", async () => {
     migrations: {
       "2025_11_01/001_create_widgets.sql": "CREATE TABLE widgets (id bigint PRIMARY KEY);\n",
       "2025_11_01/rollback_001_create_widgets.sql": "DROP TABLE IF EXISTS widgets;\n",
+      // Fails with 32,000 characters of error, 56,000 once `<` and `>` are escaped.
+      "2025_11_01/002_raise.sql": "DO $$ BEGIN RAISE EXCEPTION '%', repeat('<x> ', 8000); END $$;\n",
+      "2025_11_01/rollback_002_raise.sql": "SELECT 1;\n",
     },
     environments: (databaseUrl) => ({ staging: { databaseUrl } }),
     jobs: false,
@@ -124,5 +128,15 @@ describe("/migrate rehearse on staging", async () => {
     // The probe latency as a picture in the report's thread.
     await harness.fake.waitForCall((call) => call.method === "files.completeUploadExternal" && call.body.thread_ts === started.response.ts, 20_000);
     expect([...harness.fake.files.values()][0]).toMatchObject({ filename: "rookery-rehearsal-20251101_000001.png", threadTs: started.response.ts });
+  });
+
+  it("a rehearsal whose apply fails with a long error reports within what Slack takes in one message", async () => {
+    await harness.command(USERS.requester, "rehearse 20251101_000002 staging");
+    const started = await harness.fake.waitForCall((call) => call.method === "chat.postMessage" && textOf(call.body).includes("Rehearsing `20251101_000002`"));
+    const updated = await harness.fake.waitForCall((call) => call.method === "chat.update" && call.body.ts === started.response.ts, 30_000);
+    expect(updated.body.text).toBe("Rehearsal of 20251101_000002 on staging: needs attention");
+    expect(textOf(updated.body)).toContain("apply FAILED");
+    // Slack refuses a chat.update whose blocks hold more than about 12,000 characters in all (msg_blocks_too_long).
+    expect(textsOf({ blocks: updated.body.blocks }).reduce((sum, text) => sum + text.text.length, 0)).toBeLessThanOrEqual(12_000);
   });
 });

@@ -10,7 +10,7 @@ import type { SlackDeps } from "../deps.ts";
 import { renderBarChart } from "../charts.ts";
 import { postMessage, updateMessage, uploadPicture } from "../send.ts";
 import { slackGroupResolver } from "../user-groups.ts";
-import { code, codeBlock, context, escapeMrkdwn, inertExcerpt, section, sections, userMention, type SlackMessage } from "../views/blocks.ts";
+import { code, codeBlock, context, escapeMrkdwn, inertExcerpt, section, sections, truncate, userMention, type SlackMessage } from "../views/blocks.ts";
 import { noticeMessage } from "../views/error-message.ts";
 import { environmentOf, hasTargets, prepareTargets, resolveTargets, targetOfVersions } from "../../targets/index.ts";
 import { environmentArg, environmentNamed, noExtraWords, parseArguments, takeTarget, versionArg } from "./parse.ts";
@@ -32,6 +32,14 @@ function startedMessage(version: string, environment: string, userId: string): S
   };
 }
 
+/**
+ * Slack refuses a message whose blocks hold more than about 12,000 characters in all (msg_blocks_too_long,
+ * though each section is within its 3,000): a long error in the report is cut to its start, so the
+ * report, its last line (rolled back or not) included, still reaches the message.
+ */
+const MAX_LINE_CHARS = 500;
+const MAX_REPORT_MRKDWN = 9000;
+
 function reportMessage(report: RehearsalReport, where: RehearsalPlace): SlackMessage {
   const ok = rehearsalOk(report);
   const [title, ...lines] = rehearsalLines(report);
@@ -40,7 +48,7 @@ function reportMessage(report: RehearsalReport, where: RehearsalPlace): SlackMes
     blocks: [
       section(`${ok ? ":white_check_mark:" : ":x:"} ${escapeMrkdwn(title ?? "")}`),
       ...(where.note ? [context(escapeMrkdwn(where.note))] : []),
-      ...sections(codeBlock(lines.join("\n"))),
+      ...sections(truncate(codeBlock(lines.map((line) => (line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}… (${line.length - MAX_LINE_CHARS} more characters)` : line)).join("\n")), MAX_REPORT_MRKDWN)),
     ],
   };
 }
