@@ -7,7 +7,8 @@ describe("/migrate status and plan answer through the command's response_url", a
     migrations: {
       "2025_11_01/001_create_widgets.sql": "-- description: widgets table\nCREATE TABLE widgets (id bigint PRIMARY KEY, name text);\n",
       "2025_11_01/rollback_001_create_widgets.sql": "DROP TABLE IF EXISTS widgets;\n",
-      "2025_11_01/002_add_widget_color.sql": "ALTER TABLE widgets ADD COLUMN color text;\n",
+      // A description longer than a section: cut, so the type, rollback and lint lines after it still show.
+      "2025_11_01/002_add_widget_color.sql": `-- description: widget colors ${"<see the design doc> ".repeat(200)}\nALTER TABLE widgets ADD COLUMN color text;\n`,
     },
     environments: (databaseUrl) => ({ development: { databaseUrl } }),
   });

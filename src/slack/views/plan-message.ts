@@ -1,6 +1,6 @@
 import type { MigrationAnalysis } from "../../analysis/index.ts";
 import type { PlanStep } from "../../runner/types.ts";
-import { code, context, escapeMrkdwn, section, shortChecksum, type SlackMessage } from "./blocks.ts";
+import { code, context, escapeMrkdwn, inertExcerpt, section, shortChecksum, type SlackMessage } from "./blocks.ts";
 import { findingLines } from "./findings.ts";
 
 export interface PlannedMigration {
@@ -23,7 +23,8 @@ export function planMessage(environment: string, planned: PlannedMigration[]): S
       ...shown.map(({ step, analysis }) =>
         section(
           [
-            `${code(step.version)} ${escapeMrkdwn(step.description)}${step.reapply ? " _(re-apply)_" : ""}`,
+            // Cut as on the request message: a long description would push the lines below out of the section.
+            `${code(step.version)} ${inertExcerpt(step.description, 300)}${step.reapply ? " _(re-apply)_" : ""}`,
             `*${analysis.type}* · checksum ${code(shortChecksum(step.checksum))} · ${step.hasRollback ? "rollback file present" : "*no rollback file*"}${step.outsideTransaction ? " · runs outside a transaction" : ""}`,
             ...findingLines(analysis),
           ].join("\n"),
