@@ -53,6 +53,9 @@ describe("/migrate text -> typed arguments (zod), or a refusal that names the pr
     // A break-glass rollback needs its reason typed: the reason modal would request a plain rollback instead.
     [rollbackSubcommand, "20251101_000001 production --now", "refused: a reason is required: say why it is rolled back now"],
     [rollbackSubcommand, "20251101_000001 production --now checkout is down", "valid"],
+    // A phone's smart punctuation: `—now` and `—to` are the flags, not the start of a reason or a version.
+    [rollbackSubcommand, "20251101_000001 production \u2014now", "refused: a reason is required: say why it is rolled back now"],
+    [rollbackSubcommand, "\u2014to 20251101_000001 production", "refused: a reason is required: say why they are rolled back"],
   ])("$0.name $1", async (subcommand, text, expected) => {
     expect(await parsed(subcommand, text)).toBe(expected);
   });

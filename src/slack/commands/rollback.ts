@@ -16,6 +16,8 @@ const usage = "rollback <version> <env> [--target NAME] [--now] <reason...>  |  
 const TO_FLAG = "--to";
 /** `--now` before the reason: an emergency rollback by one approver (break glass), where the environment allows it. */
 const BREAK_GLASS_FLAG = "--now";
+/** A phone's smart punctuation turns `--` into an em dash: `—now` and `—to` are read the same (as `—target`, parse.ts). */
+const isFlag = (word: string | undefined, flag: string) => word === flag || word === `\u2014${flag.slice(2)}`;
 
 /** Only an applied version with a stored rollback script can be rolled back; anything else says why not. */
 export async function migrationToRollBack(environment: Environment, catalog: Catalog, version: string): Promise<Migration> {
@@ -74,12 +76,12 @@ export const rollbackSubcommand = defineSubcommand({
   summary: "request to roll back an applied version, with the reason (kept in the audit trail)",
   parse(all, rest) {
     // `--to VERSION` first: every applied version after VERSION, newest first, in one approved run.
-    const to = all[0] === TO_FLAG;
+    const to = isFlag(all[0], TO_FLAG);
     const words = to ? all.slice(1) : all;
     // `--target NAME` after the environment: the version on one target of an environment with targets (docs/targets.md).
     const target = isTargetFlag(words[2] ?? "") ? parseArguments(z.object({ target: targetArg }), { target: words[3] }, usage).target : undefined;
     const skip = target === undefined ? 0 : 2;
-    const breakGlass = !to && words[2 + skip] === BREAK_GLASS_FLAG;
+    const breakGlass = !to && isFlag(words[2 + skip], BREAK_GLASS_FLAG);
     if (target !== undefined && (to || breakGlass)) {
       throw new UsageError(`${to ? "--to" : "--now"} does not run across targets yet: roll back one version with --target`, { hint: `Type \`/migrate rollback <version> <env> --target ${target} <reason...>\`.` });
     }
