@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ACTION } from "../src/slack/views/action-ids.ts";
 import { ledgerRows } from "./support/engine.ts";
-import { waitForRequest } from "./support/queue.ts";
+import { waitForRequest, waitUntil } from "./support/queue.ts";
 import { query } from "./support/services.ts";
-import { startSlackHarness, textOf, USERS } from "./support/slack-app.ts";
+import { startSlackHarness, TEAM, textOf, USERS } from "./support/slack-app.ts";
 
 describe("/migrate baseline records versions as applied without running them, after the environment's approvals", async () => {
   const harness = await startSlackHarness({
@@ -24,6 +24,12 @@ describe("/migrate baseline records versions as applied without running them, af
     const request = await harness.requestMessage(0);
     const posted = textOf(harness.fake.messages.get(`${request.channel}/${request.ts}`) as unknown as Record<string, unknown>);
     expect(posted).toContain("Baseline development up to 20251101_000002");
+    // The approver's Home tab says what it is: a baseline, not a rollback.
+    await harness.sender.event({ teamId: TEAM, event: { type: "app_home_opened", user: USERS.approver1, channel: "D1", tab: "home", event_ts: `${Date.now() / 1000}` } });
+    await waitUntil(async () => JSON.stringify(harness.fake.homes.get(USERS.approver1) ?? {}).includes("Waiting for your approval (1)"), "the approver's Home tab", 10_000);
+    const home = JSON.stringify(harness.fake.homes.get(USERS.approver1));
+    expect(home).toContain("Baseline up to `20251101_000002` (record 2 version(s) as applied without running them)");
+    expect(home).not.toContain("Roll back");
     expect(await query(harness.databaseUrl, "SELECT to_regclass('public.schema_migrations') IS NOT NULL AND EXISTS (SELECT 1 FROM schema_migrations) AS recorded")).toEqual([{ recorded: false }]);
     await harness.click(USERS.approver1, ACTION.approve, request);
     const done = await waitForRequest(harness.control, request.requestId, ["succeeded", "failed"]);

@@ -41,7 +41,10 @@ function awaitingBlocks(request: ChangeRequest): SlackBlock[] {
   const what =
     request.kind === "apply" ? `Apply ${request.versions.length === 1 ? code(request.versions[0]!) : `${request.versions.length} migrations`}`
     : request.kind === "complete" ? `Complete ${code(request.versions[0]!)}`
-    : `Roll back ${code(request.versions[0]!)}`;
+    // A baseline runs nothing and a `rollback --to` rolls several back: each says so, as its request message does.
+    : request.kind === "baseline" ? `Baseline up to ${code([...request.versions].sort().at(-1)!)} (record ${request.versions.length} version(s) as applied without running them)`
+    : request.versions.length === 1 ? `Roll back ${code(request.versions[0]!)}`
+    : `Roll back ${request.versions.length} versions, newest first, from ${code(request.versions[0]!)}`;
   return [
     section(
       `${what} on *${escapeMrkdwn(request.environment)}* · by ${userMention(request.requestedBy)} · ${request.approvals.length} of ${request.approvalsRequired} approvals${request.reason ? `\n*Reason:* ${inertExcerpt(request.reason, 300)}` : ""}`,
