@@ -13,16 +13,17 @@ const ButtonClickSchema = z.object({
   team: z.object({ id: z.string().min(1) }).nullable().optional(),
   actions: z.array(z.object({ action_id: z.string(), value: z.uuid() })).min(1),
   trigger_id: z.string().min(1).optional(),
-  // Where the button is: a message in a channel (its ts, its thread's) or a view (the Home tab).
-  container: z
-    .object({
-      type: z.string(),
-      message_ts: z.string().regex(/^\d+\.\d+$/).optional(),
-      channel_id: z.string().regex(/^[CGD][A-Z0-9]+$/).optional(),
-      thread_ts: z.string().optional(),
-      is_ephemeral: z.boolean().optional(),
-    })
-    .optional(),
+  // Where the button is; read on its own (MessageContainerSchema), so an odd one never refuses the click.
+  container: z.unknown().optional(),
+});
+
+/** A button on a message in a channel: its ts, its thread's, whether only the clicker sees it. */
+const MessageContainerSchema = z.object({
+  type: z.literal("message"),
+  message_ts: z.string().regex(/^\d+\.\d+$/),
+  channel_id: z.string().regex(/^[CGD][A-Z0-9]+$/),
+  thread_ts: z.string().optional(),
+  is_ephemeral: z.boolean().optional(),
 });
 
 type ButtonClick = z.infer<typeof ButtonClickSchema>;
@@ -32,9 +33,9 @@ type ButtonClick = z.infer<typeof ButtonClickSchema>;
  * message in the channel (never on a thread reply or an ephemeral answer) and on Home tabs (a view).
  */
 function requestMessageOf(click: ButtonClick): { channelId: string; messageTs: string } | undefined {
-  const container = click.container;
-  if (container?.type !== "message" || container.is_ephemeral || container.thread_ts || !container.channel_id || !container.message_ts) return undefined;
-  return { channelId: container.channel_id, messageTs: container.message_ts };
+  const container = MessageContainerSchema.safeParse(click.container);
+  if (!container.success || container.data.is_ephemeral || container.data.thread_ts) return undefined;
+  return { channelId: container.data.channel_id, messageTs: container.data.message_ts };
 }
 
 export interface Click {
