@@ -148,6 +148,14 @@ describe("a fleet read from a registry", () => {
     expect(await appliedEvents(tenantA)).toEqual([]);
   });
 
+  it("a registry that returns no rows is refused, and nothing runs on any target", async () => {
+    configWith("SELECT name, url FROM tenant_databases WHERE false");
+    const run = await rookery(["apply", "--all"], {}, cwd);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/fleet tenants: the registry query returned no rows, and a fleet needs at least one database; nothing was run/);
+    expect(await appliedEvents(oltp)).toEqual([]);
+  });
+
   it("a good registry is the fleet, in the order it returns", async () => {
     await query(registry, "DELETE FROM tenant_databases");
     await query(registry, "INSERT INTO tenant_databases VALUES (1, 'bolt', $1), (2, 'acme', $2)", [tenantB, tenantA]);

@@ -43,6 +43,8 @@ async function readRegistry(target: FleetTarget): Promise<FleetDatabase[]> {
   } catch (error) {
     throw new FleetRegistryError(target.name, `the registry query failed: ${describeError(error)}`);
   }
+  // A fleet lists at least one database (as `databases` must): no rows is a wrong query or registry, not a fleet.
+  if (rows.length === 0) throw new FleetRegistryError(target.name, "the registry query returned no rows, and a fleet needs at least one database");
   const problems = rows.map(rowProblem).filter((problem): problem is string => problem !== undefined);
   if (problems.length > 0) {
     const more = problems.length > 10 ? [`... and ${problems.length - 10} more`] : [];
@@ -53,7 +55,7 @@ async function readRegistry(target: FleetTarget): Promise<FleetDatabase[]> {
 
 /**
  * The fleet's databases in wave order: as listed in the config, or as the registry returns them. A
- * registry that fails, returns a bad row or a name twice is refused as a whole, before anything runs.
+ * registry that fails, returns no rows, a bad row or a name twice is refused as a whole, before anything runs.
  */
 export async function fleetDatabases(target: FleetTarget): Promise<FleetDatabase[]> {
   const databases = target.fleet.databases ?? (await readRegistry(target));
