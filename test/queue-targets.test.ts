@@ -4,10 +4,10 @@ import type pg from "pg";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { loadConfig, type Config } from "../src/config/index.ts";
-import { createJobQueue, resumeRequest, startWorker } from "../src/queue/index.ts";
+import { startWorker } from "../src/queue/index.ts";
 import { createRequest, listTargetRuns, pinTargets, type ChangeRequest } from "../src/requests/index.ts";
 import { catalogOf, resolveTargets } from "../src/targets/index.ts";
-import { migrationsFolder, scratchFolder, writeMigration } from "./support/cli.ts";
+import { migrationsFolder, rookery, scratchFolder, writeMigration } from "./support/cli.ts";
 import { controlPool, quietLogger, recordingNotifier, requestInput, spawnWorker, waitForRequest, waitUntil } from "./support/queue.ts";
 import { createTestDatabase, query, redisUrl, testQueuePrefix } from "./support/services.ts";
 
@@ -49,14 +49,15 @@ describe("a request across targets on the queue", () => {
     const [oltp, urls] = [all[0]!, all.slice(1)];
     await query(urls[6]!, "CREATE TABLE leads (id int)");
     const prefix = testQueuePrefix("qtargets");
-    const { config } = writeConfig(
+    const env = { CONTROL_DATABASE_URL: controlUrl, REDIS_URL: redisUrl(), QUEUE_PREFIX: prefix, LOG_LEVEL: "silent" };
+    const { file, config } = writeConfig(
       {
         targets: {
           oltp: { databaseUrl: oltp, dir: migrationsFolder({ "2025_11_01/001_accounts.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY);\n" }) },
           tenants: { dir: migrationsFolder(TENANT), fleet: { databases: names.map((name, index) => ({ name, databaseUrl: urls[index] })), canary: 1, waveSize: 5, maxParallel: 3 } },
         },
       },
-      { CONTROL_DATABASE_URL: controlUrl, REDIS_URL: redisUrl(), QUEUE_PREFIX: prefix, LOG_LEVEL: "silent" },
+      env,
     );
     const notifier = recordingNotifier();
     // Two workers share the fleet, as two machines would.
@@ -81,12 +82,11 @@ describe("a request across targets on the queue", () => {
       expect(notifier.events.finished.at(-1)?.outcome).toMatchObject({ status: "failed", willRetry: false });
 
       await query(urls[6]!, "DROP TABLE leads");
-      const queue = createJobQueue(config.redisUrl, config.queuePrefix);
-      try {
-        await resumeRequest({ controlPool: pool, queue, logger: quietLogger() }, request.id);
-      } finally {
-        await queue.close();
-      }
+      // As a user would: `rookery resume` with the id as the request message shows it, its first eight characters.
+      const resumed = await rookery(["resume", request.id.slice(0, 8), "--config", file], env);
+      expect(resumed.stderr).toBe("");
+      expect(resumed.stdout).toContain(`request ${request.id} resumed (approved)`);
+      expect(resumed.code).toBe(0);
       const done = await waitForRequest(pool, request.id, ["succeeded", "failed"], 60_000);
       expect(done.error).toBeNull();
       expect(done.status).toBe("succeeded");

@@ -65,7 +65,9 @@ describe("/migrate apply all across targets: one request, one approval, one live
     await query(bolt!, "DROP TABLE leads");
     const refused = await harness.answer((await harness.command(USERS.outsider, `resume ${ref.requestId}`)).responseId);
     expect(String(refused.text)).toContain("Only the requester or production's approvers");
-    await harness.command(USERS.requester, `resume ${ref.requestId}`);
+    // The id as the request message shows it: its first eight characters.
+    const shown = /request `([0-9a-f]{8})`/.exec(textAt(ref))![1]!;
+    await harness.command(USERS.requester, `resume ${shown}`);
     const done = await waitForRequest(harness.control, ref.requestId, ["succeeded"], 60_000);
     expect(done.status).toBe("succeeded");
     const runs = await listTargetRuns(harness.control, ref.requestId);

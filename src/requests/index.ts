@@ -5,6 +5,7 @@
  */
 export { ensureControlSchema, CONTROL_SCHEMA } from "./schema.ts";
 export { createRequest } from "./create.ts";
+export { findRequest, REQUEST_ID_TEXT } from "./find-request.ts";
 export { recordApproval, type ApprovalResult } from "./approve.ts";
 export { rejectRequest, cancelRequest, expirePendingRequests } from "./decide.ts";
 export {

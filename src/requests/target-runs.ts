@@ -230,7 +230,7 @@ export async function resumeTargetRuns(pool: pg.Pool, requestId: string): Promis
   await ensureTargetRuns(pool);
   return inTransaction(pool, async (client) => {
     const request = await selectRequest(client, requestId, { forUpdate: true });
-    if (!request) throw new UsageError(`there is no request ${requestId}`, { hint: "The request id is in the request's message and in `rookery history`." });
+    if (!request) throw new UsageError(`there is no request ${requestId}`, { hint: "The request id is in the request's message." });
     const { rows } = await client.query<{ count: string }>(`SELECT count(*) FROM rookery_control.target_runs WHERE request_id = $1`, [requestId]);
     if (Number(rows[0]!.count) === 0) {
       throw new UsageError(`request ${requestId} did not run across targets, so there is nothing to resume`, {

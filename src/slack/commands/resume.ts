@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { mayApprove } from "../../policy/approval.ts";
-import { getRequest, resumeTargetRuns } from "../../requests/index.ts";
+import { findRequest, REQUEST_ID_TEXT, resumeTargetRuns } from "../../requests/index.ts";
 import { slackGroupResolver } from "../user-groups.ts";
 import { code, escapeMrkdwn, section, userMention, type SlackMessage } from "../views/blocks.ts";
 import { noticeMessage } from "../views/error-message.ts";
@@ -9,7 +9,7 @@ import { defineSubcommand } from "./subcommand.ts";
 
 const USAGE = "resume <request>";
 
-const ResumeArgs = z.object({ requestId: z.uuid({ error: "give the request's id (it is in the request's message)" }) });
+const ResumeArgs = z.object({ requestId: z.string().regex(REQUEST_ID_TEXT, "give the request's id (it is in the request's message: its first eight characters are enough)") });
 
 function resumedMessage(requestId: string, environment: string, userId: string): SlackMessage {
   return {
@@ -28,7 +28,7 @@ export const resumeSubcommand = defineSubcommand({
     return parseArguments(ResumeArgs, { requestId: words[0] }, USAGE);
   },
   async run(args, { invocation, deps, client, reply, replyPrivately }) {
-    const request = await getRequest(deps.control, args.requestId);
+    const request = await findRequest(deps.control, args.requestId);
     const environment = request ? deps.config.environments[request.environment] : undefined;
     if (!request || !environment) {
       await replyPrivately(noticeMessage(`There is no request ${args.requestId}.`, "The id is in the request's message."));
