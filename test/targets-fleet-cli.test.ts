@@ -168,3 +168,45 @@ describe("a fleet read from a registry", () => {
     expect(await appliedEvents(tenantB)).toHaveLength(3);
   });
 });
+
+describe("a fleet database that cannot be reached", () => {
+  it("fails there with its error and halts the run, and the report still says what ran where", async () => {
+    const [acme, bolt, dune] = await Promise.all(["unreacha", "unreachb", "unreachd"].map((label) => createTestDatabase(label)));
+    const ghost = new URL(acme!);
+    ghost.pathname = "/rookery_no_such_database";
+    const cwd = scratchFolder();
+    writeConfig(cwd, {
+      targets: {
+        tenants: {
+          dir: migrationsFolder(MIGRATIONS),
+          fleet: {
+            databases: [
+              { name: "acme", databaseUrl: acme },
+              { name: "bolt", databaseUrl: bolt },
+              { name: "ghost", databaseUrl: ghost.toString() },
+              { name: "dune", databaseUrl: dune },
+            ],
+            canary: 1,
+            waveSize: 2,
+          },
+        },
+      },
+      databaseUrl: acme,
+    });
+    const run = await rookery(["apply", "--all", "--json"], {}, cwd);
+    expect(run.code).toBe(1);
+    const fleet: (DatabaseRow & { error: string | null })[] = JSON.parse(run.stdout).targets[0].databases;
+    expect(fleet.map((row) => `${row.database}:${row.wave}:${row.status}`)).toEqual(["acme:1:applied", "bolt:2:not_started", "ghost:2:failed", "dune:3:not_started"]);
+    expect(fleet[2]!.error).toMatch(/^could not check production's deployment policy on tenants\/ghost: cannot connect to the database at .*rookery_no_such_database/);
+    expect(await appliedEvents(acme!)).toHaveLength(3);
+    expect(await appliedEvents(bolt!)).toEqual([]);
+
+    const text = await rookery(["apply", "--all"], {}, cwd);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/tenants\s+acme\s+1\s+up to date/);
+    expect(text.stderr).toContain("rookery: failed: tenants/ghost\n");
+    expect(text.stderr).toContain("rookery: not started: tenants/bolt, tenants/dune\n");
+    expect(await appliedEvents(acme!)).toHaveLength(3);
+    expect(await appliedEvents(bolt!)).toEqual([]);
+  });
+});

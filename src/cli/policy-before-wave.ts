@@ -1,4 +1,4 @@
-import { databasePolicy, refusedOn } from "../policy/database-part.ts";
+import { databasePolicy, refusedOn, type DatabasePolicy } from "../policy/database-part.ts";
 import { enforceDeployPolicy } from "../policy/deploy.ts";
 import { recordPolicyOverride } from "../policy/override.ts";
 import { environmentOf, type BeforeWave, type PreparedTarget } from "../targets/index.ts";
@@ -22,7 +22,17 @@ export function policyBeforeWave(io: CliIO, config: CommandTarget["config"], pre
     const refused = new Map<string, string>();
     for (const database of databases) {
       const environment = environmentOf(target, database);
-      const { migrations, decision } = await databasePolicy({ config, environment, catalog: target.catalog, target: targetName, versions: run.versions });
+      const where = target.target.kind === "fleet" ? `${targetName}/${database.name}` : targetName;
+      let policy: DatabasePolicy;
+      try {
+        policy = await databasePolicy({ config, environment, catalog: target.catalog, target: targetName, versions: run.versions });
+      } catch (error) {
+        // Its ledger cannot be read (the database is down, gone, or refuses us), so neither can its part of the
+        // policy: it does not run, and the run halts there as for a refusal, with what ran so far reported.
+        refused.set(database.name, `could not check ${environment.name}'s deployment policy on ${where}: ${error instanceof Error ? error.message : String(error)}`);
+        continue;
+      }
+      const { migrations, decision } = policy;
       if (migrations.length === 0) continue;
       if (!environmentChecked) {
         const whole = await enforceDeployPolicy({ config, environment, catalog: target.catalog, migrations, kind: run.kind, part: "environment", ...(override ? { override } : {}) });
@@ -30,7 +40,6 @@ export function policyBeforeWave(io: CliIO, config: CommandTarget["config"], pre
         environmentChecked = true;
       }
       if (decision.allowed) continue;
-      const where = target.target.kind === "fleet" ? `${targetName}/${database.name}` : targetName;
       if (override) {
         await recordPolicyOverride(config, environment, { ...override, kind: run.kind, versions: migrations.map((migration) => migration.version), overridden: decision.reasons });
         printOverridden(io, ` on ${where}`, decision.reasons);
