@@ -95,3 +95,27 @@ describe("three targets in one environment", () => {
     expect(plan.stdout).toMatch(/3 would apply nothing \(up to date\) \(tenant1, tenant2, tenant3\)/);
   });
 });
+
+describe("a target whose own folder is not there", () => {
+  it("is refused naming the target and its key, before anything runs on any target", async () => {
+    const [oltp, content] = await Promise.all(["nodiroltp", "nodircontent"].map((label) => createTestDatabase(label)));
+    const cwd = scratchFolder();
+    const oltpDir = migrationsFolder({ "2025_11_01/001_accounts.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY);\n" });
+    const config = {
+      environments: {
+        production: {
+          targets: { oltp: { databaseUrl: oltp, dir: oltpDir }, content: { databaseUrl: content, dir: "migrations/contnet" } },
+          targetOrder: ["oltp", "content"],
+        },
+      },
+    };
+    writeFileSync(path.join(cwd, "rookery.config.yml"), stringify(config));
+    for (const args of [["apply", "--all"], ["status"], ["apply", "--all", "--dir", oltpDir]]) {
+      const run = await rookery(args, {}, cwd);
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(run.stderr).toContain(`rookery: target content of production: its migrations folder ${path.join(cwd, "migrations/contnet")} does not exist`);
+      expect(run.stderr).toContain("Fix targets.content.dir in the config");
+    }
+    expect(await appliedVersions(oltp!)).toEqual([]);
+  });
+});

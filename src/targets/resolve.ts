@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Config, Environment } from "../config/index.ts";
 import type { Fleet, FleetDatabase } from "../config/targets.ts";
@@ -74,12 +75,25 @@ export function databaseEnvironment(target: FleetTarget, database: FleetDatabase
   return { ...target.environment, databaseUrl: database.databaseUrl };
 }
 
+/**
+ * A target's own `dir` that is not there is the config's mistake, not --dir's (which it overrides): the
+ * refusal names the target and its key, and where the folder was looked for.
+ */
+function checkTargetFolder(target: Target): void {
+  if (target.implicit || target.environment.targets?.[target.name]?.dir === undefined || existsSync(target.dir)) return;
+  throw new UsageError(`target ${target.name} of ${target.environment.name}: its migrations folder ${target.dir} does not exist`, {
+    hint: `Fix targets.${target.name}.dir in the config, or run where it is relative to (the working folder); --dir does not change a target's own folder.`,
+  });
+}
+
 /** The target's migrations folder, read. */
 export function catalogOf(target: Target): Catalog {
+  checkTargetFolder(target);
   return readCatalog(target.dir, target.layout);
 }
 
 /** The same catalog read a few milliseconds at a time (`readCatalogInTurns`), beside a command's own round trips. */
-export function catalogInTurnsOf(target: Target): Promise<Catalog> {
+export async function catalogInTurnsOf(target: Target): Promise<Catalog> {
+  checkTargetFolder(target);
   return readCatalogInTurns(target.dir, target.layout);
 }
