@@ -201,6 +201,11 @@ describe("a fleet database that cannot be reached", () => {
     expect(await appliedEvents(acme!)).toHaveLength(3);
     expect(await appliedEvents(bolt!)).toEqual([]);
 
+    // The read commands name it, one line per database that could not be read.
+    const status = await rookery(["status"], {}, cwd);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(/could not read 1 database\(s\):\n  tenants\/ghost: cannot connect to the database at [^\n]*rookery_no_such_database[^\n]*\n$/);
+
     const text = await rookery(["apply", "--all"], {}, cwd);
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/tenants\s+acme\s+1\s+up to date/);

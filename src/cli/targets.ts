@@ -62,10 +62,10 @@ export function someNames(names: string[], max = 8): string {
   return `${names.slice(0, max).join(", ")} and ${names.length - max} more`;
 }
 
-/** The databases that could not be read, one line each; empty when every one was. */
+/** The databases that could not be read, one line each (an error's hint joined on it, as tables do); empty when every one was. */
 export function unreadable(results: TargetResult<unknown>[]): string {
   const lines = results.flatMap((result) =>
-    result.databases.filter((database) => database.error).map((database) => `  ${result.target}/${database.database}: ${database.error}`),
+    result.databases.filter((database) => database.error).map((database) => `  ${result.target}/${database.database}: ${database.error!.replace(/\s*\n\s*/g, "  ")}`),
   );
   return lines.length > 0 ? `\ncould not read ${lines.length} database(s):\n${lines.join("\n")}\n` : "";
 }
