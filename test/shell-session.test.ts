@@ -38,6 +38,9 @@ describe("the local shell drives the real app: type as a user, read the rendered
     let piped = "";
     await runShell(config, { input: Readable.from(["/migrate status\nquit\n"]), write: (text) => (piped += text), jobs: false });
     expect(piped).toContain("production — current version `none`");
+    // Jobs off by choice (--no-jobs), with Redis answering: the banner says so, not that Redis is down.
+    expect(piped).toContain("Jobs do not run here (--no-jobs)");
+    expect(piped).not.toContain("Redis does not answer");
   });
 
   it("answers /migrate status as text", async () => {

@@ -106,7 +106,9 @@ export class ShellSession {
   banner(): string {
     const jobs = this.jobsRunning
       ? "Jobs run here (worker and scheduler started; Redis answers)."
-      : `Redis does not answer: approved requests wait in the outbox until a worker runs.\n${GET_A_REDIS_HINT}`;
+      : this.options.jobs === false
+        ? "Jobs do not run here (--no-jobs): approved requests wait in the outbox for a `rookery worker`."
+        : `Redis does not answer: approved requests wait in the outbox until a worker runs.\n${GET_A_REDIS_HINT}`;
     return `Rookery local shell: the real Slack app, no workspace needed. You are ${this.userId} in #migrations.\n${jobs}\n${HELP}\n`;
   }
 
