@@ -135,6 +135,23 @@ describe("a fleet read from a registry", () => {
     expect(await appliedEvents(oltp)).toEqual([]);
   });
 
+  it("a registry database that cannot be reached is refused naming the registry, not the environment's databaseUrl", async () => {
+    const gone = new URL(registry);
+    gone.pathname = "/rookery_no_such_registry";
+    writeConfig(cwd, {
+      targets: {
+        oltp: { databaseUrl: oltp, dir },
+        tenants: { dir, fleet: { registry: { databaseUrl: gone.toString(), query: "SELECT name, url FROM tenant_databases" } } },
+      },
+    });
+    const run = await rookery(["apply", "--all"], {}, cwd);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/fleet tenants: the registry query failed: cannot connect to the database at .*rookery_no_such_registry.*does not exist; nothing was run\n/);
+    expect(run.stderr).toContain("Fix the registry (fleet.registry.databaseUrl");
+    expect(run.stderr).not.toContain("DATABASE_URL");
+    expect(await appliedEvents(oltp)).toEqual([]);
+  });
+
   it("a registry row with a bad URL is refused, naming the row, without printing its password", async () => {
     await query(registry, "INSERT INTO tenant_databases VALUES (1, 'acme', $1), (2, 'bolt', 'mysql://root:hunter2@db/bolt'), (3, 'crane', NULL)", [tenantA]);
     configWith("SELECT name, url FROM tenant_databases ORDER BY position");

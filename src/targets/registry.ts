@@ -41,7 +41,8 @@ async function readRegistry(target: FleetTarget): Promise<FleetDatabase[]> {
       return (await client.query<Record<string, unknown>>(registry.query)).rows;
     });
   } catch (error) {
-    throw new FleetRegistryError(target.name, `the registry query failed: ${describeError(error)}`);
+    // Without the connection's own hint (the environment's databaseUrl, docker-compose): this one names the registry's key.
+    throw new FleetRegistryError(target.name, `the registry query failed: ${error instanceof RookeryError ? error.message : describeError(error)}`);
   }
   // A fleet lists at least one database (as `databases` must): no rows is a wrong query or registry, not a fleet.
   if (rows.length === 0) throw new FleetRegistryError(target.name, "the registry query returned no rows, and a fleet needs at least one database");
