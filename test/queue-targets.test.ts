@@ -102,6 +102,35 @@ describe("a request across targets on the queue", () => {
     }
   }, 150_000);
 
+  it("a database that failed halfway and is resumed keeps every version the request applied on its row, in both rounds", async () => {
+    const names = ["half1", "half2"];
+    const urls = await Promise.all(names.map((name) => createTestDatabase(name)));
+    // half2 is broken for the second migration only: its first applies, then the wave halts.
+    await query(urls[1]!, "CREATE TABLE campaigns (id int)");
+    const env = { CONTROL_DATABASE_URL: controlUrl, REDIS_URL: redisUrl(), QUEUE_PREFIX: testQueuePrefix("qthalf"), LOG_LEVEL: "silent" };
+    const { file, config } = writeConfig(
+      { targets: { tenants: { dir: migrationsFolder(TENANT), fleet: { databases: names.map((name, index) => ({ name, databaseUrl: urls[index] })), canary: 1, waveSize: 5 } } }, databaseUrl: urls[0] },
+      env,
+    );
+    const worker = await startWorker(config, { notifier: recordingNotifier(), logger: quietLogger(), concurrency: 2, reconcileEverySeconds: 0 });
+    try {
+      const request = await approvedAcrossTargets(pool, config);
+      await worker.reconcile();
+      expect((await waitForRequest(pool, request.id, ["failed", "succeeded"], 60_000)).status).toBe("failed");
+      const failed = (await listTargetRuns(pool, request.id)).find((run) => run.database === "half2")!;
+      expect([failed.status, failed.applied]).toEqual(["failed", ["20251103_000001"]]);
+
+      await query(urls[1]!, "DROP TABLE campaigns");
+      expect((await rookery(["resume", request.id, "--config", file], env)).code).toBe(0);
+      expect((await waitForRequest(pool, request.id, ["succeeded", "failed"], 60_000)).status).toBe("succeeded");
+      // What a rollback of the request, or its watch, undoes there: all three, not only the resume's two.
+      const resumed = (await listTargetRuns(pool, request.id)).find((run) => run.database === "half2")!;
+      expect([resumed.status, resumed.applied]).toEqual(["applied", ["20251103_000001", "20251103_000002", "20251103_000003"]]);
+    } finally {
+      await worker.close();
+    }
+  }, 150_000);
+
   it("a worker killed mid-fleet loses nothing: another takes its databases and each is applied exactly once", async () => {
     const names = Array.from({ length: 8 }, (_, index) => `kill${String(index + 1).padStart(2, "0")}`);
     const urls = await Promise.all(names.map((name) => createTestDatabase(name)));

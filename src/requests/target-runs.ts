@@ -214,8 +214,12 @@ export async function finishTargetRun(
   key: { requestId: string; target: string; database: string },
   outcome: { status: TargetRunStatus; applied: string[]; error: string | null; durationMs: number },
 ): Promise<void> {
+  // What this attempt applied joins what earlier rounds of the request applied there (a database that failed
+  // halfway, then resumed): the row is what the request did on the database, which its rollback and watch undo.
   await pool.query(
-    `UPDATE rookery_control.target_runs SET status = $4, applied = $5, error = $6, duration_ms = $7, finished_at = now()
+    `UPDATE rookery_control.target_runs
+        SET status = $4, error = $6, duration_ms = $7, finished_at = now(),
+            applied = applied || ARRAY(SELECT version FROM unnest($5::text[]) WITH ORDINALITY AS each(version, n) WHERE version <> ALL(applied) ORDER BY n)
       WHERE request_id = $1 AND target = $2 AND database = $3`,
     [key.requestId, key.target, key.database, outcome.status, outcome.applied, outcome.error, outcome.durationMs],
   );
