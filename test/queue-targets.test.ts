@@ -156,7 +156,11 @@ describe("a request across targets on the queue", () => {
     expect(done.status).toBe("succeeded");
     for (const [index, name] of names.entries()) expect(await appliedEvents(urls[index]!), name).toEqual(["20251103_000001", "20251103_000002"]);
     // The killed worker's databases were taken again by the survivor (a second attempt), not lost.
-    expect((await listTargetRuns(pool, request.id)).some((run) => run.attempts >= 2)).toBe(true);
+    const runs = await listTargetRuns(pool, request.id);
+    expect(runs.some((run) => run.attempts >= 2)).toBe(true);
+    // And each row says what the request applied there, also where the killed attempt's commit went through
+    // (Postgres finishes a query whose client died): the request's rollback and watch undo what the rows say.
+    for (const run of runs) expect([run.database, run.status, run.applied]).toEqual([run.database, "applied", ["20251103_000001", "20251103_000002"]]);
     expect(survivor!.child.exitCode).toBeNull();
   }, 150_000);
 

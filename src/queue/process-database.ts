@@ -2,7 +2,7 @@ import type { Job } from "bullmq";
 import type { FleetDatabase } from "../config/targets.ts";
 import { describeError } from "../errors.ts";
 import { finishTargetRun, getRequest, pinsOfTarget, startTargetRun, tallyTargetRuns } from "../requests/index.ts";
-import { applyDatabase, databaseEnvironment, fleetDatabases, haltReason, resolveTargets, rollbackDatabase, runSummary, type DatabaseOutcome, type Target } from "../targets/index.ts";
+import { appliedByRequest, applyDatabase, databaseEnvironment, fleetDatabases, haltReason, resolveTargets, rollbackDatabase, runSummary, type DatabaseOutcome, type Target } from "../targets/index.ts";
 import type { JobPayload } from "./payloads.ts";
 import { pinnedCatalog } from "./pinned-catalog.ts";
 import { actorOf, isLastAttempt, tell, type RequestJobDeps } from "./process-request.ts";
@@ -81,7 +81,12 @@ export async function processDatabaseJob(deps: RequestJobDeps, job: Job, payload
         ? await databasePolicy({ config: deps.config, environment: common.environment, catalog: common.catalog, target: target.name, versions })
         : { decision: { allowed: true, reasons: [] } };
       if (!decision.allowed) return fail(refusedOn(environment.name, target.kind === "fleet" ? `${target.name}/${database.name}` : target.name, decision));
-      outcome = await applyDatabase({ ...common, options: { versions, expectedChecksums: pins }, rethrow: true });
+      outcome = await applyDatabase({ ...common, requestId, options: { versions, expectedChecksums: pins }, rethrow: true });
+      // Run again after its worker was killed past the commit: what that attempt applied is in the ledger, not here.
+      if (outcome.status === "up_to_date" && row.attempts > 1) {
+        outcome.applied = await appliedByRequest(common.environment, requestId);
+        if (outcome.applied.length > 0) outcome.status = "applied";
+      }
     }
   } catch (error) {
     if (isTransient(error) && !isLastAttempt(job)) throw error;

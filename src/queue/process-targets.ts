@@ -11,7 +11,6 @@ import {
   pinnedTargets,
   markRunning,
   markSucceeded,
-  pinsOfTarget,
   planTargetRuns,
   tallyTargetRuns,
   type ChangeRequest,
@@ -68,16 +67,14 @@ async function addDatabaseJobs(deps: TargetsJobDeps, job: Job, request: ChangeRe
 /**
  * Automatic rollback across targets (docs/auto-rollback.md): once every database ran, the watch of what
  * each applied starts, before the request is marked succeeded (a worker dying in between retries into the
- * watch: one per request). A database whose job ran twice (its worker killed after the apply) reports
- * nothing pending the second time; what the request pinned for its target is watched there.
+ * watch: one per request). A database whose job ran twice (its worker killed after the apply) has on its
+ * row what the killed attempt applied, from the ledger (src/targets/applied-by-request.ts).
  */
 async function watchAcrossTargets(deps: TargetsJobDeps, request: ChangeRequest, environment: Environment, rows: TargetRunRow[]): Promise<void> {
   if (!environment.autoRollback) return;
   try {
     const prepared = await prepareTargets(resolveTargets(deps.config, environment));
-    const versionsOf = (row: TargetRunRow) =>
-      row.status === "up_to_date" && row.attempts > 1 ? Object.keys(pinsOfTarget(request.checksums, row.target)).filter((key) => !key.includes("/")) : row.applied;
-    const watched = rows.filter((row) => row.status === "applied" || row.status === "up_to_date").map((row) => ({ ...row, applied: versionsOf(row) }));
+    const watched = rows.filter((row) => row.status === "applied" || row.status === "up_to_date");
     const plan = planWatchAcross(environment, appliedOn(watched, prepared));
     if (plan) await beginWatch(deps, { requestId: request.id, actor: actorOf(request), plan }, request);
   } catch (error) {

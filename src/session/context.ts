@@ -26,4 +26,9 @@ export interface RunContext {
   actor: string;
   onProgress?: ProgressListener;
   logger?: Logger;
+  /**
+   * The chat request whose job runs this, recorded in each `applied` event's detail: a job run again after its
+   * worker was killed past the commit finds there what the killed attempt applied (src/targets/applied-by-request.ts).
+   */
+  requestId?: string;
 }

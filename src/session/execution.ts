@@ -41,7 +41,7 @@ export function appliedRecordFor(run: MigrationRun, detail: Record<string, unkno
     checksum: migration.checksum,
     rollbackScript: migration.rollback?.sql ?? null,
     lockPid: run.lockPid,
-    detail: { checksum: migration.checksum, path: migration.path, ...detail },
+    detail: { checksum: migration.checksum, path: migration.path, ...(run.context.requestId ? { requestId: run.context.requestId } : {}), ...detail },
   }, run.context.environment.ledgerSchema);
 }
 

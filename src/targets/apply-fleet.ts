@@ -41,6 +41,8 @@ export interface DatabaseRun {
   logger?: Logger;
   /** A failure before any migration ran is thrown, for a caller that retries some of them (the queue). */
   rethrow?: boolean;
+  /** The request whose job this is (the queue), recorded on each applied event. */
+  requestId?: string;
 }
 
 export function notStarted(target: string, database: string, url: string, wave: number): DatabaseOutcome {
@@ -57,7 +59,7 @@ export async function applyDatabase(run: DatabaseRun): Promise<DatabaseOutcome> 
   const prefix = `[${run.target}${run.database === run.target ? "" : `/${run.database}`}] `;
   const onProgress: ProgressListener | undefined = run.onProgress && ((event) => run.onProgress!({ ...event, message: prefix + event.message }));
   try {
-    const report = await applyMigrations({ environment: run.environment, catalog: run.catalog, actor: run.actor, onProgress, logger: run.logger }, run.options);
+    const report = await applyMigrations({ environment: run.environment, catalog: run.catalog, actor: run.actor, onProgress, logger: run.logger, requestId: run.requestId }, run.options);
     outcome.applied = report.applied.map((migration) => migration.version);
     outcome.failed = report.failed ?? null;
     outcome.status = report.failed ? "failed" : outcome.applied.length > 0 ? "applied" : "up_to_date";

@@ -5,6 +5,7 @@
 export { resolveTargets, catalogOf, catalogInTurnsOf, databaseEnvironment, hasTargets, targetNames, type Target, type DatabaseTarget, type FleetTarget } from "./resolve.ts";
 export { fleetDatabases, FleetRegistryError } from "./registry.ts";
 export { planWaves, crossesFailureLimit } from "./waves.ts";
+export { appliedByRequest } from "./applied-by-request.ts";
 export { applyDatabase, applyFleet, notStarted, type BeforeWave, type DatabaseOutcome, type DatabaseStatus, type FleetReport } from "./apply-fleet.ts";
 export { applyTargets, prepareTargets, environmentOf, type PreparedTarget, type TargetRun, type TargetsReport } from "./apply-targets.ts";
 export { targetOfVersions, type TargetVersions } from "./find-versions.ts";
