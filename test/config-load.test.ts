@@ -115,3 +115,27 @@ environments:
     expect(flag.hint).toContain("Point --config at an existing YAML file");
   });
 });
+
+describe("connection URLs", () => {
+  it("a DATABASE_URL or databaseUrl that is not a Postgres URL is refused naming the setting, and the password never appears", () => {
+    const cwd = scratchFolder();
+    for (const value of ["not a url", "postgres://app:s3cret@db.example:99999/app", "mysql://app:s3cret@db.example/app"]) {
+      const error = loadError(() => loadConfig({ env: { DATABASE_URL: value }, cwd }));
+      expect(error.message).toContain("DATABASE_URL: not a Postgres connection URL");
+      expect(error.message).not.toContain("s3cret");
+    }
+    const { cwd: withFile } = configFile(`
+environments:
+  production:
+    databaseUrl: "postgres://app:p@ss@db.example:5432:5432/app"
+`);
+    expect(loadError(() => loadConfig({ env: {}, cwd: withFile })).message).toContain("environments.production.databaseUrl: not a Postgres connection URL");
+  });
+
+  it("socket forms node-postgres connects with are accepted", () => {
+    const cwd = scratchFolder();
+    for (const value of ["postgres:///app?host=/var/run/postgresql", "socket:/var/run/postgresql?db=app", "/var/run/postgresql app"]) {
+      expect(selectEnvironment(loadConfig({ env: { DATABASE_URL: value }, cwd })).databaseUrl).toBe(value);
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { LAYOUT_NAMES, type LayoutName } from "../catalog/layouts/layout.ts";
 import { drillSchedule, duration } from "./duration.ts";
+import { connectionUrl } from "./connection-url.ts";
 import { checkTargetOrder, TargetsSchema, withPrimaryDatabaseUrl } from "./targets.ts";
 
 /** How the migrations folder is laid out: the document's, another tool's read in place, or detected. */
@@ -56,7 +57,7 @@ export type AutoRollback = z.infer<typeof AutoRollbackSchema>;
 
 export const EnvironmentSchema = z
   .object({
-    databaseUrl: z.string().min(1, "a Postgres connection URL"),
+    databaseUrl: connectionUrl,
     // Many databases (src/config/targets.ts, docs/targets.md)
     targets: TargetsSchema.optional(),
     targetOrder: z.array(z.string()).optional(),
@@ -195,11 +196,11 @@ export interface Config {
 }
 
 export const ProcessEnvSchema = z.object({
-  DATABASE_URL: z.string().min(1).optional(),
+  DATABASE_URL: connectionUrl.optional(),
   ROOKERY_CONFIG: z.string().min(1).optional(),
   MIGRATIONS_DIR: z.string().min(1).optional(),
   MIGRATIONS_LAYOUT: MigrationsLayoutSchema.optional(),
-  CONTROL_DATABASE_URL: z.string().min(1).optional(),
+  CONTROL_DATABASE_URL: connectionUrl.optional(),
   REDIS_URL: z.string().min(1).default("redis://127.0.0.1:6379"),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default("rookery"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { connectionUrl, postgresUrl } from "./connection-url.ts";
 
 /**
  * Many databases in one environment (docs/targets.md): named targets, each one database with its own
@@ -7,20 +8,6 @@ import * as z from "zod";
  */
 
 export const TARGET_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
-
-function isPostgresUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === "postgres:" || url.protocol === "postgresql:") && url.hostname !== "" && url.pathname.length > 1;
-  } catch {
-    return false;
-  }
-}
-
-/** A URL a fleet database is reached by; checked because a registry table is data, and data can be wrong. */
-export const postgresUrl = z
-  .string({ error: "a postgres:// connection URL" })
-  .refine(isPostgresUrl, "a postgres://user@host:port/database connection URL");
 
 export const FleetDatabaseSchema = z
   .object({
@@ -34,7 +21,7 @@ export type FleetDatabase = z.infer<typeof FleetDatabaseSchema>;
 export const FleetRegistrySchema = z
   .object({
     /** The database holding the list of tenant databases. */
-    databaseUrl: z.string().min(1, "a Postgres connection URL"),
+    databaseUrl: connectionUrl,
     /** Returns one row per database: a `name` column and a `url` (or `database_url`) column, in wave order. */
     query: z.string().min(1, "a SELECT returning name and url"),
   })
@@ -62,7 +49,7 @@ export type Fleet = z.infer<typeof FleetSchema>;
 
 export const TargetSchema = z
   .object({
-    databaseUrl: z.string().min(1, "a Postgres connection URL").optional(),
+    databaseUrl: connectionUrl.optional(),
     /** This target's migrations folder, relative to the working folder; default the migrations folder (--dir). */
     dir: z.string().min(1).optional(),
     fleet: FleetSchema.optional(),
