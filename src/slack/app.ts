@@ -22,6 +22,7 @@ export interface SlackApp {
   mode: "socket" | "http";
   /** Starts receiving; in HTTP mode resolves with the port it listens on. */
   start(): Promise<{ port?: number }>;
+  /** Stops receiving, then waits for the listeners still handling events (acknowledged, not yet answered). */
   stop(): Promise<void>;
 }
 
@@ -70,6 +71,22 @@ export async function createSlackApp(deps: SlackDeps, options: SlackAppOptions =
     const receiver = new HTTPReceiver({ signingSecret, endpoints: "/slack/events", customRoutes: options.routes ?? [], logger });
     app = new App({ ...common, receiver });
   }
+  // Bolt acknowledges before a listener is done (a command's request row, audit row and answer come after the ack), and
+  // stopping the receiver does not wait for listeners: stop() does, so the pools they use are closed only after them.
+  const handling = new Set<Promise<unknown>>();
+  app.use(async ({ next }) => {
+    const work = next();
+    const settled = work.then(
+      () => {},
+      () => {},
+    );
+    handling.add(settled);
+    try {
+      await work;
+    } finally {
+      handling.delete(settled);
+    }
+  });
   registerCommands(app, deps);
   registerActions(app, deps);
   registerModals(app, deps);
@@ -91,6 +108,10 @@ export async function createSlackApp(deps: SlackDeps, options: SlackAppOptions =
       const server = (await app.start(port)) as Server;
       return { port: (server.address() as AddressInfo).port };
     },
-    stop: () => app.stop().then(() => {}),
+    async stop() {
+      await app.stop();
+      if (handling.size > 0) deps.logger.info({ handling: handling.size }, "waiting for the Slack events still being handled");
+      while (handling.size > 0) await Promise.all(handling);
+    },
   };
 }
