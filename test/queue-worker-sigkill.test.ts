@@ -36,6 +36,11 @@ describe("a worker killed with SIGKILL in the middle of a migration", async () =
       const done = await waitForRequest(pool, request.id, ["succeeded", "failed"], 55_000);
       expect(done.status).toBe("succeeded");
       expect(done.attempts).toBe(2);
+      // Postgres finished the killed worker's round trip, COMMIT included: the second attempt found it applied, and
+      // reports it as this request's doing (the thread says "1 applied"), not as skipped, applied by someone else.
+      const result = done.result as { applied: { version: string; byEarlierAttempt?: boolean }[]; skipped: unknown[] };
+      expect(result.applied.map(({ version, byEarlierAttempt }) => ({ version, byEarlierAttempt }))).toEqual([{ version: "20251101_000001", byEarlierAttempt: true }]);
+      expect(result.skipped).toEqual([]);
     } finally {
       await second.close();
     }

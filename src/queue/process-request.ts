@@ -14,6 +14,7 @@ import { completeExpansion, ExpansionStateError, type CompleteReport } from "../
 import type { ApplyReport, RollbackReport, RunContext } from "../runner/types.ts";
 import type { JobOutcome, Notifier, RolledBackSeveral } from "./notifier.ts";
 import type { JobPayload } from "./payloads.ts";
+import { appliedByRequest } from "../targets/applied-by-request.ts";
 import { beginWatch } from "./process-watch.ts";
 import { isTransient } from "./transient.ts";
 
@@ -102,10 +103,32 @@ function runContext(deps: RequestJobDeps, request: ChangeRequest, environment: E
 }
 
 async function runApply(deps: RequestJobDeps, request: ChangeRequest, environment: Environment): Promise<ApplyReport> {
-  return applyMigrations(runContext(deps, request, environment), {
+  const context = { ...runContext(deps, request, environment), requestId: request.id };
+  const report = await applyMigrations(context, {
     versions: request.versions,
     expectedChecksums: request.checksums,
   });
+  // A retry finds applied what an earlier attempt committed: one that failed later in the run, or whose worker died past
+  // the commit (Postgres finishes a round trip whose client is gone) before it could report it. The ledger's applied
+  // events carry the request's id: those versions are this request's doing, not someone else's, and reported as such.
+  if (request.attempts > 1 && report.skipped.length > 0) {
+    const earlier = new Set(await appliedByRequest(environment, request.id));
+    for (const skip of report.skipped.filter((each) => earlier.has(each.version))) {
+      const migration = context.catalog.byVersion.get(skip.version);
+      report.applied.push({
+        version: skip.version,
+        description: migration?.description ?? "",
+        checksum: request.checksums[skip.version] ?? migration?.checksum ?? "",
+        durationMs: 0,
+        outsideTransaction: false,
+        lockRetries: 0,
+        byEarlierAttempt: true,
+      });
+    }
+    report.skipped = report.skipped.filter((each) => !earlier.has(each.version));
+    report.applied.sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
+  }
+  return report;
 }
 
 /** The contract of an expand-contract migration; a retry after it committed finds it completed, which is success. */

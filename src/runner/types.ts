@@ -41,6 +41,11 @@ export interface AppliedMigration {
   /** True when the file held statements that cannot run inside a transaction. */
   outsideTransaction: boolean;
   lockRetries: number;
+  /**
+   * Applied by an earlier attempt of the same chat request (the queue): one that failed later in its run, or whose
+   * worker died past the commit before it could report it. Its `durationMs` is then not known (0).
+   */
+  byEarlierAttempt?: boolean;
 }
 
 export interface MigrationFailure {

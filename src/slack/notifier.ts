@@ -41,6 +41,7 @@ function resultLines(report: Report): string[] {
   if ("applied" in report) {
     const applied = report.applied.slice(0, MAX_LISTED).map(
       (migration) =>
+        migration.byEarlierAttempt ? `:white_check_mark: ${code(migration.version)} applied by an earlier attempt of this request` :
         `:white_check_mark: ${code(migration.version)} applied in ${seconds(migration.durationMs)}${migration.lockRetries > 0 ? ` after ${migration.lockRetries} lock retries` : ""}${migration.outsideTransaction ? " (outside a transaction)" : ""}`,
     );
     const skipped = report.skipped.slice(0, MAX_LISTED).map((skip) => `:fast_forward: ${code(skip.version)} skipped: ${inertExcerpt(skip.reason, 300)}`);
