@@ -1,9 +1,11 @@
+import { Writable } from "node:stream";
 import { webApi } from "@slack/bolt";
-import { describe, expect, it } from "vitest";
+import pg from "pg";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { createLogger } from "../src/log/logger.ts";
 import { getRequest } from "../src/requests/index.ts";
 import { slackNotifier } from "../src/slack/notifier.ts";
-import { waitForRequest } from "./support/queue.ts";
+import { waitForRequest, waitUntil } from "./support/queue.ts";
 import { CHANNEL, startSlackHarness, textOf, USERS } from "./support/slack-app.ts";
 
 describe("the request message follows the request's stored state, and each Slack error gets its own hint", async () => {
@@ -34,6 +36,24 @@ describe("the request message follows the request's stored state, and each Slack
     expect(textOf(last.body)).toContain(":white_check_mark: done");
     expect(textOf(last.body)).not.toContain(":gear: running");
     expect(harness.fake.messages.get(`${ref.channel}/${ref.ts}`)!.text).toContain("done");
+  });
+
+  it("the control database down while the message is updated is logged as that, not as Slack out of reach", async () => {
+    await harness.command(USERS.requester, "apply 20251101_000001 development");
+    const ref = await harness.requestMessage(0);
+    const request = (await getRequest(harness.control, ref.requestId))!;
+    const lines: string[] = [];
+    const logger = createLogger({ level: "warn" }, new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
+    // Nothing listens on port 1: every query of this control pool is refused, as when the control database is down.
+    const down = new pg.Pool({ connectionString: "postgres://postgres@127.0.0.1:1/control", connectionTimeoutMillis: 2000 });
+    onTestFinished(() => down.end());
+    const notifier = slackNotifier({ ...harness.rookery.deps, control: down }, new webApi.WebClient("xoxb-test-token", { slackApiUrl: harness.fake.apiUrl }), logger);
+    await notifier.progress({ ...request, status: "running" }, { step: "apply", message: "applying 20251101_000001 (1/1)" });
+    await waitUntil(async () => lines.some((line) => line.includes("chat.update")), "the failed update to be logged", 10_000);
+    const logged = lines.find((line) => line.includes("chat.update"))!;
+    expect(logged).toContain("ECONNREFUSED");
+    expect(logged).toContain("before Slack was asked");
+    expect(logged).not.toContain("Slack could not be reached");
   });
 
   it("a dialog Slack would not open (the 3 s of the trigger passed) says so and what to do; nothing changes", async () => {

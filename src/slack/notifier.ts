@@ -2,6 +2,7 @@ import { webApi } from "@slack/bolt";
 import { readCatalog } from "../catalog/index.ts";
 import type { Config, Environment } from "../config/index.ts";
 import { createPool } from "../db/index.ts";
+import { describeError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import type { HealthAlert, JobOutcome, Notifier, RolledBackSeveral } from "../queue/index.ts";
 import { describeWatchNews } from "../queue/notifier.ts";
@@ -12,7 +13,7 @@ import type { SlackDeps } from "./deps.ts";
 import { channelPacer, Coalescer } from "./pacing.ts";
 import { refreshRequestMessage } from "./request-updates.ts";
 import { postMessage } from "./send.ts";
-import { slackErrorHint } from "./slack-errors.ts";
+import { isSlackError, slackErrorHint } from "./slack-errors.ts";
 import { alertMessage, alertsMessage } from "./views/alert-message.ts";
 import { drillReportMessage } from "./views/drill-report-message.ts";
 import { andMore, code, context, escapeMrkdwn, inertExcerpt, MAX_LISTED, section, sections, truncate, type SlackMessage } from "./views/blocks.ts";
@@ -118,8 +119,11 @@ function outcomeMessage(request: ChangeRequest, outcome: JobOutcome): SlackMessa
 export function slackNotifier(sources: Sources, client: webApi.WebClient, logger: Logger): Notifier {
   const paced = channelPacer();
   const jobs = new Map<string, { updates: Coalescer; progress?: string; phases: Set<StepName>; replies: Promise<unknown>[] }>();
+  // A message is rendered from the control database before it goes: that failing is not Slack's, so it gets no Slack hint.
   const warn = (what: string) => (error: unknown) =>
-    logger.warn({ err: error instanceof Error ? error.message : String(error), hint: slackErrorHint(error) }, `Slack ${what} failed`);
+    isSlackError(error)
+      ? logger.warn({ err: error instanceof Error ? error.message : String(error), hint: slackErrorHint(error) }, `Slack ${what} failed`)
+      : logger.warn({ err: describeError(error) }, `Slack ${what} not sent: making it failed before Slack was asked (the request itself is unaffected)`);
 
   const jobOf = (requestId: string) => {
     let job = jobs.get(requestId);

@@ -28,6 +28,15 @@ const HINTS: Record<string, string> = {
   cant_update_message: "The bot can only edit its own messages; `rookery status` shows the request.",
 };
 
+/**
+ * True for what the Web API client throws (an answer of Slack's, a network fault on the way to it, a 429): its
+ * errors carry a `slack_webapi_…` code. Not for what failed before anything was sent, e.g. the control database.
+ */
+export function isSlackError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && code.startsWith("slack_");
+}
+
 /** The hint for a Slack error, or one for a network fault when Slack could not be reached. */
 export function slackErrorHint(error: unknown): string {
   const code = slackErrorCode(error);
