@@ -91,6 +91,27 @@ environments:
     expect(error.message).toContain("NOT_SET_ANYWHERE");
   });
 
+  it("a bad environment name or backupKeep says the rule it breaks, not zod's \"Invalid key\" / \"Invalid input\"", () => {
+    const { cwd } = configFile(`
+environments:
+  Production:
+    databaseUrl: postgres://localhost/prod
+  staging:
+    databaseUrl: postgres://localhost/staging
+    backupKeep: 3 days
+    autoRollback:
+      watchMinutes: 5
+      checks:
+        "no failed jobs": SELECT true
+`);
+    const error = loadError(() => loadConfig({ env: {}, cwd }));
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain("environments.Production: lower-case environment names");
+    expect(error.message).toContain('environments.staging.backupKeep: a count like 10, or an age like "14d" or "48h"');
+    expect(error.message).toContain("environments.staging.autoRollback.checks.no failed jobs: a check name like no_failed_jobs");
+    expect(error.message).not.toMatch(/Invalid (key in record|input)/);
+  });
+
   it("an unknown environment names the configured ones; several environments need --env", () => {
     const { cwd } = configFile(`
 environments:

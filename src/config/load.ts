@@ -20,8 +20,23 @@ export interface LoadConfigOptions {
 /** Every problem in one message, one line per key, so a user fixes them all at once. */
 function listIssues(error: z.ZodError, prefix: string): string {
   return error.issues
-    .map((issue) => `  ${[prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "(root)"}: ${issue.message}`)
+    .map((issue) => `  ${[prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "(root)"}: ${messageOf(issue)}`)
     .join("\n");
+}
+
+/**
+ * Zod words a bad record key ("Invalid key in record") and a value no alternative accepts ("Invalid
+ * input") without the rule that failed; the schema's own words are in the nested issues: the key's, and
+ * for an alternative, the one the value had the right type for (`backupKeep: 3 days` is a string, so the
+ * age rule's, not "expected number").
+ */
+function messageOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === "invalid_key") return issue.issues.map(messageOf).join("; ") || issue.message;
+  if (issue.code === "invalid_union") {
+    const meant = issue.errors.find((branch) => branch.length > 0 && branch.every((nested) => nested.code !== "invalid_type"));
+    if (meant) return meant.map(messageOf).join("; ");
+  }
+  return issue.message;
 }
 
 /** `${VAR}` and `${VAR:-fallback}` expanded from the process environment; an unset variable is an error. */
