@@ -62,6 +62,13 @@ describe("backups before an apply", () => {
     ]);
     expect(await query(url, "SELECT column_name FROM information_schema.columns WHERE table_name = 'widgets' AND column_name = 'name'")).toEqual([]);
 
+    // Restored twice: pg_restore stops at the first object already there and says which; its "Command was:"
+    // lines (the statement, many lines for a function) are not the error.
+    const again = await rookery(["backup", "restore", backup.name, "--into", inspection, "--env", "production"], { ROOKERY_CONFIG: config, MIGRATIONS_DIR: dir });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/failed: pg_restore exited with 1: pg_restore: error: could not execute query: ERROR: .*already exists/);
+    expect(again.stderr).not.toMatch(/Command was/);
+
     const intoItself = await rookery(["backup", "restore", backup.name, "--into", url, "--env", "production"], { ROOKERY_CONFIG: config, MIGRATIONS_DIR: dir });
     expect(intoItself.code).toBe(2);
     expect(intoItself.stderr).toMatch(/refusing to restore into production's own database/);

@@ -47,6 +47,17 @@ export function pgToolConnection(url: string): { dbname: string; env: NodeJS.Pro
   return { dbname: parsed.toString(), env };
 }
 
+/**
+ * What a tool said went wrong: its `<tool>: error:` lines, else the last three lines of stderr. pg_restore
+ * follows its error with the statement that failed (`Command was: CREATE FUNCTION ...`, many lines), so the
+ * last lines alone are the tail of that statement (`END; $$;`), not the error.
+ */
+function toolWords(tool: string, stderr: Buffer): string {
+  const lines = stderr.toString("utf8").trim().split("\n");
+  const errors = lines.filter((line) => line.startsWith(`${tool}: error:`));
+  return (errors.length > 0 ? errors : lines.slice(-3)).join(" ").trim() || "no message";
+}
+
 /** Runs pg_dump, pg_restore or psql; a non-zero exit becomes an error carrying the tool's own words. */
 export function runPgTool(tool: "pg_dump" | "pg_restore" | "psql", args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -59,8 +70,7 @@ export function runPgTool(tool: "pg_dump" | "pg_restore" | "psql", args: string[
     child.on("close", (code) => {
       if (code === 0) resolve(Buffer.concat(out).toString("utf8"));
       else {
-        const words = Buffer.concat(err).toString("utf8").trim().split("\n").slice(-3).join(" ");
-        reject(new Error(`${tool} exited with ${code}: ${words || "no message"}`));
+        reject(new Error(`${tool} exited with ${code}: ${toolWords(tool, Buffer.concat(err))}`));
       }
     });
   });
@@ -109,8 +119,7 @@ async function dumpInto(file: string, args: string[], env: NodeJS.ProcessEnv): P
   }
   const code = await exited;
   if (code !== 0) {
-    const words = Buffer.concat(err).toString("utf8").trim().split("\n").slice(-3).join(" ");
-    throw new Error(`pg_dump exited with ${code}: ${words || "no message"}`);
+    throw new Error(`pg_dump exited with ${code}: ${toolWords("pg_dump", Buffer.concat(err))}`);
   }
   return { sizeBytes, sha256: hash.digest("hex") };
 }
