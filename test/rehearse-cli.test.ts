@@ -40,6 +40,15 @@ describe("rookery rehearse", () => {
     expect(await query(productionUrl, "SELECT to_regclass('public.events') AS t")).toEqual([{ t: null }]);
   });
 
+  it("on production says so first, before its deployment policy (which no fix of would make a rehearsal run there)", async () => {
+    expect((await rookery(["freeze", "--env", "production", "--reason", "quarter close"], env)).code).toBe(0);
+    const run = await rookery(["rehearse", "20251101_000001", "--env", "production"], env);
+    expect((await rookery(["freeze", "--env", "production", "--lift"], env)).code).toBe(0);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("rehearsal is refused on production");
+    expect(run.stderr).not.toContain("deployment policy");
+  });
+
   it("is refused while the environment is frozen, like any apply", async () => {
     expect((await rookery(["freeze", "--env", "staging", "--reason", "load test tonight"], env)).code).toBe(0);
     const run = await rookery(["rehearse", "20251101_000001", "--env", "staging", "--seconds", "0.5"], env);

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { parseVersion } from "../catalog/index.ts";
-import { UsageError } from "../errors.ts";
-import { rehearsalLines, rehearsalOk, rehearse } from "../runner/rehearse.ts";
+import { RookeryError, UsageError } from "../errors.ts";
+import { rehearsalLines, rehearsalOk, rehearsalRefusal, rehearse } from "../runner/rehearse.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand } from "./command.ts";
 import { cliActor, progressTo, runCommand, targetFor } from "./format.ts";
 import { enforcePolicyAtCli } from "./policy-gate.ts";
@@ -68,6 +68,10 @@ export const rehearseCommand: CliCommand = {
         const version = parseVersion(positionals[0]!);
         const numbers = parseNumbers(values);
         const { environment, catalog, config } = targetFor(values, io);
+        // Refused on a production-like environment whatever its policy says: said before the policy is
+        // asked (a refusal listing a freeze or an unproven rollback there would send a user fixing those).
+        const refusal = rehearsalRefusal(environment);
+        if (refusal) throw new RookeryError(refusal, { hint: "Rehearse on staging (or another non-production environment)." });
         // A rehearsal applies for real: freezes and windows hold for it as for any apply.
         await enforcePolicyAtCli(io, { config, environment, catalog }, { kind: "apply", versions: [version], overridePolicy: false, reason: undefined });
         const report = await rehearse(environment, catalog, version, {
