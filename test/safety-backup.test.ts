@@ -97,6 +97,20 @@ describe("backups before an apply", () => {
     expect(run.stderr).toMatch(/cannot tell whether .* is production's own database, so nothing was restored/);
   });
 
+  it("restoring into a database that does not exist says so and points at --into, not at the environment's databaseUrl", async () => {
+    const backupDir = path.join(scratchFolder(), "backups");
+    mkdirSync(backupDir, { recursive: true });
+    writeFileSync(path.join(backupDir, "production_20251101T000000Z_20251101_000001.dump"), "not a dump");
+    const config = path.join(scratchFolder(), "rookery.config.yml");
+    writeFileSync(config, `environments:\n  production:\n    databaseUrl: ${url}\n    backupDir: ${backupDir}\n`);
+    const missing = `${inspection}_not_created`;
+    const run = await rookery(["backup", "restore", "production_20251101T000000Z_20251101_000001.dump", "--into", missing, "--env", "production"], { ROOKERY_CONFIG: config });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/database ".*_not_created" does not exist; nothing was restored/);
+    expect(run.stderr).toContain("the URL given to --into");
+    expect(run.stderr).not.toMatch(/databaseUrl|docker-compose/);
+  });
+
   it("stops the apply when the backup fails, with nothing applied", async () => {
     const failing = await createTestDatabase("backupfail");
     const dir = migrationsFolder(WIDGETS);

@@ -276,7 +276,15 @@ async function databaseIdentity(url: string): Promise<string> {
 /** A restore must not reach the environment's own database, whichever URL names it; unsure is a refusal. */
 async function assertNotOwnDatabase(environment: Environment, intoUrl: string): Promise<void> {
   const refusal = `refusing to restore into ${environment.name}'s own database (${redactUrl(intoUrl)})`;
-  const into = await databaseIdentity(intoUrl);
+  let into: string;
+  try {
+    into = await databaseIdentity(intoUrl);
+  } catch (error) {
+    // Without the connection's own hint (the environment's databaseUrl, docker-compose): the URL at fault is --into's.
+    throw new RookeryError(`${(error as Error).message}; nothing was restored`, {
+      hint: "Create the empty database to restore into first (`createdb`, or CREATE DATABASE), or correct the URL given to --into.",
+    });
+  }
   let own: string;
   try {
     own = await databaseIdentity(environment.databaseUrl);
