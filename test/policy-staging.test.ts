@@ -116,7 +116,9 @@ describe("staging first", () => {
       now: new Date(Date.now() + 48 * HOUR),
     });
     expect(down.allowed).toBe(false);
-    expect(down.reasons).toEqual([expect.stringMatching(/^cannot read staging's ledger to check staging first: cannot connect to the database at postgres:\/\/postgres@127\.0\.0\.1:1\/staging/)]);
+    expect(down.reasons).toEqual([expect.stringMatching(/^cannot read staging's ledger to check staging first \(its databaseUrl\): cannot connect to the database at postgres:\/\/postgres@127\.0\.0\.1:1\/staging/)]);
+    // One line: not the connection's own hint (docker-compose, DATABASE_URL) in the middle of the refusal's list.
+    expect(down.reasons[0]).not.toMatch(/\n|docker-compose|DATABASE_URL/);
 
     const misnamed = await checkDeployPolicy({
       config,

@@ -123,7 +123,10 @@ export async function stagingProblems(input: {
   try {
     rows = await readStagingLedger(staging, input.migrations.map((migration) => migration.version));
   } catch (error) {
-    return [`cannot read ${stagingName}'s ledger to check staging first: ${describeError(error)}`];
+    // Without the connection's own hint (docker-compose, DATABASE_URL): mid-list it reads as this line's end,
+    // and the refusal's own hint follows; the URL named is staging's databaseUrl.
+    const reason = error instanceof RookeryError ? error.message : describeError(error);
+    return [`cannot read ${stagingName}'s ledger to check staging first (its databaseUrl): ${reason}`];
   }
   const problems: string[] = [];
   for (const migration of input.migrations) {
