@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readCatalog } from "../src/catalog/index.ts";
@@ -109,6 +109,58 @@ describe("backups before an apply", () => {
     expect(run.stderr).toMatch(/database ".*_not_created" does not exist; nothing was restored/);
     expect(run.stderr).toContain("the URL given to --into");
     expect(run.stderr).not.toMatch(/databaseUrl|docker-compose/);
+  });
+
+  it("a fleet's databases, sharing backupDir, each take, list and prune their own dump; another environment's stay", async () => {
+    const tenants = await Promise.all(["backupfleet_a", "backupfleet_b", "backupfleet_c"].map((name) => createTestDatabase(name)));
+    const other = await createTestDatabase("backupfleet_eu");
+    const dir = migrationsFolder(WIDGETS);
+    const backupDir = path.join(scratchFolder(), "backups");
+    const config = path.join(scratchFolder(), "rookery.config.yml");
+    writeFileSync(
+      config,
+      [
+        "environments:",
+        "  prod:",
+        `    databaseUrl: ${url}`,
+        "    backup: true",
+        `    backupDir: ${backupDir}`,
+        "    backupKeep: 1",
+        "    targets:",
+        "      tenants:",
+        `        dir: ${dir}`,
+        "        fleet:",
+        "          canary: 0",
+        "          maxParallel: 3",
+        "          databases:",
+        ...tenants.map((tenant, index) => `            - { name: t${index}, databaseUrl: "${tenant}" }`),
+        "  prod_eu:",
+        `    databaseUrl: ${other}`,
+        "    backup: true",
+        `    backupDir: ${backupDir}`,
+        "    backupKeep: 1",
+        "",
+      ].join("\n"),
+    );
+    const eu = await rookery(["apply", "20251101_000001", "--env", "prod_eu"], { ROOKERY_CONFIG: config, MIGRATIONS_DIR: dir });
+    expect(eu.code).toBe(0);
+    // Three databases dumping at once, into one folder, in the same second: before, they shared one file name.
+    const first = await rookery(["apply", "20251101_000001", "--env", "prod"], { ROOKERY_CONFIG: config, MIGRATIONS_DIR: dir });
+    expect(first.stderr).not.toContain("backup of prod failed");
+    expect(first.code).toBe(0);
+    // backupKeep 1 is per database: each tenant's newer dump prunes its own older one, no other tenant's.
+    const second = await rookery(["apply", "20251101_000002", "--env", "prod"], { ROOKERY_CONFIG: config, MIGRATIONS_DIR: dir });
+    expect(second.code).toBe(0);
+    const names = readdirSync(backupDir).sort();
+    expect(names).toHaveLength(4);
+    expect(names.filter((name) => name.startsWith("prod_eu_before_20251101_000001_"))).toHaveLength(1);
+    for (const index of [0, 1, 2]) {
+      expect(names.filter((name) => name.startsWith(`prod.tenants-t${index}_before_20251101_000002_`))).toHaveLength(1);
+      const [recorded] = await query<{ name: string }>(tenants[index]!, "SELECT detail->>'name' AS name FROM migration_events WHERE event = 'backup' ORDER BY id DESC LIMIT 1");
+      expect(names).toContain(recorded!.name);
+    }
+    const list = await rookery(["backup", "list", "--env", "prod", "--json"], { ROOKERY_CONFIG: config, MIGRATIONS_DIR: dir });
+    expect(JSON.parse(list.stdout).backups.map((backup: { name: string }) => backup.name).sort()).toEqual(names.filter((name) => name.startsWith("prod.")));
   });
 
   it("stops the apply when the backup fails, with nothing applied", async () => {

@@ -143,7 +143,14 @@ export const DrillSchema = z
 
 export type Drill = z.infer<typeof DrillSchema>;
 
-export type Environment = z.infer<typeof EnvironmentSchema> & { name: string };
+export type Environment = z.infer<typeof EnvironmentSchema> & {
+  name: string;
+  /**
+   * Set where the environment has targets, to the database this copy of it runs on (`oltp`, a fleet's
+   * `tenants-acme`): its pre-apply dumps are named and pruned as that database's, not the environment's.
+   */
+  backupDatabase?: string;
+};
 
 export const ConfigFileSchema = z
   .object({

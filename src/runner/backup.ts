@@ -89,6 +89,28 @@ function backupDirOf(environment: Environment): string {
 }
 
 /**
+ * A dump's name up to its label: `<env>_` for the environment's database, `<env>.<database>_` for one of
+ * its targets' databases (a fleet's, say), so the databases of one environment, which share backupDir and
+ * often take their dumps in the same second, neither overwrite nor prune nor clean up each other's dumps.
+ * An environment name holds no `.`, so `prod.x_` is never another environment's.
+ */
+function dumpPrefix(environment: Environment): string {
+  const database = environment.backupDatabase?.replace(/[^A-Za-z0-9-]/g, "-");
+  return database ? `${environment.name}.${database}_` : `${environment.name}_`;
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * The environment's dumps (with those of its targets' databases, `all`) as takeBackup names them:
+ * `production_before_…` is production's, `production_eu_before_…` is not.
+ */
+function isDumpOf(environment: Environment, name: string, { all, partial }: { all: boolean; partial: boolean }): boolean {
+  const owner = all ? `${escapeRegExp(environment.name)}(?:\\.[A-Za-z0-9-]+)?_` : escapeRegExp(dumpPrefix(environment));
+  return new RegExp(`^${owner}before_[0-9]{8}_[0-9]{6}_[0-9]{8}T[0-9]{6}Z\\.dump${partial ? escapeRegExp(PARTIAL) : ""}$`).test(name);
+}
+
+/**
  * pg_dump writing to our stdout pipe, which this process writes to `file`: should this process die
  * (SIGKILL), pg_dump's next write fails on the closed pipe and it exits, so no orphan goes on writing a
  * dump that no event records. Returns the size and SHA-256 of what was written.
@@ -131,7 +153,7 @@ async function dumpInto(file: string, args: string[], env: NodeJS.ProcessEnv): P
  */
 function removeAbandonedDumps(environment: Environment, dir: string): void {
   for (const name of readdirSafe(dir)) {
-    if (name.startsWith(`${environment.name}_`) && name.endsWith(`.dump${PARTIAL}`)) rmSync(path.join(dir, name), { force: true });
+    if (isDumpOf(environment, name, { all: false, partial: true })) rmSync(path.join(dir, name), { force: true });
   }
 }
 
@@ -152,7 +174,7 @@ function readdirSafe(dir: string): string[] {
 export async function takeBackup(environment: Environment, label: string, now = new Date()): Promise<BackupFile> {
   const dir = backupDirOf(environment);
   const safeLabel = label.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 60);
-  const name = `${environment.name}_${safeLabel}_${timestamp(now)}.dump`;
+  const name = `${dumpPrefix(environment)}${safeLabel}_${timestamp(now)}.dump`;
   const file = path.join(dir, name);
   const partial = `${file}${PARTIAL}`;
   let written: { sizeBytes: number; sha256: string };
@@ -183,7 +205,7 @@ export async function takeBackup(environment: Environment, label: string, now = 
 export function pruneBackups(environment: Environment, keepName: string, now = new Date()): string[] {
   const keep = environment.backupKeep;
   if (keep === undefined) return [];
-  const backups = listBackups(environment);
+  const backups = listBackups(environment, { all: false });
   const doomed = typeof keep === "number"
     ? backups.slice(keep)
     : backups.filter((backup) => now.getTime() - Date.parse(backup.createdAt) > keep.maxAgeMs);
@@ -238,8 +260,8 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GiB`;
 }
 
-/** The environment's dumps, newest first. */
-export function listBackups(environment: Environment): BackupFile[] {
+/** The environment's dumps, newest first: with its targets' databases' (`all`, the default), or this database's only. */
+export function listBackups(environment: Environment, { all = true }: { all?: boolean } = {}): BackupFile[] {
   const dir = backupDirOf(environment);
   let names: string[];
   try {
@@ -249,7 +271,7 @@ export function listBackups(environment: Environment): BackupFile[] {
   }
   return names
     // Only renamed, hence verified, dumps end in .dump; one being written ends in .dump.partial.
-    .filter((name) => name.startsWith(`${environment.name}_`) && name.endsWith(".dump"))
+    .filter((name) => isDumpOf(environment, name, { all, partial: false }))
     .map((name) => {
       const file = path.join(dir, name);
       const stat = statSync(file);

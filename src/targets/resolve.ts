@@ -66,13 +66,13 @@ export function resolveTargets(config: Config, environment: Environment, only?: 
       // loadConfig resolved `dir` against the working folder already; a config built in code may be relative.
       const base = { name, dir: settings.dir ? path.resolve(settings.dir) : config.migrationsDir, implicit: false, layout: config.layout };
       if (settings.fleet) return { ...base, kind: "fleet", fleet: settings.fleet, environment };
-      return { ...base, kind: "database", environment: { ...environment, databaseUrl: settings.databaseUrl! } };
+      return { ...base, kind: "database", environment: { ...environment, databaseUrl: settings.databaseUrl!, backupDatabase: name } };
     });
 }
 
 /** The environment one database of a fleet runs under: the fleet's settings, that database's URL. */
 export function databaseEnvironment(target: FleetTarget, database: FleetDatabase): Environment {
-  return { ...target.environment, databaseUrl: database.databaseUrl };
+  return { ...target.environment, databaseUrl: database.databaseUrl, backupDatabase: `${target.name}-${database.name}` };
 }
 
 /**
