@@ -161,6 +161,12 @@ describe("backups before an apply", () => {
     }
     const list = await rookery(["backup", "list", "--env", "prod", "--json"], { ROOKERY_CONFIG: config, MIGRATIONS_DIR: dir });
     expect(JSON.parse(list.stdout).backups.map((backup: { name: string }) => backup.name).sort()).toEqual(names.filter((name) => name.startsWith("prod.")));
+
+    // A tenant's dump is not restored into a live tenant: the fleet's databases are the environment's own.
+    const dump = names.find((name) => name.startsWith("prod.tenants-t0_"))!;
+    const intoTenant = await rookery(["backup", "restore", dump, "--into", tenants[1]!, "--env", "prod"], { ROOKERY_CONFIG: config, MIGRATIONS_DIR: dir });
+    expect(intoTenant.stderr).toMatch(/refusing to restore into prod's own database .*: it is the same database as tenants\/t1/);
+    expect(intoTenant.code).toBe(2);
   });
 
   it("stops the apply when the backup fails, with nothing applied", async () => {

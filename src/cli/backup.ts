@@ -17,7 +17,7 @@ export const backupCommand: CliCommand = {
   run: (args, io) =>
     runCommand(args, io, { into: { type: "string" } }, async ({ values, positionals }) => {
       const [action, name] = positionals;
-      const { environment } = configFor(values, io);
+      const { config, environment } = configFor(values, io);
       if (action === "list" && positionals.length === 1) {
         const backups = listBackups(environment);
         if (values.json) printJson(io, { environment: environment.name, backups });
@@ -27,7 +27,7 @@ export const backupCommand: CliCommand = {
       }
       if (action === "restore" && name !== undefined && positionals.length === 2) {
         if (!values.into) throw new UsageError("backup restore needs --into DATABASE_URL", { hint: "Name an empty database to restore into." });
-        const backup = await restoreBackup(environment, name, values.into);
+        const backup = await restoreBackup(environment, name, values.into, config);
         if (values.json) printJson(io, { ok: true, restored: backup.name });
         else io.stdout(`restored ${backup.name} (${formatBytes(backup.sizeBytes)})\n`);
         return EXIT.ok;

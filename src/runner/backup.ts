@@ -6,11 +6,13 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import * as z from "zod";
-import type { Environment } from "../config/index.ts";
+import type { Config, Environment } from "../config/index.ts";
 import { RookeryError, UsageError } from "../errors.ts";
 import { withClient } from "../db/index.ts";
 import { inLedgerSchema } from "../ledger/index.ts";
 import { redactUrl } from "../log/redact-url.ts";
+import { fleetDatabases } from "../targets/registry.ts";
+import { resolveTargets } from "../targets/resolve.ts";
 import type { RunContext } from "./types.ts";
 
 /** One pg_dump file in the environment's backupDir. */
@@ -295,8 +297,22 @@ async function databaseIdentity(url: string): Promise<string> {
   });
 }
 
+/**
+ * Every database of the environment: its databaseUrl and, where it has targets, each target's database
+ * and each database of its fleets (their dumps are its dumps too).
+ */
+async function ownDatabases(config: Config | undefined, environment: Environment): Promise<{ label: string; url: string }[]> {
+  const own = [{ label: `${environment.name}'s databaseUrl`, url: environment.databaseUrl }];
+  if (!config || !environment.targets) return own;
+  for (const target of resolveTargets(config, environment)) {
+    if (target.kind === "database") own.push({ label: `target ${target.name}`, url: target.environment.databaseUrl });
+    else for (const database of await fleetDatabases(target)) own.push({ label: `${target.name}/${database.name}`, url: database.databaseUrl });
+  }
+  return own;
+}
+
 /** A restore must not reach the environment's own database, whichever URL names it; unsure is a refusal. */
-async function assertNotOwnDatabase(environment: Environment, intoUrl: string): Promise<void> {
+async function assertNotOwnDatabase(environment: Environment, intoUrl: string, config?: Config): Promise<void> {
   const refusal = `refusing to restore into ${environment.name}'s own database (${redactUrl(intoUrl)})`;
   let into: string;
   try {
@@ -307,18 +323,28 @@ async function assertNotOwnDatabase(environment: Environment, intoUrl: string): 
       hint: "Create the empty database to restore into first (`createdb`, or CREATE DATABASE), or correct the URL given to --into.",
     });
   }
-  let own: string;
+  let databases: { label: string; url: string }[];
   try {
-    own = await databaseIdentity(environment.databaseUrl);
+    databases = await ownDatabases(config, environment);
   } catch (error) {
-    throw new RookeryError(`cannot tell whether ${redactUrl(intoUrl)} is ${environment.name}'s own database, so nothing was restored: ${(error as Error).message}`, {
-      hint: `The restore compares both databases' identity on the server; run it when ${environment.name}'s database answers, or run pg_restore yourself.`,
+    throw new RookeryError(`cannot tell whether ${redactUrl(intoUrl)} is one of ${environment.name}'s databases, so nothing was restored: ${(error as Error).message}`, {
+      hint: `The restore compares the databases' identity on the server; run it when ${environment.name}'s databases answer, or run pg_restore yourself.`,
     });
   }
-  if (into === own) {
-    throw new UsageError(`${refusal}: it is the same database as ${environment.name}'s databaseUrl, reached by another URL`, {
-      hint: "Create an empty database for inspection and pass its URL with --into.",
-    });
+  for (const database of databases) {
+    let own: string;
+    try {
+      own = await databaseIdentity(database.url);
+    } catch (error) {
+      throw new RookeryError(`cannot tell whether ${redactUrl(intoUrl)} is ${environment.name}'s own database, so nothing was restored: ${(error as Error).message}`, {
+        hint: `The restore compares both databases' identity on the server; run it when ${environment.name}'s database answers, or run pg_restore yourself.`,
+      });
+    }
+    if (into === own) {
+      throw new UsageError(`${refusal}: it is the same database as ${database.label}, reached by another URL`, {
+        hint: "Create an empty database for inspection and pass its URL with --into.",
+      });
+    }
   }
 }
 
@@ -357,7 +383,7 @@ async function assertUnchangedSinceTaken(environment: Environment, backup: Backu
  * Restores a dump into another database for inspection. Never into the environment's own database:
  * a restore there would overwrite live data with old data, which is a decision for a DBA, not a command.
  */
-export async function restoreBackup(environment: Environment, name: string, intoUrl: string): Promise<BackupFile> {
+export async function restoreBackup(environment: Environment, name: string, intoUrl: string, config?: Config): Promise<BackupFile> {
   const parsedName = BACKUP_NAME.safeParse(name);
   if (!parsedName.success) throw new UsageError(`"${name}" is not a backup name`, { hint: parsedName.error.issues[0]?.message });
   try {
@@ -365,7 +391,7 @@ export async function restoreBackup(environment: Environment, name: string, into
   } catch {
     throw new UsageError("--into is not a Postgres connection URL", { hint: "Use postgres://user@host:5432/database." });
   }
-  await assertNotOwnDatabase(environment, intoUrl);
+  await assertNotOwnDatabase(environment, intoUrl, config);
   const backup = listBackups(environment).find((candidate) => candidate.name === name);
   if (!backup) {
     throw new UsageError(`no backup named ${name} in ${backupDirOf(environment)}`, { hint: `See \`rookery backup list --env ${environment.name}\`.` });
