@@ -1,6 +1,7 @@
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createJobQueue, drillSchedulerId, healthPollSchedulerId, runDrill, startScheduler, startWorker } from "../src/queue/index.ts";
 import { collectHealthProblems } from "../src/queue/health-problems.ts";
+import { processDrillJob } from "../src/queue/process-drill.ts";
 import { payloadFor } from "../src/queue/payloads.ts";
 import { applyMigrations } from "../src/runner/index.ts";
 import { migrationsFolder, rookery } from "./support/cli.ts";
@@ -57,6 +58,14 @@ describe("scheduled rollback drills", async () => {
     expect(cli.stdout).toMatch(/20251101_000002\s+proven/);
     expect(cli.stdout).toContain("rollback drill of production: proven 2, failed 0, skipped 0");
     expect((await collectHealthProblems(config, pool, environment)).some((problem) => problem.key.startsWith("drill:"))).toBe(false);
+  });
+
+  it("a drill job left in Redis after its drill was removed from the config drills nothing", async () => {
+    const config = queueTestConfig({ databaseUrl, controlUrl, migrationsDir, queuePrefix: "unused" });
+    const notifier = recordingNotifier();
+    const result = await processDrillJob({ config, controlPool: pool, notifier, logger: quietLogger() }, payloadFor("drill", { environment: "production" }));
+    expect(result).toEqual({ skipped: expect.stringContaining("no drill of production is configured any more") });
+    expect(notifier.events.drills).toEqual([]);
   });
 
   it("rookery drill exits 1 naming what a rollback leaves behind", async () => {

@@ -33,6 +33,8 @@ describe("automatic rollback in Slack: the watch on the request message, Keep / 
         autoRollback: { watchMinutes: 0.5, interval: "300ms", checkTimeout: "2s" },
       },
     }),
+    // A drill job runs only for a configured drill; this schedule's own first run is months away.
+    drills: [{ every: "0 3 1 1 *", environment: "production" }],
   });
   const textOfMessage = (ref: { channel: string; ts: string }) => textOf(harness.fake.messages.get(`${ref.channel}/${ref.ts}`) as unknown as Record<string, unknown>);
   const watchOf = (requestId: string, done: (watch: WatchRecord) => boolean, what: string) => waitForWatch(() => watchOfRequest(harness.control, requestId), done, what);

@@ -76,6 +76,13 @@ export async function runDrill(deps: DrillJobDeps, environmentName: string, maxM
   }
 }
 
-export function processDrillJob(deps: DrillJobDeps, payload: JobPayload<"drill">): Promise<DrillReport | { skipped: string }> {
+export async function processDrillJob(deps: DrillJobDeps, payload: JobPayload<"drill">): Promise<DrillReport | { skipped: string }> {
+  // The scheduler of a drill removed from the config is removed on start, but its next job may already
+  // wait in Redis (overdue after a restart) and reach a worker first: a removed drill runs no more.
+  if (!drillOf(deps.config, payload.environment)) {
+    const skipped = `no drill of ${payload.environment} is configured any more (drills: in ${deps.config.source}); nothing was drilled`;
+    deps.logger.info({ environment: payload.environment }, skipped);
+    return { skipped };
+  }
   return runDrill(deps, payload.environment);
 }

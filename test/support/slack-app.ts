@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll } from "vitest";
-import { EnvironmentSchema, type Config } from "../../src/config/index.ts";
+import { DrillSchema, EnvironmentSchema, type Config } from "../../src/config/index.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { startRookery, type RunningRookery } from "../../src/main.ts";
 import { startFakeSlackApi, type FakeSlackApi, type RecordedCall } from "../../src/shell/fake-slack-api.ts";
@@ -85,6 +85,8 @@ export async function startSlackHarness(options: {
   label: string;
   migrations: Record<string, string>;
   environments: (databaseUrl: string) => Record<string, Record<string, unknown>>;
+  /** `drills:` as in the config file. */
+  drills?: Record<string, unknown>[];
   jobs?: boolean;
   /** HTTP receiver (default) or Socket Mode through the fake's apps.connections.open. */
   mode?: SlackMode;
@@ -98,6 +100,7 @@ export async function startSlackHarness(options: {
   );
   const config: Config = {
     environments,
+    ...(options.drills ? { drills: options.drills.map((drill) => DrillSchema.parse(drill)) } : {}),
     migrationsDir: migrationsFolder(options.migrations),
     controlDatabaseUrl: databaseUrl,
     redisUrl: redisUrl(),
