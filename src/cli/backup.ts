@@ -1,4 +1,5 @@
 import { formatBytes, listBackups, restoreBackup } from "../runner/backup.ts";
+import { targetDatabases } from "../targets/index.ts";
 import { UsageError } from "../errors.ts";
 import { COMMON_HELP, EXIT, printJson, type CliCommand } from "./command.ts";
 import { configFor, runCommand, shortTime, table } from "./format.ts";
@@ -27,7 +28,8 @@ export const backupCommand: CliCommand = {
       }
       if (action === "restore" && name !== undefined && positionals.length === 2) {
         if (!values.into) throw new UsageError("backup restore needs --into DATABASE_URL", { hint: "Name an empty database to restore into." });
-        const backup = await restoreBackup(environment, name, values.into, config);
+        // Nor into a database of its targets: their dumps are listed with the environment's.
+        const backup = await restoreBackup(environment, name, values.into, () => targetDatabases(config, environment));
         if (values.json) printJson(io, { ok: true, restored: backup.name });
         else io.stdout(`restored ${backup.name} (${formatBytes(backup.sizeBytes)})\n`);
         return EXIT.ok;

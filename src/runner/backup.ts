@@ -6,13 +6,11 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import * as z from "zod";
-import type { Config, Environment } from "../config/index.ts";
+import type { Environment } from "../config/index.ts";
 import { RookeryError, UsageError } from "../errors.ts";
 import { withClient } from "../db/index.ts";
 import { inLedgerSchema } from "../ledger/index.ts";
 import { redactUrl } from "../log/redact-url.ts";
-import { fleetDatabases } from "../targets/registry.ts";
-import { resolveTargets } from "../targets/resolve.ts";
 import type { RunContext } from "./types.ts";
 
 /** One pg_dump file in the environment's backupDir. */
@@ -297,22 +295,14 @@ async function databaseIdentity(url: string): Promise<string> {
   });
 }
 
-/**
- * Every database of the environment: its databaseUrl and, where it has targets, each target's database
- * and each database of its fleets (their dumps are its dumps too).
- */
-async function ownDatabases(config: Config | undefined, environment: Environment): Promise<{ label: string; url: string }[]> {
-  const own = [{ label: `${environment.name}'s databaseUrl`, url: environment.databaseUrl }];
-  if (!config || !environment.targets) return own;
-  for (const target of resolveTargets(config, environment)) {
-    if (target.kind === "database") own.push({ label: `target ${target.name}`, url: target.environment.databaseUrl });
-    else for (const database of await fleetDatabases(target)) own.push({ label: `${target.name}/${database.name}`, url: database.databaseUrl });
-  }
-  return own;
+/** A database a restore must never reach, and how the refusal names it. */
+export interface OwnDatabase {
+  label: string;
+  url: string;
 }
 
 /** A restore must not reach the environment's own database, whichever URL names it; unsure is a refusal. */
-async function assertNotOwnDatabase(environment: Environment, intoUrl: string, config?: Config): Promise<void> {
+async function assertNotOwnDatabase(environment: Environment, intoUrl: string, othersOf: () => Promise<OwnDatabase[]>): Promise<void> {
   const refusal = `refusing to restore into ${environment.name}'s own database (${redactUrl(intoUrl)})`;
   let into: string;
   try {
@@ -323,9 +313,9 @@ async function assertNotOwnDatabase(environment: Environment, intoUrl: string, c
       hint: "Create the empty database to restore into first (`createdb`, or CREATE DATABASE), or correct the URL given to --into.",
     });
   }
-  let databases: { label: string; url: string }[];
+  let databases: OwnDatabase[];
   try {
-    databases = await ownDatabases(config, environment);
+    databases = [{ label: `${environment.name}'s databaseUrl`, url: environment.databaseUrl }, ...(await othersOf())];
   } catch (error) {
     throw new RookeryError(`cannot tell whether ${redactUrl(intoUrl)} is one of ${environment.name}'s databases, so nothing was restored: ${(error as Error).message}`, {
       hint: `The restore compares the databases' identity on the server; run it when ${environment.name}'s databases answer, or run pg_restore yourself.`,
@@ -383,7 +373,7 @@ async function assertUnchangedSinceTaken(environment: Environment, backup: Backu
  * Restores a dump into another database for inspection. Never into the environment's own database:
  * a restore there would overwrite live data with old data, which is a decision for a DBA, not a command.
  */
-export async function restoreBackup(environment: Environment, name: string, intoUrl: string, config?: Config): Promise<BackupFile> {
+export async function restoreBackup(environment: Environment, name: string, intoUrl: string, othersOf: () => Promise<OwnDatabase[]> = async () => []): Promise<BackupFile> {
   const parsedName = BACKUP_NAME.safeParse(name);
   if (!parsedName.success) throw new UsageError(`"${name}" is not a backup name`, { hint: parsedName.error.issues[0]?.message });
   try {
@@ -391,7 +381,7 @@ export async function restoreBackup(environment: Environment, name: string, into
   } catch {
     throw new UsageError("--into is not a Postgres connection URL", { hint: "Use postgres://user@host:5432/database." });
   }
-  await assertNotOwnDatabase(environment, intoUrl, config);
+  await assertNotOwnDatabase(environment, intoUrl, othersOf);
   const backup = listBackups(environment).find((candidate) => candidate.name === name);
   if (!backup) {
     throw new UsageError(`no backup named ${name} in ${backupDirOf(environment)}`, { hint: `See \`rookery backup list --env ${environment.name}\`.` });

@@ -17,3 +17,4 @@ export { planRunRows, haltReason, runSummary, SUMMARY_FAILURES, type RunRow, typ
 export { readTargets, type DatabaseResult, type TargetResult } from "./read-targets.ts";
 export { alertsOf, byAlertLevel, groupedAlerts, type FleetAlertGroup } from "./fleet-health.ts";
 export { watchSites, watchWidth, appliedOn } from "./watch-sites.ts";
+export { targetDatabases } from "./target-databases.ts";
