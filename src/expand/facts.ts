@@ -14,7 +14,7 @@ const INDEX_USES_COLUMN = `x.indrelid = c.oid AND (a.attnum = ANY (x.indkey) OR 
  * expression, partial), a PRIMARY KEY's or UNIQUE constraint's index (not deferrable: the copy becomes
  * the constraint at complete), and CHECK constraints (copied NOT VALID, validated after the backfill).
  * What cannot be moved (`used_by`): exclusion constraints, foreign keys either side (a key another table
- * references), deferrable keys, views (other than the version schemas' own).
+ * references), deferrable keys, views (other than the version schemas' own), generated columns computed from it.
  */
 const COLUMNS_SQL = `
 SELECT a.attname::text AS name,
@@ -38,6 +38,11 @@ SELECT a.attname::text AS name,
            JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class JOIN pg_namespace vn ON vn.oid = v.relnamespace
          WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = c.oid AND d.refobjsubid = a.attnum AND v.oid <> c.oid
            AND vn.nspname !~ '${VERSION_SCHEMA_PATTERN}'
+         UNION ALL
+         SELECT 'generated column ' || quote_ident(g.attname) FROM pg_depend d
+           JOIN pg_attrdef gd ON gd.oid = d.objid JOIN pg_attribute g ON g.attrelid = gd.adrelid AND g.attnum = gd.adnum
+         WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid AND d.refobjsubid = a.attnum
+           AND g.attgenerated <> '' AND g.attnum <> a.attnum
        ) AS used_by,
        (SELECT COALESCE(json_agg(json_build_object('name', i.relname::text, 'definition', pg_get_indexdef(i.oid), 'constraint', co.conname::text, 'primary', co.contype = 'p') ORDER BY i.relname), '[]'::json)
         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid

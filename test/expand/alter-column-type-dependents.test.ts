@@ -83,7 +83,7 @@ describe("ALTER COLUMN TYPE of a column that cannot move in two phases names eac
   const url = await createTestDatabase("exp-type-blocked");
   await query(
     url,
-    `CREATE TABLE parents (id integer PRIMARY KEY, label varchar(10));
+    `CREATE TABLE parents (id integer PRIMARY KEY, label varchar(10), shout text GENERATED ALWAYS AS (upper(label)) STORED);
      CREATE TABLE children (id bigint PRIMARY KEY, parent_id integer REFERENCES parents (id));
      CREATE VIEW labels AS SELECT label FROM parents`,
   );
@@ -91,7 +91,7 @@ describe("ALTER COLUMN TYPE of a column that cannot move in two phases names eac
     "2025_12_01/001_widen.sql": "-- rookery:expand-contract\nALTER TABLE parents ALTER COLUMN id TYPE bigint;\nALTER TABLE parents ALTER COLUMN label TYPE text;\n",
   });
 
-  it("refuses before any DDL: the foreign key another table holds on the key, and the view, each with what to do", async () => {
+  it("refuses before any DDL: the foreign key another table holds on the key, the view and the generated column, each with what to do", async () => {
     const report = await applyMigrations(runContext(testEnvironment(url), dir), { versions: [VERSION] });
     const error = report.failed?.error ?? "";
     // The primary key itself moves (below); the foreign key another table holds on it does not.
@@ -101,6 +101,10 @@ describe("ALTER COLUMN TYPE of a column that cannot move in two phases names eac
     );
     expect(error).toContain(
       "line 3: column parents.label is used by view labels, which cannot move to the new column in two phases: drop it in a plain migration before this one and create it again after `rookery complete`",
+    );
+    // Else the backfill ran and complete failed: the old column cannot be dropped while the generated column is computed from it.
+    expect(error).toContain(
+      "line 3: column parents.label is used by generated column shout, which cannot move to the new column in two phases: drop it in a plain migration before this one and add it again after `rookery complete`",
     );
     expect(await query(url, "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'parents' AND column_name LIKE '_rookery%'")).toEqual([{ n: 0 }]);
   });

@@ -39,9 +39,11 @@ function shadowIndexSql(index: ColumnFacts["indexes"][number], column: string): 
 function blocker(table: string, column: string, what: string): string {
   const byHand = what.startsWith("view ")
     ? `drop it in a plain migration before this one and create it again after \`rookery complete\``
-    : what.startsWith("foreign key ")
-      ? "drop it in a plain migration first and add it again after `rookery complete` (ADD CONSTRAINT ... NOT VALID, then VALIDATE CONSTRAINT)"
-      : "change the type in a plain migration in a quiet hour (ALTER COLUMN ... TYPE rewrites the table under an ACCESS EXCLUSIVE lock)";
+    : what.startsWith("generated column ")
+      ? `drop it in a plain migration before this one and add it again after \`rookery complete\``
+      : what.startsWith("foreign key ")
+        ? "drop it in a plain migration first and add it again after `rookery complete` (ADD CONSTRAINT ... NOT VALID, then VALIDATE CONSTRAINT)"
+        : "change the type in a plain migration in a quiet hour (ALTER COLUMN ... TYPE rewrites the table under an ACCESS EXCLUSIVE lock)";
   return `column ${table}.${column} is used by ${what}, which cannot move to the new column in two phases: ${byHand}`;
 }
 
