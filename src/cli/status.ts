@@ -55,7 +55,9 @@ function printStatus(io: CliIO, report: Omit<StatusReport, "migrations"> & { mig
   io.stdout(analysisNotes(report.migrations));
   for (const migration of report.migrations) {
     if (!migration.expansion) continue;
-    io.stdout(`${migration.version}: ${describeExpansion(migration.expansion)}; next: rookery complete ${migration.version}, or rollback to abort\n`);
+    // An interrupted expand is resumed by apply; complete refuses it until it is expanded.
+    const next = migration.expansion.phase === "expanding" ? `rookery apply ${migration.version} to resume it` : `rookery complete ${migration.version}`;
+    io.stdout(`${migration.version}: ${describeExpansion(migration.expansion)}; next: ${next}, or rollback to abort\n`);
     for (const line of migration.expansion.deprecation?.lines ?? []) io.stdout(`  ${line}\n`);
   }
   io.stdout(foreignLedgerNotes(report));

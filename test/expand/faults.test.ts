@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { applyMigrations } from "../../src/runner/index.ts";
-import { binEnv, migrationsFolder } from "../support/cli.ts";
+import { binEnv, migrationsFolder, rookery } from "../support/cli.ts";
 import { configFile } from "../support/config-file.ts";
 import { backfilledRows } from "../support/expand.ts";
 import { runContext, testEnvironment } from "../support/engine.ts";
@@ -41,6 +41,10 @@ describe("a worker killed mid-backfill", async () => {
     expect(stopped).toBeLessThan(20000);
     // The rows the killed run counted are exactly the rows it converted: its last batch rolled back whole.
     expect((await query(url, "SELECT count(*)::int AS n FROM events WHERE _rookery_n IS NOT NULL"))[0]?.n).toBe(stopped);
+    // status points at the resume: complete refuses a version that has not finished expanding.
+    const status = await rookery(["status", "--dir", dir, "--config", config], {});
+    expect(status.stdout).toContain("20251201_000001: expanding");
+    expect(status.stdout).toContain("next: rookery apply 20251201_000001 to resume it, or rollback to abort");
 
     const report = await applyMigrations(runContext(testEnvironment(url, { backfillBatchSize: 100 }), dir), { versions: ["20251201_000001"] });
     expect(report.failed).toBeUndefined();
