@@ -6,7 +6,7 @@ import { headerLines } from "../catalog/index.ts";
  * the value the old shape gets for a dropped NOT NULL column), `-- rookery:backfill <column> =
  * <expression>` (what fills a new NOT NULL column or the NULLs of a column becoming NOT NULL;
  * `-- rookery:backfill <expression>` when only one column needs one). A column may be written
- * `table.column`.
+ * `table.column`, either part double-quoted as in SQL (`"Users"."Full Name"`).
  */
 export interface Directives {
   down: Map<string, string>;
@@ -16,7 +16,14 @@ export interface Directives {
 }
 
 const DIRECTIVE = /^--\s*rookery:(down|backfill)\s+(.+?)\s*$/i;
-const ASSIGNMENT = /^((?:[A-Za-z_][A-Za-z0-9_$]*\.)?[A-Za-z_][A-Za-z0-9_$]*)\s*=(?!=)\s*(.+)$/;
+const NAME = String.raw`(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+")`;
+const ASSIGNMENT = new RegExp(String.raw`^((?:${NAME}\.)?${NAME})\s*=(?!=)\s*(.+)$`);
+const NAME_PART = new RegExp(NAME, "g");
+
+/** `table.column` or `column` as Postgres reads it: unquoted parts folded to lower case, quoted ones as written. */
+function directiveKey(written: string): string {
+  return (written.match(NAME_PART) ?? []).map((part) => (part.startsWith('"') ? part.slice(1, -1).replace(/""/g, '"') : part.toLowerCase())).join(".");
+}
 
 export function readDirectives(sql: string): Directives {
   const directives: Directives = { down: new Map(), backfill: new Map() };
@@ -25,14 +32,14 @@ export function readDirectives(sql: string): Directives {
     if (!match) continue;
     const kind = match[1]!.toLowerCase() as "down" | "backfill";
     const assignment = ASSIGNMENT.exec(match[2]!);
-    if (assignment) directives[kind].set(assignment[1]!.toLowerCase(), assignment[2]!);
+    if (assignment) directives[kind].set(directiveKey(assignment[1]!), assignment[2]!);
     else if (kind === "backfill") directives.backfillAny = match[2]!;
     else directives.down.set("", match[2]!);
   }
   return directives;
 }
 
-/** The expression given for `table.column` or `column`. */
+/** The expression given for `table.column` or `column` (a quoted name exactly; an unquoted one in any case, as before). */
 export function directiveFor(map: Map<string, string>, table: string, column: string): string | undefined {
-  return map.get(`${table}.${column}`.toLowerCase()) ?? map.get(column.toLowerCase());
+  return map.get(`${table}.${column}`) ?? map.get(column) ?? map.get(`${table}.${column}`.toLowerCase()) ?? map.get(column.toLowerCase());
 }
