@@ -38,7 +38,17 @@ export function syncFunctionName(plan: ExpansionPlan, facts: TableFacts): string
   return `${ident(plan.versionSchema)}.${ident(`sync_${facts.schema}_${facts.name}`.slice(0, 63))}`;
 }
 
+/**
+ * Postgres fires a table's BEFORE triggers in name order (byte order): `~` sorts after every letter, digit
+ * and `_`, so the sync trigger fires after the table's own and copies the value the row is stored with
+ * (a trigger normalizing the column, say) to the other shape.
+ */
 export function syncTriggerName(plan: ExpansionPlan): string {
+  return ident(`~rookery_sync_${plan.version}`);
+}
+
+/** The name expansions made before the sync trigger was named to fire last; complete and abort drop either. */
+function earlierSyncTriggerName(plan: ExpansionPlan): string {
   return ident(`rookery_sync_${plan.version}`);
 }
 
@@ -68,7 +78,11 @@ CREATE TRIGGER ${syncTriggerName(plan)} BEFORE INSERT OR UPDATE ON ${qualified(f
 }
 
 export function dropSyncTriggerSql(plan: ExpansionPlan, facts: TableFacts): string[] {
-  return [`DROP TRIGGER IF EXISTS ${syncTriggerName(plan)} ON ${qualified(facts)}`, `DROP FUNCTION IF EXISTS ${syncFunctionName(plan, facts)}()`];
+  return [
+    `DROP TRIGGER IF EXISTS ${syncTriggerName(plan)} ON ${qualified(facts)}`,
+    `DROP TRIGGER IF EXISTS ${earlierSyncTriggerName(plan)} ON ${qualified(facts)}`,
+    `DROP FUNCTION IF EXISTS ${syncFunctionName(plan, facts)}()`,
+  ];
 }
 
 /**

@@ -4,7 +4,7 @@ import { applyMigrations, rollbackMigration } from "../../src/runner/index.ts";
 import { compareSnapshots } from "../../src/runner/schema-snapshot.ts";
 import { migrationsFolder } from "../support/cli.ts";
 import { runContext, testEnvironment } from "../support/engine.ts";
-import { queryAs, schemaOf } from "../support/expand.ts";
+import { expandContractStory, queryAs, schemaOf } from "../support/expand.ts";
 import { createTestDatabase, query } from "../support/services.ts";
 
 const VERSION = "20251201_000001";
@@ -71,4 +71,35 @@ describe("ALTER COLUMN TYPE under expand-contract", async () => {
     await queryAs(url, NEW, "INSERT INTO orders (id, amount) VALUES (9004, 1.25)");
     expect((await query(url, "SELECT amount FROM orders WHERE id = 9004"))[0]?.amount).toBe("1.25");
   });
+});
+
+// The table's own BEFORE trigger changes the column on every write; the sync trigger fires after it (Postgres fires
+// them in name order), so what it copies to the new column is the value the row is stored with. Before, it fired
+// first: the old release's writes reached the new column un-normalized, and complete kept that value.
+expandContractStory("ALTER COLUMN TYPE of a column the table's own BEFORE trigger normalizes", {
+  setup: `CREATE TABLE people (id integer PRIMARY KEY, email varchar(50));
+          CREATE FUNCTION lower_email() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.email := lower(NEW.email); RETURN NEW; END $$;
+          CREATE TRIGGER users_lower_email BEFORE INSERT OR UPDATE ON people FOR EACH ROW EXECUTE FUNCTION lower_email();
+          INSERT INTO people SELECT g, 'P' || g || '@X' FROM generate_series(1, 250) g`,
+  migration: "-- rookery:expand-contract\nALTER TABLE people ALTER COLUMN email TYPE text;\n",
+  async whileExpanded(shapes) {
+    await shapes.old("INSERT INTO people VALUES (1001, 'OLD@SHAPE')");
+    await shapes.old("UPDATE people SET email = 'UPDATED@OLD' WHERE id = 7");
+    expect(await shapes.new("SELECT id, email FROM people WHERE id IN (7, 12, 1001) ORDER BY id")).toEqual([
+      { id: 7, email: "updated@old" },
+      { id: 12, email: "p12@x" },
+      { id: 1001, email: "old@shape" },
+    ]);
+  },
+  async afterAbort(shapes) {
+    expect(await shapes.old("SELECT email FROM people WHERE id = 1001")).toEqual([{ email: "old@shape" }]);
+  },
+  async afterComplete(shapes) {
+    await shapes.old("INSERT INTO people VALUES (1002, 'AGAIN@OLD')");
+    expect(await shapes.old("SELECT id, email FROM people WHERE id IN (7, 1001, 1002) ORDER BY id")).toEqual([
+      { id: 7, email: "updated@old" },
+      { id: 1001, email: "old@shape" },
+      { id: 1002, email: "again@old" },
+    ]);
+  },
 });

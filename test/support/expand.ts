@@ -92,7 +92,7 @@ export function expandContractStory(title: string, story: ExpandContractStory): 
       const again = await applyMigrations(runContext(environment, dir), { versions: [STORY_VERSION] });
       expect(again.failed).toBeUndefined();
       await completeExpansion(runContext(environment, dir), { version: STORY_VERSION });
-      expect(await query(url, "SELECT count(*)::int AS n FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE 'rookery_sync_%'")).toEqual([{ n: 0 }]);
+      expect(await query(url, "SELECT count(*)::int AS n FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE '%rookery_sync_%'")).toEqual([{ n: 0 }]);
       await story.afterComplete(shapes);
     });
   });
