@@ -74,6 +74,20 @@ async function inGuardedTransaction(ctx: RunContext, client: pg.ClientBase, vers
 }
 
 /**
+ * A view, a generated column or another table's foreign key still using what the contract drops: Postgres
+ * refuses the drop (2BP01) and hints at CASCADE, which an expand-contract file cannot say and which would
+ * drop them silently. The way is to change them first, once the old release no longer needs them. The
+ * message carries Postgres's DETAIL (what depends on it), so no cause: it would print twice.
+ */
+function dependentsError(version: string, error: unknown): ExpansionStateError | undefined {
+  const pgError = error as { code?: string; message?: string; detail?: string };
+  if (pgError?.code !== "2BP01") return undefined;
+  return new ExpansionStateError(`${version} cannot complete: ${pgError.message}${pgError.detail ? `\n${pgError.detail}` : ""}`, {
+    hint: `Nothing of the contract was applied; ${version} stays expanded. Drop or change what depends on it in a plain migration (rookery apply) once the old release no longer uses it, then run \`rookery complete ${version}\` again; or abort: rookery rollback ${version} --reason ...`,
+  });
+}
+
+/**
  * Contract (`rookery complete VERSION`): in one transaction under the lock timeout, the triggers go,
  * each operation's destructive part runs (old columns dropped, shadows renamed, NOT NULL set from the
  * validated checks, tables renamed or dropped), and the version's views are made again over the
@@ -109,7 +123,9 @@ export async function completeExpansion(ctx: RunContext, options: { version: str
     const lockRetries = await inGuardedTransaction(ctx, client, plan.version, sql, async () => {
       await recordExpansionState(client, ledger, plan.version, "completed");
       await recordExpansionEvent(client, ledger, { version: plan.version, event: "completed", actor: ctx.actor, detail: { versionSchema: plan.versionSchema, lockRetries: 0 } });
-    }, options.rehearsal ? "ROLLBACK" : "COMMIT");
+    }, options.rehearsal ? "ROLLBACK" : "COMMIT").catch((error: unknown) => {
+      throw dependentsError(plan.version, error) ?? error;
+    });
     const report = { environment: ctx.environment.name, version: plan.version, versionSchema: plan.versionSchema, durationMs: Math.round(performance.now() - started), lockRetries };
     if (options.rehearsal) return { ...report, rolledBack: true };
     await ctx.onProgress?.({ step: "done", version: plan.version, message: `${plan.version} completed` });
