@@ -35,8 +35,28 @@ export async function refuseConflictingExpansions(client: pg.ClientBase, ledgerS
 export function operationsOf(migration: Migration, statements: readonly Statement[]): OperationSpec[] {
   const { specs, problems } = deriveOperations(statements, readDirectives(migration.sql));
   if (specs.length === 0 && problems.length === 0) problems.push("it holds no statement to run in two phases");
+  problems.push(...sameNameProblems(specs));
   if (problems.length > 0) throw new ExpandRefusedError(migration.path, problems);
   return specs;
+}
+
+/**
+ * The version's schema has one view (or stand-in) per name: tables of one name in two schemas
+ * (tenant_a.items, tenant_b.items) would share it, the second replacing the first.
+ */
+function sameNameProblems(specs: OperationSpec[]): string[] {
+  const schemaOf = new Map<string, string>();
+  const problems = new Set<string>();
+  for (const spec of specs) {
+    for (const name of spec.op === "rename-table" ? [spec.table.name, spec.to] : [spec.table.name]) {
+      const seen = schemaOf.get(name);
+      if (seen === undefined) schemaOf.set(name, spec.table.schema);
+      else if (seen !== spec.table.schema) {
+        problems.add(`line ${spec.origin.line}: ${seen}.${name} and ${spec.table.schema}.${name} would both be ${name} in the version's schema, which has one view per name: expand them in separate migrations`);
+      }
+    }
+  }
+  return [...problems];
 }
 
 /**

@@ -57,3 +57,22 @@ describe("the new release's search_path, as `rookery schema` prints it, reaches 
     expect(await asNew("SELECT count(*)::int AS n FROM customers")).toEqual([{ n: 2 }]);
   });
 });
+
+describe("tables of one name in two schemas in one expand-contract file", async () => {
+  const url = await createTestDatabase("exp-same-name");
+  await query(url, "CREATE SCHEMA tenant_a; CREATE TABLE tenant_a.items (id bigint PRIMARY KEY, n int); CREATE TABLE public.items (id bigint PRIMARY KEY, n int)");
+  const dir = migrationsFolder({
+    "2025_12_01/001_items.sql": "-- rookery:expand-contract\nALTER TABLE tenant_a.items RENAME COLUMN n TO a_n;\nALTER TABLE public.items RENAME COLUMN n TO p_n;\n",
+  });
+  const env = { ROOKERY_CONFIG: configFile({ production: { databaseUrl: url } }), MIGRATIONS_DIR: dir };
+
+  // Else the version's schema had one view items, the second table's: the first's new shape was gone without a word.
+  it("is refused before anything runs, naming both: the version's schema has one view per name", async () => {
+    const apply = await rookery(["apply", VERSION], env);
+    expect(apply.code).toBe(2);
+    expect(apply.stderr).toContain(
+      "line 3: tenant_a.items and public.items would both be items in the version's schema, which has one view per name: expand them in separate migrations",
+    );
+    expect(await query(url, "SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = $1", [`rookery_${VERSION}`])).toEqual([{ n: 0 }]);
+  });
+});
