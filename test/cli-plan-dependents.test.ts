@@ -38,3 +38,23 @@ describe("plan reads the database for what a file cannot tell", () => {
     expect(await query(url, "SELECT count(*)::int AS n FROM information_schema.views WHERE table_name = 'customer_order_totals'")).toEqual([{ n: 1 }]);
   });
 });
+
+describe("plan of an expand-contract file says when a dependent view stops it", () => {
+  const dir = migrationsFolder({
+    "2025_11_01/001_drop_full_name.sql": "-- rookery:expand-contract\nALTER TABLE customers DROP COLUMN full_name;\n",
+    "2025_11_01/002_widen_email.sql": "-- rookery:expand-contract\nALTER TABLE customers ALTER COLUMN email TYPE varchar(320);\n",
+  });
+
+  // Apply only hides the column (it is dropped at complete), and refuses the type change before any DDL; before,
+  // plan said both fail at apply, and to drop and recreate the view in the same migration, which expand-contract refuses.
+  it("a dropped column fails at complete, a type change is refused at apply", async () => {
+    const url = await createTestDatabase("plandeps-ec");
+    await query(url, `CREATE TABLE customers (id bigint PRIMARY KEY, full_name text, email text);
+      CREATE VIEW customer_names AS SELECT id, full_name, email FROM customers;`);
+    const steps = await planMigrations(testEnvironment(url), readCatalog(dir));
+    expect(Object.fromEntries(steps.map((step) => [step.version, step.databaseWarnings]))).toEqual({
+      "20251101_000001": ["line 2: DROP COLUMN customers.full_name fails at `rookery complete`: view customer_names depend(s) on it; change them in a plain migration before complete"],
+      "20251101_000002": ["line 2: changing the type of customers.email in two phases is refused at apply: view customer_names depend(s) on it"],
+    });
+  });
+});

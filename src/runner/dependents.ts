@@ -44,8 +44,12 @@ async function columnNumber(client: pg.ClientBase, oid: number, column: string):
   return rows[0]?.attnum;
 }
 
-/** DROP COLUMN and ALTER COLUMN ... TYPE of a column views depend on: refused at apply, or (CASCADE) the views are gone. */
-async function columnWarnings(client: pg.ClientBase, statement: Statement): Promise<string[]> {
+/**
+ * DROP COLUMN and ALTER COLUMN ... TYPE of a column views depend on: refused at apply, or (CASCADE) the views are gone.
+ * In an expand-contract file the drop happens at `rookery complete` (apply only hides the column), and the type change
+ * is refused at apply, before any DDL (src/expand/operations/alter-column-type.ts says the way by hand).
+ */
+async function columnWarnings(client: pg.ClientBase, statement: Statement, expandContract: boolean): Promise<string[]> {
   const warnings: string[] = [];
   const relation = relationOf(statement);
   const oid = await relationOid(client, relation);
@@ -58,6 +62,14 @@ async function columnWarnings(client: pg.ClientBase, statement: Statement): Prom
     if (dependents.length === 0) continue;
     const column = `${tableName(relation)}.${cmd.name}`;
     const cascade = (cmd as { behavior?: string }).behavior === "DROP_CASCADE";
+    if (expandContract && !cascade) {
+      warnings.push(
+        cmd.subtype === "AT_AlterColumnType"
+          ? `line ${statement.line}: changing the type of ${column} in two phases is refused at apply: ${named(dependents)} depend(s) on it`
+          : `line ${statement.line}: DROP COLUMN ${column} fails at \`rookery complete\`: ${named(dependents)} depend(s) on it; change them in a plain migration before complete`,
+      );
+      continue;
+    }
     warnings.push(
       cmd.subtype === "AT_AlterColumnType"
         ? `line ${statement.line}: changing the type of ${column} fails at apply: ${named(dependents)} depend(s) on it; drop and recreate them in the same migration`
@@ -80,7 +92,7 @@ const DROPPED_CATALOGS: Record<string, { catalog: string; lookup: string }> = {
 };
 
 /** DROP ... CASCADE: what else goes, named; a plain DROP of something others depend on fails at apply. */
-async function dropWarnings(client: pg.ClientBase, statement: Statement): Promise<string[]> {
+async function dropWarnings(client: pg.ClientBase, statement: Statement, expandContract: boolean): Promise<string[]> {
   const target = DROPPED_CATALOGS[String(statement.node.removeType)];
   if (!target) return [];
   const cascade = statement.node.behavior === "DROP_CASCADE";
@@ -97,7 +109,9 @@ async function dropWarnings(client: pg.ClientBase, statement: Statement): Promis
     warnings.push(
       cascade
         ? `line ${statement.line}: DROP ... ${name} CASCADE also drops ${named(dependents)}, without a word at apply`
-        : `line ${statement.line}: DROP ... ${name} fails at apply: ${named(dependents)} depend(s) on it`,
+        : expandContract
+          ? `line ${statement.line}: DROP ... ${name} fails at \`rookery complete\`: ${named(dependents)} depend(s) on it; change them in a plain migration before complete`
+          : `line ${statement.line}: DROP ... ${name} fails at apply: ${named(dependents)} depend(s) on it`,
     );
   }
   return warnings;
@@ -107,11 +121,12 @@ async function dropWarnings(client: pg.ClientBase, statement: Statement): Promis
  * What the database says about a pending file's DROPs and type changes, which the file alone cannot
  * tell: the views a column change breaks, what a CASCADE drops with it. Read-only catalog queries.
  */
-export async function dependencyWarnings(client: pg.ClientBase, statements: Statement[]): Promise<string[]> {
+export async function dependencyWarnings(client: pg.ClientBase, statements: Statement[], options: { expandContract?: boolean } = {}): Promise<string[]> {
   const warnings: string[] = [];
+  const expandContract = options.expandContract ?? false;
   for (const statement of statements) {
-    if (statement.kind === "AlterTableStmt") warnings.push(...(await columnWarnings(client, statement)));
-    if (statement.kind === "DropStmt") warnings.push(...(await dropWarnings(client, statement)));
+    if (statement.kind === "AlterTableStmt") warnings.push(...(await columnWarnings(client, statement, expandContract)));
+    if (statement.kind === "DropStmt") warnings.push(...(await dropWarnings(client, statement, expandContract)));
   }
   return warnings;
 }

@@ -40,7 +40,7 @@ export async function planMigrations(environment: Environment, catalog: Catalog)
         reapply: ledger.has(migration.version),
         origin: migration.origin,
         expandContract: migration.expandContract,
-        databaseWarnings: await dependencyWarnings(client, statements),
+        databaseWarnings: await dependencyWarnings(client, statements, { expandContract: migration.expandContract }),
       });
     }
     return steps;
