@@ -1,5 +1,6 @@
 import { parseSync, scanSync, type Statement } from "../analysis/parse.ts";
 import { asColumnDef, asConstraint, columnConstraints, type AlterTableCmd, type Node, type RangeVar } from "../analysis/tree.ts";
+import { volatileCall } from "../analysis/rules/adding-field-with-volatile-default.ts";
 import { directiveFor, type Directives } from "./directives.ts";
 import { tableKey, type OperationSpec, type StatementOrigin, type TableRef } from "./plan.ts";
 
@@ -133,7 +134,10 @@ export function deriveOperations(statements: readonly Statement[], directives: D
             const defaultAt = defaultConstraint ? findKeyword(statement.sql, typeLocation, "DEFAULT") : undefined;
             const defaultText = defaultAt !== undefined ? clauseText(statement.sql, defaultAt + "DEFAULT".length, COLUMN_CONSTRAINT_WORDS) : undefined;
             const notNull = constraints.some((constraint) => constraint.contype === "CONSTR_NOTNULL");
-            const backfill = notNull || directiveFor(directives.backfill, table.name, name) !== undefined ? backfillFor(table, name) : undefined;
+            const named = notNull || directiveFor(directives.backfill, table.name, name) !== undefined ? backfillFor(table, name) : undefined;
+            // A volatile default (gen_random_uuid(), clock_timestamp()) added as written rewrites every row under
+            // ACCESS EXCLUSIVE: it is set for new rows and fills the existing ones in batches, as a backfill would.
+            const backfill = named ?? (defaultText !== undefined && volatileCall(defaultConstraint?.raw_expr) ? defaultText : undefined);
             specs.push({
               op: "add-column",
               table,

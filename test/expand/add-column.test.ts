@@ -61,3 +61,31 @@ expandContractStory("ADD COLUMN NOT NULL on a table with a two-column key: the b
     expect(await shapes.old("SELECT count(*)::int AS n FROM lines WHERE total IS NULL")).toEqual([{ n: 0 }]);
   },
 });
+
+// Added as written, a volatile default rewrote every row under ACCESS EXCLUSIVE (the table's file changed); it is
+// set for new rows and fills the existing ones in batches, each its own value.
+expandContractStory("ADD COLUMN with a volatile DEFAULT under expand-contract: no rewrite, existing rows filled in batches", {
+  setup: `CREATE TABLE visits (id bigint PRIMARY KEY, path text); INSERT INTO visits SELECT g, '/p' || g FROM generate_series(1, 250) g;
+          CREATE TABLE file_before AS SELECT pg_relation_filenode('visits') AS node`,
+  migration:
+    "-- rookery:expand-contract\nALTER TABLE visits ADD COLUMN ext_id uuid NOT NULL DEFAULT gen_random_uuid();\n" +
+    "ALTER TABLE visits ADD COLUMN seen timestamptz DEFAULT clock_timestamp();\n",
+  async whileExpanded(shapes) {
+    expect(await shapes.old("SELECT pg_relation_filenode('visits') = node AS same FROM file_before")).toEqual([{ same: true }]);
+    await shapes.old("INSERT INTO visits (id, path) VALUES (1001, '/old')");
+    await shapes.new("INSERT INTO visits (id, path) VALUES (1002, '/new')");
+    expect(await shapes.new("SELECT count(*)::int AS n, count(DISTINCT ext_id)::int AS ids, count(seen)::int AS seen FROM visits")).toEqual([{ n: 252, ids: 252, seen: 252 }]);
+  },
+  async afterAbort(shapes) {
+    expect(await shapes.old("SELECT count(*)::int AS n FROM visits")).toEqual([{ n: 252 }]);
+  },
+  async afterComplete(shapes) {
+    expect(await shapes.old("SELECT pg_relation_filenode('visits') = node AS same FROM file_before")).toEqual([{ same: true }]);
+    expect(
+      await shapes.old("SELECT column_name, is_nullable, column_default FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'visits' AND column_name IN ('ext_id', 'seen') ORDER BY column_name"),
+    ).toEqual([
+      { column_name: "ext_id", is_nullable: "NO", column_default: "gen_random_uuid()" },
+      { column_name: "seen", is_nullable: "YES", column_default: "clock_timestamp()" },
+    ]);
+  },
+});

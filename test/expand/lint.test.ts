@@ -30,6 +30,13 @@ describe("the linter and expand-contract", () => {
     expect(analysis.findings.filter((finding) => RULES.includes(finding.rule))).toEqual([]);
   });
 
+  it("does not flag a volatile default in an expand-contract file (filled in batches), still a serial (added as written)", () => {
+    const sql = "ALTER TABLE orders ADD COLUMN ext_id uuid NOT NULL DEFAULT gen_random_uuid();\nALTER TABLE orders ADD COLUMN n bigserial;\n";
+    const rule = (text: string) => analyzeSql(text, "f.sql").findings.filter((finding) => finding.rule === "adding-field-with-volatile-default").map((finding) => finding.line);
+    expect(rule(sql)).toEqual([1, 2]);
+    expect(rule(`-- rookery:expand-contract\n${sql}`)).toEqual([3]);
+  });
+
   it("derives one operation per change, and refuses what cannot run in two phases by line", () => {
     const dir = migrationsFolder({
       "2025_12_01/001_ok.sql": `-- rookery:expand-contract\n-- rookery:backfill region = 'eu'\n${DANGEROUS}`,

@@ -1,3 +1,4 @@
+import { isExpandContract } from "../../catalog/read.ts";
 import { asColumnDef, columnConstraints, dottedName, findNodes, commandsOnExistingTables, tableName, typeNameOf } from "../tree.ts";
 import type { Rule } from "../types.ts";
 
@@ -17,7 +18,8 @@ const VOLATILE_FUNCTIONS = new Set([
 
 const SERIAL_TYPES = new Set(["serial", "serial2", "serial4", "serial8", "smallserial", "bigserial"]);
 
-function volatileCall(expression: unknown): string | undefined {
+/** The first built-in volatile function an expression calls (expand-contract fills such a default in batches). */
+export function volatileCall(expression: unknown): string | undefined {
   return findNodes(expression, "FuncCall")
     .map((call) => dottedName(call.funcname).split(".").pop() ?? "")
     .find((name) => VOLATILE_FUNCTIONS.has(name.toLowerCase()));
@@ -36,7 +38,9 @@ export const addingFieldWithVolatileDefault: Rule = {
         if (!column) return [];
         const defaults = columnConstraints(column).filter((constraint) => constraint.contype === "CONSTR_DEFAULT");
         const serial = SERIAL_TYPES.has(typeNameOf(column.typeName));
-        const call = defaults.map((constraint) => volatileCall(constraint.raw_expr)).find(Boolean);
+        // Expand-contract adds such a column nullable, sets the default for new rows and fills the rest in batches
+        // (src/expand/derive.ts); a serial's type, and any default before Postgres 11, it still adds as written.
+        const call = isExpandContract(migration.sql) ? undefined : defaults.map((constraint) => volatileCall(constraint.raw_expr)).find(Boolean);
         // Before Postgres 11 every default, even a constant, was written into each existing row.
         const beforeEleven = postgresVersion !== undefined && postgresVersion < 11 && defaults.length > 0;
         if (!serial && !call && !beforeEleven) return [];
