@@ -103,3 +103,25 @@ expandContractStory("ALTER COLUMN TYPE of a column the table's own BEFORE trigge
     ]);
   },
 });
+
+// An index whose name needs quotes (pg_get_indexdef writes it "Code Idx"); before, its copy kept the original's name
+// and the build failed: relation "Code Idx" already exists.
+expandContractStory("ALTER COLUMN TYPE of a column whose index has a name with a space", {
+  setup: `CREATE TABLE "Codes" (id bigint PRIMARY KEY, "Code Value" integer); CREATE INDEX "Code Idx" ON "Codes" ("Code Value");
+          INSERT INTO "Codes" SELECT g, g FROM generate_series(1, 250) g`,
+  migration: '-- rookery:expand-contract\nALTER TABLE "Codes" ALTER COLUMN "Code Value" TYPE bigint;\n',
+  async whileExpanded(shapes) {
+    expect(await shapes.old(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'Codes' AND indexname LIKE '%Code Idx' ORDER BY indexname`)).toEqual([
+      { indexname: "Code Idx", indexdef: 'CREATE INDEX "Code Idx" ON public."Codes" USING btree ("Code Value")' },
+      { indexname: "_rookery_Code Idx", indexdef: 'CREATE INDEX "_rookery_Code Idx" ON public."Codes" USING btree ("_rookery_Code Value")' },
+    ]);
+  },
+  async afterAbort(shapes) {
+    expect(await shapes.old(`SELECT count(*)::int AS n FROM pg_indexes WHERE tablename = 'Codes'`)).toEqual([{ n: 2 }]);
+  },
+  async afterComplete(shapes) {
+    expect(await shapes.old(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'Codes' AND indexname LIKE '%Code Idx'`)).toEqual([
+      { indexname: "Code Idx", indexdef: 'CREATE INDEX "Code Idx" ON public."Codes" USING btree ("Code Value")' },
+    ]);
+  },
+});

@@ -31,7 +31,7 @@ function renameColumnIn(sql: string, column: string, to: string): string {
 /** An index's definition (pg_get_indexdef) rebuilt concurrently on the shadow column: the same method, keys, expressions, predicate and options. */
 function shadowIndexSql(index: ColumnFacts["indexes"][number], column: string): string {
   const using = index.definition.indexOf(" USING ");
-  const head = index.definition.slice(0, using).replace(/^CREATE (UNIQUE )?INDEX \S+ ON /, (_match, unique: string | undefined) => `CREATE ${unique ?? ""}INDEX CONCURRENTLY ${ident(shadowCopy(index.name))} ON `);
+  const head = index.definition.slice(0, using).replace(/^CREATE (UNIQUE )?INDEX (?:"(?:[^"]|"")+"|\S+) ON /, (_match, unique: string | undefined) => `CREATE ${unique ?? ""}INDEX CONCURRENTLY ${ident(shadowCopy(index.name))} ON `);
   return `${head}${renameColumnIn(index.definition.slice(using), column, shadowColumn(column))}`;
 }
 
