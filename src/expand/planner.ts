@@ -60,6 +60,31 @@ function sameNameProblems(specs: OperationSpec[]): string[] {
 }
 
 /**
+ * An index or CHECK over two columns that both change type would be copied once per column under one
+ * name (`_rookery_<name>`): the second build fails after the backfill. Refused before any DDL.
+ */
+function sharedCopyProblems(specs: OperationSpec[], facts: Record<string, TableFacts>): string[] {
+  const seen = new Map<string, string>();
+  const problems: string[] = [];
+  for (const spec of specs) {
+    if (spec.op !== "alter-column-type") continue;
+    const column = facts[tableKey(spec.table)]?.columns.find((candidate) => candidate.name === spec.column);
+    const copied = [...(column?.indexes ?? []).map((index) => `index ${index.name}`), ...(column?.checks ?? []).map((check) => `check ${check.name}`)];
+    for (const what of copied) {
+      const key = `${tableKey(spec.table)} ${what}`;
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, spec.column);
+      else {
+        problems.push(
+          `line ${spec.origin.line}: ${what} covers both ${spec.table.name}.${first} and ${spec.table.name}.${spec.column}, whose types this file changes; it cannot be copied onto both new columns in one expansion: change them in two expand-contract migrations`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+/**
  * The plan of an expansion: the operations, checked one by one in file order against the live
  * tables as they will be by then (a column added earlier in the file exists for a later constraint).
  */
@@ -86,6 +111,7 @@ export async function planExpansion(client: pg.ClientBase, migration: Migration,
       current.columns.push({ name: spec.column, type: spec.type, notNull: false, default: spec.default ?? null, identity: false, generated: false, usedBy: [], indexes: [], ownedSequence: null });
     }
   }
+  problems.push(...sharedCopyProblems(specs, facts));
   const plan: ExpansionPlan = {
     version: migration.version,
     versionSchema: versionSchemaName(migration.version),

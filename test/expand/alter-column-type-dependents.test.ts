@@ -176,3 +176,23 @@ describe("ALTER COLUMN TYPE of a serial primary key no other table references", 
     expect(Number(after!.id)).toBeGreaterThan(701);
   });
 });
+
+// Each column's change copied the index as _rookery_<name>: the second build failed after the whole backfill
+// (relation "_rookery_pairs_ab" already exists), and every resume failed the same way.
+describe("ALTER COLUMN TYPE of two columns one index and one check cover", async () => {
+  const url = await createTestDatabase("exp-type-shared");
+  await query(url, "CREATE TABLE pairs (id bigint PRIMARY KEY, a integer, b integer, CONSTRAINT a_below_b CHECK (a < b)); CREATE INDEX pairs_ab ON pairs (a, b)");
+  const dir = migrationsFolder({
+    "2025_12_01/001_widen.sql": "-- rookery:expand-contract\nALTER TABLE pairs ALTER COLUMN a TYPE bigint;\nALTER TABLE pairs ALTER COLUMN b TYPE bigint;\n",
+  });
+
+  it("is refused before any DDL, naming the index, the check and the way", async () => {
+    const report = await applyMigrations(runContext(testEnvironment(url), dir), { versions: [VERSION] });
+    const error = report.failed?.error ?? "";
+    expect(error).toContain(
+      "line 3: index pairs_ab covers both pairs.a and pairs.b, whose types this file changes; it cannot be copied onto both new columns in one expansion: change them in two expand-contract migrations",
+    );
+    expect(error).toContain("line 3: check a_below_b covers both pairs.a and pairs.b");
+    expect(await query(url, "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'pairs' AND column_name LIKE '_rookery%'")).toEqual([{ n: 0 }]);
+  });
+});
