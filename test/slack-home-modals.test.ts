@@ -71,4 +71,27 @@ describe.each(SLACK_MODES)("the Home tab and the modals: open, validation error 
     const update = await harness.fake.waitForCall((call) => call.method === "chat.update" && call.body.ts === rollback.ts && textOf(call.body).includes("rejected"));
     expect(textOf(update.body)).toContain("roll forward instead");
   });
+
+  it("a submission that outlasts Slack's 3 s closes the modal in time; its request is posted once, and a late refusal is told in the channel", async () => {
+    // Slack is slow to answer the post of the request message: the work of the submission takes 4 s.
+    await harness.command(USERS.requester, "rollback 20251101_000001 production");
+    const modal = await harness.modal(2);
+    harness.fake.answerLate("chat.postMessage", 4000);
+    const started = Date.now();
+    expect(await harness.submitModal(USERS.requester, modal, { reason: "the widgets page is blank" })).toEqual({});
+    expect(Date.now() - started).toBeLessThan(3000);
+    const posted = await harness.fake.waitForCall((call) => call.method === "chat.postMessage" && textOf(call.body).includes("the widgets page is blank"));
+    const { rows } = await harness.control.query("SELECT count(*)::int AS n FROM rookery_control.requests WHERE reason = $1", ["the widgets page is blank"]);
+    expect(rows[0].n).toBe(1);
+    expect(posted.response.ok).toBe(true);
+
+    // The same, and then Slack refuses the post: the request is cancelled and the requester is told in the channel.
+    await harness.command(USERS.requester, "rollback 20251101_000001 production");
+    const again = await harness.modal(3);
+    harness.fake.answerLate("chat.postMessage", 4000);
+    harness.fake.failNext("chat.postMessage", "channel_not_found");
+    expect(await harness.submitModal(USERS.requester, again, { reason: "second try at it" })).toEqual({});
+    const told = await harness.fake.waitForCall((call) => call.method === "chat.postEphemeral" && call.body.user === USERS.requester, 15_000);
+    expect(textOf(told.body)).toContain("could not post the request in this channel");
+  });
 });

@@ -25,6 +25,12 @@ export async function postMessage(client: webApi.WebClient, where: { channel: st
   return client.chat.postMessage({ channel: where.channel, ...(where.threadTs ? { thread_ts: where.threadTs } : {}), text, blocks });
 }
 
+/** A message in a channel that only `user` sees. */
+export async function postEphemeral(client: webApi.WebClient, where: { channel: string; user: string }, message: SlackMessage) {
+  const { text, blocks } = checkedMessage(message);
+  return client.chat.postEphemeral({ channel: where.channel, user: where.user, text, blocks });
+}
+
 export async function updateMessage(client: webApi.WebClient, where: { channel: string; ts: string }, message: SlackMessage) {
   const { text, blocks } = checkedMessage(message);
   return client.chat.update({ channel: where.channel, ts: where.ts, text, blocks });

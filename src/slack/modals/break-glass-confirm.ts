@@ -17,6 +17,7 @@ export const breakGlassConfirmModal = defineModal({
   fields: { confirm: { label: "Type the version to confirm", placeholder: "20251101_000001" } },
   meta: z.object({ version: z.string(), environment: z.string(), channelId: z.string().min(1), reason: z.string().min(3).max(2000) }),
   values: z.object({ confirm: z.string().trim().min(1, "Type the version to confirm.") }),
+  channelOf: (meta) => meta.channelId,
   async submit({ confirm }, { meta, userId, teamId, deps, client }) {
     if (confirm !== meta.version) throw new UsageError(`"${confirm}" is not ${meta.version}; nothing was rolled back. Type the version exactly.`);
     await openRollbackRequest(deps, client, { ...meta, breakGlass: true, userId, teamId: teamId ?? "" });

@@ -3,8 +3,9 @@ import * as z from "zod";
 import { describeError, RookeryError } from "../../errors.ts";
 import { audit } from "../../requests/index.ts";
 import type { SlackDeps } from "../deps.ts";
-import { openView } from "../send.ts";
+import { openView, postEphemeral } from "../send.ts";
 import { context, escapeEntities, section, type SlackBlock } from "../views/blocks.ts";
+import { errorMessage } from "../views/error-message.ts";
 
 /** One text field of a modal: its block id is the key it is submitted under. */
 export interface ModalField {
@@ -41,7 +42,17 @@ export interface ModalSpec<M, V> {
   meta: z.ZodType<M>;
   values: z.ZodType<V>;
   submit(values: V, context: ModalContext<M>): Promise<void>;
+  /** Where a refusal goes when `submit` outlasts the modal's answer (ANSWER_WITHIN_MS): a channel the user is in. */
+  channelOf?(meta: M): string | undefined;
 }
+
+/**
+ * Slack waits 3 s for a submission's answer, then shows the modal an error while the work goes on (a request
+ * created behind "We had some trouble connecting", asked for again). A submit still running by then (a rollback
+ * across a fleet reads every database) closes the modal, and a later refusal is told in the channel.
+ */
+export const ANSWER_WITHIN_MS = 2500;
+const LATE = Symbol("late");
 
 export interface Modal<M> {
   callbackId: string;
@@ -111,15 +122,27 @@ export function defineModal<M, V>(spec: ModalSpec<M, V>): Modal<M> {
         }
         const userId = parsed.data.user.id;
         const teamId = parsed.data.team?.id ?? parsed.data.user.team_id ?? null;
-        try {
-          await spec.submit(values.data, { meta: meta.data, userId, teamId, deps, client });
-        } catch (error) {
+        const refused = async (error: unknown) => {
           if (!(error instanceof RookeryError)) deps.logger.error({ err: error, callbackId: spec.callbackId }, "modal submission failed");
           await audit(deps.control, { actor: userId, teamId, action: `modal.${spec.callbackId}`, detail: { outcome: "refused", error: describeError(error) } }).catch(() => {});
-          await refuse(firstField ?? "value", describeError(error).slice(0, 1500));
+        };
+        const submitted = spec.submit(values.data, { meta: meta.data, userId, teamId, deps, client }).then(
+          () => null,
+          (error: unknown) => error ?? new Error("the submission failed"),
+        );
+        const early = await Promise.race([submitted, new Promise<typeof LATE>((resolve) => setTimeout(resolve, ANSWER_WITHIN_MS, LATE).unref())]);
+        if (early !== LATE) {
+          if (early === null) return void (await ack());
+          await refused(early);
+          await refuse(firstField ?? "value", describeError(early).slice(0, 1500));
           return;
         }
         await ack();
+        const error = await submitted;
+        if (error === null) return;
+        await refused(error);
+        const channel = spec.channelOf?.(meta.data);
+        if (channel) await postEphemeral(client, { channel, user: userId }, errorMessage(error)).catch((failure) => deps.logger.warn({ err: failure }, "could not tell the user a late refusal"));
       };
     },
   };

@@ -32,6 +32,7 @@ export const rollbackReasonModal = defineModal({
   fields: { reason: { label: "Why roll it back?", multiline: true, maxLength: MAX_REASON, placeholder: "What broke, who noticed" } },
   meta: RollbackReasonMeta,
   values: z.object({ reason: z.string().trim().min(3, "A reason is required: say why it is rolled back.").max(MAX_REASON, `Keep the reason under ${MAX_REASON} characters.`) }),
+  channelOf: (meta) => meta.channelId,
   async submit({ reason }, { meta, userId, teamId, deps, client }) {
     await openRollbackRequest(deps, client, {
       version: meta.version,
