@@ -48,3 +48,8 @@ export function describeError(error: unknown): string {
   if (error instanceof RookeryError) return error.hint ? `${error.message}\n${error.hint}` : error.message;
   return errorText(error);
 }
+
+/** The error without Rookery's hint: a line of a refusal whose own hint follows (a connection's hint would read as this line's end). */
+export function describeErrorWithoutHint(error: unknown): string {
+  return error instanceof RookeryError ? error.message : errorText(error);
+}

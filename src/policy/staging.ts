@@ -2,7 +2,7 @@ import { checksumOf, type Catalog, type Migration } from "../catalog/index.ts";
 import type { Config, Environment } from "../config/index.ts";
 import { withClient } from "../db/index.ts";
 import { inLedgerSchema } from "../ledger/index.ts";
-import { describeError, RookeryError } from "../errors.ts";
+import { describeError, describeErrorWithoutHint, RookeryError } from "../errors.ts";
 import { databaseEnvironment, fleetDatabases, resolveTargets } from "../targets/index.ts";
 import { verifyMigrations } from "../runner/index.ts";
 
@@ -125,7 +125,7 @@ export async function stagingProblems(input: {
   } catch (error) {
     // Without the connection's own hint (docker-compose, DATABASE_URL): mid-list it reads as this line's end,
     // and the refusal's own hint follows; the URL named is staging's databaseUrl.
-    const reason = error instanceof RookeryError ? error.message : describeError(error);
+    const reason = describeErrorWithoutHint(error);
     return [`cannot read ${stagingName}'s ledger to check staging first (its databaseUrl): ${reason}`];
   }
   const problems: string[] = [];

@@ -16,6 +16,7 @@ import { postMessage } from "./send.ts";
 import { isSlackError, slackErrorHint } from "./slack-errors.ts";
 import { alertMessage, alertsMessage } from "./views/alert-message.ts";
 import { drillReportMessage } from "./views/drill-report-message.ts";
+import { SLACK_LIMITS } from "./views/limits.ts";
 import { andMore, code, context, escapeMrkdwn, inertExcerpt, MAX_LISTED, section, sections, truncate, type SlackMessage } from "./views/blocks.ts";
 
 type Sources = Pick<SlackDeps, "config" | "control" | "loadCatalog" | "now">;
@@ -76,12 +77,8 @@ function appliedCount(report: Report | undefined): string {
   return "applied" in report ? `${report.applied.length} applied` : `${report.version} rolled back`;
 }
 
-/**
- * Slack refuses a chat.postMessage whose blocks hold more than about 12,000 characters of text in all
- * (`msg_blocks_too_long`, though each section is within its 3,000): an error longer than this, once
- * escaped, is cut, or the thread would get no result at all.
- */
-const MAX_ERROR_MRKDWN = 8000;
+/** An error past this, once escaped, is cut: the thread's result must stay within SLACK_LIMITS.messageBlocksText. */
+const MAX_ERROR_MRKDWN = SLACK_LIMITS.messageBlocksText - 4000;
 
 /** The error as the thread shows it: whole when it fits, else its start and where to read the rest. */
 function errorBlocks(error: string, environment: string): SlackMessage["blocks"] {

@@ -1,6 +1,6 @@
 import { withClient } from "../db/index.ts";
 import { FleetDatabaseSchema, type FleetDatabase } from "../config/targets.ts";
-import { describeError, RookeryError } from "../errors.ts";
+import { describeErrorWithoutHint, RookeryError } from "../errors.ts";
 import { redactUrl } from "../log/redact-url.ts";
 import type { FleetTarget } from "./resolve.ts";
 
@@ -42,7 +42,7 @@ async function readRegistry(target: FleetTarget): Promise<FleetDatabase[]> {
     });
   } catch (error) {
     // Without the connection's own hint (the environment's databaseUrl, docker-compose): this one names the registry's key.
-    throw new FleetRegistryError(target.name, `the registry query failed: ${error instanceof RookeryError ? error.message : describeError(error)}`);
+    throw new FleetRegistryError(target.name, `the registry query failed: ${describeErrorWithoutHint(error)}`);
   }
   // A fleet lists at least one database (as `databases` must): no rows is a wrong query or registry, not a fleet.
   if (rows.length === 0) throw new FleetRegistryError(target.name, "the registry query returned no rows, and a fleet needs at least one database");

@@ -114,7 +114,10 @@ export const targetArg = z
   .string({ error: (issue) => (issue.input === undefined ? "--target needs a target name after it" : "the target must be text") })
   .regex(TARGET_NAME, "a target name is lower-case letters, digits, - and _");
 
-export const isTargetFlag = (word: string) => word === "--target" || word === "\u2014target";
+/** `--flag` as typed, or as a phone's smart punctuation turns it (`—flag`, an em dash for the two hyphens). */
+export const isFlag = (word: string | undefined, flag: `--${string}`) => word === flag || word === `\u2014${flag.slice(2)}`;
+
+export const isTargetFlag = (word: string) => isFlag(word, "--target");
 
 /**
  * `--target NAME` anywhere among the words (as `rookery status --target NAME`): only that target of an

@@ -12,6 +12,7 @@ import { postMessage, updateMessage, uploadPicture } from "../send.ts";
 import { slackGroupResolver } from "../user-groups.ts";
 import { code, codeBlock, context, escapeMrkdwn, inertExcerpt, section, sections, truncate, userMention, type SlackMessage } from "../views/blocks.ts";
 import { noticeMessage } from "../views/error-message.ts";
+import { SLACK_LIMITS } from "../views/limits.ts";
 import { environmentOf, hasTargets, prepareTargets, resolveTargets, targetOfVersions } from "../../targets/index.ts";
 import { environmentArg, environmentNamed, noExtraWords, parseArguments, takeTarget, versionArg } from "./parse.ts";
 import { defineSubcommand } from "./subcommand.ts";
@@ -33,12 +34,11 @@ function startedMessage(version: string, environment: string, userId: string): S
 }
 
 /**
- * Slack refuses a message whose blocks hold more than about 12,000 characters in all (msg_blocks_too_long,
- * though each section is within its 3,000): a long error in the report is cut to its start, so the
- * report, its last line (rolled back or not) included, still reaches the message.
+ * A long error in the report is cut to its start (each line, then the whole), so the report, its last line
+ * (rolled back or not) included, stays within SLACK_LIMITS.messageBlocksText and still reaches the message.
  */
 const MAX_LINE_CHARS = 500;
-const MAX_REPORT_MRKDWN = 9000;
+const MAX_REPORT_MRKDWN = SLACK_LIMITS.messageBlocksText - 3000;
 
 function reportMessage(report: RehearsalReport, where: RehearsalPlace): SlackMessage {
   const ok = rehearsalOk(report);

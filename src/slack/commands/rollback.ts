@@ -9,15 +9,13 @@ import { mayApprove } from "../../policy/approval.ts";
 import { openChangeRequest } from "../open-request.ts";
 import { slackGroupResolver } from "../user-groups.ts";
 import { openVersionRollback } from "../targets-rollback.ts";
-import { environmentArg, environmentNamed, isTargetFlag, parseArguments, targetArg, versionArg } from "./parse.ts";
+import { environmentArg, environmentNamed, isFlag, isTargetFlag, parseArguments, targetArg, versionArg } from "./parse.ts";
 import { defineSubcommand, type CommandContext } from "./subcommand.ts";
 
 const usage = "rollback <version> <env> [--target NAME] [--now] <reason...>  |  rollback --to <version> <env> <reason...>";
-const TO_FLAG = "--to";
+const TO_FLAG = "--to" as const;
 /** `--now` before the reason: an emergency rollback by one approver (break glass), where the environment allows it. */
-const BREAK_GLASS_FLAG = "--now";
-/** A phone's smart punctuation turns `--` into an em dash: `—now` and `—to` are read the same (as `—target`, parse.ts). */
-const isFlag = (word: string | undefined, flag: string) => word === flag || word === `\u2014${flag.slice(2)}`;
+const BREAK_GLASS_FLAG = "--now" as const;
 
 /** Only an applied version with a stored rollback script can be rolled back; anything else says why not. */
 export async function migrationToRollBack(environment: Environment, catalog: Catalog, version: string): Promise<Migration> {

@@ -122,7 +122,7 @@ export function defineModal<M, V>(spec: ModalSpec<M, V>): Modal<M> {
         }
         const userId = parsed.data.user.id;
         const teamId = parsed.data.team?.id ?? parsed.data.user.team_id ?? null;
-        const refused = async (error: unknown) => {
+        const recordRefusal = async (error: unknown) => {
           if (!(error instanceof RookeryError)) deps.logger.error({ err: error, callbackId: spec.callbackId }, "modal submission failed");
           await audit(deps.control, { actor: userId, teamId, action: `modal.${spec.callbackId}`, detail: { outcome: "refused", error: describeError(error) } }).catch(() => {});
         };
@@ -133,14 +133,14 @@ export function defineModal<M, V>(spec: ModalSpec<M, V>): Modal<M> {
         const early = await Promise.race([submitted, new Promise<typeof LATE>((resolve) => setTimeout(resolve, ANSWER_WITHIN_MS, LATE).unref())]);
         if (early !== LATE) {
           if (early === null) return void (await ack());
-          await refused(early);
+          await recordRefusal(early);
           await refuse(firstField ?? "value", describeError(early).slice(0, 1500));
           return;
         }
         await ack();
         const error = await submitted;
         if (error === null) return;
-        await refused(error);
+        await recordRefusal(error);
         const channel = spec.channelOf?.(meta.data);
         if (channel) await postEphemeral(client, { channel, user: userId }, errorMessage(error)).catch((failure) => deps.logger.warn({ err: failure }, "could not tell the user a late refusal"));
       };

@@ -14,6 +14,11 @@ export const SLACK_LIMITS = {
   /** Top-level `text`: Slack advises at most 4,000 (it truncates at 40,000); notifications and mobile show it. */
   messageText: 4000,
   sectionText: 3000,
+  /**
+   * The text of all of a posted message's blocks together: undocumented, chat.postMessage refuses past about
+   * 12,000 with `msg_blocks_too_long` (slackapi/bolt-js #2509, #2867); a long part is cut to fit well within it.
+   */
+  messageBlocksText: 12000,
   headerText: 150,
   fields: 10,
   fieldText: 2000,
